@@ -1,0 +1,59 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/render"
+	"github.com/spf13/cobra"
+)
+
+func newLSCmd(g *globals) *cobra.Command {
+	var o struct {
+		runlevel         string
+		stop, sequential bool
+		long             bool
+	}
+	cmd := &cobra.Command{
+		Use:   "ls",
+		Short: "Print the boot order, one service a line, like ls /etc/rc2.d",
+		Long: `ls prints the services of a boot in the order they start, one a line as
+"S01 name". Services with the same number start at the same time (insserv
+and startpar's concurrent boot: a script starts once the scripts it
+Required-Start or Should-Start have started; rcS runs before rcN).
+
+--sequential prints the order of a sequential boot (CONCURRENCY=none):
+the S links as ls sorts them, one at a time. --stop prints the shutdown
+order of the K links (runlevel 0 unless --runlevel is given).`,
+		Example: `  initorder ls
+  initorder ls --runlevel 3 -l
+  initorder ls --sequential --root /srv/image
+  initorder ls --stop --format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			l, err := load(g, goal{runlevel: o.runlevel, stop: o.stop})
+			if err != nil {
+				return err
+			}
+			b := l.boot
+			b.Schedule = graph.Order(b.Graph)
+			if o.sequential {
+				b.Schedule = graph.Sequential(b.Graph)
+			}
+			out := cmd.OutOrStdout()
+			if err := render.LS(out, g.format, b, options(g, out, o.long)); err != nil {
+				return err
+			}
+			if n := len(l.findings); n > 0 && isTerminal(cmd.ErrOrStderr()) {
+				fmt.Fprintf(cmd.ErrOrStderr(), "(%s: run initorder check)\n", render.Summary(l.findings))
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.runlevel, "runlevel", "", "runlevel to boot into: S or 0-6 (default: inittab's initdefault, else 2)")
+	f.BoolVar(&o.stop, "stop", false, "print the shutdown order (K links)")
+	f.BoolVar(&o.sequential, "sequential", false, "print the order of a sequential boot (links in ls order)")
+	f.BoolVarP(&o.long, "long", "l", false, "also print init system, source file and notes")
+	return cmd
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"flag"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+var update = flag.Bool("update", false, "update the testscript files' cmp outputs")
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){"initorder": func() { os.Exit(Main()) }})
+}
+
+// TestScripts runs the CLI tests in testdata/script: each builds a root
+// with files and symlinks and checks what initorder prints and its exit
+// code.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		UpdateScripts:       *update,
+		RequireExplicitExec: true,
+		Setup: func(e *testscript.Env) error {
+			e.Setenv("NO_COLOR", "")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"mktar": mktar,
+		},
+	})
+}
+
+// mktar DIR FILE writes the tree under DIR, symlinks as symlinks, into
+// FILE as a tar archive, gzip-compressed when FILE ends in .gz, with
+// member names under "./" as image exports write them.
+func mktar(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: mktar DIR FILE")
+	}
+	dir, file := ts.MkAbs(args[0]), ts.MkAbs(args[1])
+	out, err := os.Create(file)
+	ts.Check(err)
+	var w io.Writer = out
+	var gz *gzip.Writer
+	if strings.HasSuffix(file, ".gz") {
+		gz = gzip.NewWriter(out)
+		w = gz
+	}
+	tw := tar.NewWriter(w)
+	ts.Check(filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == dir {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		link := ""
+		if d.Type()&fs.ModeSymlink != 0 {
+			if link, err = os.Readlink(p); err != nil {
+				return err
+			}
+		}
+		hdr, err := tar.FileInfoHeader(fi, link)
+		if err != nil {
+			return err
+		}
+		hdr.Name = "./" + filepath.ToSlash(rel)
+		if d.IsDir() {
+			hdr.Name += "/"
+		}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		if fi.Mode().IsRegular() {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			_, err = tw.Write(data)
+			return err
+		}
+		return nil
+	}))
+	ts.Check(tw.Close())
+	if gz != nil {
+		ts.Check(gz.Close())
+	}
+	ts.Check(out.Close())
+}

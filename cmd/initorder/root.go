@@ -1,0 +1,79 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes (SPEC §6).
+const (
+	exitOK       = 0 // ran; nothing at or above --fail-on
+	exitFindings = 1 // findings at or above --fail-on
+	exitUsage    = 2 // could not run: bad flags, unreadable root
+)
+
+// errFindings makes Main exit 1 after the findings were printed.
+var errFindings = errors.New("findings at or above --fail-on")
+
+// Main runs the command line and returns the exit code. Only Main prints
+// errors, once, as "initorder: ..." on stderr.
+func Main() int {
+	cmd := newRoot()
+	err := cmd.Execute()
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errFindings):
+		return exitFindings
+	}
+	fmt.Fprintf(os.Stderr, "initorder: %v\n", err)
+	return exitUsage
+}
+
+// globals are the flags every verb shares.
+type globals struct {
+	root    string
+	inits   []string
+	format  string
+	noColor bool
+}
+
+func newRoot() *cobra.Command {
+	g := &globals{}
+	cmd := &cobra.Command{
+		Use:   "initorder",
+		Short: "Show the real boot order of a machine's init configuration, offline",
+		Long: `initorder reads the init configuration of a root (SysV rc.d scripts with
+LSB headers) without booting it and shows the real boot order, the
+ordering loops and the dependencies that can never be met.
+
+Nothing in the root is executed; every path is read inside --root, which
+may be a directory or a .tar/.tar.gz image.`,
+		Example: `  initorder ls                       # this machine, runlevel 2 (or inittab's initdefault)
+  initorder ls -l --root /srv/image  # with init system and source of each service
+  initorder check --root image.tar.gz --format json`,
+		Version:           version(),
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: false},
+	}
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&g.root, "root", "/", "the root to read: a directory or a .tar/.tar.gz image")
+	pf.StringSliceVar(&g.inits, "init", []string{"auto"}, "init systems to read: auto or sysv (upstart and systemd are not read yet)")
+	pf.StringVar(&g.format, "format", "text", "output format: text or json")
+	pf.BoolVar(&g.noColor, "no-color", false, "no colours, even on a terminal (also NO_COLOR)")
+	cmd.AddCommand(newLSCmd(g), newCheckCmd(g))
+	return cmd
+}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}

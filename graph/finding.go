@@ -1,0 +1,121 @@
+package graph
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Severity orders findings for --fail-on.
+type Severity int
+
+const (
+	Info Severity = iota
+	Warning
+	Error
+)
+
+func (s Severity) String() string {
+	switch s {
+	case Info:
+		return "info"
+	case Warning:
+		return "warning"
+	case Error:
+		return "error"
+	}
+	return fmt.Sprintf("severity(%d)", int(s))
+}
+
+// ParseSeverity returns the severity named s ("error", "warning", "info").
+func ParseSeverity(s string) (Severity, error) {
+	for v := Info; v <= Error; v++ {
+		if v.String() == s {
+			return v, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown severity %q (want error, warning or info)", s)
+}
+
+// The stable IDs of finding kinds (SPEC §6).
+const (
+	KindCycle             = "cycle"
+	KindRace              = "race"
+	KindNeverStarts       = "never-starts"
+	KindMissingDependency = "missing-dependency"
+	KindCrossNode         = "cross-node"
+	KindOrderConflict     = "order-conflict"
+	KindNoEffectOrder     = "no-effect-order"
+	KindDanglingLink      = "dangling-link"
+	KindMasked            = "masked"
+	KindDuplicateProvides = "duplicate-provides"
+	KindParseError        = "parse-error"
+	KindNoHeader          = "no-header"
+)
+
+// Finding is one thing worth telling about a boot. Services lists the
+// services it is about, the dependent first; for a cycle, the loop in
+// order. Sources are the directives behind it.
+type Finding struct {
+	Kind     string
+	Severity Severity
+	Node     string
+	Services []string
+	Message  string
+	Sources  []Pos
+}
+
+func (f Finding) String() string {
+	var b strings.Builder
+	if len(f.Sources) > 0 {
+		b.WriteString(f.Sources[0].String())
+		b.WriteString(": ")
+	}
+	fmt.Fprintf(&b, "%s: %s: %s", f.Severity, f.Kind, f.Message)
+	return b.String()
+}
+
+// SortFindings sorts findings by first source, then kind, services and
+// message, so that output never depends on the order analyses ran in.
+func SortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Node != b.Node {
+			return a.Node < b.Node
+		}
+		pa, pb := firstPos(a), firstPos(b)
+		if pa.File != pb.File {
+			return pa.File < pb.File
+		}
+		if pa.Line != pb.Line {
+			return pa.Line < pb.Line
+		}
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if sa, sb := strings.Join(a.Services, "\x00"), strings.Join(b.Services, "\x00"); sa != sb {
+			return sa < sb
+		}
+		return a.Message < b.Message
+	})
+}
+
+func firstPos(f Finding) Pos {
+	if len(f.Sources) == 0 {
+		return Pos{}
+	}
+	return f.Sources[0]
+}
+
+// Check runs every analysis that applies to any graph and returns the
+// findings, sorted.
+func Check(g *Graph) []Finding {
+	var fs []Finding
+	for _, c := range Cycles(g) {
+		fs = append(fs, c.Finding(g))
+	}
+	fs = append(fs, Unsatisfied(g)...)
+	fs = append(fs, OrderConflicts(g)...)
+	SortFindings(fs)
+	return fs
+}

@@ -1,0 +1,274 @@
+package graph
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// build reads a tiny scenario, one statement a line:
+//
+//	phase rcS: a b        services started in phase rcS (phases in order of first use)
+//	off: c                services defined but not started
+//	missing: d            names nothing defines
+//	num a 20              the link number of a
+//	a needs b             a Required-Start b
+//	a after b             a Should-Start b
+//	a before b            a X-Start-Before b
+//
+// Every edge's Pos is "scenario:LINE".
+func build(t *testing.T, scenario string) *Graph {
+	t.Helper()
+	g := &Graph{}
+	for n, line := range strings.Split(strings.TrimSpace(scenario), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		pos := Pos{File: "scenario", Line: n + 1}
+		switch {
+		case f[0] == "phase":
+			g.Phases = append(g.Phases, strings.TrimSuffix(f[1], ":"))
+			for _, name := range f[2:] {
+				g.Add(Service{Name: name, Phase: len(g.Phases) - 1})
+			}
+		case f[0] == "off:":
+			for _, name := range f[1:] {
+				g.Add(Service{Name: name, Phase: NotStarted})
+			}
+		case f[0] == "missing:":
+			for _, name := range f[1:] {
+				g.Add(Service{Name: name, Phase: NotStarted, Missing: true})
+			}
+		case f[0] == "num":
+			i := lookup(t, g, f[1])
+			g.Services[i].Number, _ = strconv.Atoi(f[2])
+			g.Services[i].Link = fmt.Sprintf("S%s%s", f[2], f[1])
+		case len(f) == 3:
+			kind := map[string]Kind{"needs": RequiredStart, "after": ShouldStart, "before": StartBefore}[f[1]]
+			g.AddEdge(Edge{From: lookup(t, g, f[0]), To: lookup(t, g, f[2]), Kind: kind, Pos: pos})
+		default:
+			t.Fatalf("scenario line %d: cannot read %q", n+1, line)
+		}
+	}
+	return g
+}
+
+func lookup(t *testing.T, g *Graph, name string) int {
+	t.Helper()
+	i, ok := g.Lookup(name)
+	if !ok {
+		t.Fatalf("scenario: unknown service %q", name)
+	}
+	return i
+}
+
+// waves prints a schedule as "1:a,b 2:c" with cyclic services marked "!".
+func waves(g *Graph, s Schedule) string {
+	var parts []string
+	last := 0
+	for _, st := range s.Steps {
+		name := g.Services[st.Service].Name
+		if st.Cyclic {
+			name += "!"
+		}
+		if st.Wave != last {
+			parts = append(parts, fmt.Sprintf("%d:%s", st.Wave, name))
+			last = st.Wave
+		} else {
+			parts[len(parts)-1] += "," + name
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func TestOrder(t *testing.T) {
+	tests := []struct {
+		name, scenario, want string
+	}{
+		{"independent", "phase rc2: c a b", "1:a,b,c"},
+		{"chain", "phase rc2: a b c\na needs b\nb needs c", "1:c 2:b 3:a"},
+		{"diamond", "phase rc2: a b c d\na needs b\na needs c\nb needs d\nc needs d", "1:d 2:b,c 3:a"},
+		{"longest path wins", "phase rc2: a b c d\na needs b\nb needs c\na needs d", "1:c,d 2:b 3:a"},
+		{"should-start orders", "phase rc2: a b\na after b", "1:b 2:a"},
+		{"x-start-before", "phase rc2: a b\na before b", "1:a 2:b"},
+		{"not started ignored", "phase rc2: a\noff: b\na needs b", "1:a"},
+		{"phases in order", "phase rcS: s1 s2\nphase rc2: a b\ns2 needs s1\na needs s1", "1:s1 2:s2 3:a,b"},
+		{"empty phase", "phase rcS:\nphase rc2: a", "1:a"},
+		{"cycle keeps order going", "phase rc2: a b c d\na needs b\nb needs a\nc needs a\nb needs d", "1:d 2:a!,b! 3:c"},
+		{"self loop ignored", "phase rc2: a\na needs a", "1:a"},
+		{"edge to a later phase ignored", "phase rcS: s\nphase rc2: a\ns needs a", "1:s 2:a"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g := build(t, tc.scenario)
+			if got := waves(g, Order(g)); got != tc.want {
+				t.Errorf("Order(%q) = %s, want %s", tc.scenario, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestSequential(t *testing.T) {
+	g := build(t, "phase rcS: s\nphase rc2: a b c\nnum s 50\nnum a 20\nnum b 10\nnum c 20\na needs b")
+	if got, want := waves(g, Sequential(g)), "1:s 2:b 3:a 4:c"; got != want {
+		t.Errorf("Sequential = %s, want %s", got, want)
+	}
+}
+
+func TestOrderDeepChain(t *testing.T) {
+	// A 100,000-deep chain must not overflow the stack and must give
+	// one wave per link.
+	const n = 100000
+	g := &Graph{Phases: []string{"rc2"}}
+	for i := 0; i < n; i++ {
+		g.Add(Service{Name: fmt.Sprintf("s%06d", i)})
+		if i > 0 {
+			g.AddEdge(Edge{From: i, To: i - 1, Kind: RequiredStart})
+		}
+	}
+	s := Order(g)
+	if s.Waves != n {
+		t.Fatalf("Order(chain of %d).Waves = %d, want %d", n, s.Waves, n)
+	}
+	if len(Cycles(g)) != 0 {
+		t.Fatalf("Cycles(chain) found a loop")
+	}
+}
+
+func TestCycles(t *testing.T) {
+	tests := []struct {
+		name, scenario string
+		want           []string // each cycle as "a -> b -> a" with edge lines
+	}{
+		{"none", "phase rc2: a b\na needs b", nil},
+		{"two", "phase rc2: a b\na needs b\nb needs a", []string{"a b | scenario:2 scenario:3"}},
+		{"shortest loop from first name", "phase rc2: a b c d\na needs b\nb needs c\nc needs a\nb needs a\nd needs c\nc needs d",
+			[]string{"a b | scenario:2 scenario:5"}},
+		{"two loops", "phase rc2: a b c d\na needs b\nb needs a\nd needs c\nc needs d", []string{"a b | scenario:2 scenario:3", "c d | scenario:5 scenario:4"}},
+		{"should-start and before count", "phase rc2: x y z\nx after y\nz before y\nz needs x", []string{"x y z | scenario:2 scenario:3 scenario:4"}},
+		{"across phases is not a loop", "phase rcS: s\nphase rc2: a\ns needs a\na needs s", nil},
+		{"not started is not a loop", "phase rc2: a\noff: b\na needs b\nb needs a", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g := build(t, tc.scenario)
+			var got []string
+			for _, c := range Cycles(g) {
+				var names, pos []string
+				for _, v := range c.Services {
+					names = append(names, g.Services[v].Name)
+				}
+				for _, k := range c.Edges {
+					pos = append(pos, g.Edges[k].Pos.String())
+				}
+				got = append(got, strings.Join(names, " ")+" | "+strings.Join(pos, " "))
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("Cycles(%q) = %q, want %q", tc.scenario, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestCycleFinding(t *testing.T) {
+	g := build(t, "phase rc2: a b\na needs b\nb after a")
+	fs := Check(g)
+	if len(fs) != 1 {
+		t.Fatalf("Check = %v, want one cycle", fs)
+	}
+	want := "scenario:2: error: cycle: ordering loop a -> b -> a: a Required-Start b (scenario:2); b Should-Start a (scenario:3)"
+	if got := fs[0].String(); got != want {
+		t.Errorf("cycle finding = %q, want %q", got, want)
+	}
+}
+
+func TestUnsatisfied(t *testing.T) {
+	tests := []struct {
+		name, scenario string
+		want           []string
+	}{
+		{"met", "phase rc2: a b\na needs b", nil},
+		{"missing", "phase rc2: a\nmissing: b\na needs b", []string{"a Required-Start b: nothing provides it"}},
+		{"not enabled", "phase rc2: a\noff: b\na needs b", []string{"a Required-Start b: b has to be enabled in rc2"}},
+		{"later phase", "phase rcS: a\nphase rc2: b\na needs b", []string{"a Required-Start b: b starts only in rc2, after rcS"}},
+		{"earlier phase is fine", "phase rcS: b\nphase rc2: a\na needs b", nil},
+		{"should-start needs nothing", "phase rc2: a\nmissing: b\na after b", nil},
+		{"dependent not started", "off: a\nmissing: b\na needs b", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g := build(t, tc.scenario)
+			var got []string
+			for _, f := range Unsatisfied(g) {
+				got = append(got, f.Message)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("Unsatisfied(%q) = %q, want %q", tc.scenario, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestOrderConflicts(t *testing.T) {
+	tests := []struct {
+		name, scenario string
+		want           []string // services of each finding
+	}{
+		{"agrees", "phase rc2: a b\nnum a 20\nnum b 10\na needs b", nil},
+		{"contradicts", "phase rc2: a b\nnum a 10\nnum b 20\na needs b", []string{"[a b]"}},
+		{"same number", "phase rc2: a b\nnum a 20\nnum b 20\na needs b", []string{"[a b]"}},
+		{"x-start-before", "phase rc2: a b\nnum a 30\nnum b 20\na before b", []string{"[b a]"}},
+		{"no numbers", "phase rc2: a b\na needs b", nil},
+		{"different phases", "phase rcS: b\nphase rc2: a\nnum a 10\nnum b 20\na needs b", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g := build(t, tc.scenario)
+			var got []string
+			for _, f := range OrderConflicts(g) {
+				got = append(got, fmt.Sprint(f.Services))
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("OrderConflicts(%q) = %q, want %q", tc.scenario, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestAlias(t *testing.T) {
+	g := &Graph{}
+	a := g.Add(Service{Name: "a"})
+	b := g.Add(Service{Name: "b"})
+	if !g.Alias(a, "x") || !g.Alias(a, "x") {
+		t.Errorf("Alias(a, x) = false, want true (twice)")
+	}
+	if g.Alias(b, "x") {
+		t.Errorf("Alias(b, x) = true after x became a's alias, want false")
+	}
+	if i, _ := g.Lookup("x"); i != a {
+		t.Errorf("Lookup(x) = %d, want %d", i, a)
+	}
+	if i := g.Add(Service{Name: "a", Init: "other"}); i != a || g.Services[a].Init != "" {
+		t.Errorf("Add(existing) = %d changed the service", i)
+	}
+}
+
+func TestParseSeverity(t *testing.T) {
+	for _, s := range []Severity{Info, Warning, Error} {
+		if got, err := ParseSeverity(s.String()); err != nil || got != s {
+			t.Errorf("ParseSeverity(%q) = %v, %v", s, got, err)
+		}
+	}
+	if _, err := ParseSeverity("fatal"); err == nil {
+		t.Errorf("ParseSeverity(fatal) = nil error")
+	}
+}
+
+func TestOrderConflictsSkipLoops(t *testing.T) {
+	g := build(t, "phase rc2: a b\nnum a 10\nnum b 10\na needs b\nb needs a")
+	if fs := OrderConflicts(g); len(fs) != 0 {
+		t.Errorf("OrderConflicts(loop) = %v, want none: the cycle is reported instead", fs)
+	}
+}

@@ -1,0 +1,75 @@
+package graph
+
+// Kind is the directive an edge comes from. Its properties — whether it
+// orders the two services and whether the first needs the second — are
+// what the analyses look at; the name is what users grep for.
+type Kind uint8
+
+// The directives of LSB init scripts (LSB Core 20.3 "Comment Conventions
+// for Init Scripts", with Debian's X-Start-Before and X-Stop-After). In a
+// stop graph the From service stops before To for Required-Stop and
+// Should-Stop, as the script needs To while it stops.
+const (
+	RequiredStart Kind = iota // needs To, starts after it
+	ShouldStart               // starts after To when To starts
+	StartBefore               // X-Start-Before: starts before To
+	RequiredStop              // stops before To, which must be stopping
+	ShouldStop                // stops before To when To stops
+	StopAfter                 // X-Stop-After: stops after To
+	Sequence                  // the rc link number: starts after the script with the lower number
+	numKinds
+)
+
+// Direction says how an edge orders its two services.
+type Direction int8
+
+const (
+	Unordered Direction = iota
+	After                // From starts (or stops) after To
+	Before               // From starts (or stops) before To
+)
+
+var kinds = [numKinds]struct {
+	name  string
+	dir   Direction
+	needs bool
+}{
+	RequiredStart: {"Required-Start", After, true},
+	ShouldStart:   {"Should-Start", After, false},
+	StartBefore:   {"X-Start-Before", Before, false},
+	RequiredStop:  {"Required-Stop", Before, true},
+	ShouldStop:    {"Should-Stop", Before, false},
+	StopAfter:     {"X-Stop-After", After, false},
+	Sequence:      {"sequence number", After, false},
+}
+
+func (k Kind) String() string {
+	if k >= numKinds {
+		return "unknown"
+	}
+	return kinds[k].name
+}
+
+// Direction returns how an edge of kind k orders From and To.
+func (k Kind) Direction() Direction {
+	if k >= numKinds {
+		return Unordered
+	}
+	return kinds[k].dir
+}
+
+// Needs reports whether From cannot work without To (a hard dependency).
+func (k Kind) Needs() bool { return k < numKinds && kinds[k].needs }
+
+// Ordering returns the edge as "first, then": the service that must start
+// first and the one that waits for it. ok is false for an edge that does
+// not order.
+func (e Edge) Ordering() (first, then int, ok bool) {
+	switch e.Kind.Direction() {
+	case After:
+		return e.To, e.From, true
+	case Before:
+		return e.From, e.To, true
+	}
+	return 0, 0, false
+}

@@ -1,0 +1,136 @@
+package graph
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Pos is a place in an input file: a path relative to the root and a
+// 1-based line, 0 when the place is the whole file.
+type Pos struct {
+	File string
+	Line int
+}
+
+func (p Pos) String() string {
+	if p.Line == 0 {
+		return p.File
+	}
+	return fmt.Sprintf("%s:%d", p.File, p.Line)
+}
+
+// NotStarted is the Phase of a service that is not part of the boot.
+const NotStarted = -1
+
+// Service is one startable thing: a SysV script, an upstart job or a
+// systemd unit, or a placeholder for a name that nothing defines.
+type Service struct {
+	Name    string   // script, job or unit name
+	Aliases []string // other names it answers to (LSB Provides, systemd Alias=)
+	Init    string   // "sysv", "upstart" or "systemd"
+	Source  Pos      // where it is defined; zero for a missing service
+	Link    string   // the rc link or symlink that enables it, if any
+	Number  int      // the sequence number of its rc link (S20foo: 20); 0 if none
+	Phase   int      // index in Graph.Phases of the phase it starts in, or NotStarted
+	Missing bool     // nothing defines this name
+	Note    string   // a remark for listings, e.g. "no LSB header: ordered by its number"
+}
+
+// Started reports whether the service is part of the boot.
+func (s *Service) Started() bool { return s.Phase != NotStarted }
+
+// Edge is one directive between two services, where it was written and,
+// when it came through a facility or an alias, the name it was written as.
+type Edge struct {
+	From, To int // indexes into Graph.Services
+	Kind     Kind
+	Pos      Pos
+	Via      string // the name as written when it differs from To's name ("$remote_fs")
+}
+
+// Graph is a set of services and the directives between them, for one
+// goal (a runlevel, a target, a node). Phases run one after the other:
+// every service of phase p has started before any of phase p+1 starts
+// (rcS before rc2, and scripts with $all last in their runlevel).
+type Graph struct {
+	Phases   []string
+	Services []Service
+	Edges    []Edge
+	byName   map[string]int
+	out, in  [][]int // edge indexes by From and by To; built lazily
+}
+
+// Add adds s and returns its index. A name that is already known returns
+// the existing index and leaves the service unchanged.
+func (g *Graph) Add(s Service) int {
+	if i, ok := g.byName[s.Name]; ok {
+		return i
+	}
+	if g.byName == nil {
+		g.byName = make(map[string]int)
+	}
+	g.Services = append(g.Services, s)
+	i := len(g.Services) - 1
+	g.byName[s.Name] = i
+	g.out, g.in = nil, nil
+	return i
+}
+
+// Alias makes name another name of service i. It reports false when name
+// already belongs to another service.
+func (g *Graph) Alias(i int, name string) bool {
+	if j, ok := g.byName[name]; ok {
+		return j == i
+	}
+	g.byName[name] = i
+	g.Services[i].Aliases = append(g.Services[i].Aliases, name)
+	return true
+}
+
+// Lookup returns the index of the service with that name or alias.
+func (g *Graph) Lookup(name string) (int, bool) {
+	i, ok := g.byName[name]
+	return i, ok
+}
+
+// AddEdge adds e.
+func (g *Graph) AddEdge(e Edge) {
+	g.Edges = append(g.Edges, e)
+	g.out, g.in = nil, nil
+}
+
+// Out returns the indexes of the edges leaving service i, in the order
+// they were added.
+func (g *Graph) Out(i int) []int { g.index(); return g.out[i] }
+
+// In returns the indexes of the edges entering service i.
+func (g *Graph) In(i int) []int { g.index(); return g.in[i] }
+
+func (g *Graph) index() {
+	if g.out != nil {
+		return
+	}
+	g.out = make([][]int, len(g.Services))
+	g.in = make([][]int, len(g.Services))
+	for k, e := range g.Edges {
+		g.out[e.From] = append(g.out[e.From], k)
+		g.in[e.To] = append(g.in[e.To], k)
+	}
+}
+
+// PhaseName returns the name of phase p, or "not started".
+func (g *Graph) PhaseName(p int) string {
+	if p < 0 || p >= len(g.Phases) {
+		return "not started"
+	}
+	return g.Phases[p]
+}
+
+func sortedNames(g *Graph, idx []int) []string {
+	names := make([]string, len(idx))
+	for k, i := range idx {
+		names[k] = g.Services[i].Name
+	}
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,85 @@
+package parse
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/initorder/initorder/graph"
+)
+
+// Error is a problem in an input file, positioned like modfile.Error:
+// "etc/init.d/foo:7: Required-Start: unknown facility "$foo"".
+type Error struct {
+	Pos     graph.Pos
+	Key     string // the keyword or stanza concerned, if any
+	Err     error
+	Warning bool // the input was used anyway ("..., ignoring")
+}
+
+func (e *Error) Error() string {
+	if e.Key != "" {
+		return fmt.Sprintf("%s: %s: %v", e.Pos, e.Key, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.Pos, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// ErrorList is a list of *Error, in the order they were found until
+// Sort puts them in order of position (go/scanner.ErrorList).
+type ErrorList []*Error
+
+func (l *ErrorList) add(pos graph.Pos, key string, warning bool, format string, args ...any) {
+	*l = append(*l, &Error{Pos: pos, Key: key, Err: fmt.Errorf(format, args...), Warning: warning})
+}
+
+// Sort sorts the list by file and line.
+func (l ErrorList) Sort() {
+	sort.SliceStable(l, func(i, j int) bool {
+		if l[i].Pos.File != l[j].Pos.File {
+			return l[i].Pos.File < l[j].Pos.File
+		}
+		return l[i].Pos.Line < l[j].Pos.Line
+	})
+}
+
+func (l ErrorList) Error() string {
+	switch len(l) {
+	case 0:
+		return "no errors"
+	case 1:
+		return l[0].Error()
+	}
+	return fmt.Sprintf("%s (and %d more errors)", l[0], len(l)-1)
+}
+
+// Err returns l as an error, or nil when l is empty.
+func (l ErrorList) Err() error {
+	if len(l) == 0 {
+		return nil
+	}
+	return l
+}
+
+// Findings returns the list as parse-error findings: errors for input that
+// could not be used, warnings for input that was used anyway.
+func (l ErrorList) Findings() []graph.Finding {
+	fs := make([]graph.Finding, 0, len(l))
+	for _, e := range l {
+		sev := graph.Error
+		if e.Warning {
+			sev = graph.Warning
+		}
+		msg := e.Err.Error()
+		if e.Key != "" {
+			msg = e.Key + ": " + msg
+		}
+		fs = append(fs, graph.Finding{Kind: graph.KindParseError, Severity: sev, Message: msg, Sources: []graph.Pos{e.Pos}})
+	}
+	return fs
+}
+
+// fileError turns an error from reading a file into a positioned Error.
+func fileError(path string, err error) *Error {
+	return &Error{Pos: graph.Pos{File: path}, Err: unwrapPath(err)}
+}

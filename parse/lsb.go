@@ -1,0 +1,263 @@
+package parse
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/initorder/initorder/graph"
+)
+
+// This file reads the comment block of an init script, as specified by
+// LSB Core 4.1, 20.3 "Comment Conventions for Init Scripts", with the
+// Debian extensions X-Start-Before, X-Stop-After and X-Interactive, and
+// Red Hat's "# chkconfig:" line.
+
+// Field is the value of one header keyword and the line it was on.
+type Field struct {
+	Values []string
+	Pos    graph.Pos // zero when the keyword is absent
+}
+
+// Header is an LSB "### BEGIN INIT INFO" block.
+type Header struct {
+	Pos              graph.Pos // the BEGIN line
+	Provides         Field
+	RequiredStart    Field
+	RequiredStop     Field
+	ShouldStart      Field
+	ShouldStop       Field
+	XStartBefore     Field
+	XStopAfter       Field
+	DefaultStart     Field
+	DefaultStop      Field
+	XInteractive     bool
+	ShortDescription string
+	Description      string
+}
+
+// Chkconfig is Red Hat's "# chkconfig: 2345 55 25" line: the runlevels
+// and the start and stop priorities.
+type Chkconfig struct {
+	Pos         graph.Pos
+	Levels      string // "-" for none
+	Start, Stop int
+}
+
+// Script is an init script as far as ordering is concerned: its name, its
+// header and its chkconfig line. The rest of the script is never looked at.
+type Script struct {
+	Name      string // file name in etc/init.d
+	Path      string // relative to the root
+	Header    *Header
+	Chkconfig *Chkconfig
+	Override  string // the override file whose header replaced the script's own
+}
+
+// maxHeaderLine bounds one line of the comment block; script bodies may
+// have lines of any length since they are never read.
+const maxHeaderLine = 64 << 10
+
+const (
+	beginInitInfo = "### BEGIN INIT INFO"
+	endInitInfo   = "### END INIT INFO"
+)
+
+// LSB reads the LSB comment block and the chkconfig line of the script
+// data found at path. A script without a block has a nil Header; that is
+// not an error. Problems inside the block are reported with their line
+// and the rest of the block is still read.
+func LSB(data []byte, path string) (*Script, ErrorList) {
+	s := &Script{Name: baseName(path), Path: path}
+	var errs ErrorList
+	var h *Header
+	var last *string // the free-text field a continuation line extends
+	seen := map[string]bool{}
+	n := 0
+	for len(data) > 0 {
+		var line []byte
+		line, data, _ = bytes.Cut(data, []byte("\n"))
+		n++
+		pos := graph.Pos{File: path, Line: n}
+		if h == nil {
+			if s.Chkconfig == nil && bytes.HasPrefix(line, []byte("#")) {
+				if c, ok := chkconfigLine(string(trimCR(line)), pos, &errs); ok {
+					s.Chkconfig = c
+				}
+			}
+			if bytes.HasPrefix(bytes.TrimRight(line, " \t\r"), []byte(beginInitInfo)) && s.Header == nil {
+				h = &Header{Pos: pos}
+			}
+			continue
+		}
+		if len(line) > maxHeaderLine {
+			errs.add(pos, "", false, "line of %d bytes in the INIT INFO block, ignoring it", len(line))
+			last = nil
+			continue
+		}
+		text := string(trimCR(line))
+		if strings.HasPrefix(strings.TrimRight(text, " \t"), endInitInfo) {
+			s.Header, h = h, nil
+			continue
+		}
+		if !strings.HasPrefix(text, "#") {
+			errs.add(pos, "", false, "line in the INIT INFO block does not start with #")
+			last = nil
+			continue
+		}
+		body := text[1:]
+		// LSB 20.3: "Additional lines of the description may be written
+		// by starting a line with '#' followed by a tab or at least two
+		// spaces."
+		if last != nil && (strings.HasPrefix(body, "\t") || strings.HasPrefix(body, "  ")) {
+			*last += " " + strings.TrimSpace(body)
+			continue
+		}
+		last = nil
+		key, value, ok := strings.Cut(strings.TrimLeft(body, " \t"), ":")
+		if !ok || strings.ContainsAny(key, " \t") {
+			if strings.TrimSpace(body) != "" {
+				errs.add(pos, "", true, "no keyword in %q, ignoring", strings.TrimSpace(body))
+			}
+			continue
+		}
+		canon, known := lsbKeys[strings.ToLower(key)]
+		if !known {
+			if !strings.HasPrefix(strings.ToLower(key), "x-") {
+				errs.add(pos, key, true, "unknown keyword, ignoring")
+			}
+			continue
+		}
+		if seen[canon] {
+			errs.add(pos, canon, true, "repeated keyword: this line replaces line %d", h.fieldLine(canon))
+		}
+		seen[canon] = true
+		value = strings.TrimSpace(value)
+		switch canon {
+		case "Short-Description":
+			h.ShortDescription = value
+			last = &h.ShortDescription
+		case "Description":
+			h.Description = value
+			last = &h.Description
+		case "X-Interactive":
+			h.XInteractive = strings.EqualFold(value, "true")
+		default:
+			*h.field(canon) = Field{Values: strings.Fields(value), Pos: pos}
+		}
+	}
+	if h != nil {
+		errs.add(h.Pos, "", false, "%q without %q: the block is ignored", beginInitInfo, endInitInfo)
+	}
+	return s, errs
+}
+
+// lsbKeys maps the lower-case keywords to their spelling in LSB 20.3.
+var lsbKeys = map[string]string{
+	"provides":          "Provides",
+	"required-start":    "Required-Start",
+	"required-stop":     "Required-Stop",
+	"should-start":      "Should-Start",
+	"should-stop":       "Should-Stop",
+	"x-start-before":    "X-Start-Before",
+	"x-stop-after":      "X-Stop-After",
+	"default-start":     "Default-Start",
+	"default-stop":      "Default-Stop",
+	"x-interactive":     "X-Interactive",
+	"short-description": "Short-Description",
+	"description":       "Description",
+}
+
+func (h *Header) field(key string) *Field {
+	switch key {
+	case "Provides":
+		return &h.Provides
+	case "Required-Start":
+		return &h.RequiredStart
+	case "Required-Stop":
+		return &h.RequiredStop
+	case "Should-Start":
+		return &h.ShouldStart
+	case "Should-Stop":
+		return &h.ShouldStop
+	case "X-Start-Before":
+		return &h.XStartBefore
+	case "X-Stop-After":
+		return &h.XStopAfter
+	case "Default-Start":
+		return &h.DefaultStart
+	case "Default-Stop":
+		return &h.DefaultStop
+	}
+	return nil
+}
+
+func (h *Header) fieldLine(key string) int {
+	if f := h.field(key); f != nil {
+		return f.Pos.Line
+	}
+	return 0
+}
+
+// chkconfigLine reads "# chkconfig: 2345 55 25".
+func chkconfigLine(line string, pos graph.Pos, errs *ErrorList) (*Chkconfig, bool) {
+	rest, ok := strings.CutPrefix(strings.TrimLeft(strings.TrimPrefix(line, "#"), " \t"), "chkconfig:")
+	if !ok {
+		return nil, false
+	}
+	f := strings.Fields(rest)
+	if len(f) != 3 {
+		errs.add(pos, "chkconfig", true, "want runlevels, start and stop priority, got %q, ignoring", strings.TrimSpace(rest))
+		return nil, false
+	}
+	start, err1 := strconv.Atoi(f[1])
+	stop, err2 := strconv.Atoi(f[2])
+	if err1 != nil || err2 != nil || (f[0] != "-" && strings.Trim(f[0], "0123456") != "") {
+		errs.add(pos, "chkconfig", true, "cannot read %q, ignoring", strings.TrimSpace(rest))
+		return nil, false
+	}
+	return &Chkconfig{Pos: pos, Levels: f[0], Start: start, Stop: stop}, true
+}
+
+func trimCR(b []byte) []byte { return bytes.TrimSuffix(b, []byte("\r")) }
+
+func baseName(path string) string {
+	if i := strings.LastIndexByte(path, '/'); i >= 0 {
+		return path[i+1:]
+	}
+	return path
+}
+
+// String is a canonical dump of the script, used by golden tests.
+func (s *Script) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "script %s (%s)\n", s.Name, s.Path)
+	if s.Override != "" {
+		fmt.Fprintf(&b, "override %s\n", s.Override)
+	}
+	if c := s.Chkconfig; c != nil {
+		fmt.Fprintf(&b, "chkconfig %s %d %d (line %d)\n", c.Levels, c.Start, c.Stop, c.Pos.Line)
+	}
+	h := s.Header
+	if h == nil {
+		b.WriteString("no header\n")
+		return b.String()
+	}
+	fmt.Fprintf(&b, "header (line %d)\n", h.Pos.Line)
+	for _, k := range []string{"Provides", "Required-Start", "Required-Stop", "Should-Start", "Should-Stop", "X-Start-Before", "X-Stop-After", "Default-Start", "Default-Stop"} {
+		if f := h.field(k); f.Pos.Line != 0 {
+			fmt.Fprintf(&b, "  %s: %q (line %d)\n", k, f.Values, f.Pos.Line)
+		}
+	}
+	if h.XInteractive {
+		b.WriteString("  X-Interactive: true\n")
+	}
+	if h.ShortDescription != "" {
+		fmt.Fprintf(&b, "  Short-Description: %q\n", h.ShortDescription)
+	}
+	if h.Description != "" {
+		fmt.Fprintf(&b, "  Description: %q\n", h.Description)
+	}
+	return b.String()
+}

@@ -1,0 +1,144 @@
+package parse
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/txtar"
+)
+
+var update = flag.Bool("update", false, "update golden files")
+
+// TestLSB reads testdata/lsb/NAME.txtar: the script in "in" is read as
+// etc/init.d/NAME and the dump of the result, then its diagnostics, must
+// equal "want".
+func TestLSB(t *testing.T) {
+	files, _ := filepath.Glob("testdata/lsb/*.txtar")
+	if len(files) == 0 {
+		t.Fatal("no testdata/lsb/*.txtar")
+	}
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".txtar")
+		t.Run(name, func(t *testing.T) {
+			ar, err := txtar.ParseFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, want := section(ar, "in"), section(ar, "want")
+			s, errs := LSB(in, "etc/init.d/"+name)
+			var b strings.Builder
+			b.WriteString(s.String())
+			errs.Sort()
+			for _, e := range errs {
+				if e.Warning {
+					b.WriteString(strings.Replace(e.Error(), ": ", ": warning: ", 1) + "\n")
+				} else {
+					b.WriteString(e.Error() + "\n")
+				}
+			}
+			got := []byte(b.String())
+			if !bytes.Equal(got, want) {
+				if *update {
+					setSection(ar, "want", got)
+					if err := os.WriteFile(file, txtar.Format(ar), 0o666); err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				t.Errorf("LSB(%s) =\n%s\nwant\n%s\n(run with -update to accept)", file, got, want)
+			}
+		})
+	}
+}
+
+func section(ar *txtar.Archive, name string) []byte {
+	for _, f := range ar.Files {
+		if f.Name == name {
+			return f.Data
+		}
+	}
+	return nil
+}
+
+// setSection replaces the golden section only: -update never rewrites an
+// input (gofmt's guard).
+func setSection(ar *txtar.Archive, name string, data []byte) {
+	for i := range ar.Files {
+		if ar.Files[i].Name == name {
+			ar.Files[i].Data = data
+			return
+		}
+	}
+	ar.Files = append(ar.Files, txtar.File{Name: name, Data: data})
+}
+
+func TestLinkName(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string
+	}{
+		{"S20foo", "S 20 foo"},
+		{"K01bar.sh", "K 1 bar.sh"},
+		{"S100big", "S 100 big"},
+		{"README", "-"},
+		{"S20", "-"},
+		{"Sfoo", "-"},
+		{"X20foo", "-"},
+		{"S12345x", "-"},
+	}
+	for _, tc := range tests {
+		l, ok := linkName(tc.in)
+		got := "-"
+		if ok {
+			got = fmt.Sprintf("%c %d %s", map[bool]rune{true: 'S', false: 'K'}[l.Start], l.Number, l.Name)
+		}
+		if got != tc.want {
+			t.Errorf("linkName(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestInsservConf(t *testing.T) {
+	in := "# comment\n$local_fs +mountall +mountall-bootclean\n$remote_fs $local_fs +mountnfs # trailing\n<interactive> +keymap\nbogus line\n$remote_fs +extra\n$empty +\n"
+	facs := map[string]*Facility{}
+	errs := InsservConf([]byte(in), "etc/insserv.conf", facs)
+	var b strings.Builder
+	for _, name := range []string{"$local_fs", "$remote_fs", "<interactive>", "$empty"} {
+		f := facs[name]
+		fmt.Fprintf(&b, "%s@%d:", name, f.Pos.Line)
+		for _, m := range f.Members {
+			fmt.Fprintf(&b, " %s/%v@%d", m.Name, m.Optional, m.Pos.Line)
+		}
+		b.WriteString("\n")
+	}
+	for _, e := range errs {
+		b.WriteString(e.Error() + "\n")
+	}
+	want := `$local_fs@2: mountall/true@2 mountall-bootclean/true@2
+$remote_fs@3: $local_fs/false@3 mountnfs/true@3 extra/true@6
+<interactive>@4: keymap/true@4
+$empty@7:
+etc/insserv.conf:5: "bogus" is not a $facility or <group>, ignoring the line
+etc/insserv.conf:7: $empty: empty member, ignoring
+`
+	if got := b.String(); got != want {
+		t.Errorf("InsservConf =\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestIgnoredScript(t *testing.T) {
+	for name, want := range map[string]bool{
+		"ssh": false, "rc.local": false, "hwclock.sh": false,
+		"README": true, "skeleton": true, "rc": true, "rcS": true, ".hidden": true,
+		"foo~": true, "foo.dpkg-old": true, "foo.dpkg-dist": true, "foo.dpkg-new": true, "foo.rpmsave": true, "foo.swp": true,
+	} {
+		if got := ignoredScript(name); got != want {
+			t.Errorf("ignoredScript(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

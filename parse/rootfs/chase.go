@@ -1,0 +1,127 @@
+package rootfs
+
+import (
+	"errors"
+	"io/fs"
+	"strings"
+	"syscall"
+)
+
+// resolve chases name inside the root, modelled on systemd's chase() with
+// CHASE_PREFIX_ROOT (src/basic/chase.c). Like chase() it keeps two lists:
+// done, the components already resolved (never a symlink, "." for the root),
+// and todo, the components still to process; each step moves one component
+// from todo to done. Only the backend's lstat and readlink of names under
+// done are used, so nothing outside the root can be reached by construction.
+//
+// With followLast false the last component of name is not followed (lstat,
+// readlink). The returned path is clean and root-relative. If a component
+// does not exist the error wraps fs.ErrNotExist and the path is what the
+// name would resolve to (done plus the rest of todo, cleaned lexically).
+//
+// Each step costs one lstat; a name takes at most
+// len(name) + maxHops*pathMax/2 steps.
+func (f *FS) resolve(name string, followLast bool) (string, error) {
+	if name == "" || name == "." || strings.HasSuffix(name, "/") || strings.HasSuffix(name, "/.") {
+		followLast = true // "foo/" names the directory foo leads to, as in the kernel
+	}
+	todo := components(name, nil)
+	done := "."
+	hops := 0
+	for len(todo) > 0 {
+		// /dev/null is a device node of the running machine (devtmpfs), not a
+		// file of the image: "dev/null" is masked even if the root has no dev/.
+		if done == "." && len(todo) == 2 && todo[0] == "dev" && todo[1] == "null" {
+			return devNull, nil
+		}
+		c := todo[0]
+		todo = todo[1:]
+
+		// chase(): "If we already are at the top, then going up will not change
+		// anything. This is in-line with how the kernel handles this."
+		// ".." from the root stays at the root, as after chroot(2).
+		if c == ".." {
+			done = parent(done)
+			continue
+		}
+
+		next := join(done, c)
+		if next == devNull && len(todo) == 0 {
+			return devNull, nil
+		}
+		fi, err := f.b.lstat(next)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return cleanRel(next + "/" + strings.Join(todo, "/")), err
+			}
+			return next, err
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			if len(todo) > 0 && !fi.IsDir() {
+				return next, syscall.ENOTDIR
+			}
+			done = next
+			continue
+		}
+		if !followLast && len(todo) == 0 {
+			done = next
+			continue
+		}
+
+		// "If people change our tree behind our back, they might send us in
+		// circles. Put a limit on things." More than maxHops links is a loop.
+		hops++
+		if hops > maxHops {
+			return next, ErrLoop
+		}
+		target, err := f.b.readlink(next)
+		switch {
+		case err != nil:
+			return next, err
+		case target == "":
+			return next, syscall.EINVAL // chase() refuses an empty destination too
+		case len(target) >= pathMax:
+			return next, syscall.ENAMETOOLONG
+		}
+
+		// chase(): "An absolute destination. Start the loop from the beginning,
+		// but use the root file descriptor as base." A relative one stays in
+		// the link's directory. Either way the target goes in front of what is
+		// left to do.
+		if target[0] == '/' {
+			done = "."
+		}
+		todo = components(target, todo)
+	}
+	return done, nil
+}
+
+// components splits p into its path components, dropping empty ones and ".",
+// and returns them followed by rest.
+func components(p string, rest []string) []string {
+	var out []string
+	for c := range strings.SplitSeq(p, "/") {
+		if c != "" && c != "." {
+			out = append(out, c)
+		}
+	}
+	return append(out, rest...)
+}
+
+// join appends a component to a resolved, root-relative directory.
+func join(dir, c string) string {
+	if dir == "." {
+		return c
+	}
+	return dir + "/" + c
+}
+
+// parent is the directory of a resolved, root-relative path; the root is its
+// own parent.
+func parent(p string) string {
+	i := strings.LastIndexByte(p, '/')
+	if i < 0 {
+		return "."
+	}
+	return p[:i]
+}

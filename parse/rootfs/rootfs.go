@@ -1,0 +1,269 @@
+// Package rootfs reads a machine's root — a directory or a .tar/.tar.gz image —
+// the way the booted machine would see it, and is the single place where
+// initorder touches the disk. It owns path resolution (symlinks are chased
+// like systemd's chase() with a prefix root: absolute targets are re-anchored
+// at the root, ".." never climbs above it, more than 40 hops is a loop) and the
+// guarantee that no file outside the root is ever opened, stat'ed or read:
+// directory roots are accessed only through an [os.Root], archives only
+// through their own index. It knows no init system: it does not know what
+// etc/init.d, rc2.d or a unit file mean; the parsers in package parse do.
+//
+// All names are slash-separated and relative to the root ("etc/init.d/foo");
+// a leading "/" is accepted and means the same. Errors are [*fs.PathError]
+// values whose Path is the name as given, relative to the root (never a host
+// path), so messages print root-relative paths.
+package rootfs
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// MaxFileSize is the largest file ReadFile returns. Larger files give an
+// error wrapping ErrTooLarge: one diagnostic upstream, never unbounded memory.
+const MaxFileSize = 8 << 20
+
+// maxHops is how many symlinks one resolution may follow; one more is
+// ErrLoop. It is the kernel's MAXSYMLINKS, as SPEC §2 asks (systemd's own
+// CHASE_MAX is 32).
+const maxHops = 40
+
+// pathMax bounds a symlink target, like the kernel's PATH_MAX; a longer
+// target cannot exist on a real machine and would only feed a runaway walk.
+const pathMax = 4096
+
+var (
+	// ErrLoop reports more than 40 symlink hops in one resolution.
+	ErrLoop = errors.New("too many levels of symbolic links")
+	// ErrTooLarge reports a file larger than MaxFileSize.
+	ErrTooLarge = errors.New("file too large")
+	// ErrNotRegular reports a ReadFile of a directory, device, FIFO or socket.
+	ErrNotRegular = errors.New("not a regular file")
+	// ErrNotKept reports a file of a tar root whose contents were not kept in
+	// memory (see Open for which ones are).
+	ErrNotKept = errors.New("contents not kept")
+)
+
+// FS is an open root. Its methods are safe for concurrent use.
+type FS struct {
+	path string
+	b    backend
+}
+
+// backend is the storage under a root: a directory (dirFS) or an archive
+// index (tarFS). Its names are already resolved — no component is a symlink,
+// "." is the root — and its errors are bare (fs.ErrNotExist, syscall.Errno,
+// ErrNotKept …): FS adds the operation and the caller's name.
+type backend interface {
+	lstat(name string) (fs.FileInfo, error)
+	readlink(name string) (string, error)
+	readFile(name string) ([]byte, error) // name is a regular file of at most MaxFileSize
+	readDir(name string) ([]fs.DirEntry, error)
+	close() error
+}
+
+// Open opens path as a root: a directory, or a tar archive, plain or
+// gzip-compressed (recognised by its magic bytes, whatever the suffix).
+//
+// An archive is indexed in memory without being unpacked. Every header is
+// kept, but file contents only for regular files of at most MaxFileSize that
+// the booted machine reaches through one of keptPrefixes (etc/,
+// lib/systemd/, usr/lib/systemd/, usr/local/lib/systemd/, run/systemd/,
+// lib/init/, usr/share/insserv/, sbin/, usr/sbin/, bin/, usr/bin/), symlinks
+// followed; ReadFile of any other file fails with ErrNotKept. At most 512 MiB
+// of contents and 2 million entries are kept; past the first limit ReadFile
+// fails with ErrNotKept, past the second Open fails.
+func Open(path string) (*FS, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi.IsDir() {
+		r, err := os.OpenRoot(path)
+		if err != nil {
+			return nil, err
+		}
+		return &FS{path: path, b: &dirFS{root: r}}, nil
+	}
+	t, err := openTar(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return t, nil
+}
+
+// Close releases the root.
+func (f *FS) Close() error { return f.b.close() }
+
+// Path returns what Open was given, for messages.
+func (f *FS) Path() string { return f.path }
+
+// Resolve follows every symlink in every component of name and returns the
+// final path relative to the root: clean, without a leading slash, "." for
+// the root itself. A name that resolves to /dev/null gives "dev/null" and no
+// error, whether or not the root has a dev/null. When the final file (or a
+// directory on the way) does not exist, Resolve returns the resolved path
+// anyway together with an error wrapping fs.ErrNotExist, so that callers can
+// report a dangling link with its target.
+func (f *FS) Resolve(name string) (string, error) {
+	r, err := f.resolve(name, true)
+	if err != nil {
+		return r, pathError("resolve", name, err)
+	}
+	return r, nil
+}
+
+// IsDevNull reports whether name resolves to /dev/null: a masked systemd unit,
+// or a disabled service.
+func (f *FS) IsDevNull(name string) bool {
+	r, err := f.resolve(name, true)
+	return err == nil && r == devNull
+}
+
+// ReadFile resolves name and returns the contents of the regular file it
+// names. A directory, device or /dev/null gives an error wrapping
+// ErrNotRegular, a file over MaxFileSize one wrapping ErrTooLarge.
+func (f *FS) ReadFile(name string) ([]byte, error) {
+	r, err := f.resolve(name, true)
+	if err != nil {
+		return nil, pathError("read", name, err)
+	}
+	fi, err := f.lstat(r)
+	if err != nil {
+		return nil, pathError("read", name, err)
+	}
+	switch {
+	case !fi.Mode().IsRegular():
+		return nil, pathError("read", name, ErrNotRegular)
+	case fi.Size() > MaxFileSize:
+		return nil, pathError("read", name, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, fi.Size(), MaxFileSize))
+	}
+	data, err := f.b.readFile(r)
+	if err != nil {
+		return nil, pathError("read", name, err)
+	}
+	return data, nil
+}
+
+// ReadDir resolves the directory name and lists it, sorted by name. Entries
+// describe the entries themselves, as os.ReadDir does: a symlink reports
+// fs.ModeSymlink.
+func (f *FS) ReadDir(name string) ([]fs.DirEntry, error) {
+	r, err := f.resolve(name, true)
+	if err != nil {
+		return nil, pathError("readdir", name, err)
+	}
+	fi, err := f.lstat(r)
+	if err != nil {
+		return nil, pathError("readdir", name, err)
+	}
+	if !fi.IsDir() {
+		return nil, pathError("readdir", name, syscall.ENOTDIR)
+	}
+	ents, err := f.b.readDir(r)
+	if err != nil {
+		return nil, pathError("readdir", name, err)
+	}
+	slices.SortFunc(ents, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return ents, nil
+}
+
+// Lstat describes name itself: every component but the last is resolved.
+// Like Stat, it describes dev/null as a character device even when the root
+// has none.
+func (f *FS) Lstat(name string) (fs.FileInfo, error) {
+	r, err := f.resolve(name, false)
+	if err != nil {
+		return nil, pathError("lstat", name, err)
+	}
+	fi, err := f.lstat(r)
+	if err != nil {
+		return nil, pathError("lstat", name, err)
+	}
+	return fi, nil
+}
+
+// Stat resolves name and describes the file it leads to (whose Name is the
+// target's). /dev/null is always a character device, as on a booted machine.
+func (f *FS) Stat(name string) (fs.FileInfo, error) {
+	r, err := f.resolve(name, true)
+	if err != nil {
+		return nil, pathError("stat", name, err)
+	}
+	fi, err := f.lstat(r)
+	if err != nil {
+		return nil, pathError("stat", name, err)
+	}
+	return fi, nil
+}
+
+// Readlink returns the raw target of the symlink name, after resolving its
+// parent directories. The target is not cleaned or re-anchored.
+func (f *FS) Readlink(name string) (string, error) {
+	r, err := f.resolve(name, false)
+	if err != nil {
+		return "", pathError("readlink", name, err)
+	}
+	fi, err := f.lstat(r)
+	if err != nil {
+		return "", pathError("readlink", name, err)
+	}
+	if fi.Mode()&fs.ModeSymlink == 0 {
+		return "", pathError("readlink", name, syscall.EINVAL)
+	}
+	target, err := f.b.readlink(r)
+	if err != nil {
+		return "", pathError("readlink", name, err)
+	}
+	return target, nil
+}
+
+// lstat is the backend's lstat of a resolved name, except that dev/null
+// always exists: a booted machine mounts devtmpfs over the image's /dev.
+func (f *FS) lstat(r string) (fs.FileInfo, error) {
+	fi, err := f.b.lstat(r)
+	if r == devNull && (err != nil || fi.Mode()&fs.ModeCharDevice == 0) {
+		return devNullInfo{}, nil
+	}
+	return fi, err
+}
+
+// pathError wraps err with the operation and the caller's name, cleaned and
+// relative to the root. A *fs.PathError from below is unwrapped first, so that
+// no host path and no doubled operation reaches a message.
+func pathError(op, name string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return &fs.PathError{Op: op, Path: cleanRel(name), Err: err}
+}
+
+// cleanRel cleans name lexically into a root-relative path: no leading slash,
+// ".." clamped at the root, "." for the root.
+func cleanRel(name string) string {
+	c := path.Clean("/" + name)
+	if c == "/" {
+		return "."
+	}
+	return c[1:]
+}
+
+const devNull = "dev/null"
+
+// devNullInfo describes /dev/null when the root has none of its own.
+type devNullInfo struct{}
+
+func (devNullInfo) Name() string       { return "null" }
+func (devNullInfo) Size() int64        { return 0 }
+func (devNullInfo) Mode() fs.FileMode  { return fs.ModeDevice | fs.ModeCharDevice | 0o666 }
+func (devNullInfo) ModTime() time.Time { return time.Time{} }
+func (devNullInfo) IsDir() bool        { return false }
+func (devNullInfo) Sys() any           { return nil }

@@ -1,0 +1,185 @@
+package rootfs
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// member is one header of a hand-made archive.
+type member struct {
+	name string
+	typ  byte
+	data string
+	link string
+}
+
+func tarBytes(t testing.TB, ms []member) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, m := range ms {
+		hdr := &tar.Header{Name: m.name, Typeflag: m.typ, Mode: 0o644, Linkname: m.link}
+		if m.typ == tar.TypeReg {
+			hdr.Size = int64(len(m.data))
+		}
+		if err := tw.WriteHeader(hdr); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte(m.data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func gzipBytes(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// openBytes writes b to a file called name and opens it.
+func openBytes(t *testing.T, name string, b []byte) (*FS, error) {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Open(p)
+	if err == nil {
+		t.Cleanup(func() { f.Close() })
+	}
+	return f, err
+}
+
+func TestTarMembers(t *testing.T) {
+	archive := tarBytes(t, []member{
+		{name: "./etc/a", typ: tar.TypeReg, data: "a"},
+		{name: "/etc/b", typ: tar.TypeReg, data: "b"},
+		{name: "etc//c/../d", typ: tar.TypeReg, data: "d"},
+		{name: "../../etc/climb", typ: tar.TypeReg, data: "climb"},
+		{name: "etc/dup", typ: tar.TypeReg, data: "first"},
+		{name: "etc/hl", typ: tar.TypeLink, link: "./etc/dup"},
+		{name: "etc/dup", typ: tar.TypeReg, data: "second"},
+		{name: "etc/hl-missing", typ: tar.TypeLink, link: "etc/nothing"},
+		{name: "x/y/z", typ: tar.TypeReg, data: "z"},
+		{name: "usr/share/doc/readme", typ: tar.TypeReg, data: "doc"},
+		{name: "opt/x/x.service", typ: tar.TypeReg, data: "[Service]"},
+		{name: "etc/systemd/system/x.service", typ: tar.TypeSymlink, link: "/opt/x/x.service"},
+		{name: "etc/null", typ: tar.TypeChar},
+	})
+	// gzip is recognised by its magic bytes, not by the name of the file.
+	for _, tc := range []struct{ file string }{{"image.tar"}, {"image.img"}} {
+		b := archive
+		if tc.file == "image.img" {
+			b = gzipBytes(t, archive)
+		}
+		f, err := openBytes(t, tc.file, b)
+		if err != nil {
+			t.Fatalf("Open(%s) = %v", tc.file, err)
+		}
+		cases := []fsCase{
+			{"leading dot slash", "read", "etc/a", "a", nil},
+			{"leading slash", "read", "etc/b", "b", nil},
+			{"uncleaned name", "read", "etc/d", "d", nil},
+			{"climbing name clamped", "read", "etc/climb", "climb", nil},
+			{"last duplicate wins", "read", "etc/dup", "second", nil},
+			{"hard link keeps what it linked", "read", "etc/hl", "first", nil},
+			{"hard link to nothing", "lstat", "etc/hl-missing", "", fs.ErrNotExist},
+			{"implied parents", "readdir", "x", "y/", nil},
+			{"implied parents at root", "readdir", ".", "etc/ opt/ usr/ x/", nil},
+			{"contents outside prefixes", "read", "usr/share/doc/readme", "", ErrNotKept},
+			{"stat outside prefixes", "stat", "usr/share/doc/readme", "file 3", nil},
+			{"contents reached by symlink", "read", "etc/systemd/system/x.service", "[Service]", nil},
+			{"same file by its own name", "read", "opt/x/x.service", "[Service]", nil},
+			{"device", "read", "etc/null", "", ErrNotRegular},
+			{"device stat", "lstat", "etc/null", "char", nil},
+		}
+		for _, c := range cases {
+			t.Run(tc.file+"/"+c.name, func(t *testing.T) {
+				got, err := do(f, c.op, c.arg)
+				checkErr(t, c.op, c.arg, err, c.err)
+				if c.err == nil && got != c.want {
+					t.Errorf("%s(%q) = %q, want %q", c.op, c.arg, got, c.want)
+				}
+			})
+		}
+	}
+}
+
+// TestTarEtcSymlink reads an image whose etc is a symlink: paths through it
+// are chased, members written under it land at its target as extraction
+// would put them there, and their contents are kept although private/ is
+// not one of keptPrefixes.
+func TestTarEtcSymlink(t *testing.T) {
+	f, err := openBytes(t, "image.tar", tarBytes(t, []member{
+		{name: "private/etc/init.d/foo", typ: tar.TypeReg, data: "foo"},
+		{name: "private/etc/rc2.d/S01foo", typ: tar.TypeSymlink, link: "../init.d/foo"},
+		{name: "etc", typ: tar.TypeSymlink, link: "/private/etc"},
+		{name: "etc/hostname", typ: tar.TypeReg, data: "host"},
+		{name: "private/loop", typ: tar.TypeSymlink, link: "/etc"},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []fsCase{
+		{"resolve through etc", "resolve", "etc/rc2.d/S01foo", "private/etc/init.d/foo", nil},
+		{"read through etc", "read", "etc/rc2.d/S01foo", "foo", nil},
+		{"member under symlinked parent", "resolve", "etc/hostname", "private/etc/hostname", nil},
+		{"member under symlinked parent read", "read", "etc/hostname", "host", nil},
+		{"readdir etc", "readdir", "etc", "hostname init.d/ rc2.d/", nil},
+		{"readdir loop", "readdir", "private/loop/init.d", "foo", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := do(f, c.op, c.arg)
+			checkErr(t, c.op, c.arg, err, c.err)
+			if c.err == nil && got != c.want {
+				t.Errorf("%s(%q) = %q, want %q", c.op, c.arg, got, c.want)
+			}
+		})
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"xz", []byte{0xfd, '7', 'z', 'X', 'Z', 0, 1, 2}, "xz-compressed"},
+		{"zstd", []byte{0x28, 0xb5, 0x2f, 0xfd, 0}, "zstd-compressed"},
+		{"garbage", bytes.Repeat([]byte("not a tar archive\n"), 64), "image"},
+		{"bad gzip", []byte{0x1f, 0x8b, 0, 0}, "image"},
+		{"truncated", tarBytes(t, []member{{name: "etc/a", typ: tar.TypeReg, data: strings.Repeat("a", 2000)}})[:1024], "image"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := openBytes(t, "image", tc.data)
+			if err == nil {
+				t.Fatalf("Open(%s) = %v, nil, want an error", tc.name, f)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Open(%s) error = %q, want it to mention %q", tc.name, err, tc.want)
+			}
+		})
+	}
+	if _, err := Open(filepath.Join(t.TempDir(), "missing")); !os.IsNotExist(err) {
+		t.Errorf("Open(missing) error = %v, want not exist", err)
+	}
+}

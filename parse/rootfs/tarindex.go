@@ -1,0 +1,169 @@
+package rootfs
+
+import (
+	"bytes"
+	"io/fs"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// tarFS is a root that is a tar archive, held as an in-memory index from
+// clean root-relative names ("." is the root) to entries. It is built by
+// openTar and read-only afterwards.
+type tarFS struct {
+	files map[string]*tarEntry
+	kids  map[string][]string // directory → sorted child names, built by link
+	kept  int64               // bytes of contents held
+}
+
+// tarEntry is one file of the archive. Hard links share one entry.
+type tarEntry struct {
+	mode  fs.FileMode
+	size  int64 // of a regular file
+	mtime time.Time
+	link  string // target of a symlink, raw
+	data  []byte // contents of a regular file, if kept
+	why   error  // why data is nil (ErrNotKept …)
+	ord   int    // ordinal of the header holding the contents
+}
+
+// link records each entry in its parent directory. An entry whose parent was
+// replaced by a non-directory is left out, as it is unreachable.
+func (t *tarFS) link() {
+	t.kids = make(map[string][]string)
+	for k := range t.files {
+		if k == "." {
+			continue
+		}
+		d := parent(k)
+		if e := t.files[d]; e == nil || !e.mode.IsDir() {
+			continue
+		}
+		base := k
+		if d != "." {
+			base = k[len(d)+1:]
+		}
+		t.kids[d] = append(t.kids[d], base)
+	}
+	for _, v := range t.kids {
+		slices.Sort(v)
+	}
+}
+
+// reachable returns the regular files, by header ordinal, that the booted
+// machine reaches from keptPrefixes, following symlinks, and whose contents
+// were not kept. Each directory is walked once, so link cycles end; it runs
+// in O(entries walked × cost of resolving a symlink).
+func (t *tarFS) reachable(f *FS) map[int]*tarEntry {
+	need := make(map[int]*tarEntry)
+	seen := make(map[string]bool)
+	var stack []string
+	visit := func(p string) {
+		switch e := t.files[p]; {
+		case e == nil:
+		case e.mode.IsDir():
+			if !seen[p] {
+				seen[p] = true
+				stack = append(stack, p)
+			}
+		case e.mode.IsRegular() && e.data == nil && e.size <= MaxFileSize:
+			need[e.ord] = e
+		}
+	}
+	for _, p := range keptPrefixes {
+		if r, err := f.resolve(p, true); err == nil {
+			visit(r)
+		}
+	}
+	for len(stack) > 0 {
+		d := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, k := range t.kids[d] {
+			p := join(d, k)
+			if t.files[p].mode&fs.ModeSymlink != 0 {
+				r, err := f.resolve(p, true)
+				if err != nil {
+					continue
+				}
+				p = r
+			}
+			visit(p)
+		}
+	}
+	return need
+}
+
+func (t *tarFS) lstat(name string) (fs.FileInfo, error) {
+	e := t.files[name]
+	if e == nil {
+		return nil, fs.ErrNotExist
+	}
+	base := name
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		base = name[i+1:]
+	}
+	return tarInfo{base, e}, nil
+}
+
+func (t *tarFS) readlink(name string) (string, error) {
+	e := t.files[name]
+	switch {
+	case e == nil:
+		return "", fs.ErrNotExist
+	case e.mode&fs.ModeSymlink == 0:
+		return "", syscall.EINVAL
+	}
+	return e.link, nil
+}
+
+// readFile returns a copy of the kept contents, so that callers may modify it.
+func (t *tarFS) readFile(name string) ([]byte, error) {
+	e := t.files[name]
+	switch {
+	case e == nil:
+		return nil, fs.ErrNotExist
+	case e.data == nil && e.why != nil:
+		return nil, e.why
+	case e.data == nil:
+		return nil, ErrNotKept
+	}
+	return bytes.Clone(e.data), nil
+}
+
+func (t *tarFS) readDir(name string) ([]fs.DirEntry, error) {
+	kids := t.kids[name]
+	ents := make([]fs.DirEntry, len(kids))
+	for i, k := range kids {
+		ents[i] = fs.FileInfoToDirEntry(tarInfo{k, t.files[join(name, k)]})
+	}
+	return ents, nil
+}
+
+func (t *tarFS) close() error {
+	t.files, t.kids = nil, nil
+	return nil
+}
+
+// tarInfo describes an entry of a tar root.
+type tarInfo struct {
+	name string
+	e    *tarEntry
+}
+
+func (i tarInfo) Name() string       { return i.name }
+func (i tarInfo) Mode() fs.FileMode  { return i.e.mode }
+func (i tarInfo) ModTime() time.Time { return i.e.mtime }
+func (i tarInfo) IsDir() bool        { return i.e.mode.IsDir() }
+func (i tarInfo) Sys() any           { return nil }
+
+func (i tarInfo) Size() int64 {
+	switch {
+	case i.e.mode.IsRegular():
+		return i.e.size
+	case i.e.mode&fs.ModeSymlink != 0:
+		return int64(len(i.e.link))
+	}
+	return 0
+}

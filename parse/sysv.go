@@ -1,0 +1,303 @@
+package parse
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+
+	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/parse/rootfs"
+)
+
+// SysVOptions selects the boot to build from a SysV root.
+type SysVOptions struct {
+	Runlevel string // "2"; "" means the initdefault of etc/inittab, else 2 (0 with Stop)
+	Stop     bool   // the K links of the runlevel instead of its S links
+}
+
+// SysV is what a SysV root holds: its scripts, facilities and rc links,
+// and the graph of one boot built from them.
+type SysV struct {
+	Runlevel   string
+	Scripts    map[string]*Script
+	Facilities map[string]*Facility
+	Graph      *graph.Graph
+	Findings   []graph.Finding // from reading: parse errors, dangling links, duplicate provides
+}
+
+// ReadSysV reads etc/init.d, the insserv configuration and the rc links
+// of root and builds the graph of the boot opt selects: for a start,
+// phase rcS then rcN, with the scripts that need $all in a phase of their
+// own at the end of each (insserv puts them last); for a stop, the K
+// links of the runlevel. Scripts are services named by their file name;
+// dependencies resolve through Provides and the facilities of
+// insserv.conf. It returns an error only when the root cannot be read at
+// all.
+func ReadSysV(fsys *rootfs.FS, opt SysVOptions) (*SysV, error) {
+	b := &sysvBuilder{fsys: fsys, sv: &SysV{
+		Scripts:    map[string]*Script{},
+		Facilities: map[string]*Facility{},
+		Graph:      &graph.Graph{},
+	}}
+	rl := opt.Runlevel
+	if rl == "" {
+		rl = initdefault(fsys)
+	}
+	if rl == "" || (opt.Stop && opt.Runlevel == "") {
+		rl = map[bool]string{false: "2", true: "0"}[opt.Stop]
+	}
+	if rl == "s" {
+		rl = "S"
+	}
+	b.sv.Runlevel = rl
+	if err := b.readScripts(); err != nil {
+		return nil, err
+	}
+	b.readFacilities()
+	b.addServices()
+	if opt.Stop {
+		b.sv.Graph.Phases = []string{"rc" + rl + " stop"}
+		b.enable(b.links("etc/rc"+rl+".d", false), 0, 0)
+	} else {
+		b.sv.Graph.Phases = []string{"rcS", "rcS $all"}
+		b.enable(b.links("etc/rcS.d", true), 0, 1)
+		if rl != "S" {
+			b.sv.Graph.Phases = append(b.sv.Graph.Phases, "rc"+rl, "rc"+rl+" $all")
+			b.enable(b.links("etc/rc"+rl+".d", true), 2, 3)
+		}
+	}
+	b.addEdges(opt.Stop)
+	b.orderHeaderless()
+	b.sv.Findings = append(b.sv.Findings, b.errs.Findings()...)
+	graph.SortFindings(b.sv.Findings)
+	return b.sv, nil
+}
+
+type sysvBuilder struct {
+	fsys     *rootfs.FS
+	sv       *SysV
+	errs     ErrorList
+	names    []string       // script names, sorted
+	provider map[string]int // provided name -> service
+	hasAll   map[int]bool   // services that need $all
+}
+
+// readScripts reads every script of etc/init.d that insserv would read,
+// and applies the insserv overrides.
+func (b *sysvBuilder) readScripts() error {
+	ents, err := b.fsys.ReadDir("etc/init.d")
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading etc/init.d: %w", err)
+	}
+	for _, ent := range ents {
+		name := ent.Name()
+		if ignoredScript(name) {
+			continue
+		}
+		p := "etc/init.d/" + name
+		target, err := b.fsys.Resolve(p)
+		switch {
+		case target == "dev/null":
+			continue
+		case err != nil:
+			b.sv.Findings = append(b.sv.Findings, graph.Finding{
+				Kind: graph.KindDanglingLink, Severity: graph.Warning, Services: []string{name},
+				Message: p + ": " + unwrapPath(err).Error(), Sources: []graph.Pos{{File: p}},
+			})
+			continue
+		case target == "lib/init/upstart-job":
+			continue // an upstart job that answers to "service"; not a script
+		}
+		if fi, err := b.fsys.Stat(p); err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		if s := b.readScript(p); s != nil {
+			b.sv.Scripts[name] = s
+			b.names = append(b.names, name)
+		}
+	}
+	sort.Strings(b.names)
+	return nil
+}
+
+// readScript reads the header of the script at p and applies its
+// overrides: insserv(8) "/etc/insserv/overrides/<script> ... replaces the
+// LSB comment header"; "/usr/share/insserv/overrides/<script> ... is used
+// only if the script has no LSB comment header".
+func (b *sysvBuilder) readScript(p string) *Script {
+	data, err := b.fsys.ReadFile(p)
+	if err != nil {
+		b.errs = append(b.errs, fileError(p, err))
+		return nil
+	}
+	s, errs := LSB(data, p)
+	b.errs = append(b.errs, errs...)
+	for _, dir := range []string{"etc/insserv/overrides/", "usr/share/insserv/overrides/"} {
+		if dir == "usr/share/insserv/overrides/" && s.Header != nil {
+			break
+		}
+		op := dir + s.Name
+		data, err := b.fsys.ReadFile(op)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			b.errs = append(b.errs, fileError(op, err))
+			continue
+		}
+		o, errs := LSB(data, op)
+		b.errs = append(b.errs, errs...)
+		if o.Header == nil {
+			b.errs.add(graph.Pos{File: op}, "", false, "override has no INIT INFO block, ignoring it")
+			continue
+		}
+		s.Header, s.Override = o.Header, op
+		break
+	}
+	return s
+}
+
+// ignoredScript reports whether insserv skips a file of etc/init.d:
+// hidden files, backups and package-manager leftovers, and the files of
+// sysv-rc itself.
+func ignoredScript(name string) bool {
+	if strings.HasPrefix(name, ".") || strings.HasSuffix(name, "~") || strings.HasSuffix(name, ",v") {
+		return true
+	}
+	for _, suf := range []string{".dpkg-old", ".dpkg-dist", ".dpkg-new", ".dpkg-bak", ".dpkg-tmp", ".ucf-old", ".ucf-dist", ".ucf-new", ".rpmsave", ".rpmorig", ".rpmnew", ".orig", ".swp", ".sh.bak"} {
+		if strings.HasSuffix(name, suf) {
+			return true
+		}
+	}
+	switch name {
+	case "README", "Makefile", "skeleton", "rc", "rcS", "rx", "rc.local.orig", "core", "functions", "halt", "reboot", "single", "boot", "boot.local", "powerfail", "template", "init.d.skeleton":
+		return true
+	}
+	return false
+}
+
+func (b *sysvBuilder) readFacilities() {
+	read := func(p string) {
+		data, err := b.fsys.ReadFile(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return
+		}
+		if err != nil {
+			b.errs = append(b.errs, fileError(p, err))
+			return
+		}
+		b.errs = append(b.errs, InsservConf(data, p, b.sv.Facilities)...)
+	}
+	read("etc/insserv.conf")
+	ents, _ := b.fsys.ReadDir("etc/insserv.conf.d")
+	for _, ent := range ents {
+		if !ignoredScript(ent.Name()) {
+			read("etc/insserv.conf.d/" + ent.Name())
+		}
+	}
+	for _, name := range builtinFacilities {
+		if b.sv.Facilities[name] == nil {
+			b.sv.Facilities[name] = &Facility{Name: name}
+		}
+	}
+}
+
+// addServices adds one service per script, not yet started, and records
+// what each provides. A name provided twice stays with the script whose
+// name sorts first (insserv: "service already provided").
+func (b *sysvBuilder) addServices() {
+	g := b.sv.Graph
+	b.provider = map[string]int{}
+	b.hasAll = map[int]bool{}
+	for _, name := range b.names {
+		s := b.sv.Scripts[name]
+		src := graph.Pos{File: s.Path}
+		provides := []string{name}
+		if h := s.Header; h != nil {
+			src = h.Pos
+			if len(h.Provides.Values) > 0 {
+				provides = h.Provides.Values
+			}
+		}
+		i := g.Add(graph.Service{Name: name, Init: "sysv", Source: src, Phase: graph.NotStarted})
+		for _, p := range provides {
+			if j, dup := b.provider[p]; dup && j != i {
+				b.sv.Findings = append(b.sv.Findings, graph.Finding{
+					Kind: graph.KindDuplicateProvides, Severity: graph.Error,
+					Services: []string{name, g.Services[j].Name},
+					Message:  fmt.Sprintf("%s provides %s, which %s already provides: insserv refuses both", name, p, g.Services[j].Name),
+					Sources:  []graph.Pos{s.Header.Provides.Pos, b.sv.Scripts[g.Services[j].Name].Header.Provides.Pos},
+				})
+				continue
+			}
+			b.provider[p] = i
+			if p != name {
+				g.Alias(i, p)
+			}
+		}
+		if h := s.Header; h != nil && (contains(h.RequiredStart.Values, "$all") || contains(h.ShouldStart.Values, "$all")) {
+			b.hasAll[i] = true
+		}
+	}
+}
+
+// links reads the S (start) or K links of dir.
+func (b *sysvBuilder) links(dir string, start bool) []Link {
+	links, found, errs := RCLinks(b.fsys, dir)
+	b.sv.Findings = append(b.sv.Findings, found...)
+	b.errs = append(b.errs, errs...)
+	var out []Link
+	for _, l := range links {
+		if l.Start == start && l.Target != "dev/null" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// enable puts the script of every link in phase, or in allPhase when it
+// needs $all. A link to a file outside etc/init.d runs that file, read as
+// a script of the link's name. A script already started in an earlier
+// phase stays there.
+func (b *sysvBuilder) enable(links []Link, phase, allPhase int) {
+	g := b.sv.Graph
+	for _, l := range links {
+		i, ok := -1, false
+		if l.Script != "" {
+			i, ok = g.Lookup(l.Script)
+		}
+		if !ok || g.Services[i].Name != l.Script {
+			if i, ok = g.Lookup(l.Name); !ok || g.Services[i].Source.File != l.Target {
+				s := b.readScript(l.Target)
+				if s == nil {
+					continue
+				}
+				s.Name = l.Name
+				b.sv.Scripts[l.Name] = s
+				i = g.Add(graph.Service{Name: l.Name, Init: "sysv", Source: graph.Pos{File: l.Target}, Phase: graph.NotStarted})
+			}
+		}
+		svc := &g.Services[i]
+		if svc.Started() {
+			continue
+		}
+		svc.Phase, svc.Number, svc.Link = phase, l.Number, l.Path
+		if b.hasAll[i] {
+			svc.Phase = allPhase
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

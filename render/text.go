@@ -1,0 +1,136 @@
+package render
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/initorder/initorder/graph"
+)
+
+// Boot is a boot order and what it is the order of.
+type Boot struct {
+	Init     string // init system: sysv, upstart, systemd
+	Goal     string // "runlevel 2", "graphical.target"
+	Node     string // the layout node, if any
+	Stop     bool   // a shutdown order: K instead of S
+	Graph    *graph.Graph
+	Schedule graph.Schedule
+}
+
+// Options are the presentation choices of the text formats.
+type Options struct {
+	Long  bool // ls -l: init system, source and notes
+	Color bool // ANSI colours (only on a terminal, never with NO_COLOR)
+}
+
+// LS writes b in the given format: "text" (ls /etc/rc2.d style) or "json".
+func LS(w io.Writer, format string, b Boot, o Options) error {
+	switch format {
+	case "text", "":
+		return lsText(w, b, o)
+	case "json":
+		return lsJSON(w, b)
+	}
+	return fmt.Errorf("unknown format %q for ls (want text or json)", format)
+}
+
+// lsText writes one service a line, "S01 name": the same number for the
+// services that start together; three digits when there are more than 99
+// waves.
+func lsText(w io.Writer, b Boot, o Options) error {
+	prefix := "S"
+	if b.Stop {
+		prefix = "K"
+	}
+	digits := 2
+	for n := b.Schedule.Waves; n > 99; n /= 10 {
+		digits++
+	}
+	if !o.Long {
+		var sb strings.Builder
+		for _, st := range b.Schedule.Steps {
+			fmt.Fprintf(&sb, "%s%0*d %s\n", prefix, digits, st.Wave, b.Graph.Services[st.Service].Name)
+		}
+		_, err := io.WriteString(w, sb.String())
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	for _, st := range b.Schedule.Steps {
+		s := &b.Graph.Services[st.Service]
+		var notes []string
+		if st.Cyclic {
+			notes = append(notes, paint(o, red, "on an ordering loop"))
+		}
+		if s.Note != "" {
+			notes = append(notes, s.Note)
+		}
+		src := s.Source.File
+		if s.Link != "" {
+			src = s.Link + " -> " + src
+		}
+		fmt.Fprintf(tw, "%s%0*d\t%s\t%s\t%s", prefix, digits, st.Wave, s.Name, s.Init, src)
+		if len(notes) > 0 {
+			fmt.Fprintf(tw, "\t%s", strings.Join(notes, "; "))
+		}
+		fmt.Fprintln(tw)
+	}
+	return tw.Flush()
+}
+
+// Findings writes fs in the given format: "text" (one
+// "path:line: severity: kind: message" a line) or "json".
+func Findings(w io.Writer, format string, fs []graph.Finding, o Options) error {
+	switch format {
+	case "text", "":
+		var sb strings.Builder
+		for _, f := range fs {
+			line := f.String()
+			if o.Color {
+				sev := f.Severity.String()
+				line = strings.Replace(line, sev+":", paint(o, severityColor[f.Severity], sev)+":", 1)
+			}
+			sb.WriteString(line)
+			sb.WriteByte('\n')
+		}
+		_, err := io.WriteString(w, sb.String())
+		return err
+	case "json":
+		return findingsJSON(w, fs)
+	}
+	return fmt.Errorf("unknown format %q for findings (want text or json)", format)
+}
+
+// Summary is the one line that counts findings by severity:
+// "2 errors, 1 warning, 0 infos".
+func Summary(fs []graph.Finding) string {
+	var n [3]int
+	for _, f := range fs {
+		if f.Severity >= graph.Info && f.Severity <= graph.Error {
+			n[f.Severity]++
+		}
+	}
+	plural := func(k int, word string) string {
+		if k == 1 {
+			return fmt.Sprintf("%d %s", k, word)
+		}
+		return fmt.Sprintf("%d %ss", k, word)
+	}
+	return plural(n[graph.Error], "error") + ", " + plural(n[graph.Warning], "warning") + ", " + plural(n[graph.Info], "info")
+}
+
+const (
+	red    = "31"
+	yellow = "33"
+	cyan   = "36"
+)
+
+var severityColor = map[graph.Severity]string{graph.Error: red, graph.Warning: yellow, graph.Info: cyan}
+
+func paint(o Options, color, s string) string {
+	if !o.Color {
+		return s
+	}
+	return "\x1b[" + color + "m" + s + "\x1b[0m"
+}
