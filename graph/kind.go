@@ -25,8 +25,8 @@ type Direction int8
 
 const (
 	Unordered Direction = iota
-	After                // From starts (or stops) after To
-	Before               // From starts (or stops) before To
+	After               // From starts (or stops) after To
+	Before              // From starts (or stops) before To
 )
 
 var kinds = [numKinds]struct {
