@@ -27,8 +27,10 @@ type Member struct {
 	Pos      graph.Pos
 }
 
-// builtinFacilities are the LSB system facilities (LSB 20.6): they exist
-// even where no insserv.conf defines them, and are then empty.
+// builtinFacilities are the LSB system facilities (LSB 20.6). insserv
+// itself knows only $all and $null; the others come from insserv.conf.
+// Where a root has no insserv configuration at all they exist, empty, so
+// that scripts of a root without insserv can still be ordered.
 var builtinFacilities = []string{"$local_fs", "$network", "$named", "$portmap", "$remote_fs", "$syslog", "$time"}
 
 // InsservConf reads one insserv.conf-style file into facs, merging lines
@@ -47,20 +49,34 @@ func InsservConf(data []byte, path string, facs map[string]*Facility) ErrorList 
 			continue
 		}
 		text := string(trimCR(line))
-		if i := strings.IndexByte(text, '#'); i >= 0 {
-			text = text[:i]
-		}
-		f := strings.Fields(text)
-		if len(f) == 0 {
+		// insserv (scan_conf_file): "#" comments only at the start of a
+		// line, and a line that does not start with its name is dropped.
+		if strings.TrimSpace(text) == "" || strings.HasPrefix(text, "#") {
 			continue
 		}
-		name := f[0]
-		switch {
-		case strings.HasPrefix(name, "$") && len(name) > 1:
-		case strings.HasPrefix(name, "<") && strings.HasSuffix(name, ">"):
-		default:
+		if text[0] != '$' && text[0] != '<' {
+			errs.add(pos, "", true, "line does not start with a $facility or <group>, ignoring it")
+			continue
+		}
+		// The name ends at a blank, "=" or ":"; the words after it are
+		// split at blanks, "," and ";".
+		end := strings.IndexAny(text, " \t=:")
+		if end < 0 {
+			end = len(text)
+		}
+		name, rest := text[:end], strings.TrimLeft(text[end:], " \t")
+		if r, ok := strings.CutPrefix(rest, "="); ok {
+			rest = r
+		} else if r, ok := strings.CutPrefix(rest, ":"); ok {
+			rest = r
+		}
+		if len(name) < 2 || (name[0] == '<') != strings.HasSuffix(name, ">") {
 			errs.add(pos, "", true, "%q is not a $facility or <group>, ignoring the line", name)
 			continue
+		}
+		f := append([]string{name}, splitNames(rest)...)
+		if i := strings.IndexByte(rest, '#'); i >= 0 {
+			errs.add(pos, name, true, "insserv reads %q as members, not as a comment", strings.TrimSpace(rest[i:]))
 		}
 		fac := facs[name]
 		if fac == nil {

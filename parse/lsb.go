@@ -73,7 +73,7 @@ func LSB(data []byte, path string) (*Script, ErrorList) {
 	var errs ErrorList
 	var h *Header
 	var last *string // the free-text field a continuation line extends
-	seen := map[string]bool{}
+	seen := map[string]int{} // keyword -> its line
 	n := 0
 	for len(data) > 0 {
 		var line []byte
@@ -122,17 +122,28 @@ func LSB(data []byte, path string) (*Script, ErrorList) {
 			}
 			continue
 		}
-		canon, known := lsbKeys[strings.ToLower(key)]
+		// insserv: keys are case-insensitive and "-" and "_" are the same.
+		canon, known := lsbKeys[strings.ToLower(strings.ReplaceAll(key, "_", "-"))]
 		if !known {
 			if !strings.HasPrefix(strings.ToLower(key), "x-") {
 				errs.add(pos, key, true, "unknown keyword, ignoring")
 			}
 			continue
 		}
-		if seen[canon] {
-			errs.add(pos, canon, true, "repeated keyword: this line replaces line %d", h.fieldLine(canon))
+		if line, dup := seen[canon]; dup {
+			// insserv: the first occurrence of a key wins.
+			errs.add(pos, canon, true, "repeated keyword, ignoring it (line %d has it)", line)
+			continue
 		}
-		seen[canon] = true
+		seen[canon] = n
+		value = strings.TrimLeft(value, " \t")
+		// insserv reads a value as [[:print:]]*: it ends at the first tab.
+		if v, rest, cut := strings.Cut(value, "\t"); cut {
+			if strings.TrimSpace(rest) != "" {
+				errs.add(pos, canon, true, "insserv stops reading at a tab: %q is ignored", strings.TrimSpace(rest))
+			}
+			value = v
+		}
 		value = strings.TrimSpace(value)
 		switch canon {
 		case "Short-Description":
@@ -142,9 +153,9 @@ func LSB(data []byte, path string) (*Script, ErrorList) {
 			h.Description = value
 			last = &h.Description
 		case "X-Interactive":
-			h.XInteractive = strings.EqualFold(value, "true")
+			h.XInteractive = value == "true"
 		default:
-			*h.field(canon) = Field{Values: strings.Fields(value), Pos: pos}
+			*h.field(canon) = Field{Values: splitNames(value), Pos: pos}
 		}
 	}
 	if h != nil {
@@ -193,11 +204,9 @@ func (h *Header) field(key string) *Field {
 	return nil
 }
 
-func (h *Header) fieldLine(key string) int {
-	if f := h.field(key); f != nil {
-		return f.Pos.Line
-	}
-	return 0
+// splitNames splits a list of names at blanks, "," and ";" as insserv does.
+func splitNames(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == ',' || r == ';' })
 }
 
 // chkconfigLine reads "# chkconfig: 2345 55 25".

@@ -104,7 +104,7 @@ func TestLinkName(t *testing.T) {
 }
 
 func TestInsservConf(t *testing.T) {
-	in := "# comment\n$local_fs +mountall +mountall-bootclean\n$remote_fs $local_fs +mountnfs # trailing\n<interactive> +keymap\nbogus line\n$remote_fs +extra\n$empty +\n"
+	in := "# comment\n$local_fs +mountall,+mountall-bootclean\n$remote_fs $local_fs +mountnfs # trailing\n<interactive> +keymap\nbogus line\n$remote_fs=+extra;x\n$empty: +\n $indented +a\n"
 	facs := map[string]*Facility{}
 	errs := InsservConf([]byte(in), "etc/insserv.conf", facs)
 	var b strings.Builder
@@ -120,11 +120,13 @@ func TestInsservConf(t *testing.T) {
 		b.WriteString(e.Error() + "\n")
 	}
 	want := `$local_fs@2: mountall/true@2 mountall-bootclean/true@2
-$remote_fs@3: $local_fs/false@3 mountnfs/true@3 extra/true@6
+$remote_fs@3: $local_fs/false@3 mountnfs/true@3 #/false@3 trailing/false@3 extra/true@6 x/false@6
 <interactive>@4: keymap/true@4
 $empty@7:
-etc/insserv.conf:5: "bogus" is not a $facility or <group>, ignoring the line
+etc/insserv.conf:3: $remote_fs: insserv reads "# trailing" as members, not as a comment
+etc/insserv.conf:5: line does not start with a $facility or <group>, ignoring it
 etc/insserv.conf:7: $empty: empty member, ignoring
+etc/insserv.conf:8: line does not start with a $facility or <group>, ignoring it
 `
 	if got := b.String(); got != want {
 		t.Errorf("InsservConf =\n%s\nwant\n%s", got, want)

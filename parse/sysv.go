@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strings"
 
@@ -56,12 +57,15 @@ func ReadSysV(fsys *rootfs.FS, opt SysVOptions) (*SysV, error) {
 		return nil, err
 	}
 	b.readFacilities()
-	b.addServices()
+	b.addServices(opt.Stop)
 	if opt.Stop {
-		b.sv.Graph.Phases = []string{"rc" + rl + " stop"}
-		b.enable(b.links("etc/rc"+rl+".d", false), 0, 0)
+		// insserv: "In stop dependencies $all means stop first".
+		b.sv.Graph.Phases = []string{"rc" + rl + " stop $all", "rc" + rl + " stop"}
+		b.allPhase = map[int]int{1: 0}
+		b.enable(b.links("etc/rc"+rl+".d", false), 1, 0)
 	} else {
 		b.sv.Graph.Phases = []string{"rcS", "rcS $all"}
+		b.allPhase = map[int]int{0: 1, 2: 3}
 		b.enable(b.links("etc/rcS.d", true), 0, 1)
 		if rl != "S" {
 			b.sv.Graph.Phases = append(b.sv.Graph.Phases, "rc"+rl, "rc"+rl+" $all")
@@ -82,6 +86,7 @@ type sysvBuilder struct {
 	names    []string       // script names, sorted
 	provider map[string]int // provided name -> service
 	hasAll   map[int]bool   // services that need $all
+	allPhase map[int]int    // phase -> the phase of its scripts that need $all
 }
 
 // readScripts reads every script of etc/init.d that insserv would read,
@@ -113,7 +118,15 @@ func (b *sysvBuilder) readScripts() error {
 		case target == "lib/init/upstart-job":
 			continue // an upstart job that answers to "service"; not a script
 		}
-		if fi, err := b.fsys.Stat(p); err != nil || !fi.Mode().IsRegular() {
+		// insserv: "script X is a symlink to another script, skipped!"
+		// when the link's target has no "/"; "is not an executable file"
+		// for a file without u+x.
+		if ent.Type()&fs.ModeSymlink != 0 {
+			if raw, err := b.fsys.Readlink(p); err == nil && !strings.Contains(raw, "/") {
+				continue
+			}
+		}
+		if fi, err := b.fsys.Stat(p); err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o100 == 0 {
 			continue
 		}
 		if s := b.readScript(p); s != nil {
@@ -126,9 +139,11 @@ func (b *sysvBuilder) readScripts() error {
 }
 
 // readScript reads the header of the script at p and applies its
-// overrides: insserv(8) "/etc/insserv/overrides/<script> ... replaces the
-// LSB comment header"; "/usr/share/insserv/overrides/<script> ... is used
-// only if the script has no LSB comment header".
+// overrides. insserv reads etc/insserv/overrides/NAME, then
+// usr/share/insserv/overrides/NAME, then the script, and the first one
+// with a whole INIT INFO block wins outright, even over a script that has
+// a header (scan_script_defaults; insserv(8) says otherwise, the code and
+// the binary agree with each other).
 func (b *sysvBuilder) readScript(p string) *Script {
 	data, err := b.fsys.ReadFile(p)
 	if err != nil {
@@ -138,9 +153,6 @@ func (b *sysvBuilder) readScript(p string) *Script {
 	s, errs := LSB(data, p)
 	b.errs = append(b.errs, errs...)
 	for _, dir := range []string{"etc/insserv/overrides/", "usr/share/insserv/overrides/"} {
-		if dir == "usr/share/insserv/overrides/" && s.Header != nil {
-			break
-		}
 		op := dir + s.Name
 		data, err := b.fsys.ReadFile(op)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -162,21 +174,36 @@ func (b *sysvBuilder) readScript(p string) *Script {
 	return s
 }
 
-// ignoredScript reports whether insserv skips a file of etc/init.d:
-// hidden files, backups and package-manager leftovers, and the files of
-// sysv-rc itself.
+// ignoredScript reports whether insserv skips a file of etc/init.d
+// (insserv.c main and cfgfile_filter): hidden files, backups and
+// package-manager leftovers, and the files of sysv-rc itself.
 func ignoredScript(name string) bool {
-	if strings.HasPrefix(name, ".") || strings.HasSuffix(name, "~") || strings.HasSuffix(name, ",v") {
+	if name == "" || strings.ContainsRune("$.#%_+-\\*[]^:()~", rune(name[0])) {
 		return true
 	}
-	for _, suf := range []string{".dpkg-old", ".dpkg-dist", ".dpkg-new", ".dpkg-bak", ".dpkg-tmp", ".ucf-old", ".ucf-dist", ".ucf-new", ".rpmsave", ".rpmorig", ".rpmnew", ".orig", ".swp", ".sh.bak"} {
-		if strings.HasSuffix(name, suf) {
+	if strings.HasSuffix(name, "~") || strings.HasSuffix(name, ",v") {
+		return true
+	}
+	for _, pre := range []string{"README", "Makefile", "skeleton", "powerfail"} {
+		if strings.HasPrefix(name, pre) {
 			return true
 		}
 	}
 	switch name {
-	case "README", "Makefile", "skeleton", "rc", "rcS", "rx", "rc.local.orig", "core", "functions", "halt", "reboot", "single", "boot", "boot.local", "powerfail", "template", "init.d.skeleton":
+	case "core", "rx", "rc", "rcS":
 		return true
+	}
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		ext := name[i+1:]
+		for _, pre := range []string{"rpm", "ba", "dpkg", "ucf"} {
+			if strings.HasPrefix(ext, pre) {
+				return true
+			}
+		}
+		switch ext {
+		case "old", "new", "org", "orig", "save", "swp", "core":
+			return true
+		}
 	}
 	return false
 }
@@ -200,7 +227,11 @@ func (b *sysvBuilder) readFacilities() {
 			read("etc/insserv.conf.d/" + ent.Name())
 		}
 	}
-	for _, name := range builtinFacilities {
+	builtins := []string{"$null"}
+	if len(b.sv.Facilities) == 0 {
+		builtins = append(builtins, builtinFacilities...)
+	}
+	for _, name := range builtins {
 		if b.sv.Facilities[name] == nil {
 			b.sv.Facilities[name] = &Facility{Name: name}
 		}
@@ -208,9 +239,10 @@ func (b *sysvBuilder) readFacilities() {
 }
 
 // addServices adds one service per script, not yet started, and records
-// what each provides. A name provided twice stays with the script whose
-// name sorts first (insserv: "service already provided").
-func (b *sysvBuilder) addServices() {
+// what each provides and which scripts need $all to start (or stop). A
+// name provided twice stays with the script whose name sorts first
+// (insserv: "service already provided").
+func (b *sysvBuilder) addServices(stop bool) {
 	g := b.sv.Graph
 	b.provider = map[string]int{}
 	b.hasAll = map[int]bool{}
@@ -226,6 +258,10 @@ func (b *sysvBuilder) addServices() {
 		}
 		i := g.Add(graph.Service{Name: name, Init: "sysv", Source: src, Phase: graph.NotStarted})
 		for _, p := range provides {
+			if strings.HasPrefix(p, "$") {
+				b.errs.add(s.Header.Provides.Pos, "Provides", true, "%s provides system facility %s: insserv skips it", name, p)
+				continue
+			}
 			if j, dup := b.provider[p]; dup && j != i {
 				b.sv.Findings = append(b.sv.Findings, graph.Finding{
 					Kind: graph.KindDuplicateProvides, Severity: graph.Error,
@@ -240,8 +276,12 @@ func (b *sysvBuilder) addServices() {
 				g.Alias(i, p)
 			}
 		}
-		if h := s.Header; h != nil && (contains(h.RequiredStart.Values, "$all") || contains(h.ShouldStart.Values, "$all")) {
-			b.hasAll[i] = true
+		if h := s.Header; h != nil {
+			req, should := h.RequiredStart.Values, h.ShouldStart.Values
+			if stop {
+				req, should = h.RequiredStop.Values, h.ShouldStop.Values
+			}
+			b.hasAll[i] = slices.Contains(req, "$all") || slices.Contains(should, "$all")
 		}
 	}
 }
@@ -262,25 +302,40 @@ func (b *sysvBuilder) links(dir string, start bool) []Link {
 
 // enable puts the script of every link in phase, or in allPhase when it
 // needs $all. A link to a file outside etc/init.d runs that file, read as
-// a script of the link's name. A script already started in an earlier
-// phase stays there.
+// a script of the link's name. A link to a file of etc/init.d that is not
+// a script (not executable, or a name insserv ignores) is reported. A
+// script already started in an earlier phase stays there.
 func (b *sysvBuilder) enable(links []Link, phase, allPhase int) {
 	g := b.sv.Graph
 	for _, l := range links {
 		i, ok := -1, false
-		if l.Script != "" {
+		switch {
+		case l.Script != "":
+			if b.sv.Scripts[l.Script] == nil {
+				b.sv.Findings = append(b.sv.Findings, graph.Finding{
+					Kind: graph.KindDanglingLink, Severity: graph.Warning, Services: []string{l.Name},
+					Message: fmt.Sprintf("link %s leads to %s, which is not a script insserv reads (not executable, or a name it ignores): it is not run", l.Path, l.Target),
+					Sources: []graph.Pos{{File: l.Path}},
+				})
+				continue
+			}
 			i, ok = g.Lookup(l.Script)
-		}
-		if !ok || g.Services[i].Name != l.Script {
-			if i, ok = g.Lookup(l.Name); !ok || g.Services[i].Source.File != l.Target {
+		default:
+			if i, ok = g.Lookup(l.Name); ok && g.Services[i].Source.File != l.Target {
+				ok = false
+			}
+			if !ok {
 				s := b.readScript(l.Target)
 				if s == nil {
 					continue
 				}
 				s.Name = l.Name
 				b.sv.Scripts[l.Name] = s
-				i = g.Add(graph.Service{Name: l.Name, Init: "sysv", Source: graph.Pos{File: l.Target}, Phase: graph.NotStarted})
+				i, ok = g.Add(graph.Service{Name: l.Name, Init: "sysv", Source: graph.Pos{File: l.Target}, Phase: graph.NotStarted}), true
 			}
+		}
+		if !ok {
+			continue
 		}
 		svc := &g.Services[i]
 		if svc.Started() {
@@ -291,13 +346,4 @@ func (b *sysvBuilder) enable(links []Link, phase, allPhase int) {
 			svc.Phase = allPhase
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

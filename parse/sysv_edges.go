@@ -1,7 +1,9 @@
 package parse
 
 import (
+	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/initorder/initorder/graph"
 )
@@ -33,7 +35,7 @@ func (b *sysvBuilder) addEdges(stop bool) {
 					continue // a phase of its own, see enable
 				}
 				required := fk.kind.Needs()
-				b.resolve(name, required, map[string]bool{}, func(to int, req bool) {
+				unknown := b.resolve(name, required, map[string]bool{}, func(to int, req bool) {
 					kind := fk.kind
 					if fk.kind.Needs() && !req {
 						kind = map[bool]graph.Kind{false: graph.ShouldStart, true: graph.ShouldStop}[stop]
@@ -46,8 +48,21 @@ func (b *sysvBuilder) addEdges(stop bool) {
 					if name != g.Services[to].Name {
 						via = name
 					}
-					g.AddEdge(graph.Edge{From: i, To: to, Kind: kind, Pos: fk.f.Pos, Via: via})
+					e := graph.Edge{From: i, To: to, Kind: kind, Pos: fk.f.Pos, Via: via}
+					if b.dependsOnAll(e) {
+						return
+					}
+					g.AddEdge(e)
 				})
+				for _, fac := range unknown {
+					b.sv.Findings = append(b.sv.Findings, graph.Finding{
+						Kind: graph.KindMissingDependency, Severity: graph.Warning,
+						Services: []string{g.Services[i].Name, fac},
+						Message: fmt.Sprintf("%s %s %s: no insserv.conf line defines %s, so it orders nothing (insserv: could not find all dependencies)",
+							g.Services[i].Name, fk.kind, name, fac),
+						Sources: []graph.Pos{fk.f.Pos},
+					})
+				}
 			}
 		}
 	}
@@ -56,24 +71,28 @@ func (b *sysvBuilder) addEdges(stop bool) {
 // resolve calls add for every service that name stands for: the script
 // that provides it, or the members of the facility it names. A required
 // name that nothing provides becomes a missing service, so that the
-// analyses can say so.
-func (b *sysvBuilder) resolve(name string, required bool, visiting map[string]bool, add func(to int, required bool)) {
+// analyses can say so. It returns the facilities that nothing defines:
+// insserv only warns about those.
+func (b *sysvBuilder) resolve(name string, required bool, visiting map[string]bool, add func(to int, required bool)) (unknown []string) {
 	if i, ok := b.provider[name]; ok {
 		add(i, required)
-		return
+		return nil
 	}
 	if fac := b.sv.Facilities[name]; fac != nil {
 		if visiting[name] {
-			return
+			return nil
 		}
 		visiting[name] = true
 		for _, m := range fac.Members {
-			b.resolve(m.Name, required && !m.Optional, visiting, add)
+			unknown = append(unknown, b.resolve(m.Name, required && !m.Optional, visiting, add)...)
 		}
-		return
+		return unknown
+	}
+	if strings.HasPrefix(name, "$") {
+		return []string{name}
 	}
 	if !required {
-		return
+		return nil
 	}
 	g := b.sv.Graph
 	i, ok := g.Lookup(name)
@@ -81,6 +100,28 @@ func (b *sysvBuilder) resolve(name string, required bool, visiting map[string]bo
 		i = g.Add(graph.Service{Name: name, Init: "sysv", Phase: graph.NotStarted, Missing: true})
 	}
 	add(i, true)
+	return nil
+}
+
+// dependsOnAll reports, as a cycle, an edge that makes a script wait for
+// one that needs $all in the same runlevel: insserv refuses it ("depends
+// on b and therefore on system facility $all which can not be true!").
+func (b *sysvBuilder) dependsOnAll(e graph.Edge) bool {
+	first, then, ok := e.Ordering()
+	g := b.sv.Graph
+	if !ok || !b.hasAll[first] || b.hasAll[then] {
+		return false
+	}
+	f, t := &g.Services[first], &g.Services[then]
+	if !t.Started() || b.allPhase[t.Phase] != f.Phase {
+		return false
+	}
+	b.sv.Findings = append(b.sv.Findings, graph.Finding{
+		Kind: graph.KindCycle, Severity: graph.Error, Services: []string{t.Name, f.Name},
+		Message: fmt.Sprintf("%s %s %s, which needs $all: it would wait for itself (insserv: loop)", g.Services[e.From].Name, e.Kind, g.Services[e.To].Name),
+		Sources: []graph.Pos{e.Pos},
+	})
+	return true
 }
 
 // orderHeaderless orders the started scripts that have no LSB header by

@@ -1,0 +1,15 @@
+// Package oracle runs the real Debian insserv on roots built from real
+// Debian 12 packages, so that tests can hold initorder's SysV boot order
+// against the program Debian itself uses to order /etc/init.d scripts.
+//
+// It is a test helper: only _test.go files import it, and its functions take
+// a testing.TB and fail or skip the test themselves. It fetches .deb files
+// with apt-get (Fetch), extracts the init configuration they ship into a
+// fresh root (BuildRoot), and runs insserv, unpacked from its own .deb and
+// never installed, so that it writes the rc?.d links and the .depend.* files
+// inside that root (RunInsserv). It knows nothing of initorder's packages:
+// it reports what insserv did, and the caller compares.
+//
+// What insserv does and prints, with the experiments behind each claim, is
+// written down in docs/insserv.md.
+package oracle
