@@ -72,7 +72,7 @@ func LSB(data []byte, path string) (*Script, ErrorList) {
 	s := &Script{Name: baseName(path), Path: path}
 	var errs ErrorList
 	var h *Header
-	var last *string // the free-text field a continuation line extends
+	var last *string         // the free-text field a continuation line extends
 	seen := map[string]int{} // keyword -> its line
 	n := 0
 	for len(data) > 0 {
