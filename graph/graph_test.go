@@ -13,6 +13,7 @@ import (
 //	off: c                services defined but not started
 //	missing: d            names nothing defines
 //	num a 20              the link number of a
+//	alone: a b            services that start in a wave of their own
 //	a needs b             a Required-Start b
 //	a after b             a Should-Start b
 //	a before b            a X-Start-Before b
@@ -40,6 +41,10 @@ func build(t *testing.T, scenario string) *Graph {
 		case f[0] == "missing:":
 			for _, name := range f[1:] {
 				g.Add(Service{Name: name, Phase: NotStarted, Missing: true})
+			}
+		case f[0] == "alone:":
+			for _, name := range f[1:] {
+				g.Services[lookup(t, g, name)].Alone = true
 			}
 		case f[0] == "num":
 			i := lookup(t, g, f[1])
@@ -99,6 +104,12 @@ func TestOrder(t *testing.T) {
 		{"cycle keeps order going", "phase rc2: a b c d\na needs b\nb needs a\nc needs a\nb needs d", "1:d 2:a!,b! 3:c"},
 		{"self loop ignored", "phase rc2: a\na needs a", "1:a"},
 		{"edge to a later phase ignored", "phase rcS: s\nphase rc2: a\ns needs a", "1:s 2:a"},
+		{"alone first in its level", "phase rc2: a b c\nalone: b", "1:b 2:a,c"},
+		{"alone moves later levels up", "phase rc2: a b c d\nalone: b\nb needs a\nc needs a\nd needs b", "1:a 2:b 3:c 4:d"},
+		{"two alone, by name", "phase rc2: a b c\nalone: b a", "1:a 2:b 3:c"},
+		{"level of alone only", "phase rc2: a b\nalone: a\nb needs a", "1:a 2:b"},
+		{"alone in a later phase", "phase rcS: s t\nphase rc2: a b\nalone: t a", "1:t 2:s 3:a 4:b"},
+		{"alone on a loop is not alone", "phase rc2: a b c\nalone: a\na needs b\nb needs a", "1:a!,b!,c"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

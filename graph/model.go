@@ -33,6 +33,7 @@ type Service struct {
 	Number  int      // the sequence number of its rc link (S20foo: 20); 0 if none
 	Phase   int      // index in Graph.Phases of the phase it starts in, or NotStarted
 	Missing bool     // nothing defines this name
+	Alone   bool     // starts in a wave of its own (LSB X-Interactive: startpar runs it alone)
 	Note    string   // a remark for listings, e.g. "no LSB header: ordered by its number"
 }
 

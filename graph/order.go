@@ -72,11 +72,43 @@ func Order(g *Graph) Schedule {
 			}
 		}
 	}
-	offset := make([]int, len(g.Phases)+1)
+	// A service that starts alone takes a wave of its own at its level;
+	// the others of that level and every later level move up (startpar
+	// runs an interactive script with nothing beside it).
+	alone := make([][]int, len(g.Phases))   // per phase and level: how many start alone
+	others := make([][]bool, len(g.Phases)) // per phase and level: whether others start
 	for p := range g.Phases {
-		offset[p+1] = offset[p] + phaseMax[p]
+		alone[p] = make([]int, phaseMax[p]+1)
+		others[p] = make([]bool, phaseMax[p]+1)
+	}
+	for c, members := range comps {
+		for _, v := range members {
+			sv := &g.Services[v]
+			if !sv.Started() || sv.Phase >= len(g.Phases) {
+				continue
+			}
+			if sv.Alone && len(members) == 1 {
+				alone[sv.Phase][level[c]]++
+			} else {
+				others[sv.Phase][level[c]] = true
+			}
+		}
+	}
+	// start[p][l] is the last wave before level l of phase p.
+	start := make([][]int, len(g.Phases))
+	w := 0
+	for p := range g.Phases {
+		start[p] = make([]int, phaseMax[p]+1)
+		for l := 1; l <= phaseMax[p]; l++ {
+			start[p][l] = w
+			w += alone[p][l]
+			if others[p][l] {
+				w++
+			}
+		}
 	}
 	var s Schedule
+	var lone []Step // the services that start alone, waves given below
 	for c, members := range comps {
 		cyclic := len(members) > 1
 		for _, v := range members {
@@ -84,11 +116,28 @@ func Order(g *Graph) Schedule {
 			if !sv.Started() || sv.Phase >= len(g.Phases) {
 				continue
 			}
-			w := offset[sv.Phase] + level[c]
-			s.Steps = append(s.Steps, Step{Service: int(v), Wave: w, Cyclic: cyclic})
-			if w > s.Waves {
-				s.Waves = w
+			st := Step{Service: int(v), Wave: level[c], Cyclic: cyclic}
+			if sv.Alone && !cyclic {
+				lone = append(lone, st)
+				continue
 			}
+			st.Wave = start[sv.Phase][level[c]] + alone[sv.Phase][level[c]] + 1
+			s.Steps = append(s.Steps, st)
+		}
+	}
+	// Alone services of one level take the waves before the others, by name.
+	sortSteps(g, lone)
+	seen := map[[2]int]int{}
+	for _, st := range lone {
+		sv := &g.Services[st.Service]
+		key := [2]int{sv.Phase, st.Wave}
+		st.Wave = start[sv.Phase][st.Wave] + seen[key] + 1
+		seen[key]++
+		s.Steps = append(s.Steps, st)
+	}
+	for _, st := range s.Steps {
+		if st.Wave > s.Waves {
+			s.Waves = st.Wave
 		}
 	}
 	sortSteps(g, s.Steps)

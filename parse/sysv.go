@@ -256,7 +256,7 @@ func (b *sysvBuilder) addServices(stop bool) {
 				provides = h.Provides.Values
 			}
 		}
-		i := g.Add(graph.Service{Name: name, Init: "sysv", Source: src, Phase: graph.NotStarted})
+		i := g.Add(graph.Service{Name: name, Init: "sysv", Source: src, Phase: graph.NotStarted, Alone: b.interactive(s, provides)})
 		for _, p := range provides {
 			if strings.HasPrefix(p, "$") {
 				b.errs.add(s.Header.Provides.Pos, "Provides", true, "%s provides system facility %s: insserv skips it", name, p)
@@ -284,6 +284,23 @@ func (b *sysvBuilder) addServices(stop bool) {
 			b.hasAll[i] = slices.Contains(req, "$all") || slices.Contains(should, "$all")
 		}
 	}
+}
+
+// interactive reports whether the script needs the console to itself:
+// "X-Interactive: true" or a name in insserv.conf's <interactive> group.
+// startpar runs such a script with nothing beside it.
+func (b *sysvBuilder) interactive(s *Script, provides []string) bool {
+	if s.Header != nil && s.Header.XInteractive {
+		return true
+	}
+	if fac := b.sv.Facilities["<interactive>"]; fac != nil {
+		for _, m := range fac.Members {
+			if slices.Contains(provides, m.Name) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // links reads the S (start) or K links of dir.
