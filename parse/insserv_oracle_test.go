@@ -342,4 +342,3 @@ func writeScript(t *testing.T, root, name, deps string) {
 		t.Fatal(err)
 	}
 }
-
