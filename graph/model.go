@@ -47,7 +47,11 @@ type Edge struct {
 	Kind     Kind
 	Pos      Pos
 	Via      string // the name as written when it differs from To's name ("$remote_fs")
+	Soft     bool   // To is an optional member of the facility Via: the edge orders, nothing needs To
 }
+
+// Needs reports whether From cannot work without To.
+func (e Edge) Needs() bool { return e.Kind.Needs() && !e.Soft }
 
 // Graph is a set of services and the directives between them, for one
 // goal (a runlevel, a target, a node). Phases run one after the other:

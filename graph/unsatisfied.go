@@ -10,7 +10,7 @@ import "fmt"
 func Unsatisfied(g *Graph) []Finding {
 	var fs []Finding
 	for _, e := range g.Edges {
-		if !e.Kind.Needs() {
+		if !e.Needs() {
 			continue
 		}
 		from, to := &g.Services[e.From], &g.Services[e.To]

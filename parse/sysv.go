@@ -341,6 +341,14 @@ func (b *sysvBuilder) enable(links []Link, phase, allPhase int) {
 			if i, ok = g.Lookup(l.Name); ok && g.Services[i].Source.File != l.Target {
 				ok = false
 			}
+			if fi, err := b.fsys.Stat(l.Target); !ok && (err != nil || !fi.Mode().IsRegular()) {
+				b.sv.Findings = append(b.sv.Findings, graph.Finding{
+					Kind: graph.KindDanglingLink, Severity: graph.Warning, Services: []string{l.Name},
+					Message: fmt.Sprintf("link %s leads to %s, which is not a regular file: it is not run", l.Path, l.Target),
+					Sources: []graph.Pos{{File: l.Path}},
+				})
+				continue
+			}
 			if !ok {
 				s := b.readScript(l.Target)
 				if s == nil {

@@ -11,7 +11,8 @@ import (
 // addEdges turns the header keywords of every script into edges:
 // Required-Start, Should-Start and X-Start-Before for a start, their
 // -Stop counterparts for a stop. A facility stands for its members; a
-// member written "+name" is optional, so it orders without being needed.
+// member written "+name" is optional: its edge keeps the keyword it was
+// written with but is Soft, so it orders without being needed.
 func (b *sysvBuilder) addEdges(stop bool) {
 	g := b.sv.Graph
 	type fieldKind struct {
@@ -28,7 +29,7 @@ func (b *sysvBuilder) addEdges(stop bool) {
 		if stop {
 			fields = []fieldKind{{&h.RequiredStop, graph.RequiredStop}, {&h.ShouldStop, graph.ShouldStop}, {&h.XStopAfter, graph.StopAfter}}
 		}
-		seen := map[[2]int]bool{}
+		seen := map[[2]int]int{} // (to, kind) -> index of the edge in g.Edges
 		for _, fk := range fields {
 			for _, name := range fk.f.Values {
 				if name == "$all" {
@@ -36,22 +37,23 @@ func (b *sysvBuilder) addEdges(stop bool) {
 				}
 				required := fk.kind.Needs()
 				unknown := b.resolve(name, required, map[string]bool{}, func(to int, req bool) {
-					kind := fk.kind
-					if fk.kind.Needs() && !req {
-						kind = map[bool]graph.Kind{false: graph.ShouldStart, true: graph.ShouldStop}[stop]
-					}
-					if to == i || seen[[2]int{to, int(kind)}] {
+					key := [2]int{to, int(fk.kind)}
+					soft := fk.kind.Needs() && !req
+					if k, dup := seen[key]; dup || to == i {
+						if dup && !soft {
+							g.Edges[k].Soft = false // needed after all, through another name
+						}
 						return
 					}
-					seen[[2]int{to, int(kind)}] = true
 					via := ""
 					if name != g.Services[to].Name {
 						via = name
 					}
-					e := graph.Edge{From: i, To: to, Kind: kind, Pos: fk.f.Pos, Via: via}
+					e := graph.Edge{From: i, To: to, Kind: fk.kind, Pos: fk.f.Pos, Via: via, Soft: soft}
 					if b.dependsOnAll(e) {
 						return
 					}
+					seen[key] = len(g.Edges)
 					g.AddEdge(e)
 				})
 				for _, fac := range unknown {

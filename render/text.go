@@ -63,6 +63,9 @@ func lsText(w io.Writer, b Boot, o Options) error {
 		if st.Cyclic {
 			notes = append(notes, paint(o, red, "on an ordering loop"))
 		}
+		if s.Alone {
+			notes = append(notes, "starts alone (interactive)")
+		}
 		if s.Note != "" {
 			notes = append(notes, s.Note)
 		}

@@ -30,7 +30,9 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("NO_COLOR", "")
-			return nil
+			roots, err := filepath.Abs("../../testdata/roots")
+			e.Setenv("ROOTS", roots) // the shared fixture roots
+			return err
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"mktar": mktar,
