@@ -4,9 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/initorder/initorder/graph"
 	"github.com/initorder/initorder/parse/rootfs"
@@ -99,43 +102,81 @@ func (b *sysvBuilder) readScripts() error {
 	if err != nil {
 		return fmt.Errorf("reading etc/init.d: %w", err)
 	}
-	for _, ent := range ents {
-		name := ent.Name()
-		if ignoredScript(name) {
-			continue
+	// Reading is I/O-bound and independent per script: read in parallel,
+	// then merge in directory order so that the result is the same
+	// whatever the scheduling.
+	type result struct {
+		s       *Script
+		finding *graph.Finding
+		errs    ErrorList
+	}
+	results := make([]result, len(ents))
+	parallel(len(ents), func(i int) {
+		r := &results[i]
+		r.s, r.finding, r.errs = b.scanScript(ents[i])
+	})
+	for _, r := range results {
+		b.errs = append(b.errs, r.errs...)
+		if r.finding != nil {
+			b.sv.Findings = append(b.sv.Findings, *r.finding)
 		}
-		p := "etc/init.d/" + name
-		target, err := b.fsys.Resolve(p)
-		switch {
-		case target == "dev/null":
-			continue
-		case err != nil:
-			b.sv.Findings = append(b.sv.Findings, graph.Finding{
-				Kind: graph.KindDanglingLink, Severity: graph.Warning, Services: []string{name},
-				Message: p + ": " + unwrapPath(err).Error(), Sources: []graph.Pos{{File: p}},
-			})
-			continue
-		case target == "lib/init/upstart-job":
-			continue // an upstart job that answers to "service"; not a script
-		}
-		// insserv: "script X is a symlink to another script, skipped!"
-		// when the link's target has no "/"; "is not an executable file"
-		// for a file without u+x.
-		if ent.Type()&fs.ModeSymlink != 0 {
-			if raw, err := b.fsys.Readlink(p); err == nil && !strings.Contains(raw, "/") {
-				continue
-			}
-		}
-		if fi, err := b.fsys.Stat(p); err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o100 == 0 {
-			continue
-		}
-		if s := b.readScript(p); s != nil {
-			b.sv.Scripts[name] = s
-			b.names = append(b.names, name)
+		if r.s != nil {
+			b.sv.Scripts[r.s.Name] = r.s
+			b.names = append(b.names, r.s.Name)
 		}
 	}
 	sort.Strings(b.names)
 	return nil
+}
+
+// scanScript reads one entry of etc/init.d, or says why it is not a
+// script. It only reads: it is safe to call from several goroutines.
+func (b *sysvBuilder) scanScript(ent fs.DirEntry) (*Script, *graph.Finding, ErrorList) {
+	name := ent.Name()
+	if ignoredScript(name) {
+		return nil, nil, nil
+	}
+	p := "etc/init.d/" + name
+	target, err := b.fsys.Resolve(p)
+	switch {
+	case target == "dev/null":
+		return nil, nil, nil
+	case err != nil:
+		return nil, &graph.Finding{
+			Kind: graph.KindDanglingLink, Severity: graph.Warning, Services: []string{name},
+			Message: p + ": " + unwrapPath(err).Error(), Sources: []graph.Pos{{File: p}},
+		}, nil
+	case target == "lib/init/upstart-job":
+		return nil, nil, nil // an upstart job that answers to "service"; not a script
+	}
+	// insserv: "script X is a symlink to another script, skipped!" when
+	// the link's target has no "/"; "is not an executable file" for a
+	// file without u+x.
+	if ent.Type()&fs.ModeSymlink != 0 {
+		if raw, err := b.fsys.Readlink(p); err == nil && !strings.Contains(raw, "/") {
+			return nil, nil, nil
+		}
+	}
+	if fi, err := b.fsys.Stat(p); err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o100 == 0 {
+		return nil, nil, nil
+	}
+	s, errs := b.readScript(p)
+	return s, nil, errs
+}
+
+// parallel calls f(0) ... f(n-1) on as many goroutines as there are
+// CPUs, and returns when all have returned.
+func parallel(n int, f func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // readScript reads the header of the script at p and applies its
@@ -144,14 +185,14 @@ func (b *sysvBuilder) readScripts() error {
 // with a whole INIT INFO block wins outright, even over a script that has
 // a header (scan_script_defaults; insserv(8) says otherwise, the code and
 // the binary agree with each other).
-func (b *sysvBuilder) readScript(p string) *Script {
+func (b *sysvBuilder) readScript(p string) (*Script, ErrorList) {
+	var errs ErrorList
 	data, err := b.fsys.ReadFile(p)
 	if err != nil {
-		b.errs = append(b.errs, fileError(p, err))
-		return nil
+		return nil, append(errs, fileError(p, err))
 	}
-	s, errs := LSB(data, p)
-	b.errs = append(b.errs, errs...)
+	s, lerrs := LSB(data, p)
+	errs = append(errs, lerrs...)
 	for _, dir := range []string{"etc/insserv/overrides/", "usr/share/insserv/overrides/"} {
 		op := dir + s.Name
 		data, err := b.fsys.ReadFile(op)
@@ -159,19 +200,19 @@ func (b *sysvBuilder) readScript(p string) *Script {
 			continue
 		}
 		if err != nil {
-			b.errs = append(b.errs, fileError(op, err))
+			errs = append(errs, fileError(op, err))
 			continue
 		}
-		o, errs := LSB(data, op)
-		b.errs = append(b.errs, errs...)
+		o, oerrs := LSB(data, op)
+		errs = append(errs, oerrs...)
 		if o.Header == nil {
-			b.errs.add(graph.Pos{File: op}, "", false, "override has no INIT INFO block, ignoring it")
+			errs.add(graph.Pos{File: op}, "", false, "override has no INIT INFO block, ignoring it")
 			continue
 		}
 		s.Header, s.Override = o.Header, op
 		break
 	}
-	return s
+	return s, errs
 }
 
 // ignoredScript reports whether insserv skips a file of etc/init.d
@@ -350,7 +391,8 @@ func (b *sysvBuilder) enable(links []Link, phase, allPhase int) {
 				continue
 			}
 			if !ok {
-				s := b.readScript(l.Target)
+				s, errs := b.readScript(l.Target)
+				b.errs = append(b.errs, errs...)
 				if s == nil {
 					continue
 				}

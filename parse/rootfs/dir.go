@@ -1,11 +1,14 @@
 package rootfs
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -14,23 +17,106 @@ import (
 // only ever hands it names whose components are not symlinks, so the refusal
 // is a second wall that is never hit in practice. Absolute symlinks are not
 // given to os.Root to follow (it would refuse them): resolve re-anchors them.
+//
+// A root is read as a snapshot: lstat results are remembered, so that
+// resolving etc/init.d/a, etc/init.d/b ... does not lstat etc and
+// etc/init.d again for every name (os.Root walks every component of a
+// name on each call, so without this a name of depth d costs d² system
+// calls), and a directory listing primes the cache with its entries.
 type dirFS struct {
 	root *os.Root
+
+	mu    sync.Mutex
+	stats map[string]lstatResult
+	dirs  map[string]*os.Root // directories opened as roots of their own, by name
+}
+
+// maxDirRoots bounds the directories dirFS keeps open.
+const maxDirRoots = 256
+
+// dirRoot returns an os.Root for the directory dir ("." for the root),
+// opened once and kept, so that a name in it costs one system call
+// instead of one per component. Past maxDirRoots it returns nil.
+func (d *dirFS) dirRoot(dir string) *os.Root {
+	if dir == "." || dir == "" {
+		return d.root
+	}
+	d.mu.Lock()
+	r, ok := d.dirs[dir]
+	full := len(d.dirs) >= maxDirRoots
+	d.mu.Unlock()
+	if ok || full {
+		return r
+	}
+	r, err := d.root.OpenRoot(dir)
+	if err != nil {
+		r = nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.dirs == nil {
+		d.dirs = make(map[string]*os.Root)
+	}
+	if old, ok := d.dirs[dir]; ok { // opened meanwhile by another goroutine
+		if r != nil {
+			r.Close()
+		}
+		return old
+	}
+	d.dirs[dir] = r
+	return r
+}
+
+// in returns the root to use for name and name relative to it.
+func (d *dirFS) in(name string) (*os.Root, string) {
+	dir, base := parent(name), name
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		base = name[i+1:]
+	}
+	if r := d.dirRoot(dir); r != nil && r != d.root {
+		return r, base
+	}
+	return d.root, name
+}
+
+type lstatResult struct {
+	fi  fs.FileInfo
+	err error
 }
 
 func (d *dirFS) lstat(name string) (fs.FileInfo, error) {
-	return d.root.Lstat(name)
+	d.mu.Lock()
+	c, ok := d.stats[name]
+	d.mu.Unlock()
+	if ok {
+		return c.fi, c.err
+	}
+	r, rel := d.in(name)
+	fi, err := r.Lstat(rel)
+	d.remember(name, fi, err)
+	return fi, err
+}
+
+func (d *dirFS) remember(name string, fi fs.FileInfo, err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.stats == nil {
+		d.stats = make(map[string]lstatResult)
+	}
+	d.stats[name] = lstatResult{fi, err}
 }
 
 func (d *dirFS) readlink(name string) (string, error) {
-	return d.root.Readlink(name)
+	r, rel := d.in(name)
+	return r.Readlink(rel)
 }
 
 // readFile reads the regular file name. It opens without blocking, so that a
 // FIFO swapped in after resolve's lstat cannot hang the read, and checks the
 // opened file again: type, and size both before and while reading.
 func (d *dirFS) readFile(name string) ([]byte, error) {
-	f, err := d.root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	r, rel := d.in(name)
+	f, err := r.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -45,10 +131,11 @@ func (d *dirFS) readFile(name string) ([]byte, error) {
 	if fi.Size() > MaxFileSize {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, fi.Size(), MaxFileSize)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
+	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+1))
+	if _, err := buf.ReadFrom(io.LimitReader(f, MaxFileSize+1)); err != nil {
 		return nil, err
 	}
+	data := buf.Bytes()
 	if len(data) > MaxFileSize {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, MaxFileSize)
 	}
@@ -69,9 +156,16 @@ func (d *dirFS) readDir(name string) ([]fs.DirEntry, error) {
 	if err != nil {
 		return nil, err
 	}
+	dr := d.dirRoot(name)
 	ents := make([]fs.DirEntry, 0, len(names))
 	for _, n := range names {
-		fi, err := d.root.Lstat(join(name, n))
+		var fi fs.FileInfo
+		if dr != nil {
+			fi, err = dr.Lstat(n)
+		} else {
+			fi, err = d.root.Lstat(join(name, n))
+		}
+		d.remember(join(name, n), fi, err)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -83,4 +177,14 @@ func (d *dirFS) readDir(name string) ([]fs.DirEntry, error) {
 	return ents, nil
 }
 
-func (d *dirFS) close() error { return d.root.Close() }
+func (d *dirFS) close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, r := range d.dirs {
+		if r != nil {
+			r.Close()
+		}
+	}
+	d.dirs = nil
+	return d.root.Close()
+}
