@@ -11,7 +11,8 @@ import "fmt"
 // (Cycles reports those). This algorithm runs in O(V + E) time.
 func OrderConflicts(g *Graph) []Finding {
 	comp := make([]int, len(g.Services))
-	for c, members := range scc(len(g.Services), orderingEdges(g)) {
+	succ, _ := orderingEdges(g)
+	for c, members := range scc(len(g.Services), succ) {
 		for _, v := range members {
 			comp[v] = c
 		}

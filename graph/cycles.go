@@ -21,7 +21,7 @@ type Cycle struct {
 // The result is sorted by that first name. This algorithm runs in
 // O(V + E) time.
 func Cycles(g *Graph) []Cycle {
-	succ := orderingEdges(g)
+	succ, _ := orderingEdges(g)
 	var cycles []Cycle
 	for _, comp := range scc(len(g.Services), succ) {
 		if len(comp) < 2 {
@@ -52,7 +52,7 @@ func loop(g *Graph, comp []int32) Cycle {
 	for _, v := range comp {
 		for _, k := range g.Out(int(v)) {
 			first, then, ok := g.Edges[k].Ordering()
-			if ok && first != then && in[first] && in[then] {
+			if ok && g.Edges[k].Any == 0 && first != then && in[first] && in[then] {
 				after[then] = append(after[then], [2]int{k, first})
 			}
 		}

@@ -108,9 +108,10 @@ func firstPos(f Finding) Pos {
 }
 
 // Check runs every analysis that applies to any graph and returns the
-// findings, sorted.
+// findings, sorted. Run Start first on a graph with triggered services.
 func Check(g *Graph) []Finding {
 	var fs []Finding
+	fs = append(fs, Races(g, Order(g))...)
 	for _, c := range Cycles(g) {
 		fs = append(fs, c.Finding(g))
 	}

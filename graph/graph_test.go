@@ -17,6 +17,10 @@ import (
 //	a needs b             a Required-Start b
 //	a after b             a Should-Start b
 //	a before b            a X-Start-Before b
+//	a on b                a start on b (needs b, after it)
+//	a or1 b               a start on b as one of the alternatives of group 1
+//	a hook b              a start on starting b (b waits for a)
+//	trig: a b             services started only when their condition holds
 //
 // Every edge's Pos is "scenario:LINE".
 func build(t *testing.T, scenario string) *Graph {
@@ -42,6 +46,13 @@ func build(t *testing.T, scenario string) *Graph {
 			for _, name := range f[1:] {
 				g.Add(Service{Name: name, Phase: NotStarted, Missing: true})
 			}
+		case f[0] == "trig:":
+			for _, name := range f[1:] {
+				g.Services[lookup(t, g, name)].Triggered = true
+			}
+		case len(f) == 3 && strings.HasPrefix(f[1], "or"):
+			any, _ := strconv.Atoi(f[1][2:])
+			g.AddEdge(Edge{From: lookup(t, g, f[0]), To: lookup(t, g, f[2]), Kind: StartOn, Any: any, Pos: pos})
 		case f[0] == "alone:":
 			for _, name := range f[1:] {
 				g.Services[lookup(t, g, name)].Alone = true
@@ -51,7 +62,10 @@ func build(t *testing.T, scenario string) *Graph {
 			g.Services[i].Number, _ = strconv.Atoi(f[2])
 			g.Services[i].Link = fmt.Sprintf("S%s%s", f[2], f[1])
 		case len(f) == 3:
-			kind := map[string]Kind{"needs": RequiredStart, "after": ShouldStart, "before": StartBefore}[f[1]]
+			kind, ok := map[string]Kind{"needs": RequiredStart, "after": ShouldStart, "before": StartBefore, "on": StartOn, "hook": Hook}[f[1]]
+			if !ok {
+				t.Fatalf("scenario line %d: unknown directive %q", n+1, f[1])
+			}
 			g.AddEdge(Edge{From: lookup(t, g, f[0]), To: lookup(t, g, f[2]), Kind: kind, Pos: pos})
 		default:
 			t.Fatalf("scenario line %d: cannot read %q", n+1, line)
@@ -281,5 +295,91 @@ func TestOrderConflictsSkipLoops(t *testing.T) {
 	g := build(t, "phase rc2: a b\nnum a 10\nnum b 10\na needs b\nb needs a")
 	if fs := OrderConflicts(g); len(fs) != 0 {
 		t.Errorf("OrderConflicts(loop) = %v, want none: the cycle is reported instead", fs)
+	}
+}
+
+func TestOrderAlternatives(t *testing.T) {
+	tests := []struct {
+		name, scenario, want string
+	}{
+		{"earliest alternative", "phase boot: a b c j\nb on a\nc on b\nj or1 a\nj or1 c", "1:a 2:b,j 3:c"},
+		{"and of ors", "phase boot: a b c d j\nb on a\nc on b\nd on c\nj or1 a\nj or1 b\nj or2 c\nj or2 d", "1:a 2:b 3:c 4:d,j"},
+		{"alternative in a loop", "phase boot: a j\nj or1 a\nj or1 j", "1:a 2:j"},
+		{"deadlocked alternatives go last", "phase boot: a j k\nj or1 k\nk on j", "1:a 2:j!,k!"},
+		{"hook orders before", "phase boot: a j\nj hook a", "1:j 2:a"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g := build(t, tc.scenario)
+			if got := waves(g, Order(g)); got != tc.want {
+				t.Errorf("Order(%q) = %s, want %s", tc.scenario, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestStart(t *testing.T) {
+	tests := []struct {
+		name, scenario string
+		started        string   // waves after Start
+		want           []string // never-starts and cycle messages
+	}{
+		{"chain starts", "phase boot: init a b\ntrig: a b\na on init\nb on a", "1:init 2:a 3:b", nil},
+		{"missing", "phase boot: init s2 s3\nmissing: s1\ntrig: s2 s3\ns2 on s1\ns3 on s2", "1:init", []string{
+			"s2 never starts: it waits for start on s1 (scenario:4), and nothing provides s1",
+			"s3 never starts: it waits for start on s2 (scenario:5), and s2 never starts: it waits for start on s1 (scenario:4), and nothing provides s1",
+		}},
+		{"not enabled", "phase boot: j\noff: manualjob\ntrig: j\nj on manualjob", "", []string{
+			"j never starts: it waits for start on manualjob (scenario:4), and manualjob is not enabled",
+		}},
+		{"one alternative is enough", "phase boot: a j\nmissing: gone\ntrig: j\nj or1 gone\nj or1 a", "1:a 2:j", nil},
+		{"every alternative missing", "phase boot: j\nmissing: x y\ntrig: j\nj or1 x\nj or1 y", "", []string{
+			"j never starts: it waits for start on x (scenario:4) or start on y (scenario:5), and nothing provides x",
+		}},
+		{"loop", "phase boot: a b\ntrig: a b\na on b\nb on a", "", []string{
+			"a never starts: it waits for start on b (scenario:3), and b never starts: it waits for start on a (scenario:4), which waits for itself through a -> b -> a",
+			"start condition loop a -> b -> a: none of them ever starts",
+			"b never starts: it waits for start on a (scenario:4), and a never starts: it waits for start on b (scenario:3), which waits for itself through b -> a -> b",
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g := build(t, tc.scenario)
+			var got []string
+			for _, f := range Start(g) {
+				got = append(got, f.Message)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("Start(%q) =\n%q\nwant\n%q", tc.scenario, got, tc.want)
+			}
+			if w := waves(g, Order(g)); w != tc.started {
+				t.Errorf("Order after Start(%q) = %s, want %s", tc.scenario, w, tc.started)
+			}
+		})
+	}
+}
+
+func TestRaces(t *testing.T) {
+	tests := []struct {
+		name, scenario string
+		want           []string // services of each race
+	}{
+		{"or branch races", "phase boot: a b j\nj or1 a\nj or1 b", []string{"[j a]", "[j b]"}},
+		{"or branch ordered anyway", "phase boot: a b j\nb on a\nj on b\nj or1 a\nj or1 b", nil},
+		{"and is ordered", "phase boot: a j\nj on a", nil},
+		{"common part orders", "phase boot: a b c j\nj on a\nj or1 b\nj or1 c\nb on a", []string{"[j b]", "[j c]"}},
+		{"not started is no race", "phase boot: j\noff: a\nj or1 a", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g := build(t, tc.scenario)
+			var got []string
+			for _, f := range Races(g, Order(g)) {
+				got = append(got, fmt.Sprint(f.Services))
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("Races(%q) = %q, want %q", tc.scenario, got, tc.want)
+			}
+		})
 	}
 }

@@ -17,6 +17,8 @@ const (
 	ShouldStop                // stops before To when To stops
 	StopAfter                 // X-Stop-After: stops after To
 	Sequence                  // the rc link number: starts after the script with the lower number
+	StartOn                   // upstart "start on": starts after To (or To's event), and only if it comes
+	Hook                      // upstart "start on starting J": From runs while To waits for it
 	numKinds
 )
 
@@ -41,6 +43,8 @@ var kinds = [numKinds]struct {
 	ShouldStop:    {"Should-Stop", Before, false},
 	StopAfter:     {"X-Stop-After", After, false},
 	Sequence:      {"sequence number", After, false},
+	StartOn:       {"start on", After, true},
+	Hook:          {"start on starting", Before, false},
 }
 
 func (k Kind) String() string {

@@ -34,6 +34,11 @@ type Service struct {
 	Phase   int      // index in Graph.Phases of the phase it starts in, or NotStarted
 	Missing bool     // nothing defines this name
 	Alone   bool     // starts in a wave of its own (LSB X-Interactive: startpar runs it alone)
+	// Triggered services start only when their condition holds: every
+	// edge they Need (Any == 0) leads to a started service, and each
+	// group of alternatives has one that does (upstart's "start on").
+	// Start decides; until then Phase is the phase they would start in.
+	Triggered bool
 	Note    string   // a remark for listings, e.g. "no LSB header: ordered by its number"
 }
 
@@ -48,6 +53,7 @@ type Edge struct {
 	Pos      Pos
 	Via      string // the name as written when it differs from To's name ("$remote_fs")
 	Soft     bool   // To is an optional member of the facility Via: the edge orders, nothing needs To
+	Any      int    // > 0: one of a group of alternatives of From (upstart "or"): any one of the group will do
 }
 
 // Needs reports whether From cannot work without To.

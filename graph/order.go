@@ -16,10 +16,12 @@ type Schedule struct {
 }
 
 // orderingEdges returns, for every started service, the services that
-// must start before it within its own phase. Edges between phases are
-// settled by the phases themselves (or reported by Unsatisfied); a
-// service ordered against itself is ignored.
-func orderingEdges(g *Graph) (succ [][]int32) {
+// must start after it within its own phase, split into the edges that
+// bind alone (succ) and the alternatives (alts: the service waits for the
+// first of each group). Edges between phases are settled by the phases
+// themselves (or reported by Unsatisfied); a service ordered against
+// itself is ignored.
+func orderingEdges(g *Graph) (succ [][]int32, alts []alt) {
 	succ = make([][]int32, len(g.Services))
 	for _, e := range g.Edges {
 		first, then, ok := e.Ordering()
@@ -30,19 +32,33 @@ func orderingEdges(g *Graph) (succ [][]int32) {
 		if !a.Started() || a.Phase != b.Phase {
 			continue
 		}
+		if e.Any != 0 {
+			alts = append(alts, alt{first: int32(first), then: int32(then), group: e.Any})
+			continue
+		}
 		succ[first] = append(succ[first], int32(then))
 	}
-	return succ
+	return succ, alts
+}
+
+// alt is an ordering edge that is one of several alternatives: then
+// starts after the first of the services of its group.
+type alt struct {
+	first, then int32
+	group       int
 }
 
 // Order returns the concurrent boot order of g: a service's wave is one
-// more than the highest wave of the services it must start after, and
-// every phase starts after the last wave of the one before. Services on
-// an ordering cycle share one wave, marked Cyclic, and the order goes on
-// around them (as gonum's topo.Sort returns what it can with
-// Unorderable). This algorithm runs in O(V + E) time.
+// more than the highest wave of the services it must start after, and,
+// for each group of alternatives (upstart's "or"), one more than the
+// earliest of them; every phase starts after the last wave of the one
+// before. Services on an ordering cycle share one wave, marked Cyclic,
+// and the order goes on around them (as gonum's topo.Sort returns what it
+// can with Unorderable). It is Knuth's generalisation of Dijkstra's
+// algorithm to and/or graphs, on the components of the ordering graph,
+// with a bucket queue: O(V + E) time.
 func Order(g *Graph) Schedule {
-	succ := orderingEdges(g)
+	succ, alts := orderingEdges(g)
 	comps := scc(len(g.Services), succ)
 	comp := make([]int32, len(g.Services))
 	for c, members := range comps {
@@ -50,27 +66,100 @@ func Order(g *Graph) Schedule {
 			comp[v] = int32(c)
 		}
 	}
-	// Tarjan emits components in reverse topological order.
+	// pending[c] counts what component c still waits for: edges from
+	// other components, and groups of alternatives not yet met.
+	pending := make([]int, len(comps))
+	for v := range succ {
+		for _, w := range succ[v] {
+			if comp[w] != comp[v] {
+				pending[comp[w]]++
+			}
+		}
+	}
+	type groupKey struct {
+		then  int32
+		group int
+	}
+	met := map[groupKey]bool{} // false: pending; true: met
+	altsFrom := make(map[int32][]alt)
+	for _, a := range alts {
+		if comp[a.first] == comp[a.then] {
+			continue // an alternative that waits for its own loop never comes first
+		}
+		k := groupKey{a.then, a.group}
+		if _, seen := met[k]; !seen {
+			met[k] = false
+			pending[comp[a.then]]++
+		}
+		altsFrom[a.first] = append(altsFrom[a.first], a)
+	}
 	level := make([]int, len(comps))
-	phaseMax := make([]int, len(g.Phases))
-	for c := len(comps) - 1; c >= 0; c-- {
-		v := comps[c][0]
-		if !g.Services[v].Started() {
-			continue
+	var buckets [][]int32 // buckets[l]: components whose level is l
+	push := func(c int32, l int) {
+		for len(buckets) <= l {
+			buckets = append(buckets, nil)
 		}
-		if level[c] == 0 {
+		buckets[l] = append(buckets[l], c)
+	}
+	for c := range comps {
+		if pending[c] == 0 && g.Services[comps[c][0]].Started() {
 			level[c] = 1
+			push(int32(c), 1)
 		}
-		if p := g.Services[v].Phase; p < len(phaseMax) && level[c] > phaseMax[p] {
-			phaseMax[p] = level[c]
-		}
-		for _, v := range comps[c] {
-			for _, w := range succ[v] {
-				if d := comp[w]; d != int32(c) && level[d] < level[c]+1 {
-					level[d] = level[c] + 1
+	}
+	for l := 1; l < len(buckets); l++ {
+		for _, c := range buckets[l] {
+			for _, v := range comps[c] {
+				for _, w := range succ[v] {
+					if d := comp[w]; d != c {
+						level[d] = max(level[d], l+1)
+						if pending[d]--; pending[d] == 0 {
+							push(d, level[d])
+						}
+					}
+				}
+				for _, a := range altsFrom[v] {
+					k := groupKey{a.then, a.group}
+					if met[k] {
+						continue
+					}
+					met[k] = true
+					d := comp[a.then]
+					level[d] = max(level[d], l+1)
+					if pending[d]--; pending[d] == 0 {
+						push(d, level[d])
+					}
 				}
 			}
 		}
+	}
+	// What is still pending waits for alternatives that all come after it
+	// (a deadlock): it goes last in its phase, marked as on a loop.
+	phaseMax := make([]int, len(g.Phases))
+	var stuck []int32
+	for c, members := range comps {
+		sv := &g.Services[members[0]]
+		if !sv.Started() || sv.Phase >= len(g.Phases) {
+			continue
+		}
+		if pending[c] > 0 {
+			stuck = append(stuck, int32(c))
+			continue
+		}
+		phaseMax[sv.Phase] = max(phaseMax[sv.Phase], level[c])
+	}
+	cyclic := make([]bool, len(comps))
+	for c, members := range comps {
+		cyclic[c] = len(members) > 1
+	}
+	for _, c := range stuck {
+		p := g.Services[comps[c][0]].Phase
+		level[c] = phaseMax[p] + 1
+		cyclic[c] = true
+	}
+	for _, c := range stuck {
+		p := g.Services[comps[c][0]].Phase
+		phaseMax[p] = max(phaseMax[p], level[c])
 	}
 	// A service that starts alone takes a wave of its own at its level;
 	// the others of that level and every later level move up (startpar
@@ -87,7 +176,7 @@ func Order(g *Graph) Schedule {
 			if !sv.Started() || sv.Phase >= len(g.Phases) {
 				continue
 			}
-			if sv.Alone && len(members) == 1 {
+			if sv.Alone && !cyclic[c] {
 				alone[sv.Phase][level[c]]++
 			} else {
 				others[sv.Phase][level[c]] = true
@@ -110,7 +199,7 @@ func Order(g *Graph) Schedule {
 	var s Schedule
 	var lone []Step // the services that start alone, waves given below
 	for c, members := range comps {
-		cyclic := len(members) > 1
+		cyclic := cyclic[c]
 		for _, v := range members {
 			sv := &g.Services[v]
 			if !sv.Started() || sv.Phase >= len(g.Phases) {
