@@ -39,7 +39,7 @@ type Service struct {
 	// group of alternatives has one that does (upstart's "start on").
 	// Start decides; until then Phase is the phase they would start in.
 	Triggered bool
-	Note    string   // a remark for listings, e.g. "no LSB header: ordered by its number"
+	Note      string // a remark for listings, e.g. "no LSB header: ordered by its number"
 }
 
 // Started reports whether the service is part of the boot.
