@@ -4,9 +4,9 @@ import "fmt"
 
 // OrderConflicts returns an order-conflict finding for every declared
 // ordering between two started services of the same phase that their
-// sequence numbers contradict: a sequential boot runs links by number,
-// so a script that must start after another needs the higher number
-// (SPEC §3.1: "A requires B but S(A) <= S(B)"). Edges that come from the
+// places in a sequential boot contradict (SPEC §3.1: "A requires B but
+// S(A) <= S(B)"; with the same number, the link names decide, as the
+// shell's glob sorts them). Edges that come from the
 // numbers themselves are not checked, nor edges inside an ordering loop
 // (Cycles reports those). This algorithm runs in O(V + E) time.
 func OrderConflicts(g *Graph) []Finding {
@@ -27,7 +27,7 @@ func OrderConflicts(g *Graph) []Finding {
 			continue
 		}
 		a, b := &g.Services[first], &g.Services[then]
-		if !a.Started() || a.Phase != b.Phase || a.Number == 0 || b.Number == 0 || a.Number < b.Number {
+		if !a.Started() || a.Phase != b.Phase || a.Step == 0 || b.Step == 0 || a.Step < b.Step {
 			continue
 		}
 		fs = append(fs, Finding{

@@ -61,6 +61,8 @@ func build(t *testing.T, scenario string) *Graph {
 			i := lookup(t, g, f[1])
 			g.Services[i].Number, _ = strconv.Atoi(f[2])
 			g.Services[i].Link = fmt.Sprintf("S%s%s", f[2], f[1])
+			// Steps as sysv-rc runs links: by phase, then link name.
+			g.Services[i].Step = g.Services[i].Phase*10000 + g.Services[i].Number*10 + int(f[1][0]-'a')
 		case len(f) == 3:
 			kind, ok := map[string]Kind{"needs": RequiredStart, "after": ShouldStart, "before": StartBefore, "on": StartOn, "hook": Hook}[f[1]]
 			if !ok {
@@ -277,6 +279,14 @@ func TestAlias(t *testing.T) {
 	}
 	if i := g.Add(Service{Name: "a", Init: "other"}); i != a || g.Services[a].Init != "" {
 		t.Errorf("Add(existing) = %d changed the service", i)
+	}
+	// A service named like another's alias is a service of its own.
+	x := g.Add(Service{Name: "x"})
+	if x == a {
+		t.Fatalf("Add(x) returned a, whose alias x was")
+	}
+	if i, _ := g.Lookup("x"); i != x || len(g.Services[a].Aliases) != 0 {
+		t.Errorf("after Add(x): Lookup(x) = %d, a's aliases %v; want %d and none", i, g.Services[a].Aliases, x)
 	}
 }
 

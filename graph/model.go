@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -31,6 +32,7 @@ type Service struct {
 	Source  Pos      // where it is defined; zero for a missing service
 	Link    string   // the rc link or symlink that enables it, if any
 	Number  int      // the sequence number of its rc link (S20foo: 20); 0 if none
+	Step    int      // its place in a sequential boot (rc links by directory, then name); 0 if none
 	Phase   int      // index in Graph.Phases of the phase it starts in, or NotStarted
 	Missing bool     // nothing defines this name
 	Alone   bool     // starts in a wave of its own (LSB X-Interactive: startpar runs it alone)
@@ -71,11 +73,15 @@ type Graph struct {
 	out, in  [][]int // edge indexes by From and by To; built lazily
 }
 
-// Add adds s and returns its index. A name that is already known returns
-// the existing index and leaves the service unchanged.
+// Add adds s and returns its index. A service of the same name is
+// returned unchanged instead. A name that was another service's alias
+// becomes the new service's own: a service's name wins over an alias.
 func (g *Graph) Add(s Service) int {
 	if i, ok := g.byName[s.Name]; ok {
-		return i
+		if g.Services[i].Name == s.Name {
+			return i
+		}
+		g.Services[i].Aliases = slices.DeleteFunc(g.Services[i].Aliases, func(a string) bool { return a == s.Name })
 	}
 	if g.byName == nil {
 		g.byName = make(map[string]int)

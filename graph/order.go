@@ -234,8 +234,8 @@ func Order(g *Graph) Schedule {
 }
 
 // Sequential returns the order in which a sequential init (sysv-rc with
-// CONCURRENCY=none) runs the started services: phase by phase, by link
-// number, then by link name, one at a time.
+// CONCURRENCY=none) runs the started services: by Step, one at a time
+// (services without a Step last, by name).
 func Sequential(g *Graph) Schedule {
 	var idx []int
 	for i := range g.Services {
@@ -245,14 +245,11 @@ func Sequential(g *Graph) Schedule {
 	}
 	sort.Slice(idx, func(a, b int) bool {
 		x, y := &g.Services[idx[a]], &g.Services[idx[b]]
-		if x.Phase != y.Phase {
-			return x.Phase < y.Phase
+		if (x.Step == 0) != (y.Step == 0) {
+			return y.Step == 0
 		}
-		if x.Number != y.Number {
-			return x.Number < y.Number
-		}
-		if x.Link != y.Link {
-			return x.Link < y.Link
+		if x.Step != y.Step {
+			return x.Step < y.Step
 		}
 		return x.Name < y.Name
 	})

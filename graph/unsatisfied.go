@@ -10,8 +10,8 @@ import "fmt"
 func Unsatisfied(g *Graph) []Finding {
 	var fs []Finding
 	for _, e := range g.Edges {
-		if !e.Needs() {
-			continue
+		if !e.Needs() || e.Any != 0 {
+			continue // an alternative is unmet only when all are: Start says so
 		}
 		from, to := &g.Services[e.From], &g.Services[e.To]
 		if !from.Started() {
@@ -19,6 +19,8 @@ func Unsatisfied(g *Graph) []Finding {
 		}
 		var why string
 		switch {
+		case to.Missing && to.Note != "":
+			why = to.Note
 		case to.Missing:
 			why = "nothing provides it"
 			if e.Via != "" && e.Via != to.Name {

@@ -74,6 +74,8 @@ func FuzzRCD(f *testing.F) {
 	f.Add("etc/rc2.d/S01loop -> S01loop\netc/rc2.d/S02out -> ../../../../etc/passwd\netc/rc0.d/K01x -> /dev/null\n")
 	f.Add("etc/inittab: id:3:initdefault:\netc/rc3.d/S10x -> ../init.d/x\netc/init.d/x: #!/bin/sh\n")
 	f.Add("etc/insserv.conf: $local_fs +a\netc/init.d -> /etc\netc/rc2.d/S01a -> ../init.d/insserv.conf\n")
+	f.Add("etc/init.d/a: #!/bin/sh\netc/init.d/b: ### BEGIN INIT INFO\\n# Provides: a\\n### END INIT INFO\netc/rc2.d/S01b -> ../init.d/b\n")
+	f.Add("etc/init.d/a: ### BEGIN INIT INFO\\n# Provides: a foo\\n### END INIT INFO\netc/init.d/foo: ### BEGIN INIT INFO\\n# Provides: bar\\n# Required-Stop: $all a\\n### END INIT INFO\netc/rc2.d/S01foo -> /opt/x\netc/rc0.d/K01a -> ../init.d/a\n")
 	f.Fuzz(func(t *testing.T, spec string) {
 		root := t.TempDir()
 		writeFuzzRoot(t, root, spec)
@@ -113,7 +115,7 @@ func writeFuzzRoot(t *testing.T, root, spec string) {
 		} else if name, text, ok := strings.Cut(line, ": "); ok {
 			if name = fuzzName(name); name != "" {
 				r.MkdirAll(filepath.Dir(name), 0o755)
-				r.WriteFile(name, []byte(strings.ReplaceAll(text, `\n`, "\n")+"\n"), 0o644)
+				r.WriteFile(name, []byte(strings.ReplaceAll(text, `\n`, "\n")+"\n"), 0o755)
 			}
 		}
 	}

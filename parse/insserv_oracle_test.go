@@ -180,7 +180,12 @@ func TestInsservDebianRoot(t *testing.T) {
 
 	// Shutdown: every .depend.stop edge between two K links of rc0.d.
 	k0 := linked(res, "rc0.d", 'K')
-	svStop, _ := readSysV(t, root, SysVOptions{Runlevel: "0", Stop: true})
+	svStop, fsStop := readSysV(t, root, SysVOptions{Runlevel: "0", Stop: true})
+	for _, f := range fsStop {
+		if f.Severity == graph.Error {
+			t.Errorf("initorder --stop: %v, but insserv accepted the root", f)
+		}
+	}
 	ws := waves(svStop, graph.Order(svStop.Graph))
 	if len(ws) != len(k0) {
 		t.Errorf("stop set has %d scripts, insserv linked %d in rc0.d", len(ws), len(k0))

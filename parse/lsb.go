@@ -53,6 +53,7 @@ type Script struct {
 	Header    *Header
 	Chkconfig *Chkconfig
 	Override  string // the override file whose header replaced the script's own
+	Unread    bool   // the file could not be read: no header is known
 }
 
 // maxHeaderLine bounds one line of the comment block; script bodies may
@@ -86,7 +87,9 @@ func LSB(data []byte, path string) (*Script, ErrorList) {
 					s.Chkconfig = c
 				}
 			}
-			if bytes.HasPrefix(bytes.TrimRight(line, " \t\r"), []byte(beginInitInfo)) && s.Header == nil {
+			// insserv: the block starts at the first line containing
+			// "### BEGIN INIT INFO", leading blanks allowed.
+			if bytes.HasPrefix(bytes.TrimLeft(line, " \t"), []byte(beginInitInfo)) && s.Header == nil {
 				h = &Header{Pos: pos}
 			}
 			continue
@@ -97,12 +100,13 @@ func LSB(data []byte, path string) (*Script, ErrorList) {
 			continue
 		}
 		text := string(trimCR(line))
-		if strings.HasPrefix(strings.TrimRight(text, " \t"), endInitInfo) {
+		if strings.HasPrefix(strings.TrimLeft(text, " \t"), endInitInfo) {
 			s.Header, h = h, nil
 			continue
 		}
 		if !strings.HasPrefix(text, "#") {
-			errs.add(pos, "", false, "line in the INIT INFO block does not start with #")
+			// insserv skips such a line silently.
+			errs.add(pos, "", true, "line in the INIT INFO block does not start with #, ignoring it")
 			last = nil
 			continue
 		}
@@ -122,8 +126,18 @@ func LSB(data []byte, path string) (*Script, ErrorList) {
 			}
 			continue
 		}
-		// insserv: keys are case-insensitive and "-" and "_" are the same.
-		canon, known := lsbKeys[strings.ToLower(strings.ReplaceAll(key, "_", "-"))]
+		// insserv: keys are case-insensitive and "-" and "_" are the same;
+		// vendor keys X-<vendor>-Should-Start, -Start-Before, -Stop-After,
+		// -Interactive count as the Debian ones.
+		lower := strings.ToLower(strings.ReplaceAll(key, "_", "-"))
+		canon, known := lsbKeys[lower]
+		if vendor, ok := strings.CutPrefix(lower, "x-"); ok && !known {
+			for suffix, k := range vendorKeys {
+				if v, ok := strings.CutSuffix(vendor, "-"+suffix); ok && v != "" {
+					canon, known = k, true
+				}
+			}
+		}
 		if !known {
 			if !strings.HasPrefix(strings.ToLower(key), "x-") {
 				errs.add(pos, key, true, "unknown keyword, ignoring")
@@ -162,6 +176,16 @@ func LSB(data []byte, path string) (*Script, ErrorList) {
 		errs.add(h.Pos, "", false, "%q without %q: the block is ignored", beginInitInfo, endInitInfo)
 	}
 	return s, errs
+}
+
+// vendorKeys are the keywords insserv also reads as X-<vendor>-<keyword>
+// (X-UnitedLinux-Should-Start).
+var vendorKeys = map[string]string{
+	"should-start": "Should-Start",
+	"should-stop":  "Should-Stop",
+	"start-before": "X-Start-Before",
+	"stop-after":   "X-Stop-After",
+	"interactive":  "X-Interactive",
 }
 
 // lsbKeys maps the lower-case keywords to their spelling in LSB 20.3.

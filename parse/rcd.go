@@ -73,7 +73,7 @@ func RCLinks(fsys *rootfs.FS, dir string) ([]Link, []graph.Finding, ErrorList) {
 
 // linkName splits "S20foo" into S, 20 and foo.
 func linkName(name string) (Link, bool) {
-	if len(name) < 4 || (name[0] != 'S' && name[0] != 'K') {
+	if len(name) < 3 || (name[0] != 'S' && name[0] != 'K') {
 		return Link{}, false
 	}
 	i := 1
@@ -103,6 +103,9 @@ func initdefault(fsys *rootfs.FS) string {
 		return ""
 	}
 	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue
+		}
 		f := strings.Split(strings.TrimSpace(line), ":")
 		if len(f) >= 3 && f[2] == "initdefault" && len(f[1]) == 1 && strings.Contains("0123456Ss", f[1]) {
 			return f[1]

@@ -40,7 +40,7 @@ type SysV struct {
 // insserv.conf. It returns an error only when the root cannot be read at
 // all.
 func ReadSysV(fsys *rootfs.FS, opt SysVOptions) (*SysV, error) {
-	b := &sysvBuilder{fsys: fsys, sv: &SysV{
+	b := &sysvBuilder{fsys: fsys, loopSeen: map[string]bool{}, sv: &SysV{
 		Scripts:    map[string]*Script{},
 		Facilities: map[string]*Facility{},
 		Graph:      &graph.Graph{},
@@ -60,20 +60,35 @@ func ReadSysV(fsys *rootfs.FS, opt SysVOptions) (*SysV, error) {
 		return nil, err
 	}
 	b.readFacilities()
-	b.addServices(opt.Stop)
+	// The links come before the services, so that a script reached only
+	// through a link (outside etc/init.d) is a service like the others.
+	type run struct {
+		links           []Link
+		phase, allPhase int
+	}
+	var runs []run
 	if opt.Stop {
 		// insserv: "In stop dependencies $all means stop first".
 		b.sv.Graph.Phases = []string{"rc" + rl + " stop $all", "rc" + rl + " stop"}
-		b.allPhase = map[int]int{1: 0}
-		b.enable(b.links("etc/rc"+rl+".d", false), 1, 0)
+		runs = append(runs, run{b.links("etc/rc"+rl+".d", false), 1, 0})
 	} else {
 		b.sv.Graph.Phases = []string{"rcS", "rcS $all"}
-		b.allPhase = map[int]int{0: 1, 2: 3}
-		b.enable(b.links("etc/rcS.d", true), 0, 1)
+		runs = append(runs, run{b.links("etc/rcS.d", true), 0, 1})
 		if rl != "S" {
 			b.sv.Graph.Phases = append(b.sv.Graph.Phases, "rc"+rl, "rc"+rl+" $all")
-			b.enable(b.links("etc/rc"+rl+".d", true), 2, 3)
+			runs = append(runs, run{b.links("etc/rc"+rl+".d", true), 2, 3})
 		}
+	}
+	b.allPhase = map[int]int{}
+	for _, r := range runs {
+		b.allPhase[r.phase], b.allPhase[r.allPhase] = r.allPhase, r.allPhase
+		b.readLinkedScripts(r.links)
+	}
+	sort.Strings(b.names)
+	b.addServices(opt.Stop)
+	step := 0
+	for _, r := range runs {
+		step = b.enable(r.links, r.phase, r.allPhase, step)
 	}
 	b.addEdges(opt.Stop)
 	b.orderHeaderless()
@@ -86,10 +101,12 @@ type sysvBuilder struct {
 	fsys     *rootfs.FS
 	sv       *SysV
 	errs     ErrorList
-	names    []string       // script names, sorted
-	provider map[string]int // provided name -> service
-	hasAll   map[int]bool   // services that need $all
-	allPhase map[int]int    // phase -> the phase of its scripts that need $all
+	names    []string          // script names, sorted
+	provider map[string]int    // provided name -> service
+	hasAll   map[int]bool      // services that need $all
+	allPhase map[int]int       // phase -> the phase of its runlevel's scripts that need $all
+	linked   map[string]string // link path -> script name, for links outside etc/init.d
+	loopSeen map[string]bool   // facilities whose loop is reported
 }
 
 // readScripts reads every script of etc/init.d that insserv would read,
@@ -125,7 +142,6 @@ func (b *sysvBuilder) readScripts() error {
 			b.names = append(b.names, r.s.Name)
 		}
 	}
-	sort.Strings(b.names)
 	return nil
 }
 
@@ -189,7 +205,9 @@ func (b *sysvBuilder) readScript(p string) (*Script, ErrorList) {
 	var errs ErrorList
 	data, err := b.fsys.ReadFile(p)
 	if err != nil {
-		return nil, append(errs, fileError(p, err))
+		// Still a script: sysv-rc runs it. Ordered by its number, and the
+		// read error is the one thing said about it.
+		return &Script{Name: baseName(p), Path: p, Unread: true}, append(errs, fileError(p, err))
 	}
 	s, lerrs := LSB(data, p)
 	errs = append(errs, lerrs...)
@@ -292,23 +310,30 @@ func (b *sysvBuilder) addServices(stop bool) {
 		src := graph.Pos{File: s.Path}
 		provides := []string{name}
 		if h := s.Header; h != nil {
-			src = h.Pos
+			if s.Override == "" {
+				src = h.Pos
+			}
 			if len(h.Provides.Values) > 0 {
 				provides = h.Provides.Values
 			}
 		}
-		i := g.Add(graph.Service{Name: name, Init: "sysv", Source: src, Phase: graph.NotStarted, Alone: b.interactive(s, provides)})
+		svc := graph.Service{Name: name, Init: "sysv", Source: src, Phase: graph.NotStarted, Alone: b.interactive(s, provides)}
+		if s.Override != "" {
+			svc.Note = "header from " + s.Override
+		}
+		i := g.Add(svc)
 		for _, p := range provides {
 			if strings.HasPrefix(p, "$") {
-				b.errs.add(s.Header.Provides.Pos, "Provides", true, "%s provides system facility %s: insserv skips it", name, p)
+				b.errs.add(providesPos(s), "Provides", true, "%s provides system facility %s: insserv skips it", name, p)
 				continue
 			}
 			if j, dup := b.provider[p]; dup && j != i {
+				other := g.Services[j].Name
 				b.sv.Findings = append(b.sv.Findings, graph.Finding{
 					Kind: graph.KindDuplicateProvides, Severity: graph.Error,
-					Services: []string{name, g.Services[j].Name},
-					Message:  fmt.Sprintf("%s provides %s, which %s already provides: insserv refuses both", name, p, g.Services[j].Name),
-					Sources:  []graph.Pos{s.Header.Provides.Pos, b.sv.Scripts[g.Services[j].Name].Header.Provides.Pos},
+					Services: []string{name, other},
+					Message:  fmt.Sprintf("%s provides %s, which %s already provides: insserv refuses both", name, p, other),
+					Sources:  []graph.Pos{providesPos(s), providesPos(b.sv.Scripts[other])},
 				})
 				continue
 			}
@@ -325,6 +350,15 @@ func (b *sysvBuilder) addServices(stop bool) {
 			b.hasAll[i] = slices.Contains(req, "$all") || slices.Contains(should, "$all")
 		}
 	}
+}
+
+// providesPos is where a script says what it provides: its Provides line,
+// or the file when it has none (it provides its file name).
+func providesPos(s *Script) graph.Pos {
+	if s.Header != nil && s.Header.Provides.Pos.Line != 0 {
+		return s.Header.Provides.Pos
+	}
+	return graph.Pos{File: s.Path}
 }
 
 // interactive reports whether the script needs the console to itself:
@@ -358,59 +392,79 @@ func (b *sysvBuilder) links(dir string, start bool) []Link {
 	return out
 }
 
+// readLinkedScripts reads the scripts that links lead to outside
+// etc/init.d (sysv-rc runs whatever an S link leads to): each becomes a
+// script named by the link, or by the link's path where an etc/init.d
+// script has that name.
+func (b *sysvBuilder) readLinkedScripts(links []Link) {
+	if b.linked == nil {
+		b.linked = map[string]string{}
+	}
+	for _, l := range links {
+		if l.Script != "" {
+			continue
+		}
+		fi, err := b.fsys.Stat(l.Target)
+		if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0 {
+			what := "not a regular file"
+			if err == nil && fi.Mode().IsRegular() {
+				what = "not executable"
+			}
+			b.sv.Findings = append(b.sv.Findings, graph.Finding{
+				Kind: graph.KindDanglingLink, Severity: graph.Warning, Services: []string{l.Name},
+				Message: fmt.Sprintf("link %s leads to /%s, which is %s: it is not run", l.Path, l.Target, what),
+				Sources: []graph.Pos{{File: l.Path}},
+			})
+			continue
+		}
+		name := l.Name
+		if other := b.sv.Scripts[name]; other != nil && other.Path != l.Target {
+			name = l.Path
+		}
+		b.linked[l.Path] = name
+		if b.sv.Scripts[name] != nil {
+			continue // another link to the same file
+		}
+		s, errs := b.readScript(l.Target)
+		b.errs = append(b.errs, errs...)
+		s.Name = name
+		b.sv.Scripts[name] = s
+		b.names = append(b.names, name)
+	}
+}
+
 // enable puts the script of every link in phase, or in allPhase when it
-// needs $all. A link to a file outside etc/init.d runs that file, read as
-// a script of the link's name. A link to a file of etc/init.d that is not
-// a script (not executable, or a name insserv ignores) is reported. A
-// script already started in an earlier phase stays there.
-func (b *sysvBuilder) enable(links []Link, phase, allPhase int) {
+// needs $all, and numbers the links from step on in the order a
+// sequential boot runs them (sorted by name, as ls and the shell's glob
+// sort them); it returns the last step. A link to a file of etc/init.d
+// that is not a script (not executable, or a name insserv ignores) is
+// reported. A script already started in an earlier phase stays there.
+func (b *sysvBuilder) enable(links []Link, phase, allPhase, step int) int {
 	g := b.sv.Graph
 	for _, l := range links {
-		i, ok := -1, false
-		switch {
-		case l.Script != "":
-			if b.sv.Scripts[l.Script] == nil {
-				b.sv.Findings = append(b.sv.Findings, graph.Finding{
-					Kind: graph.KindDanglingLink, Severity: graph.Warning, Services: []string{l.Name},
-					Message: fmt.Sprintf("link %s leads to %s, which is not a script insserv reads (not executable, or a name it ignores): it is not run", l.Path, l.Target),
-					Sources: []graph.Pos{{File: l.Path}},
-				})
-				continue
+		name := l.Script
+		if name == "" {
+			if name = b.linked[l.Path]; name == "" {
+				continue // reported by readLinkedScripts
 			}
-			i, ok = g.Lookup(l.Script)
-		default:
-			if i, ok = g.Lookup(l.Name); ok && g.Services[i].Source.File != l.Target {
-				ok = false
-			}
-			if fi, err := b.fsys.Stat(l.Target); !ok && (err != nil || !fi.Mode().IsRegular()) {
-				b.sv.Findings = append(b.sv.Findings, graph.Finding{
-					Kind: graph.KindDanglingLink, Severity: graph.Warning, Services: []string{l.Name},
-					Message: fmt.Sprintf("link %s leads to %s, which is not a regular file: it is not run", l.Path, l.Target),
-					Sources: []graph.Pos{{File: l.Path}},
-				})
-				continue
-			}
-			if !ok {
-				s, errs := b.readScript(l.Target)
-				b.errs = append(b.errs, errs...)
-				if s == nil {
-					continue
-				}
-				s.Name = l.Name
-				b.sv.Scripts[l.Name] = s
-				i, ok = g.Add(graph.Service{Name: l.Name, Init: "sysv", Source: graph.Pos{File: l.Target}, Phase: graph.NotStarted}), true
-			}
-		}
-		if !ok {
+		} else if b.sv.Scripts[name] == nil {
+			b.sv.Findings = append(b.sv.Findings, graph.Finding{
+				Kind: graph.KindDanglingLink, Severity: graph.Warning, Services: []string{l.Name},
+				Message: fmt.Sprintf("link %s leads to %s, which is not a script insserv reads (not executable, or a name it ignores): it is not run", l.Path, l.Target),
+				Sources: []graph.Pos{{File: l.Path}},
+			})
 			continue
 		}
+		i, ok := g.Lookup(name)
+		if !ok || g.Services[i].Started() {
+			continue
+		}
+		step++
 		svc := &g.Services[i]
-		if svc.Started() {
-			continue
-		}
-		svc.Phase, svc.Number, svc.Link = phase, l.Number, l.Path
+		svc.Phase, svc.Number, svc.Link, svc.Step = phase, l.Number, l.Path, step
 		if b.hasAll[i] {
 			svc.Phase = allPhase
 		}
 	}
+	return step
 }

@@ -2,6 +2,7 @@ package parse
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -35,8 +36,10 @@ func (b *sysvBuilder) addEdges(stop bool) {
 				if name == "$all" {
 					continue // a phase of its own, see enable
 				}
-				required := fk.kind.Needs()
-				unknown := b.resolve(name, required, map[string]bool{}, func(to int, req bool) {
+				// insserv accepts a Required-Stop on a script that does not
+				// stop in that runlevel: a stop dependency only orders.
+				required := fk.kind.Needs() && !stop
+				unknown, loops := b.resolve(name, required, nil, func(to int, req bool) {
 					key := [2]int{to, int(fk.kind)}
 					soft := fk.kind.Needs() && !req
 					if k, dup := seen[key]; dup || to == i {
@@ -56,6 +59,14 @@ func (b *sysvBuilder) addEdges(stop bool) {
 					seen[key] = len(g.Edges)
 					g.AddEdge(e)
 				})
+				for _, loop := range loops {
+					fac := b.sv.Facilities[loop[0]]
+					b.sv.Findings = append(b.sv.Findings, graph.Finding{
+						Kind: graph.KindCycle, Severity: graph.Error, Services: loop,
+						Message: fmt.Sprintf("facility loop %s -> %s (insserv: Loop detected during expanding system facilities)", strings.Join(loop, " -> "), loop[0]),
+						Sources: []graph.Pos{fac.Pos},
+					})
+				}
 				for _, fac := range unknown {
 					b.sv.Findings = append(b.sv.Findings, graph.Finding{
 						Kind: graph.KindMissingDependency, Severity: graph.Warning,
@@ -73,57 +84,94 @@ func (b *sysvBuilder) addEdges(stop bool) {
 // resolve calls add for every service that name stands for: the script
 // that provides it, or the members of the facility it names. A required
 // name that nothing provides becomes a missing service, so that the
-// analyses can say so. It returns the facilities that nothing defines:
-// insserv only warns about those.
-func (b *sysvBuilder) resolve(name string, required bool, visiting map[string]bool, add func(to int, required bool)) (unknown []string) {
+// analyses can say so. It returns the facilities that nothing defines
+// (insserv only warns about those) and the facility loops it met (path:
+// the facilities being expanded).
+func (b *sysvBuilder) resolve(name string, required bool, path []string, add func(to int, required bool)) (unknown []string, loops [][]string) {
 	if i, ok := b.provider[name]; ok {
 		add(i, required)
-		return nil
+		return nil, nil
 	}
 	if fac := b.sv.Facilities[name]; fac != nil {
-		if visiting[name] {
-			return nil
+		if k := slices.Index(path, name); k >= 0 {
+			if !b.loopSeen[name] {
+				b.loopSeen[name] = true
+				return nil, [][]string{slices.Clone(path[k:])}
+			}
+			return nil, nil
 		}
-		visiting[name] = true
+		path = append(path, name)
 		for _, m := range fac.Members {
-			unknown = append(unknown, b.resolve(m.Name, required && !m.Optional, visiting, add)...)
+			u, l := b.resolve(m.Name, required && !m.Optional, path, add)
+			unknown, loops = append(unknown, u...), append(loops, l...)
 		}
-		return unknown
+		return unknown, loops
 	}
 	if strings.HasPrefix(name, "$") {
-		return []string{name}
+		return []string{name}, nil
 	}
 	if !required {
-		return nil
+		return nil, nil
 	}
-	g := b.sv.Graph
-	i, ok := g.Lookup(name)
-	if !ok {
-		i = g.Add(graph.Service{Name: name, Init: "sysv", Phase: graph.NotStarted, Missing: true})
-	}
-	add(i, true)
-	return nil
+	add(b.missing(name), true)
+	return nil, nil
 }
 
-// dependsOnAll reports, as a cycle, an edge that makes a script wait for
-// one that needs $all in the same runlevel: insserv refuses it ("depends
-// on b and therefore on system facility $all which can not be true!").
+// missing returns the service standing for a name nothing provides. insserv
+// resolves names through Provides only: a script's file name is not one,
+// so where a script has that name the stand-in says so.
+func (b *sysvBuilder) missing(name string) int {
+	g := b.sv.Graph
+	s := graph.Service{Name: name, Init: "sysv", Phase: graph.NotStarted, Missing: true}
+	if i, ok := g.Lookup(name); ok && g.Services[i].Missing {
+		return i
+	} else if ok {
+		s.Name = name + " (not provided)"
+		s.Note = name + " is a script's file name, which no script provides (insserv resolves names through Provides only)"
+	}
+	if i, ok := g.Lookup(s.Name); ok {
+		return i
+	}
+	return g.Add(s)
+}
+
+// dependsOnAll drops an edge that makes a script wait for one that must
+// come after it because of $all, and reports it: insserv refuses a script
+// that depends on a $all script as a loop ("depends on b and therefore on
+// system facility $all which can not be true!"), and drops the edge
+// between two $all scripts (they are not ordered among themselves).
 func (b *sysvBuilder) dependsOnAll(e graph.Edge) bool {
 	first, then, ok := e.Ordering()
 	g := b.sv.Graph
-	if !ok || !b.hasAll[first] || b.hasAll[then] {
-		return false
-	}
 	f, t := &g.Services[first], &g.Services[then]
-	if !t.Started() || b.allPhase[t.Phase] != f.Phase {
+	if !ok || !f.Started() || !t.Started() || (!b.hasAll[first] && !b.hasAll[then]) {
 		return false
 	}
-	b.sv.Findings = append(b.sv.Findings, graph.Finding{
-		Kind: graph.KindCycle, Severity: graph.Error, Services: []string{t.Name, f.Name},
-		Message: fmt.Sprintf("%s %s %s, which needs $all: it would wait for itself (insserv: loop)", g.Services[e.From].Name, e.Kind, g.Services[e.To].Name),
-		Sources: []graph.Pos{e.Pos},
-	})
-	return true
+	if b.allPhase[f.Phase] != b.allPhase[t.Phase] {
+		return false // different runlevels: the phases order them
+	}
+	from, to := g.Services[e.From].Name, g.Services[e.To].Name
+	switch {
+	case b.hasAll[first] && b.hasAll[then]:
+		b.sv.Findings = append(b.sv.Findings, graph.Finding{
+			Kind: graph.KindCycle, Severity: graph.Warning, Services: []string{from, to},
+			Message: fmt.Sprintf("%s %s %s, but both need $all: insserv drops this order and starts them together", from, e.Kind, to),
+			Sources: []graph.Pos{e.Pos},
+		})
+		return true
+	case f.Phase > t.Phase: // first comes in a later phase than then
+		withAll := f.Name
+		if b.hasAll[then] {
+			withAll = t.Name
+		}
+		b.sv.Findings = append(b.sv.Findings, graph.Finding{
+			Kind: graph.KindCycle, Severity: graph.Error, Services: []string{t.Name, f.Name},
+			Message: fmt.Sprintf("%s %s %s, but %s needs $all: it would wait for itself (insserv: loop)", from, e.Kind, to, withAll),
+			Sources: []graph.Pos{e.Pos},
+		})
+		return true
+	}
+	return false
 }
 
 // orderHeaderless orders the started scripts that have no LSB header by
@@ -163,11 +211,15 @@ func (b *sysvBuilder) orderHeaderless() {
 			}
 			for _, x := range headerless {
 				g.Services[x].Note = "no LSB header: ordered by its link number"
-				b.sv.Findings = append(b.sv.Findings, graph.Finding{
-					Kind: graph.KindNoHeader, Severity: graph.Info, Services: []string{g.Services[x].Name},
-					Message: g.Services[x].Name + " has no LSB header: it is ordered by its link number " + g.Services[x].Link,
-					Sources: []graph.Pos{{File: g.Services[x].Source.File}},
-				})
+				if b.sv.Scripts[g.Services[x].Name].Unread {
+					g.Services[x].Note = "unreadable: ordered by its link number"
+				} else {
+					b.sv.Findings = append(b.sv.Findings, graph.Finding{
+						Kind: graph.KindNoHeader, Severity: graph.Info, Services: []string{g.Services[x].Name},
+						Message: g.Services[x].Name + " has no LSB header: it is ordered by its link number " + g.Services[x].Link,
+						Sources: []graph.Pos{{File: g.Services[x].Source.File}},
+					})
+				}
 				for _, y := range append(append([]int(nil), pending...), lastHeaderless...) {
 					g.AddEdge(graph.Edge{From: x, To: y, Kind: graph.Sequence, Pos: graph.Pos{File: g.Services[x].Link}})
 				}

@@ -144,7 +144,7 @@ func TestReadSysVHostile(t *testing.T) {
 				"etc/init.d/self: warning: dangling-link: etc/init.d/self: too many levels of symbolic links",
 				"etc/rc2.d/S01a: warning: dangling-link: link etc/rc2.d/S01a: too many levels of symbolic links",
 				"etc/rc2.d/S02b: warning: dangling-link: link etc/rc2.d/S02b: too many levels of symbolic links",
-				"etc/rc2.d/S03dir: warning: dangling-link: link etc/rc2.d/S03dir leads to etc/rc2.d, which is not a regular file: it is not run",
+				"etc/rc2.d/S03dir: warning: dangling-link: link etc/rc2.d/S03dir leads to /etc/rc2.d, which is not a regular file: it is not run",
 			},
 		},
 	}

@@ -35,7 +35,8 @@ func TestScripts(t *testing.T) {
 			return err
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"mktar": mktar,
+			"mktar":  mktar,
+			"oddtar": oddtar,
 		},
 	})
 }
@@ -97,5 +98,24 @@ func mktar(ts *testscript.TestScript, neg bool, args []string) {
 	if gz != nil {
 		ts.Check(gz.Close())
 	}
+	ts.Check(out.Close())
+}
+
+// oddtar FILE writes a tar archive whose member names an image exporter
+// should not write: absolute, and climbing out with "..". They must land
+// inside the root.
+func oddtar(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: oddtar FILE")
+	}
+	out, err := os.Create(ts.MkAbs(args[0]))
+	ts.Check(err)
+	tw := tar.NewWriter(out)
+	script := "#!/bin/sh\n### BEGIN INIT INFO\n# Provides: abs\n### END INIT INFO\n"
+	ts.Check(tw.WriteHeader(&tar.Header{Name: "/etc/init.d/abs", Mode: 0o755, Size: int64(len(script)), Typeflag: tar.TypeReg}))
+	_, err = tw.Write([]byte(script))
+	ts.Check(err)
+	ts.Check(tw.WriteHeader(&tar.Header{Name: "../../etc/rc2.d/S01abs", Linkname: "../init.d/abs", Typeflag: tar.TypeSymlink}))
+	ts.Check(tw.Close())
 	ts.Check(out.Close())
 }

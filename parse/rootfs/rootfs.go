@@ -92,6 +92,14 @@ func Open(path string) (*FS, error) {
 		}
 		return &FS{path: path, b: &dirFS{root: r}}, nil
 	}
+	// A FIFO or device would block or never end; an empty file is no
+	// image (tar would read it as an empty archive).
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a directory or a tar archive", path)
+	}
+	if fi.Size() == 0 {
+		return nil, fmt.Errorf("%s: empty file, not a tar archive", path)
+	}
 	t, err := openTar(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
