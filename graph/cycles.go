@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -123,10 +124,16 @@ func (c Cycle) Finding(g *Graph) Finding {
 	return f
 }
 
-// edgeTarget is the name an edge's directive wrote.
+// edgeTarget is what an edge's directive wrote, and the service it
+// stands for when the text does not name it: "$remote_fs (mountnfs)",
+// "started s1".
 func edgeTarget(g *Graph, e Edge) string {
-	if e.Via != "" && e.Via != g.Services[e.To].Name {
-		return e.Via + " (" + g.Services[e.To].Name + ")"
+	name := g.Services[e.To].Name
+	if e.Via == "" || e.Via == name {
+		return name
 	}
-	return g.Services[e.To].Name
+	if slices.Contains(strings.Fields(e.Via), name) || strings.HasSuffix(name, e.Via) {
+		return e.Via
+	}
+	return e.Via + " (" + name + ")"
 }

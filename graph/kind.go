@@ -18,7 +18,7 @@ const (
 	StopAfter                 // X-Stop-After: stops after To
 	Sequence                  // the rc link number: starts after the script with the lower number
 	StartOn                   // upstart "start on": starts after To (or To's event), and only if it comes
-	Hook                      // upstart "start on starting J": From runs while To waits for it
+	Hook                      // upstart "start on starting J": From runs while To waits for it, and only if To starts
 	numKinds
 )
 
@@ -44,7 +44,7 @@ var kinds = [numKinds]struct {
 	StopAfter:     {"X-Stop-After", After, false},
 	Sequence:      {"sequence number", After, false},
 	StartOn:       {"start on", After, true},
-	Hook:          {"start on starting", Before, false},
+	Hook:          {"start on", Before, true},
 }
 
 func (k Kind) String() string {

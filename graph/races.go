@@ -35,7 +35,7 @@ func Races(g *Graph, s Schedule) []Finding {
 			continue
 		}
 		seen[[2]int{e.From, e.To}] = true
-		if orderedAfter(pred, wave, e.From, e.To) {
+		if orderedAfter(pred, wave, e.From, e.To) || orderedAfter(pred, wave, e.To, e.From) {
 			continue
 		}
 		why := "nothing orders them"

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/initorder/initorder/graph"
 	"github.com/initorder/initorder/parse"
@@ -16,19 +18,19 @@ import (
 type goal struct {
 	runlevel string
 	stop     bool
+	events   []string
 }
 
 // loaded is a root read for one goal.
 type loaded struct {
 	boot     render.Boot
 	findings []graph.Finding // from reading and from the analyses, sorted
+	note     string          // a hint for a terminal (which init system was read and why)
 }
 
-// load reads the root for the goal and runs the analyses.
+// load reads the root for the goal with the init system --init selects
+// and runs the analyses.
 func load(g *globals, gl goal) (*loaded, error) {
-	if err := checkInits(g.inits); err != nil {
-		return nil, err
-	}
 	if gl.runlevel != "" && !slices.Contains([]string{"S", "s", "0", "1", "2", "3", "4", "5", "6"}, gl.runlevel) {
 		return nil, fmt.Errorf("--runlevel %q: want S or 0 to 6", gl.runlevel)
 	}
@@ -37,34 +39,84 @@ func load(g *globals, gl goal) (*loaded, error) {
 		return nil, fmt.Errorf("reading root: %w", err)
 	}
 	defer fsys.Close()
-	sv, err := parse.ReadSysV(fsys, parse.SysVOptions{Runlevel: gl.runlevel, Stop: gl.stop})
+	init, note, err := pickInit(fsys, g.inits)
 	if err != nil {
 		return nil, err
 	}
-	goalName := "runlevel " + sv.Runlevel
-	if gl.stop {
-		goalName += " stop"
+	l := &loaded{note: note}
+	switch init {
+	case "upstart":
+		if gl.stop {
+			return nil, errors.New("--stop: the shutdown order is read for SysV only so far")
+		}
+		up, err := parse.ReadUpstart(fsys, parse.UpstartOptions{Runlevel: gl.runlevel, Events: gl.events})
+		if err != nil {
+			return nil, err
+		}
+		l.boot = render.Boot{Init: "upstart", Goal: "runlevel " + up.Runlevel, Graph: up.Graph}
+		l.findings = up.Findings
+	default:
+		sv, err := parse.ReadSysV(fsys, parse.SysVOptions{Runlevel: gl.runlevel, Stop: gl.stop})
+		if err != nil {
+			return nil, err
+		}
+		goalName := "runlevel " + sv.Runlevel
+		if gl.stop {
+			goalName += " stop"
+		}
+		l.boot = render.Boot{Init: "sysv", Goal: goalName, Stop: gl.stop, Graph: sv.Graph}
+		l.findings = sv.Findings
 	}
-	fs := append(sv.Findings, graph.Check(sv.Graph)...)
-	graph.SortFindings(fs)
-	return &loaded{
-		boot:     render.Boot{Init: "sysv", Goal: goalName, Stop: gl.stop, Graph: sv.Graph},
-		findings: fs,
-	}, nil
+	l.findings = append(l.findings, graph.Check(l.boot.Graph)...)
+	graph.SortFindings(l.findings)
+	return l, nil
 }
 
-// checkInits accepts the --init values this version reads.
-func checkInits(inits []string) error {
+// pickInit returns the init system to read. auto decides as the
+// distribution would boot: upstart where its job directory and initctl
+// are there and /sbin/init is not systemd, else the SysV scripts (systemd
+// is not read yet: a systemd root shows its SysV scripts, said so).
+func pickInit(fsys *rootfs.FS, inits []string) (init, note string, err error) {
 	for _, in := range inits {
 		switch in {
-		case "auto", "sysv":
-		case "upstart", "systemd":
-			return fmt.Errorf("--init %s: not supported yet (this version reads SysV rc.d scripts)", in)
+		case "auto", "sysv", "upstart":
+		case "systemd":
+			return "", "", fmt.Errorf("--init systemd: not supported yet (this version reads SysV rc.d scripts and upstart jobs)")
 		default:
-			return fmt.Errorf("--init %q: want auto, sysv, upstart or systemd", in)
+			return "", "", fmt.Errorf("--init %q: want auto, sysv, upstart or systemd", in)
 		}
 	}
-	return nil
+	explicit := slices.DeleteFunc(slices.Clone(inits), func(s string) bool { return s == "auto" })
+	slices.Sort(explicit)
+	explicit = slices.Compact(explicit)
+	switch {
+	case len(explicit) > 1:
+		return "", "", fmt.Errorf("--init %s: one graph across init systems is not supported yet", strings.Join(explicit, ","))
+	case len(explicit) == 1 && len(inits) == len(explicit):
+		return explicit[0], "", nil
+	}
+	pid1, _ := fsys.Resolve("sbin/init")
+	switch {
+	case strings.HasSuffix(pid1, "systemd/systemd"):
+		return "sysv", "/sbin/init is systemd, which initorder does not read yet: showing the SysV scripts", nil
+	case hasUpstartJobs(fsys):
+		return "upstart", "", nil
+	}
+	return "sysv", "", nil
+}
+
+// hasUpstartJobs reports whether the root has upstart jobs in etc/init.
+func hasUpstartJobs(fsys *rootfs.FS) bool {
+	ents, err := fsys.ReadDir("etc/init")
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".conf") {
+			return true
+		}
+	}
+	return false
 }
 
 // options returns the text options for w: colour only on a terminal and

@@ -11,6 +11,7 @@ import (
 func newLSCmd(g *globals) *cobra.Command {
 	var o struct {
 		runlevel         string
+		events           []string
 		stop, sequential bool
 		long             bool
 	}
@@ -31,7 +32,7 @@ order of the K links (runlevel 0 unless --runlevel is given).`,
   initorder ls --stop --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			l, err := load(g, goal{runlevel: o.runlevel, stop: o.stop})
+			l, err := load(g, goal{runlevel: o.runlevel, stop: o.stop, events: o.events})
 			if err != nil {
 				return err
 			}
@@ -44,14 +45,20 @@ order of the K links (runlevel 0 unless --runlevel is given).`,
 			if err := render.LS(out, g.format, b, options(g, out, o.long)); err != nil {
 				return err
 			}
-			if n := len(l.findings); n > 0 && isTerminal(cmd.ErrOrStderr()) {
-				fmt.Fprintf(cmd.ErrOrStderr(), "(%s: run initorder check)\n", render.Summary(l.findings))
+			if isTerminal(cmd.ErrOrStderr()) {
+				if l.note != "" {
+					fmt.Fprintf(cmd.ErrOrStderr(), "(%s)\n", l.note)
+				}
+				if len(l.findings) > 0 {
+					fmt.Fprintf(cmd.ErrOrStderr(), "(%s: run initorder check)\n", render.Summary(l.findings))
+				}
 			}
 			return nil
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.runlevel, "runlevel", "", "runlevel to boot into: S or 0-6 (default: inittab's initdefault, else 2)")
+	f.StringArrayVar(&o.events, "event", nil, "an upstart event the outside world emits (repeatable)")
 	f.BoolVar(&o.stop, "stop", false, "print the shutdown order (K links)")
 	f.BoolVar(&o.sequential, "sequential", false, "print the order of a sequential boot (links in ls order)")
 	f.BoolVarP(&o.long, "long", "l", false, "also print init system, source file and notes")
