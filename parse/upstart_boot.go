@@ -96,7 +96,7 @@ func ReadUpstart(fsys *rootfs.FS, opt UpstartOptions) (*UpstartBoot, error) {
 	b.addJobs()
 	b.addEmitters()
 	for i, j := range jobs {
-		if j.StartOn != nil && !j.Manual {
+		if j.StartOn != nil && !j.Manual && !j.Rejected {
 			b.addCondition(i, j)
 		}
 	}
@@ -149,6 +149,9 @@ func (b *upstartBuilder) addJobs() {
 			}
 		case j.StartOn == nil:
 			s.Phase, s.Triggered, s.Note = graph.NotStarted, false, "has no start on"
+		case j.Rejected:
+			// upstart does not load a job whose file has an error.
+			s.Phase, s.Triggered, s.Note = graph.NotStarted, false, "is not loaded: upstart rejects its file"
 		}
 		g.Add(s)
 	}
@@ -240,6 +243,12 @@ func (b *upstartBuilder) addClause(i int, j *Job, clause []*Expr) {
 	}
 }
 
+// stopsAtBoot reports whether a job that starts also stops during the
+// boot: a task does when it is done; so does any job that does not
+// respawn, when its main process exits (raspbmc's "exec sleep 10"). A job
+// with respawn is restarted instead, and stops only at shutdown.
+func stopsAtBoot(job *Job) bool { return job.Task || !job.Respawn }
+
 // jobEventEnv is what the events of a job carry in a boot where it works
 // (init(5) "Job events"): JOB and INSTANCE first, RESULT=ok, no
 // EXIT_STATUS or EXIT_SIGNAL, and the environment of the event that
@@ -275,8 +284,7 @@ func (b *upstartBuilder) ways(j *Job, e *Expr) (ways []int, always bool) {
 			if !matchEnv(args, jobEventEnv(job)) {
 				continue
 			}
-			// A service job stops only at shutdown; a task stops when done.
-			if (e.Event == "stopping" || e.Event == "stopped") && !job.Task {
+			if (e.Event == "stopping" || e.Event == "stopped") && !stopsAtBoot(job) {
 				continue
 			}
 			ways = append(ways, k)
@@ -318,7 +326,7 @@ func (b *upstartBuilder) placeholder(j *Job, e *Expr) int {
 			} else if !matchEnv(args, jobEventEnv(job)) {
 				why = "happens only when " + job.Name + " fails"
 			} else {
-				why = "happens only at shutdown: " + args[0] + " is a service, not a task"
+				why = "happens only at shutdown: " + args[0] + " respawns"
 			}
 		}
 	case runtimeInitEvents[e.Event] != "":
@@ -331,15 +339,25 @@ func (b *upstartBuilder) placeholder(j *Job, e *Expr) int {
 		sort.Strings(who)
 		why = fmt.Sprintf("is not emitted so in this boot into runlevel %s (emitted by %s)", b.up.Runlevel, strings.Join(who, ", "))
 	}
+	if why == "" && name == e.String() {
+		why = "is emitted by no job (if something outside emits it, say so with --event " + e.Event + ")"
+		if i, ok := g.Lookup(name); ok && g.Services[i].Missing {
+			return i
+		}
+		if _, ok := g.Lookup(name); ok {
+			name = "event " + name // a job of the same name exists
+		}
+		if i, ok := g.Lookup(name); ok {
+			return i
+		}
+		return g.Add(graph.Service{Name: name, Init: "upstart", Phase: graph.NotStarted, Missing: true, Note: why})
+	}
 	if i, ok := g.Lookup(name); ok && (g.Services[i].Missing || b.other[i] != "") {
 		return i
 	} else if ok {
 		name = "event " + name // a job of the same name exists
 	}
 	s := graph.Service{Name: name, Init: "upstart", Phase: graph.NotStarted, Missing: why == "", Note: why}
-	if s.Missing && name == e.String() {
-		s.Note = "is emitted by no job (if something outside emits it, say so with --event " + e.Event + ")"
-	}
 	i := g.Add(s)
 	if why != "" {
 		b.other[i] = why

@@ -1,0 +1,158 @@
+package parse
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/parse/rootfs"
+)
+
+// TestUpstartCorpusBoot builds the boot of every real job set in
+// ../../shared/corpus/upstart (read at test time, not copied) and compares
+// the order and the findings with testdata/upstart-boot/SET.golden: a
+// plausible boot order, and every job that never starts explained.
+func TestUpstartCorpusBoot(t *testing.T) {
+	sets, _ := filepath.Glob("../../shared/corpus/upstart/*/etc/init")
+	if len(sets) == 0 {
+		t.Skip("no ../../shared/corpus/upstart (the shared directory beside the repository)")
+	}
+	for _, dir := range sets {
+		root := filepath.Dir(filepath.Dir(dir))
+		name := filepath.Base(root)
+		t.Run(name, func(t *testing.T) {
+			fsys, err := rootfs.Open(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer fsys.Close()
+			var b strings.Builder
+			for _, opt := range []UpstartOptions{{}, {Events: []string{"static-network-up", "net-device-up"}}} {
+				up, err := ReadUpstart(fsys, opt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fmt.Fprintf(&b, "== %+v runlevel %s\n", opt, up.Runlevel)
+				s := graph.Order(up.Graph)
+				for _, st := range s.Steps {
+					fmt.Fprintf(&b, "S%02d %s\n", st.Wave, up.Graph.Services[st.Service].Name)
+				}
+				fs := append(up.Findings, graph.Check(up.Graph)...)
+				graph.SortFindings(fs)
+				for _, f := range fs {
+					fmt.Fprintf(&b, "%s\n", f)
+				}
+				// Every job that does not start is explained.
+				explained := map[string]bool{}
+				for _, f := range fs {
+					if f.Kind == graph.KindNeverStarts {
+						explained[f.Services[0]] = true
+					}
+				}
+				for _, j := range up.Jobs {
+					i, _ := up.Graph.Lookup(j.Name)
+					if s := &up.Graph.Services[i]; !s.Started() && s.Triggered && !explained[j.Name] {
+						t.Errorf("%s: job %s does not start and no finding says why", name, j.Name)
+					}
+				}
+			}
+			golden := filepath.Join("testdata", "upstart-boot", name+".golden")
+			want, _ := os.ReadFile(golden)
+			if got := []byte(b.String()); !bytes.Equal(got, want) {
+				if *update {
+					if err := os.WriteFile(golden, got, 0o666); err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				t.Errorf("boot of %s =\n%s\nwant\n%s\n(run with -update to accept)", name, got, want)
+			}
+		})
+	}
+}
+
+func TestMatchEnv(t *testing.T) {
+	runlevel := []string{"RUNLEVEL=2", "PREVLEVEL=N"}
+	job := jobEventEnv(&Job{Name: "mountall"})
+	tests := []struct {
+		args []string
+		env  []string
+		want bool
+	}{
+		{[]string{"[2345]"}, runlevel, true},
+		{[]string{"[!2345]"}, runlevel, false},
+		{[]string{"[016]"}, runlevel, false},
+		{[]string{"2", "N"}, runlevel, true},
+		{[]string{"2", "N", "extra"}, runlevel, false},
+		{[]string{"RUNLEVEL=[2345]"}, runlevel, true},
+		{[]string{"PREVLEVEL!=N"}, runlevel, false},
+		{[]string{"FOO!=x"}, runlevel, true},
+		{[]string{"FOO=x"}, runlevel, false},
+		{[]string{"mountall"}, job, true},
+		{[]string{"mount*"}, job, true},
+		{[]string{"udev"}, job, false},
+		{[]string{"mountall", "EXIT_STATUS=4"}, job, false},
+		{[]string{"mountall", "EXIT_STATUS!=4"}, job, true},
+		{[]string{"mountall", "RUNLEVEL=[2345]"}, job, true}, // from the event that started it: not known
+		{[]string{"IFACE=lo"}, []string{"IFACE=$iface"}, true},
+	}
+	for _, tc := range tests {
+		if got := matchEnv(tc.args, tc.env); got != tc.want {
+			t.Errorf("matchEnv(%q, %q) = %v, want %v", tc.args, tc.env, got, tc.want)
+		}
+	}
+}
+
+func TestCNF(t *testing.T) {
+	tests := []struct {
+		in, want string
+	}{
+		{"a", "[a]"},
+		{"a and b", "[a] [b]"},
+		{"a or b", "[a b]"},
+		{"a or b and c", "[a b] [c]"},
+		{"(a and b) or (a and c)", "[a a] [a c] [b a] [b c]"},
+		{"(a or b) and (c or d)", "[a b] [c d]"},
+	}
+	for _, tc := range tests {
+		job, errs := Upstart([]byte("start on "+tc.in+"\n"), "t", "t.conf")
+		if len(errs) > 0 || job.StartOn == nil {
+			t.Fatalf("Upstart(start on %s): %v", tc.in, errs)
+		}
+		var parts []string
+		for _, clause := range cnf(job.StartOn, 64) {
+			var names []string
+			for _, e := range clause {
+				names = append(names, e.Event)
+			}
+			parts = append(parts, "["+strings.Join(names, " ")+"]")
+		}
+		if got := strings.Join(parts, " "); got != tc.want {
+			t.Errorf("cnf(%s) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+	// A pathological expression is cut, not expanded exponentially.
+	var terms []string
+	for i := 0; i < 30; i++ {
+		terms = append(terms, fmt.Sprintf("(a%d and b%d)", i, i))
+	}
+	job, _ := Upstart([]byte("start on "+strings.Join(terms, " or ")+"\n"), "t", "t.conf")
+	if n := len(cnf(job.StartOn, 64)); n > 64 {
+		t.Errorf("cnf of 30 or-ed ands has %d clauses, want at most 64", n)
+	}
+}
+
+func TestExpandVars(t *testing.T) {
+	env := map[string]string{"X": "1", "LONG_NAME": "v"}
+	for in, want := range map[string]string{
+		"$X": "1", "${X}y": "1y", "$LONG_NAME-$X": "v-1", "$MISSING": "$MISSING", "a$": "a$", "${": "${",
+	} {
+		if got := expandVars(in, env); got != want {
+			t.Errorf("expandVars(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
