@@ -1,7 +1,9 @@
 // Package graph is initorder's format-neutral model of a boot and the
-// analyses on it: boot phases and waves (order.go), ordering cycles
-// (cycles.go), dependencies that cannot be met (unsatisfied.go) and
-// sequence numbers that contradict the declared order (conflicts.go).
+// analyses on it: which triggered services start at all (start.go), boot
+// phases and waves (order.go), ordering cycles (cycles.go), dependencies
+// that cannot be met (unsatisfied.go), dependencies nothing orders
+// (races.go) and sequence numbers that contradict the declared order
+// (conflicts.go).
 //
 // It knows nothing of file formats and does no I/O: package parse builds
 // graphs from a root and package render prints what the analyses return.

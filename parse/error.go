@@ -3,6 +3,7 @@ package parse
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/initorder/initorder/graph"
 )
@@ -74,7 +75,7 @@ func (l ErrorList) Findings() []graph.Finding {
 		if e.Key != "" {
 			msg = e.Key + ": " + msg
 		}
-		fs = append(fs, graph.Finding{Kind: graph.KindParseError, Severity: sev, Message: msg, Sources: []graph.Pos{e.Pos}})
+		fs = append(fs, graph.Finding{Kind: graph.KindParseError, Severity: sev, Services: fileService(e.Pos.File), Message: msg, Sources: []graph.Pos{e.Pos}})
 	}
 	return fs
 }
@@ -82,4 +83,16 @@ func (l ErrorList) Findings() []graph.Finding {
 // fileError turns an error from reading a file into a positioned Error.
 func fileError(path string, err error) *Error {
 	return &Error{Pos: graph.Pos{File: path}, Err: unwrapPath(err)}
+}
+
+// fileService names the service a file defines, if it defines one: the
+// script of etc/init.d/NAME, the job of etc/init/NAME.conf.
+func fileService(path string) []string {
+	if name, ok := strings.CutPrefix(path, "etc/init.d/"); ok {
+		return []string{name}
+	}
+	if name, ok := strings.CutPrefix(path, "etc/init/"); ok {
+		return []string{strings.TrimSuffix(strings.TrimSuffix(name, ".conf"), ".override")}
+	}
+	return []string{}
 }
