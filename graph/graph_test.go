@@ -46,6 +46,10 @@ func build(t *testing.T, scenario string) *Graph {
 			for _, name := range f[1:] {
 				g.Add(Service{Name: name, Phase: NotStarted, Missing: true})
 			}
+		case f[0] == "hidden:":
+			for _, name := range f[1:] {
+				g.Services[lookup(t, g, name)].Hidden = true
+			}
 		case f[0] == "trig:":
 			for _, name := range f[1:] {
 				g.Services[lookup(t, g, name)].Triggered = true
@@ -125,6 +129,8 @@ func TestOrder(t *testing.T) {
 		{"two alone, by name", "phase rc2: a b c\nalone: b a", "1:a 2:b 3:c"},
 		{"level of alone only", "phase rc2: a b\nalone: a\nb needs a", "1:a 2:b"},
 		{"alone in a later phase", "phase rcS: s t\nphase rc2: a b\nalone: t a", "1:t 2:s 3:a 4:b"},
+		{"hidden takes no wave", "phase rc2: a b c d\nhidden: b\nb needs a\nc needs b\nd needs c", "1:a 2:c 3:d"},
+		{"hidden without predecessors", "phase rc2: b c\nhidden: b\nc needs b", "1:c"},
 		{"alone on a loop is not alone", "phase rc2: a b c\nalone: a\na needs b\nb needs a", "1:a!,b!,c"},
 	}
 	for _, tc := range tests {

@@ -94,6 +94,14 @@ func Order(g *Graph) Schedule {
 		altsFrom[a.first] = append(altsFrom[a.first], a)
 	}
 	level := make([]int, len(comps))
+	// A hidden service (a barrier) takes no wave of its own: its level is
+	// that of the latest service before it.
+	width := func(c int32) int {
+		if len(comps[c]) == 1 && g.Services[comps[c][0]].Hidden {
+			return 0
+		}
+		return 1
+	}
 	var buckets [][]int32 // buckets[l]: components whose level is l
 	push := func(c int32, l int) {
 		for len(buckets) <= l {
@@ -103,16 +111,17 @@ func Order(g *Graph) Schedule {
 	}
 	for c := range comps {
 		if pending[c] == 0 && g.Services[comps[c][0]].Started() {
-			level[c] = 1
-			push(int32(c), 1)
+			level[c] = width(int32(c))
+			push(int32(c), level[c])
 		}
 	}
-	for l := 1; l < len(buckets); l++ {
-		for _, c := range buckets[l] {
+	for l := 0; l < len(buckets); l++ {
+		for k := 0; k < len(buckets[l]); k++ { // a barrier may join the bucket being walked
+			c := buckets[l][k]
 			for _, v := range comps[c] {
 				for _, w := range succ[v] {
 					if d := comp[w]; d != c {
-						level[d] = max(level[d], l+1)
+						level[d] = max(level[d], l+width(d))
 						if pending[d]--; pending[d] == 0 {
 							push(d, level[d])
 						}
@@ -125,7 +134,7 @@ func Order(g *Graph) Schedule {
 					}
 					met[k] = true
 					d := comp[a.then]
-					level[d] = max(level[d], l+1)
+					level[d] = max(level[d], l+width(d))
 					if pending[d]--; pending[d] == 0 {
 						push(d, level[d])
 					}
@@ -139,7 +148,7 @@ func Order(g *Graph) Schedule {
 	var stuck []int32
 	for c, members := range comps {
 		sv := &g.Services[members[0]]
-		if !sv.Started() || sv.Phase >= len(g.Phases) {
+		if !sv.Started() || sv.Phase >= len(g.Phases) || width(int32(c)) == 0 {
 			continue
 		}
 		if pending[c] > 0 {
@@ -173,7 +182,7 @@ func Order(g *Graph) Schedule {
 	for c, members := range comps {
 		for _, v := range members {
 			sv := &g.Services[v]
-			if !sv.Started() || sv.Phase >= len(g.Phases) {
+			if !sv.Started() || sv.Phase >= len(g.Phases) || sv.Hidden {
 				continue
 			}
 			if sv.Alone && !cyclic[c] {
@@ -202,7 +211,7 @@ func Order(g *Graph) Schedule {
 		cyclic := cyclic[c]
 		for _, v := range members {
 			sv := &g.Services[v]
-			if !sv.Started() || sv.Phase >= len(g.Phases) {
+			if !sv.Started() || sv.Phase >= len(g.Phases) || sv.Hidden {
 				continue
 			}
 			st := Step{Service: int(v), Wave: level[c], Cyclic: cyclic}
@@ -239,7 +248,7 @@ func Order(g *Graph) Schedule {
 func Sequential(g *Graph) Schedule {
 	var idx []int
 	for i := range g.Services {
-		if g.Services[i].Started() {
+		if g.Services[i].Started() && !g.Services[i].Hidden {
 			idx = append(idx, i)
 		}
 	}

@@ -176,18 +176,25 @@ func (b *sysvBuilder) dependsOnAll(e graph.Edge) bool {
 
 // orderHeaderless orders the started scripts that have no LSB header by
 // their link number, the only order they have: each starts after every
-// script of its phase with a lower number. To stay linear, a headerless
-// script is ordered after the scripts since the previous headerless one,
-// and after that one. Scripts with headers keep their own dependencies.
+// script of its phase with a lower number. Scripts with headers keep
+// their own dependencies. To stay linear, the order goes through one
+// hidden barrier per link number: the barrier of a number comes after
+// every script of the number before it and after that number's barrier.
 func (b *sysvBuilder) orderHeaderless() {
 	g := b.sv.Graph
 	byPhase := map[int][]int{}
 	for i := range g.Services {
-		if s := &g.Services[i]; s.Started() && !s.Missing {
+		if s := &g.Services[i]; s.Started() && !s.Missing && !s.Hidden {
 			byPhase[s.Phase] = append(byPhase[s.Phase], i)
 		}
 	}
-	for _, idx := range byPhase {
+	phases := make([]int, 0, len(byPhase))
+	for p := range byPhase {
+		phases = append(phases, p)
+	}
+	sort.Ints(phases)
+	for _, p := range phases {
+		idx := byPhase[p]
 		sort.Slice(idx, func(a, c int) bool {
 			x, y := &g.Services[idx[a]], &g.Services[idx[c]]
 			if x.Number != y.Number {
@@ -195,41 +202,53 @@ func (b *sysvBuilder) orderHeaderless() {
 			}
 			return x.Link < y.Link
 		})
-		var pending, lastHeaderless []int
-		for start := 0; start < len(idx); {
-			end := start
-			for end < len(idx) && g.Services[idx[end]].Number == g.Services[idx[start]].Number {
-				end++
+		var groups [][]int
+		last := -1 // the last group with a headerless script
+		for k, i := range idx {
+			if k == 0 || g.Services[i].Number != g.Services[idx[k-1]].Number {
+				groups = append(groups, nil)
 			}
-			var headerless, headered []int
-			for _, i := range idx[start:end] {
-				if s := b.sv.Scripts[g.Services[i].Name]; s != nil && s.Header == nil {
-					headerless = append(headerless, i)
-				} else {
-					headered = append(headered, i)
+			groups[len(groups)-1] = append(groups[len(groups)-1], i)
+			if s := b.sv.Scripts[g.Services[i].Name]; s != nil && s.Header == nil {
+				last = len(groups) - 1
+			}
+		}
+		barrier := -1
+		for k := 1; k <= last; k++ {
+			prev := barrier
+			barrier = g.Add(graph.Service{
+				Name: fmt.Sprintf("(%s links below %02d)", g.Phases[p], g.Services[groups[k][0]].Number),
+				Init: "sysv", Phase: p, Hidden: true,
+			})
+			pos := graph.Pos{File: g.Services[groups[k][0]].Link}
+			if prev >= 0 {
+				g.AddEdge(graph.Edge{From: barrier, To: prev, Kind: graph.Sequence, Pos: pos})
+			}
+			for _, y := range groups[k-1] {
+				g.AddEdge(graph.Edge{From: barrier, To: y, Kind: graph.Sequence, Pos: graph.Pos{File: g.Services[y].Link}})
+			}
+			for _, x := range groups[k] {
+				if s := b.sv.Scripts[g.Services[x].Name]; s != nil && s.Header == nil {
+					g.AddEdge(graph.Edge{From: x, To: barrier, Kind: graph.Sequence, Pos: graph.Pos{File: g.Services[x].Link}})
 				}
 			}
-			for _, x := range headerless {
-				g.Services[x].Note = "no LSB header: ordered by its link number"
-				if b.sv.Scripts[g.Services[x].Name].Unread {
-					g.Services[x].Note = "unreadable: ordered by its link number"
-				} else {
-					b.sv.Findings = append(b.sv.Findings, graph.Finding{
-						Kind: graph.KindNoHeader, Severity: graph.Info, Services: []string{g.Services[x].Name},
-						Message: g.Services[x].Name + " has no LSB header: it is ordered by its link number " + g.Services[x].Link,
-						Sources: []graph.Pos{{File: g.Services[x].Source.File}},
-					})
-				}
-				for _, y := range append(append([]int(nil), pending...), lastHeaderless...) {
-					g.AddEdge(graph.Edge{From: x, To: y, Kind: graph.Sequence, Pos: graph.Pos{File: g.Services[x].Link}})
-				}
+		}
+		for _, i := range idx {
+			s := b.sv.Scripts[g.Services[i].Name]
+			if s == nil || s.Header != nil {
+				continue
 			}
-			if len(headerless) > 0 {
-				pending, lastHeaderless = headered, headerless
-			} else {
-				pending = append(pending, headered...)
+			sv := &g.Services[i]
+			if s.Unread {
+				sv.Note = "unreadable: ordered by its link number"
+				continue
 			}
-			start = end
+			sv.Note = "no LSB header: ordered by its link number"
+			b.sv.Findings = append(b.sv.Findings, graph.Finding{
+				Kind: graph.KindNoHeader, Severity: graph.Info, Services: []string{sv.Name},
+				Message: sv.Name + " has no LSB header: it is ordered by its link number " + sv.Link,
+				Sources: []graph.Pos{{File: sv.Source.File}},
+			})
 		}
 	}
 }

@@ -195,3 +195,49 @@ func TestReadSysVHostile(t *testing.T) {
 		})
 	}
 }
+
+// TestHeaderlessLinear checks that ordering headerless scripts by number
+// stays linear: 3,000 scripts, headerless and headered, in alternating
+// number groups (a quadratic scheme makes millions of edges here).
+func TestHeaderlessLinear(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "etc/init.d"), 0o755)
+	os.MkdirAll(filepath.Join(root, "etc/rc2.d"), 0o755)
+	const n = 3000
+	for i := 0; i < n; i++ {
+		name := fmt.Sprintf("s%04d", i)
+		body := "#!/bin/sh\n"
+		if (i/100)%2 == 1 {
+			body += "### BEGIN INIT INFO\n# Provides: " + name + "\n### END INIT INFO\n"
+		}
+		os.WriteFile(filepath.Join(root, "etc/init.d", name), []byte(body), 0o755)
+		os.Symlink("../init.d/"+name, filepath.Join(root, "etc/rc2.d", fmt.Sprintf("S%02d%s", 10+i/100, name)))
+	}
+	fsys, err := rootfs.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	sv, err := ReadSysV(fsys, SysVOptions{Runlevel: "2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := len(sv.Graph.Edges); e > 3*n {
+		t.Errorf("%d scripts made %d edges, want at most %d", n, e, 3*n)
+	}
+	// Groups of 100 by number: a headerless group waits for all below it,
+	// a headered group (no dependencies) starts at once.
+	s := graph.Order(sv.Graph)
+	wave := map[string]int{}
+	for _, st := range s.Steps {
+		wave[sv.Graph.Services[st.Service].Name] = st.Wave
+	}
+	for name, want := range map[string]int{"s0000": 1, "s0100": 1, "s0200": 2, "s0300": 1, "s0400": 3, "s2800": 15} {
+		if wave[name] != want {
+			t.Errorf("wave of %s = %d, want %d", name, wave[name], want)
+		}
+	}
+	if len(s.Steps) != n {
+		t.Errorf("Order lists %d services, want %d (barriers are hidden)", len(s.Steps), n)
+	}
+}
