@@ -51,6 +51,7 @@ const (
 	KindDuplicateProvides = "duplicate-provides"
 	KindParseError        = "parse-error"
 	KindNoHeader          = "no-header"
+	KindUnknownService    = "unknown-service"
 )
 
 // Finding is one thing worth telling about a boot. Services lists the

@@ -43,6 +43,10 @@ type Service struct {
 	// Start decides; until then Phase is the phase they would start in.
 	Triggered bool
 	Note      string // a remark for listings, e.g. "no LSB header: ordered by its number"
+	// Away is set by Place on a service that a layout puts on other
+	// nodes only, or on none, and says so: "runs only on db1", "is on no
+	// node: no node has role cache". Such a service is not started.
+	Away string
 }
 
 // Started reports whether the service is part of the boot.

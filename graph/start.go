@@ -169,6 +169,9 @@ func neverStarts(g *Graph, i int) (Finding, []int) {
 		to := &g.Services[next]
 		f.Services = append(f.Services, to.Name)
 		switch {
+		case to.Away != "":
+			fmt.Fprintf(&b, ", and %s %s", to.Name, to.Away)
+			return finish(f, &b), nil
 		case to.Missing && to.Note != "":
 			fmt.Fprintf(&b, ", and %s %s", to.Name, to.Note)
 			return finish(f, &b), nil

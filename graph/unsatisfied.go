@@ -19,6 +19,8 @@ func Unsatisfied(g *Graph) []Finding {
 		}
 		var why string
 		switch {
+		case to.Away != "":
+			continue // the layout puts it elsewhere: Place says so
 		case to.Missing && to.Note != "":
 			why = to.Note
 		case to.Missing:

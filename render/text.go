@@ -83,12 +83,18 @@ func lsText(w io.Writer, b Boot, o Options) error {
 }
 
 // Findings writes fs in the given format: "text" (one
-// "path:line: severity: kind: message" a line) or "json".
+// "path:line: severity: kind: message" a line), "json" or "sarif"
+// (SARIF 2.1.0). In text, the findings of a node of a layout come after
+// a line "== node NAME"; fs must be sorted (graph.SortFindings), which
+// puts those of no node first.
 func Findings(w io.Writer, format string, fs []graph.Finding, o Options) error {
 	switch format {
 	case "text", "":
 		var sb strings.Builder
-		for _, f := range fs {
+		for k, f := range fs {
+			if f.Node != "" && (k == 0 || fs[k-1].Node != f.Node) {
+				sb.WriteString("== node " + f.Node + "\n")
+			}
 			line := f.String()
 			if o.Color {
 				sev := f.Severity.String()
@@ -101,8 +107,10 @@ func Findings(w io.Writer, format string, fs []graph.Finding, o Options) error {
 		return err
 	case "json":
 		return findingsJSON(w, fs)
+	case "sarif":
+		return findingsSARIF(w, fs)
 	}
-	return fmt.Errorf("unknown format %q for findings (want text or json)", format)
+	return fmt.Errorf("unknown format %q for findings (want text, json or sarif)", format)
 }
 
 // Summary is the one line that counts findings by severity:

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+
+	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/parse"
+	"github.com/spf13/cobra"
+)
+
+// layoutFlags are --layout and --node: which nodes of a layout to analyse.
+type layoutFlags struct {
+	file  string
+	nodes []string
+}
+
+func (lf *layoutFlags) register(cmd *cobra.Command, nodeHelp string) {
+	cmd.Flags().StringVar(&lf.file, "layout", "", "a layout file (INI) that places services on nodes")
+	cmd.Flags().StringArrayVar(&lf.nodes, "node", nil, nodeHelp)
+}
+
+// checkFindings returns the findings of the root, or with --layout those
+// of its nodes (every node when no --node is given), each with its node.
+// Nodes that boot the same graph (the same root and roles) are analysed
+// once and their findings copied. The layout's own warnings come first,
+// with no node.
+func checkFindings(g *globals, gl goal, lf layoutFlags) ([]graph.Finding, error) {
+	if lf.file == "" {
+		if len(lf.nodes) > 0 {
+			return nil, errors.New("--node: name the layout with --layout")
+		}
+		l, err := load(g, gl)
+		if err != nil {
+			return nil, err
+		}
+		return l.findings, nil
+	}
+	lay, fs, err := readLayout(lf)
+	if err != nil {
+		return nil, err
+	}
+	groups := lay.Groups(lf.nodes)
+	// One root in memory at a time: the groups by root.
+	rootOf := func(group []string) string { n, _ := lay.Node(group[0]); return nodeRoot(g, n) }
+	sort.SliceStable(groups, func(a, b int) bool { return rootOf(groups[a]) < rootOf(groups[b]) })
+	var l *loaded
+	lastRoot := ""
+	for _, group := range groups {
+		if root := rootOf(group); l == nil || root != lastRoot {
+			if l, err = read(g, root, gl); err != nil {
+				return nil, fmt.Errorf("node %s: %w", group[0], err)
+			}
+			lastRoot = root
+		}
+		p, found := graph.Place(l.boot.Graph, l.findings, lay, group[0])
+		found = append(found, graph.Check(p)...)
+		fs = append(fs, graph.PerNode(found, group)...)
+	}
+	graph.SortFindings(fs)
+	return fs, nil
+}
+
+// loadNode loads the root, or with --layout the boot of the one node
+// --node names.
+func loadNode(g *globals, gl goal, lf layoutFlags) (*loaded, error) {
+	if lf.file == "" {
+		if len(lf.nodes) > 0 {
+			return nil, errors.New("--node: name the layout with --layout")
+		}
+		return load(g, gl)
+	}
+	if len(lf.nodes) != 1 {
+		return nil, errors.New("--layout: name the one node to list with --node")
+	}
+	lay, fs, err := readLayout(lf)
+	if err != nil {
+		return nil, err
+	}
+	node, _ := lay.Node(lf.nodes[0])
+	l, err := read(g, nodeRoot(g, node), gl)
+	if err != nil {
+		return nil, fmt.Errorf("node %s: %w", node.Name, err)
+	}
+	p, found := graph.Place(l.boot.Graph, l.findings, lay, node.Name)
+	found = append(found, graph.Check(p)...)
+	l.boot.Graph, l.boot.Node = p, node.Name
+	l.findings = append(fs, graph.PerNode(found, []string{node.Name})...)
+	graph.SortFindings(l.findings)
+	return l, nil
+}
+
+// readLayout reads the layout file and checks that the nodes named
+// exist. Its warnings come back as findings; a layout with errors is an
+// error that lists them all, one a line.
+func readLayout(lf layoutFlags) (*graph.Layout, []graph.Finding, error) {
+	data, err := os.ReadFile(lf.file)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--layout: %w", err)
+	}
+	lay, diags := parse.Layout(data, lf.file)
+	if lay == nil {
+		var errs []error
+		for _, e := range diags {
+			if !e.Warning {
+				errs = append(errs, e)
+			}
+		}
+		return nil, nil, errors.Join(errs...)
+	}
+	for _, name := range lf.nodes {
+		if _, ok := lay.Node(name); !ok {
+			return nil, nil, fmt.Errorf("--node %s: %s has no such node", name, lf.file)
+		}
+	}
+	return lay, diags.Findings(), nil
+}
+
+// nodeRoot is the root a node boots from: its own, else --root.
+func nodeRoot(g *globals, n graph.Node) string {
+	if n.Root != "" {
+		return n.Root
+	}
+	return g.root
+}
