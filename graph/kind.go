@@ -19,6 +19,18 @@ const (
 	Sequence                  // the rc link number: starts after the script with the lower number
 	StartOn                   // upstart "start on": starts after To (or To's event), and only if it comes
 	Hook                      // upstart "start on starting J": From runs while To waits for it, and only if To starts
+	// systemd.unit(5) dependencies: they pull units in and say what a
+	// failure does; After= and Before= alone order.
+	Requires
+	Requisite
+	Wants
+	BindsTo
+	PartOf
+	Upholds
+	Conflicts
+	OnFailure
+	SystemdAfter
+	SystemdBefore
 	numKinds
 )
 
@@ -32,19 +44,30 @@ const (
 )
 
 var kinds = [numKinds]struct {
-	name  string
-	dir   Direction
-	needs bool
+	name    string
+	dir     Direction
+	needs   bool
+	depends bool // From depends on To without this edge ordering them (a race if nothing else does)
 }{
-	RequiredStart: {"Required-Start", After, true},
-	ShouldStart:   {"Should-Start", After, false},
-	StartBefore:   {"X-Start-Before", Before, false},
-	RequiredStop:  {"Required-Stop", Before, true},
-	ShouldStop:    {"Should-Stop", Before, false},
-	StopAfter:     {"X-Stop-After", After, false},
-	Sequence:      {"sequence number", After, false},
-	StartOn:       {"start on", After, true},
-	Hook:          {"start on", Before, true},
+	RequiredStart: {"Required-Start", After, true, false},
+	ShouldStart:   {"Should-Start", After, false, false},
+	StartBefore:   {"X-Start-Before", Before, false, false},
+	RequiredStop:  {"Required-Stop", Before, true, false},
+	ShouldStop:    {"Should-Stop", Before, false, false},
+	StopAfter:     {"X-Stop-After", After, false, false},
+	Sequence:      {"sequence number", After, false, false},
+	StartOn:       {"start on", After, true, false},
+	Hook:          {"start on", Before, true, false},
+	Requires:      {"Requires", Unordered, true, true},
+	Requisite:     {"Requisite", Unordered, true, false}, // its race is that it fails: see the systemd builder
+	Wants:         {"Wants", Unordered, false, true},
+	BindsTo:       {"BindsTo", Unordered, true, true},
+	PartOf:        {"PartOf", Unordered, false, false},
+	Upholds:       {"Upholds", Unordered, false, true},
+	Conflicts:     {"Conflicts", Unordered, false, false},
+	OnFailure:     {"OnFailure", Unordered, false, false},
+	SystemdAfter:  {"After", After, false, false},
+	SystemdBefore: {"Before", Before, false, false},
 }
 
 func (k Kind) String() string {
@@ -64,6 +87,10 @@ func (k Kind) Direction() Direction {
 
 // Needs reports whether From cannot work without To (a hard dependency).
 func (k Kind) Needs() bool { return k < numKinds && kinds[k].needs }
+
+// Depends reports whether From depends on To through a directive that
+// does not order them (systemd's Wants=, Requires= ... without After=).
+func (k Kind) Depends() bool { return k < numKinds && kinds[k].depends }
 
 // Ordering returns the edge as "first, then": the service that must start
 // first and the one that waits for it. ok is false for an edge that does

@@ -6,8 +6,9 @@ import "fmt"
 // phase where the first depends on the second but nothing guarantees
 // which starts first (SPEC §4): the dependency is one alternative of
 // several (upstart "start on started a or started b": the job may start
-// after b, before a), or it does not order at all, and no chain of
-// ordering edges that bind alone leads from the second to the first.
+// after b, before a), or a directive that does not order (systemd
+// Wants=, Requires= ...), and no chain of ordering edges that bind alone
+// orders the two either way.
 //
 // Each query searches back from the dependent only through services of
 // a higher wave than the dependency (an ordering chain climbs waves), so
@@ -27,7 +28,7 @@ func Races(g *Graph, s Schedule) []Finding {
 	var fs []Finding
 	seen := map[[2]int]bool{}
 	for _, e := range g.Edges {
-		if e.Any == 0 && (e.Kind.Direction() != Unordered || !e.Needs()) {
+		if e.Any == 0 && !e.Kind.Depends() {
 			continue
 		}
 		a, b := &g.Services[e.From], &g.Services[e.To]

@@ -17,6 +17,7 @@ import (
 // goal is what boot to analyse.
 type goal struct {
 	runlevel string
+	target   string
 	stop     bool
 	events   []string
 }
@@ -31,10 +32,22 @@ type loaded struct {
 // load reads the root for the goal with the init system --init selects
 // and runs the analyses.
 func load(g *globals, gl goal) (*loaded, error) {
+	l, err := read(g, g.root, gl)
+	if err != nil {
+		return nil, err
+	}
+	l.findings = append(l.findings, graph.Check(l.boot.Graph)...)
+	graph.SortFindings(l.findings)
+	return l, nil
+}
+
+// read reads root for the goal with the init system --init selects: the
+// boot, and the findings of reading it without the analyses of Check.
+func read(g *globals, root string, gl goal) (*loaded, error) {
 	if gl.runlevel != "" && !slices.Contains([]string{"S", "s", "0", "1", "2", "3", "4", "5", "6"}, gl.runlevel) {
 		return nil, fmt.Errorf("--runlevel %q: want S or 0 to 6", gl.runlevel)
 	}
-	fsys, err := rootfs.Open(g.root)
+	fsys, err := rootfs.Open(root)
 	if err != nil {
 		return nil, fmt.Errorf("reading root: %w", err)
 	}
@@ -45,6 +58,16 @@ func load(g *globals, gl goal) (*loaded, error) {
 	}
 	l := &loaded{note: note}
 	switch init {
+	case "systemd":
+		if gl.stop {
+			return nil, errors.New("--stop: the shutdown order is read for SysV only so far")
+		}
+		sd, err := parse.ReadSystemd(fsys, parse.SystemdOptions{Target: gl.target})
+		if err != nil {
+			return nil, err
+		}
+		l.boot = render.Boot{Init: "systemd", Goal: sd.Target, Graph: sd.Graph}
+		l.findings = sd.Findings
 	case "upstart":
 		if gl.stop {
 			return nil, errors.New("--stop: the shutdown order is read for SysV only so far")
@@ -67,21 +90,17 @@ func load(g *globals, gl goal) (*loaded, error) {
 		l.boot = render.Boot{Init: "sysv", Goal: goalName, Stop: gl.stop, Graph: sv.Graph}
 		l.findings = sv.Findings
 	}
-	l.findings = append(l.findings, graph.Check(l.boot.Graph)...)
-	graph.SortFindings(l.findings)
 	return l, nil
 }
 
 // pickInit returns the init system to read. auto decides as the
-// distribution would boot: upstart where its job directory and initctl
-// are there and /sbin/init is not systemd, else the SysV scripts (systemd
-// is not read yet: a systemd root shows its SysV scripts, said so).
+// distribution would boot: systemd when /sbin/init is systemd (or the
+// root has no /sbin/init but has systemd units and no other init system),
+// upstart where etc/init has jobs, else the SysV scripts.
 func pickInit(fsys *rootfs.FS, inits []string) (init, note string, err error) {
 	for _, in := range inits {
 		switch in {
-		case "auto", "sysv", "upstart":
-		case "systemd":
-			return "", "", fmt.Errorf("--init systemd: not supported yet (this version reads SysV rc.d scripts and upstart jobs)")
+		case "auto", "sysv", "upstart", "systemd":
 		default:
 			return "", "", fmt.Errorf("--init %q: want auto, sysv, upstart or systemd", in)
 		}
@@ -98,11 +117,20 @@ func pickInit(fsys *rootfs.FS, inits []string) (init, note string, err error) {
 	pid1, _ := fsys.Resolve("sbin/init")
 	switch {
 	case strings.HasSuffix(pid1, "systemd/systemd"):
-		return "sysv", "/sbin/init is systemd, which initorder does not read yet: showing the SysV scripts", nil
+		return "systemd", "", nil
 	case hasUpstartJobs(fsys):
 		return "upstart", "", nil
+	case pid1 == "sbin/init" || hasDir(fsys, "etc/init.d") || hasDir(fsys, "etc/rc2.d"):
+		return "sysv", "", nil
+	case hasDir(fsys, "lib/systemd/system") || hasDir(fsys, "usr/lib/systemd/system") || hasDir(fsys, "etc/systemd/system"):
+		return "systemd", "", nil
 	}
 	return "sysv", "", nil
+}
+
+func hasDir(fsys *rootfs.FS, name string) bool {
+	fi, err := fsys.Stat(name)
+	return err == nil && fi.IsDir()
 }
 
 // hasUpstartJobs reports whether the root has upstart jobs in etc/init.

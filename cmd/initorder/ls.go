@@ -12,8 +12,10 @@ func newLSCmd(g *globals) *cobra.Command {
 	var o struct {
 		runlevel         string
 		events           []string
+		target           string
 		stop, sequential bool
 		long             bool
+		layout           layoutFlags
 	}
 	cmd := &cobra.Command{
 		Use:   "ls",
@@ -25,14 +27,18 @@ Required-Start or Should-Start have started; rcS runs before rcN).
 
 --sequential prints the order of a sequential boot (CONCURRENCY=none):
 the S links as ls sorts them, one at a time. --stop prints the shutdown
-order of the K links (runlevel 0 unless --runlevel is given).`,
+order of the K links (runlevel 0 unless --runlevel is given).
+
+--layout F --node N lists the boot of node N of a layout: the services no
+role names and those of N's roles, from N's own root if it has one.`,
 		Example: `  initorder ls
   initorder ls --runlevel 3 -l
   initorder ls --sequential --root /srv/image
-  initorder ls --stop --format json`,
+  initorder ls --stop --format json
+  initorder ls --layout fleet.ini --node web1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			l, err := load(g, goal{runlevel: o.runlevel, stop: o.stop, events: o.events})
+			l, err := loadNode(g, goal{runlevel: o.runlevel, target: o.target, stop: o.stop, events: o.events}, o.layout)
 			if err != nil {
 				return err
 			}
@@ -59,8 +65,10 @@ order of the K links (runlevel 0 unless --runlevel is given).`,
 	f := cmd.Flags()
 	f.StringVar(&o.runlevel, "runlevel", "", "runlevel to boot into: S or 0-6 (default: inittab's initdefault, else 2)")
 	f.StringArrayVar(&o.events, "event", nil, "an upstart event the outside world emits (repeatable)")
+	f.StringVar(&o.target, "target", "", "systemd target to boot into (default: the default.target link, else graphical.target)")
 	f.BoolVar(&o.stop, "stop", false, "print the shutdown order (K links)")
 	f.BoolVar(&o.sequential, "sequential", false, "print the order of a sequential boot (links in ls order)")
 	f.BoolVarP(&o.long, "long", "l", false, "also print init system, source file and notes")
+	o.layout.register(cmd, "with --layout, the node to list: its roles' services and the base image")
 	return cmd
 }

@@ -64,8 +64,8 @@ may be a directory or a .tar/.tar.gz image.`,
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&g.root, "root", "/", "the root to read: a directory or a .tar/.tar.gz image")
-	pf.StringSliceVar(&g.inits, "init", []string{"auto"}, "init system to read: auto, sysv or upstart (systemd is not read yet)")
-	pf.StringVar(&g.format, "format", "text", "output format: text or json")
+	pf.StringSliceVar(&g.inits, "init", []string{"auto"}, "init system to read: auto, sysv, upstart or systemd")
+	pf.StringVar(&g.format, "format", "text", "output format: text or json, and sarif for check")
 	pf.BoolVar(&g.noColor, "no-color", false, "no colours, even on a terminal (also NO_COLOR)")
 	cmd.AddCommand(newLSCmd(g), newCheckCmd(g))
 	return cmd

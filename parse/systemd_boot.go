@@ -1,0 +1,492 @@
+package parse
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/parse/rootfs"
+)
+
+// This file builds the boot transaction of a systemd root the way the
+// manager builds it (systemd.unit(5), systemd.special(7), and the
+// *_add_default_dependencies functions of src/core): from the target,
+// every unit that Wants=, Requires=, BindsTo= or Upholds= pulls in, with
+// the implicit dependencies of DefaultDependencies=yes, ordered by
+// After= and Before=.
+
+// SystemdOptions selects the boot to build from a systemd root.
+type SystemdOptions struct {
+	Target string // "" means the default.target link, else graphical.target
+}
+
+// SystemdBoot is a systemd root and the graph of its boot transaction.
+type SystemdBoot struct {
+	Target   string
+	Units    *Units
+	Graph    *graph.Graph
+	Findings []graph.Finding
+}
+
+// unitKinds maps the [Unit] dependency settings to edge kinds; pulls
+// marks those that pull the named unit into the transaction.
+var unitKinds = []struct {
+	key   string
+	kind  graph.Kind
+	pulls bool
+}{
+	{"Wants", graph.Wants, true},
+	{"Requires", graph.Requires, true},
+	{"BindsTo", graph.BindsTo, true},
+	{"Upholds", graph.Upholds, true},
+	{"Requisite", graph.Requisite, false},
+	{"PartOf", graph.PartOf, false},
+	{"Conflicts", graph.Conflicts, false},
+	{"OnFailure", graph.OnFailure, false},
+	{"After", graph.SystemdAfter, false},
+	{"Before", graph.SystemdBefore, false},
+}
+
+var pullKinds = map[graph.Kind]bool{graph.Wants: true, graph.Requires: true, graph.BindsTo: true, graph.Upholds: true}
+
+type systemdBuilder struct {
+	boot  *SystemdBoot
+	index map[string]int // unit name -> service
+	queue []string
+	deps  map[int][]dep // per service: its dependencies, explicit and implicit
+}
+
+// dep is one dependency of a unit on another, by name.
+type dep struct {
+	kind graph.Kind
+	name string
+	pos  graph.Pos
+	via  string // "DefaultDependencies=yes", "socket", ... for implicit ones
+}
+
+// ReadSystemd reads the unit search path of the root and builds the boot
+// transaction for the target: every unit it pulls in, transitively, is a
+// service that starts unless something it Requires, BindsTo or is
+// Requisite of cannot start (Start explains the chain); ordering cycles
+// are broken as the manager breaks them, by deleting the start job of a
+// unit that does not matter to the target.
+func ReadSystemd(fsys *rootfs.FS, opt SystemdOptions) (*SystemdBoot, error) {
+	units, errs, err := ReadUnits(fsys)
+	if err != nil {
+		return nil, err
+	}
+	target := opt.Target
+	if target == "" {
+		target = units.Default
+	}
+	if target == "" {
+		target = "graphical.target"
+	}
+	b := &systemdBuilder{
+		boot:  &SystemdBoot{Target: target, Units: units, Graph: &graph.Graph{Phases: []string{"boot"}}},
+		index: map[string]int{},
+		deps:  map[int][]dep{},
+	}
+	b.boot.Findings = errs.Findings()
+	b.pull(target)
+	for len(b.queue) > 0 {
+		name := b.queue[0]
+		b.queue = b.queue[1:]
+		b.expand(name)
+	}
+	b.addEdges()
+	g := b.boot.Graph
+	b.boot.Findings = append(b.boot.Findings, graph.Start(g)...)
+	b.breakCycles()
+	b.boot.Findings = append(b.boot.Findings, b.contradictions()...)
+	graph.SortFindings(b.boot.Findings)
+	return b.boot, nil
+}
+
+// pull adds the unit name to the transaction if it is not there yet.
+func (b *systemdBuilder) pull(name string) int {
+	u := b.boot.Units.LoadUnit(name)
+	if u != nil {
+		name = u.Name
+	}
+	if i, ok := b.index[name]; ok {
+		return i
+	}
+	g := b.boot.Graph
+	s := graph.Service{Name: name, Init: "systemd", Phase: 0, Triggered: true}
+	switch {
+	case u == nil:
+		s.Phase, s.Triggered, s.Missing = graph.NotStarted, false, true
+		s.Note = "is not found in any unit directory"
+	case u.Masked:
+		s.Phase, s.Triggered, s.Source = graph.NotStarted, false, graph.Pos{File: u.Path}
+		s.Note = "is masked"
+	default:
+		s.Source = graph.Pos{File: u.Path}
+		s.Aliases = append([]string(nil), u.Aliases...)
+		sort.Strings(s.Aliases)
+		b.queue = append(b.queue, name)
+	}
+	i := g.Add(s)
+	for _, a := range s.Aliases {
+		g.Alias(i, a)
+	}
+	b.index[name] = i
+	return i
+}
+
+// expand records the dependencies of a loaded unit and pulls in what
+// they name.
+func (b *systemdBuilder) expand(name string) {
+	u := b.boot.Units.LoadUnit(name)
+	i := b.index[name]
+	var ds []dep
+	for _, k := range unitKinds {
+		for _, o := range u.Values("Unit", k.key) {
+			ds = append(ds, dep{kind: k.kind, name: o.Value, pos: o.Pos})
+		}
+	}
+	for _, o := range u.Wants {
+		ds = append(ds, dep{kind: graph.Wants, name: o.Name, pos: o.Pos, via: ".wants/"})
+	}
+	for _, o := range u.Requires {
+		ds = append(ds, dep{kind: graph.Requires, name: o.Name, pos: o.Pos, via: ".requires/"})
+	}
+	for _, o := range u.Upholds {
+		ds = append(ds, dep{kind: graph.Upholds, name: o.Name, pos: o.Pos, via: ".upholds/"})
+	}
+	ds = append(ds, b.implicit(u)...)
+	b.deps[i] = ds
+	for _, d := range ds {
+		if pullKinds[d.kind] {
+			b.pull(d.name)
+		}
+	}
+}
+
+// implicit returns the dependencies a unit gets without writing them
+// (systemd.unit(5) "Implicit Dependencies" and "Default Dependencies").
+func (b *systemdBuilder) implicit(u *Unit) []dep {
+	pos := graph.Pos{File: u.Path}
+	var ds []dep
+	add := func(kind graph.Kind, name, via string) {
+		ds = append(ds, dep{kind: kind, name: name, pos: pos, via: via})
+	}
+	defaults := true
+	if o, ok := u.Value("Unit", "DefaultDependencies"); ok && !parseBool(o.Value) {
+		defaults = false
+	}
+	if u.Type == "service" || u.Type == "socket" {
+		// unit_add_slice_dependencies: Requires= and After= the slice.
+		slice := "system.slice"
+		if o, ok := u.Value(sectionOf(u.Type), "Slice"); ok && o.Value != "" {
+			slice = o.Value
+		}
+		add(graph.Requires, slice, "Slice")
+		add(graph.SystemdAfter, slice, "Slice")
+	}
+	switch u.Type {
+	case "socket":
+		// socket_add_extras: a socket is ordered before the service it
+		// activates (and triggers it).
+		add(graph.SystemdBefore, triggered(u, "Socket", "Service"), "socket")
+	case "timer":
+		add(graph.SystemdBefore, triggered(u, "Timer", "Unit"), "timer")
+	case "path":
+		add(graph.SystemdBefore, triggered(u, "Path", "Unit"), "path")
+	case "service":
+		if o, ok := u.Value("Service", "BusName"); ok && o.Value != "" && defaults {
+			if t, ok := u.Value("Service", "Type"); ok && t.Value == "dbus" {
+				add(graph.Requires, "dbus.socket", "Type=dbus")
+				add(graph.SystemdAfter, "dbus.socket", "Type=dbus")
+			}
+		}
+	}
+	if !defaults {
+		return ds
+	}
+	const dd = "DefaultDependencies=yes"
+	switch u.Type {
+	case "service", "socket", "timer", "path":
+		add(graph.Requires, "sysinit.target", dd)
+		add(graph.SystemdAfter, "sysinit.target", dd)
+		add(graph.Conflicts, "shutdown.target", dd)
+		add(graph.SystemdBefore, "shutdown.target", dd)
+	}
+	switch u.Type {
+	case "service":
+		add(graph.SystemdAfter, "basic.target", dd)
+	case "socket":
+		add(graph.SystemdBefore, "sockets.target", dd)
+	case "timer":
+		add(graph.SystemdBefore, "timers.target", dd)
+		add(graph.SystemdAfter, "time-set.target", dd)
+	case "path":
+		add(graph.SystemdBefore, "paths.target", dd)
+	case "target":
+		add(graph.Conflicts, "shutdown.target", dd)
+		add(graph.SystemdBefore, "shutdown.target", dd)
+	}
+	return ds
+}
+
+// triggered is the unit a socket, timer or path activates: its
+// Service= or Unit= setting, else the unit of the same name with .service.
+func triggered(u *Unit, section, key string) string {
+	if o, ok := u.Value(section, key); ok && o.Value != "" {
+		return o.Value
+	}
+	return strings.TrimSuffix(u.Name, "."+u.Type) + ".service"
+}
+
+func sectionOf(typ string) string {
+	return strings.ToUpper(typ[:1]) + typ[1:]
+}
+
+// parseBool reads a systemd boolean (parse_boolean).
+func parseBool(s string) bool {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "1", "yes", "y", "true", "t", "on":
+		return true
+	}
+	return false
+}
+
+// addEdges turns the recorded dependencies into edges between the units
+// of the transaction. An order on a unit outside the transaction has no
+// effect (and is said so); Requisite= on a unit outside it still counts,
+// as a unit that does not start. Targets get After= on what they pull in
+// (target_add_default_dependencies: only units with default
+// dependencies, and not where an explicit order says the opposite).
+func (b *systemdBuilder) addEdges() {
+	g := b.boot.Graph
+	ids := make([]int, 0, len(b.deps))
+	for i := range b.deps {
+		ids = append(ids, i)
+	}
+	sort.Ints(ids)
+	for _, i := range ids {
+		for _, d := range b.deps[i] {
+			to, ok := b.lookup(d.name)
+			switch {
+			case !ok && d.kind == graph.Requisite:
+				to = b.pull(d.name)
+				// Not in the transaction: nothing starts it.
+				if s := &g.Services[to]; !s.Missing && s.Note == "" {
+					s.Phase, s.Triggered, s.Note = graph.NotStarted, false, "is not pulled into the boot by anything"
+				}
+			case !ok && (d.kind == graph.SystemdAfter || d.kind == graph.SystemdBefore):
+				if d.via == "" {
+					b.noEffect(i, d)
+				}
+				continue
+			case !ok:
+				continue // Conflicts=, PartOf=, OnFailure= on a unit outside the boot
+			}
+			if to == i {
+				continue
+			}
+			g.AddEdge(graph.Edge{From: i, To: to, Kind: d.kind, Pos: d.pos, Via: viaText(d)})
+		}
+	}
+	for _, i := range ids {
+		u := b.boot.Units.LoadUnit(g.Services[i].Name)
+		if u == nil || u.Type != "target" || !b.hasDefaults(i) {
+			continue
+		}
+		for _, d := range b.deps[i] {
+			if !pullKinds[d.kind] && d.kind != graph.Requisite {
+				continue
+			}
+			to, ok := b.lookup(d.name)
+			if !ok || to == i || !b.hasDefaults(to) || b.ordered(to, i) {
+				continue
+			}
+			g.AddEdge(graph.Edge{From: i, To: to, Kind: graph.SystemdAfter, Pos: d.pos, Via: d.name + " (a target is after what it pulls in)"})
+		}
+	}
+}
+
+func viaText(d dep) string {
+	if d.via == "" {
+		return ""
+	}
+	return d.name + " (" + d.via + ")"
+}
+
+// lookup finds a unit of the transaction by any name.
+func (b *systemdBuilder) lookup(name string) (int, bool) {
+	if u := b.boot.Units.LoadUnit(name); u != nil {
+		name = u.Name
+	}
+	i, ok := b.index[name]
+	return i, ok
+}
+
+func (b *systemdBuilder) hasDefaults(i int) bool {
+	u := b.boot.Units.LoadUnit(b.boot.Graph.Services[i].Name)
+	if u == nil {
+		return false
+	}
+	o, ok := u.Value("Unit", "DefaultDependencies")
+	return !ok || parseBool(o.Value)
+}
+
+// ordered reports whether unit a is explicitly ordered before unit c
+// (a Before=c, or c After=a): then the target's implicit After= on a
+// would be redundant, and its opposite a loop.
+func (b *systemdBuilder) ordered(a, c int) bool {
+	for _, d := range b.deps[a] {
+		if d.kind == graph.SystemdBefore || d.kind == graph.SystemdAfter {
+			if to, ok := b.lookup(d.name); ok && to == c && d.kind == graph.SystemdAfter {
+				return true // a starts after c: c's implicit After= on a would be a loop
+			}
+		}
+	}
+	return false
+}
+
+// noEffect reports an After=/Before= on a unit nothing pulls into the
+// boot: the order does nothing (network-online.target without Wants=).
+func (b *systemdBuilder) noEffect(i int, d dep) {
+	sev := graph.Info
+	if strings.HasSuffix(d.name, ".target") {
+		sev = graph.Warning
+	}
+	name := b.boot.Graph.Services[i].Name
+	b.boot.Findings = append(b.boot.Findings, graph.Finding{
+		Kind: graph.KindNoEffectOrder, Severity: sev, Services: []string{name, d.name},
+		Message: fmt.Sprintf("%s %s=%s, but nothing pulls %s into the boot: the order has no effect (Wants=%s would pull it in)", name, d.kind, d.name, d.name, d.name),
+		Sources: []graph.Pos{d.pos},
+	})
+}
+
+// breakCycles breaks each ordering cycle as the manager does
+// (transaction_verify_order_one): it deletes the start job of a unit of
+// the cycle that does not matter to the target — one nothing on the way
+// from the target Requires or BindsTo — and says which. A cycle of units
+// that all matter makes the transaction fail; it is reported as such.
+func (b *systemdBuilder) breakCycles() {
+	g := b.boot.Graph
+	matters := b.matters()
+	for round := 0; round < 100; round++ {
+		cycles := graph.Cycles(g)
+		if len(cycles) == 0 {
+			return
+		}
+		for _, c := range cycles {
+			f := c.Finding(g)
+			victim := -1
+			for _, v := range c.Services {
+				if !matters[v] {
+					victim = v
+					break
+				}
+			}
+			if victim < 0 {
+				f.Message += ": every unit of it matters to " + b.boot.Target + ", so the transaction fails"
+				b.boot.Findings = append(b.boot.Findings, f)
+				for _, v := range c.Services {
+					g.Services[v].Phase, g.Services[v].Triggered = graph.NotStarted, false
+				}
+				continue
+			}
+			f.Message += fmt.Sprintf(": systemd deletes the start job of %s to break it", g.Services[victim].Name)
+			b.boot.Findings = append(b.boot.Findings, f)
+			s := &g.Services[victim]
+			s.Phase, s.Triggered, s.Note = graph.NotStarted, false, "its start job is deleted to break an ordering cycle"
+		}
+		// What needed a deleted job does not start either.
+		b.boot.Findings = append(b.boot.Findings, graph.Start(g)...)
+	}
+}
+
+// matters returns the units the target needs: reachable from it through
+// Requires=, BindsTo= and Requisite= (job_matters_to_anchor).
+func (b *systemdBuilder) matters() []bool {
+	g := b.boot.Graph
+	m := make([]bool, len(g.Services))
+	start, ok := b.lookup(b.boot.Target)
+	if !ok {
+		return m
+	}
+	m[start] = true
+	stack := []int{start}
+	for len(stack) > 0 {
+		v := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, k := range g.Out(v) {
+			e := g.Edges[k]
+			if e.Kind.Needs() && !m[e.To] {
+				m[e.To] = true
+				stack = append(stack, e.To)
+			}
+		}
+	}
+	return m
+}
+
+// contradictions reports what the transaction cannot do: a unit that
+// Requires= and Conflicts= the same unit, two started units in conflict,
+// and a Requisite= on a unit that is not ordered before.
+func (b *systemdBuilder) contradictions() []graph.Finding {
+	g := b.boot.Graph
+	var fs []graph.Finding
+	needs := map[[2]int]bool{}
+	for _, e := range g.Edges {
+		if e.Kind.Needs() {
+			needs[[2]int{e.From, e.To}] = true
+		}
+	}
+	for _, e := range g.Edges {
+		from, to := &g.Services[e.From], &g.Services[e.To]
+		if !from.Started() || !to.Started() {
+			continue
+		}
+		switch e.Kind {
+		case graph.Conflicts:
+			msg := fmt.Sprintf("%s Conflicts=%s, but both are in the boot: systemd stops one of them", from.Name, to.Name)
+			if needs[[2]int{e.From, e.To}] {
+				msg = fmt.Sprintf("%s both needs and Conflicts= %s: the transaction cannot hold both", from.Name, to.Name)
+			}
+			fs = append(fs, graph.Finding{Kind: graph.KindOrderConflict, Severity: graph.Error, Services: []string{from.Name, to.Name}, Message: msg, Sources: []graph.Pos{e.Pos}})
+		case graph.Requisite:
+			if b.orderedAfter(e.From, e.To) {
+				continue
+			}
+			fs = append(fs, graph.Finding{
+				Kind: graph.KindRace, Severity: graph.Warning, Services: []string{from.Name, to.Name},
+				Message: fmt.Sprintf("%s Requisite=%s, but nothing orders %s before it: %s fails when %s is not active yet", from.Name, to.Name, to.Name, from.Name, to.Name),
+				Sources: []graph.Pos{e.Pos},
+			})
+		}
+	}
+	return fs
+}
+
+// orderedAfter reports whether an After=/Before= chain makes a start
+// after c.
+func (b *systemdBuilder) orderedAfter(a, c int) bool {
+	g := b.boot.Graph
+	seen := map[int]bool{a: true}
+	stack := []int{a}
+	for len(stack) > 0 {
+		v := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, k := range append(append([]int(nil), g.Out(v)...), g.In(v)...) {
+			first, then, ok := g.Edges[k].Ordering()
+			if !ok || then != v {
+				continue
+			}
+			if first == c {
+				return true
+			}
+			if !seen[first] {
+				seen[first] = true
+				stack = append(stack, first)
+			}
+		}
+	}
+	return false
+}

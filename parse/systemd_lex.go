@@ -1,0 +1,278 @@
+package parse
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/initorder/initorder/graph"
+)
+
+// This file lexes unit files and drop-ins as config_parse() and
+// parse_line() in systemd 252's src/shared/conf-parser.c do, reading lines
+// as read_line() in src/basic/fileio.c does. systemd.syntax(7) and
+// systemd.unit(5) describe the format.
+
+// Option is one assignment of a unit file or drop-in.
+type Option struct {
+	Section, Name, Value string
+	Pos                  graph.Pos // file and line of the assignment (the first line, for continued lines)
+}
+
+// UnitFile is one parsed unit file or drop-in, positioned.
+type UnitFile struct {
+	Path    string
+	Options []Option // every assignment in order, empty ones included
+	// Err is the error that made systemd stop reading the file, nil when
+	// it was read to the end. Options holds what came before it: systemd
+	// applies those, and refuses to load a unit whose fragment has one
+	// (load state "error"); a drop-in with one is applied up to it.
+	Err *Error
+}
+
+// longLineMax is LONG_LINE_MAX: read_line() fails on a line of this many
+// bytes or more, and config_parse() on a continued line longer than it.
+const longLineMax = 1 << 20
+
+// maxUnitFileWarnings bounds the warnings of one file: a binary file gives
+// a few, not thousands.
+const maxUnitFileWarnings = 10
+
+// unitWhitespace is systemd's WHITESPACE.
+const unitWhitespace = " \t\n\r"
+
+const utf8BOM = "\xef\xbb\xbf"
+
+// ParseUnitFile reads data as systemd reads a unit file or drop-in: lines
+// end at "\n", "\r", "\r\n" or NUL; a line whose first non-blank character
+// is "#" or ";" is a comment, even between continued lines; a line ending in
+// an odd number of backslashes continues on the next, the last backslash
+// becoming a space; "[Section]" starts a section; "Key=Value" is an
+// assignment, both sides stripped of blanks. A line without "=" or without
+// a key, or an assignment before the first section, is a warning and
+// ignored. A line of 1 MiB or more, a bad section header or a line that is
+// not UTF-8 stops the reading with an error, as in systemd (UnitFile.Err).
+//
+// Unknown sections and keys are kept: which ones apply is the reader's
+// business. It runs in time linear in len(data) and does not modify data.
+func ParseUnitFile(data []byte, path string) (*UnitFile, ErrorList) {
+	p := &unitParser{f: &UnitFile{Path: path}, data: data}
+	p.run()
+	return p.f, p.errs
+}
+
+type unitParser struct {
+	f       *UnitFile
+	data    []byte
+	off     int // read position in data
+	line    int // physical lines read
+	errs    ErrorList
+	warned  int
+	section string
+}
+
+// readLine returns the next line as read_line(f, LONG_LINE_MAX) does; ok is
+// false at the end, long is true when the line reaches longLineMax.
+func (p *unitParser) readLine() (line []byte, ok, long bool) {
+	if p.off >= len(p.data) {
+		return nil, false, false
+	}
+	start := p.off
+	i := start
+	for i < len(p.data) && p.data[i] != '\n' && p.data[i] != '\r' && p.data[i] != 0 {
+		i++
+	}
+	if i-start >= longLineMax {
+		return p.data[start : start+longLineMax], true, true
+	}
+	line = p.data[start:i]
+	// Swallow one end-of-line marker: a run of "\n", "\r" and NUL where
+	// no kind repeats and nothing follows a NUL.
+	const nl, cr, nul = 1, 2, 4
+	seen := 0
+	for i < len(p.data) {
+		var k int
+		switch p.data[i] {
+		case '\n':
+			k = nl
+		case '\r':
+			k = cr
+		case 0:
+			k = nul
+		}
+		if k == 0 || seen&k != 0 || seen&nul != 0 {
+			break
+		}
+		seen |= k
+		i++
+	}
+	p.off = i
+	return line, true, false
+}
+
+func (p *unitParser) run() {
+	var cont []byte // the continued line so far, nil when none
+	contLine := 0
+	bomSeen := false
+	for {
+		buf, ok, long := p.readLine()
+		if !ok {
+			break
+		}
+		p.line++
+		if long {
+			p.fatal(p.line, "", fmt.Errorf("line too long: %d bytes or more, systemd reads at most %d", longLineMax, longLineMax-1))
+			return
+		}
+		if l := bytes.TrimLeft(buf, unitWhitespace); len(l) > 0 && (l[0] == '#' || l[0] == ';') {
+			continue
+		}
+		l := buf
+		if !bomSeen && bytes.HasPrefix(l, []byte(utf8BOM)) {
+			l = l[len(utf8BOM):]
+			bomSeen = true
+		}
+		text := l
+		if cont != nil {
+			if len(cont)+len(l) > longLineMax {
+				p.fatal(contLine, "", fmt.Errorf("continued line too long: more than %d bytes", longLineMax))
+				return
+			}
+			cont = append(cont, l...)
+			text = cont
+		}
+		// The backslash state at the start of l is always "not escaped":
+		// a continued line ends in the space that replaced its backslash.
+		escaped := false
+		for _, c := range l {
+			if escaped {
+				escaped = false
+			} else if c == '\\' {
+				escaped = true
+			}
+		}
+		if escaped {
+			if cont == nil {
+				cont = append([]byte(nil), l...)
+				contLine = p.line
+			}
+			cont[len(cont)-1] = ' '
+			continue
+		}
+		at := p.line
+		if cont != nil {
+			at = contLine
+		}
+		if !p.parseLine(text, at) {
+			return
+		}
+		cont = nil
+	}
+	if cont != nil {
+		p.parseLine(cont, contLine)
+	}
+}
+
+// parseLine reads one logical line (parse_line); false means systemd
+// stops reading the file.
+func (p *unitParser) parseLine(b []byte, line int) bool {
+	l := strings.Trim(string(b), unitWhitespace)
+	if l == "" {
+		return true
+	}
+	if !validConfUTF8(l) {
+		// systemd logs this as a warning but config_parse() fails: the
+		// whole file is refused.
+		p.fatal(line, "", fmt.Errorf("String is not UTF-8 clean, ignoring assignment: %s", clip(strings.ToValidUTF8(l, "\uFFFD"))))
+		return false
+	}
+	if l[0] == '[' {
+		if l[len(l)-1] != ']' {
+			p.fatal(line, "", fmt.Errorf("Invalid section header '%s'", clip(l)))
+			return false
+		}
+		name := l[1 : len(l)-1]
+		if !stringIsSafe(name) {
+			p.fatal(line, "", fmt.Errorf("Bad characters in section header '%s'", clip(l)))
+			return false
+		}
+		p.section = name
+		return true
+	}
+	if p.section == "" {
+		p.warn(line, "Assignment outside of section. Ignoring.")
+		return true
+	}
+	e := strings.IndexByte(l, '=')
+	switch {
+	case e < 0:
+		p.warn(line, "Missing '=', ignoring line.")
+	case e == 0:
+		p.warn(line, "Missing key name before '=', ignoring line.")
+	default:
+		p.f.Options = append(p.f.Options, Option{
+			Section: p.section,
+			Name:    strings.Trim(l[:e], unitWhitespace),
+			Value:   strings.Trim(l[e+1:], unitWhitespace),
+			Pos:     graph.Pos{File: p.f.Path, Line: line},
+		})
+	}
+	return true
+}
+
+func (p *unitParser) fatal(line int, key string, err error) {
+	p.f.Err = &Error{Pos: graph.Pos{File: p.f.Path, Line: line}, Key: key, Err: err}
+	p.errs = append(p.errs, p.f.Err)
+}
+
+func (p *unitParser) warn(line int, msg string) {
+	p.warned++
+	switch {
+	case p.warned < maxUnitFileWarnings:
+		p.errs.add(graph.Pos{File: p.f.Path, Line: line}, "", true, "%s", msg)
+	case p.warned == maxUnitFileWarnings:
+		p.errs.add(graph.Pos{File: p.f.Path, Line: line}, "", true, "%s (and more such lines, not reported)", msg)
+	}
+}
+
+// validConfUTF8 is systemd's utf8_is_valid(): well-formed UTF-8 without
+// surrogates and without the noncharacters U+FDD0..U+FDEF and U+xFFFE/F.
+func validConfUTF8(s string) bool {
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 || r >= 0xFDD0 && r <= 0xFDEF || r&0xFFFE == 0xFFFE {
+			return false
+		}
+		i += n
+	}
+	return true
+}
+
+// stringIsSafe is string_is_safe(): no control characters, quotes or
+// backslashes.
+func stringIsSafe(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c > 0 && c < ' ' || c == '"' || c == '\'' || c == '\\' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// clip shortens s for a message.
+func clip(s string) string {
+	const max = 80
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
