@@ -37,6 +37,7 @@ type Service struct {
 	Missing bool     // nothing defines this name
 	Alone   bool     // starts in a wave of its own (LSB X-Interactive: startpar runs it alone)
 	Hidden  bool     // a barrier the builder needs to stay linear: ordered, never listed, no wave of its own
+	Target  bool     // a synchronisation point (systemd target): it runs nothing, so what it wants does not race with it
 	// Triggered services start only when their condition holds: every
 	// edge they Need (Any == 0) leads to a started service, and each
 	// group of alternatives has one that does (upstart's "start on").

@@ -32,7 +32,7 @@ func Races(g *Graph, s Schedule) []Finding {
 			continue
 		}
 		a, b := &g.Services[e.From], &g.Services[e.To]
-		if e.From == e.To || !a.Started() || !b.Started() || a.Hidden || b.Hidden || a.Phase != b.Phase || seen[[2]int{e.From, e.To}] {
+		if e.From == e.To || !a.Started() || !b.Started() || a.Hidden || b.Hidden || a.Target || a.Phase != b.Phase || seen[[2]int{e.From, e.To}] {
 			continue
 		}
 		seen[[2]int{e.From, e.To}] = true

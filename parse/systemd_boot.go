@@ -116,6 +116,8 @@ func (b *systemdBuilder) pull(name string) int {
 	g := b.boot.Graph
 	s := graph.Service{Name: name, Init: "systemd", Phase: 0, Triggered: true}
 	switch {
+	case u == nil && implicitUnit(name):
+		s.Note = "has no unit file: the manager makes it (" + implicitWhy(name) + ")"
 	case u == nil:
 		s.Phase, s.Triggered, s.Missing = graph.NotStarted, false, true
 		s.Note = "is not found in any unit directory"
@@ -128,12 +130,35 @@ func (b *systemdBuilder) pull(name string) int {
 		sort.Strings(s.Aliases)
 		b.queue = append(b.queue, name)
 	}
+	s.Target = strings.HasSuffix(name, ".target")
 	i := g.Add(s)
 	for _, a := range s.Aliases {
 		g.Alias(i, a)
 	}
 	b.index[name] = i
 	return i
+}
+
+// implicitUnit reports whether a unit exists without a unit file: slices
+// (every slice is made on demand), devices (udev makes them as the kernel
+// finds the device), scopes, and the root mount -.mount.
+func implicitUnit(name string) bool {
+	for _, suffix := range []string{".slice", ".device", ".scope"} {
+		if strings.HasSuffix(name, suffix) {
+			return true
+		}
+	}
+	return name == "-.mount"
+}
+
+func implicitWhy(name string) string {
+	switch {
+	case strings.HasSuffix(name, ".device"):
+		return "when udev finds the device"
+	case strings.HasSuffix(name, ".slice"):
+		return "slices are made on demand"
+	}
+	return "at boot"
 }
 
 // expand records the dependencies of a loaded unit and pulls in what
