@@ -43,7 +43,11 @@ type Service struct {
 	// group of alternatives has one that does (upstart's "start on").
 	// Start decides; until then Phase is the phase they would start in.
 	Triggered bool
-	Note      string // a remark for listings, e.g. "no LSB header: ordered by its number"
+	// Pulled services start unless something they Need cannot start:
+	// a need does not make them wait, its failure fails them (systemd's
+	// Requires=: two units may require each other). Start decides.
+	Pulled bool
+	Note   string // a remark for listings, e.g. "no LSB header: ordered by its number"
 	// Away is set by Place on a service that a layout puts on other
 	// nodes only, or on none, and says so: "runs only on db1", "is on no
 	// node: no node has role cache". Such a service is not started.

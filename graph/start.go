@@ -6,10 +6,11 @@ import (
 	"strings"
 )
 
-// Start decides which Triggered services start: a triggered service
-// starts once every edge it Needs leads to a started service and each of
-// its groups of alternatives has a started member; services that are not
-// triggered start or not as their Phase says. The ones that never start
+// Start decides which Triggered and Pulled services start: a triggered
+// service starts once every edge it Needs leads to a started service and
+// each of its groups of alternatives has a started member; a pulled
+// service starts unless an edge it Needs leads to one that does not;
+// other services start or not as their Phase says. The ones that never start
 // get Phase NotStarted and a never-starts finding that explains why with
 // the whole chain, down to the first cause: a name nothing provides, a
 // service that is not enabled, or a loop of services waiting for each
@@ -92,7 +93,7 @@ func Start(g *Graph) []Finding {
 	for _, i := range never {
 		g.Services[i].Phase = NotStarted
 	}
-	var fs []Finding
+	fs := fail(g)
 	loops := map[string]bool{}
 	for _, i := range never {
 		f, loop := neverStarts(g, i)
@@ -226,4 +227,63 @@ func loopFinding(g *Graph, loop []int) Finding {
 		}
 	}
 	return f
+}
+
+// fail stops every Pulled service that needs one that does not start,
+// transitively, and explains each with the chain down to the first cause.
+// This algorithm runs in O(V + E) time.
+func fail(g *Graph) []Finding {
+	cause := make([]int, len(g.Services)) // the edge through which a service failed, or -1
+	var queue []int
+	for i := range g.Services {
+		cause[i] = -1
+		if !g.Services[i].Started() {
+			queue = append(queue, i)
+		}
+	}
+	var failed []int
+	for len(queue) > 0 {
+		u := queue[0]
+		queue = queue[1:]
+		for _, k := range g.In(u) {
+			e := g.Edges[k]
+			v := &g.Services[e.From]
+			if !e.Needs() || e.Any != 0 || !v.Pulled || !v.Started() || e.From == u {
+				continue
+			}
+			v.Phase = NotStarted
+			cause[e.From] = k
+			failed = append(failed, e.From)
+			queue = append(queue, e.From)
+		}
+	}
+	var fs []Finding
+	for _, i := range failed {
+		f := Finding{Kind: KindNeverStarts, Severity: Error, Services: []string{g.Services[i].Name}}
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s never starts", g.Services[i].Name)
+		for v := i; cause[v] >= 0; {
+			e := g.Edges[cause[v]]
+			to := &g.Services[e.To]
+			fmt.Fprintf(&b, ": it needs %s %s (%s)", e.Kind, edgeTarget(g, e), e.Pos)
+			f.Sources = append(f.Sources, e.Pos)
+			f.Services = append(f.Services, to.Name)
+			if cause[e.To] < 0 {
+				why := to.Note
+				switch {
+				case why == "" && to.Missing:
+					why = "is not found"
+				case why == "":
+					why = "does not start"
+				}
+				fmt.Fprintf(&b, ", and %s %s", to.Name, why)
+				break
+			}
+			fmt.Fprintf(&b, ", and %s never starts", to.Name)
+			v = e.To
+		}
+		f.Message = b.String()
+		fs = append(fs, f)
+	}
+	return fs
 }

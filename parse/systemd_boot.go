@@ -97,6 +97,7 @@ func ReadSystemd(fsys *rootfs.FS, opt SystemdOptions) (*SystemdBoot, error) {
 	}
 	b.addEdges()
 	g := b.boot.Graph
+	b.resolveConflicts()
 	b.boot.Findings = append(b.boot.Findings, graph.Start(g)...)
 	b.breakCycles()
 	b.boot.Findings = append(b.boot.Findings, b.contradictions()...)
@@ -114,15 +115,15 @@ func (b *systemdBuilder) pull(name string) int {
 		return i
 	}
 	g := b.boot.Graph
-	s := graph.Service{Name: name, Init: "systemd", Phase: 0, Triggered: true}
+	s := graph.Service{Name: name, Init: "systemd", Phase: 0, Pulled: true}
 	switch {
 	case u == nil && implicitUnit(name):
 		s.Note = "has no unit file: the manager makes it (" + implicitWhy(name) + ")"
 	case u == nil:
-		s.Phase, s.Triggered, s.Missing = graph.NotStarted, false, true
+		s.Phase, s.Pulled, s.Missing = graph.NotStarted, false, true
 		s.Note = "is not found in any unit directory"
 	case u.Masked:
-		s.Phase, s.Triggered, s.Source = graph.NotStarted, false, graph.Pos{File: u.Path}
+		s.Phase, s.Pulled, s.Source = graph.NotStarted, false, graph.Pos{File: u.Path}
 		s.Note = "is masked"
 	default:
 		s.Source = graph.Pos{File: u.Path}
@@ -202,14 +203,38 @@ func (b *systemdBuilder) implicit(u *Unit) []dep {
 	if o, ok := u.Value("Unit", "DefaultDependencies"); ok && !parseBool(o.Value) {
 		defaults = false
 	}
-	if u.Type == "service" || u.Type == "socket" {
-		// unit_add_slice_dependencies: Requires= and After= the slice.
+	switch u.Type {
+	case "service", "socket", "mount", "swap", "scope":
+		// unit_set_default_slice and unit_add_slice_dependencies:
+		// Requires= and After= the slice; an instance of a template goes
+		// in a slice of its own, system-PREFIX.slice.
 		slice := "system.slice"
+		if u.Instance != "" && u.Template != "" {
+			slice = "system-" + escapeUnitName(u.Template[:strings.IndexByte(u.Template, '@')]) + ".slice"
+		}
 		if o, ok := u.Value(sectionOf(u.Type), "Slice"); ok && o.Value != "" {
 			slice = o.Value
 		}
 		add(graph.Requires, slice, "Slice")
 		add(graph.SystemdAfter, slice, "Slice")
+	case "slice":
+		// A slice is in its parent: a-b.slice in a.slice, a.slice in -.slice.
+		if parent := parentSlice(u.Name); parent != "" {
+			add(graph.Requires, parent, "slice")
+			add(graph.SystemdAfter, parent, "slice")
+		}
+	}
+	switch u.Type {
+	case "service", "mount", "swap":
+		// unit_add_exec_dependencies: what logs to the journal starts
+		// after journald's socket; PrivateTmp= (and DynamicUser=) after
+		// the tmpfiles setup.
+		if logsToJournal(u) {
+			add(graph.SystemdAfter, "systemd-journald.socket", "logs to the journal")
+		}
+		if o, ok := u.Value(sectionOf(u.Type), "PrivateTmp"); ok && parseBool(o.Value) || dynamicUser(u) {
+			add(graph.SystemdAfter, "systemd-tmpfiles-setup.service", "PrivateTmp=")
+		}
 	}
 	switch u.Type {
 	case "socket":
@@ -232,6 +257,9 @@ func (b *systemdBuilder) implicit(u *Unit) []dep {
 		return ds
 	}
 	const dd = "DefaultDependencies=yes"
+	if u.Type == "mount" {
+		ds = append(ds, mountDefaults(u, pos)...)
+	}
 	switch u.Type {
 	case "service", "socket", "timer", "path":
 		add(graph.Requires, "sysinit.target", dd)
@@ -247,6 +275,9 @@ func (b *systemdBuilder) implicit(u *Unit) []dep {
 	case "timer":
 		add(graph.SystemdBefore, "timers.target", dd)
 		add(graph.SystemdAfter, "time-set.target", dd)
+		if len(u.Values("Timer", "OnCalendar")) > 0 {
+			add(graph.SystemdAfter, "time-sync.target", dd)
+		}
 	case "path":
 		add(graph.SystemdBefore, "paths.target", dd)
 	case "target":
@@ -254,6 +285,88 @@ func (b *systemdBuilder) implicit(u *Unit) []dep {
 		add(graph.SystemdBefore, "shutdown.target", dd)
 	}
 	return ds
+}
+
+// mountDefaults are the default dependencies of a mount unit
+// (mount_add_default_dependencies): a network file system is ordered
+// between remote-fs-pre.target and remote-fs.target, any other between
+// local-fs-pre.target and local-fs.target (not before it with nofail),
+// and both conflict with umount.target.
+func mountDefaults(u *Unit, pos graph.Pos) []dep {
+	const via = "DefaultDependencies=yes"
+	typ, _ := u.Value("Mount", "Type")
+	opts, _ := u.Value("Mount", "Options")
+	network := strings.Contains(","+opts.Value+",", ",_netdev,")
+	switch typ.Value {
+	case "nfs", "nfs4", "cifs", "smbfs", "sshfs", "ncpfs", "ncp", "afs", "ceph", "glusterfs", "davfs", "fuse.sshfs", "9p", "lustre", "ocfs2", "gfs", "gfs2":
+		network = true
+	}
+	pre, post := "local-fs-pre.target", "local-fs.target"
+	if network {
+		pre, post = "remote-fs-pre.target", "remote-fs.target"
+	}
+	ds := []dep{
+		{kind: graph.SystemdAfter, name: pre, pos: pos, via: via},
+		{kind: graph.Conflicts, name: "umount.target", pos: pos, via: via},
+		{kind: graph.SystemdBefore, name: "umount.target", pos: pos, via: via},
+	}
+	if !strings.Contains(","+opts.Value+",", ",nofail,") {
+		ds = append(ds, dep{kind: graph.SystemdBefore, name: post, pos: pos, via: via})
+	}
+	if network {
+		ds = append(ds, dep{kind: graph.SystemdAfter, name: "network.target", pos: pos, via: via})
+	}
+	return ds
+}
+
+// logsToJournal reports whether a unit's processes log to the journal:
+// systemd's default, unless StandardOutput= and StandardError= say
+// otherwise.
+func logsToJournal(u *Unit) bool {
+	sec := sectionOf(u.Type)
+	for _, key := range []string{"StandardOutput", "StandardError"} {
+		o, ok := u.Value(sec, key)
+		if !ok || o.Value == "" || strings.HasPrefix(o.Value, "journal") || strings.HasPrefix(o.Value, "kmsg") || o.Value == "inherit" {
+			return true
+		}
+	}
+	return false
+}
+
+func dynamicUser(u *Unit) bool {
+	o, ok := u.Value("Service", "DynamicUser")
+	return ok && parseBool(o.Value)
+}
+
+// escapeUnitName escapes s as unit_name_escape does: "/" becomes "-",
+// other bytes than [a-zA-Z0-9:_.] (and a leading ".") become \xNN.
+func escapeUnitName(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '/':
+			b.WriteByte('-')
+		case c == '.' && i == 0, !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == ':' || c == '_' || c == '.'):
+			fmt.Fprintf(&b, "\\x%02x", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// parentSlice returns the slice a slice is in: "a-b.slice" is in
+// "a.slice", a top one in "-.slice", and "-.slice" in none.
+func parentSlice(name string) string {
+	base := strings.TrimSuffix(name, ".slice")
+	if base == "-" {
+		return ""
+	}
+	if i := strings.LastIndexByte(base, '-'); i > 0 {
+		return base[:i] + ".slice"
+	}
+	return "-.slice"
 }
 
 // triggered is the unit a socket, timer or path activates: its
@@ -299,7 +412,7 @@ func (b *systemdBuilder) addEdges() {
 				to = b.pull(d.name)
 				// Not in the transaction: nothing starts it.
 				if s := &g.Services[to]; !s.Missing && s.Note == "" {
-					s.Phase, s.Triggered, s.Note = graph.NotStarted, false, "is not pulled into the boot by anything"
+					s.Phase, s.Pulled, s.Note = graph.NotStarted, false, "is not pulled into the boot by anything"
 				}
 			case !ok && (d.kind == graph.SystemdAfter || d.kind == graph.SystemdBefore):
 				if d.via == "" {
@@ -358,15 +471,18 @@ func (b *systemdBuilder) hasDefaults(i int) bool {
 	return !ok || parseBool(o.Value)
 }
 
-// ordered reports whether unit a is explicitly ordered before unit c
-// (a Before=c, or c After=a): then the target's implicit After= on a
-// would be redundant, and its opposite a loop.
+// ordered reports whether a target c already has an order with unit a
+// that its implicit After=a would contradict (unit_add_default_target_
+// dependency: "Don't create loops": c Before=a, or a After=c).
 func (b *systemdBuilder) ordered(a, c int) bool {
+	for _, d := range b.deps[c] {
+		if to, ok := b.lookup(d.name); ok && to == a && d.kind == graph.SystemdBefore {
+			return true
+		}
+	}
 	for _, d := range b.deps[a] {
-		if d.kind == graph.SystemdBefore || d.kind == graph.SystemdAfter {
-			if to, ok := b.lookup(d.name); ok && to == c && d.kind == graph.SystemdAfter {
-				return true // a starts after c: c's implicit After= on a would be a loop
-			}
+		if to, ok := b.lookup(d.name); ok && to == c && d.kind == graph.SystemdAfter {
+			return true
 		}
 	}
 	return false
@@ -413,14 +529,14 @@ func (b *systemdBuilder) breakCycles() {
 				f.Message += ": every unit of it matters to " + b.boot.Target + ", so the transaction fails"
 				b.boot.Findings = append(b.boot.Findings, f)
 				for _, v := range c.Services {
-					g.Services[v].Phase, g.Services[v].Triggered = graph.NotStarted, false
+					g.Services[v].Phase, g.Services[v].Pulled = graph.NotStarted, false
 				}
 				continue
 			}
 			f.Message += fmt.Sprintf(": systemd deletes the start job of %s to break it", g.Services[victim].Name)
 			b.boot.Findings = append(b.boot.Findings, f)
 			s := &g.Services[victim]
-			s.Phase, s.Triggered, s.Note = graph.NotStarted, false, "its start job is deleted to break an ordering cycle"
+			s.Phase, s.Pulled, s.Note = graph.NotStarted, false, "its start job is deleted to break an ordering cycle"
 		}
 		// What needed a deleted job does not start either.
 		b.boot.Findings = append(b.boot.Findings, graph.Start(g)...)
@@ -452,9 +568,41 @@ func (b *systemdBuilder) matters() []bool {
 	return m
 }
 
+// resolveConflicts does what the manager does when two units of the
+// transaction conflict: the start job of the one that does not matter to
+// the target is dropped (lightdm Conflicts=plymouth-quit.service: the
+// plymouth-quit a target only wants does not start); when both matter,
+// the transaction fails.
+func (b *systemdBuilder) resolveConflicts() {
+	g := b.boot.Graph
+	matters := b.matters()
+	for _, e := range g.Edges {
+		if e.Kind != graph.Conflicts {
+			continue
+		}
+		a, c := &g.Services[e.From], &g.Services[e.To]
+		if !a.Started() || !c.Started() {
+			continue
+		}
+		drop, keep := c, a
+		if matters[e.To] && !matters[e.From] {
+			drop, keep = a, c
+		}
+		f := graph.Finding{Kind: graph.KindOrderConflict, Severity: graph.Info, Services: []string{drop.Name, keep.Name}, Sources: []graph.Pos{e.Pos}}
+		if matters[e.From] && matters[e.To] {
+			f.Severity = graph.Error
+			f.Message = fmt.Sprintf("%s Conflicts=%s, and %s needs both: the transaction fails", a.Name, c.Name, b.boot.Target)
+		} else {
+			f.Message = fmt.Sprintf("%s Conflicts=%s: systemd drops the start job of %s, which %s only wants", a.Name, c.Name, drop.Name, b.boot.Target)
+			drop.Phase, drop.Pulled, drop.Note = graph.NotStarted, false, "its start job is dropped: "+a.Name+" Conflicts= it"
+		}
+		b.boot.Findings = append(b.boot.Findings, f)
+	}
+}
+
 // contradictions reports what the transaction cannot do: a unit that
-// Requires= and Conflicts= the same unit, two started units in conflict,
-// and a Requisite= on a unit that is not ordered before.
+// Requires= and Conflicts= the same unit, and a Requisite= on a unit that
+// is not ordered before.
 func (b *systemdBuilder) contradictions() []graph.Finding {
 	g := b.boot.Graph
 	var fs []graph.Finding
@@ -471,11 +619,13 @@ func (b *systemdBuilder) contradictions() []graph.Finding {
 		}
 		switch e.Kind {
 		case graph.Conflicts:
-			msg := fmt.Sprintf("%s Conflicts=%s, but both are in the boot: systemd stops one of them", from.Name, to.Name)
 			if needs[[2]int{e.From, e.To}] {
-				msg = fmt.Sprintf("%s both needs and Conflicts= %s: the transaction cannot hold both", from.Name, to.Name)
+				fs = append(fs, graph.Finding{
+					Kind: graph.KindOrderConflict, Severity: graph.Error, Services: []string{from.Name, to.Name},
+					Message: fmt.Sprintf("%s both needs and Conflicts= %s: the transaction cannot hold both", from.Name, to.Name),
+					Sources: []graph.Pos{e.Pos},
+				})
 			}
-			fs = append(fs, graph.Finding{Kind: graph.KindOrderConflict, Severity: graph.Error, Services: []string{from.Name, to.Name}, Message: msg, Sources: []graph.Pos{e.Pos}})
 		case graph.Requisite:
 			if b.orderedAfter(e.From, e.To) {
 				continue

@@ -114,13 +114,13 @@ func pickInit(fsys *rootfs.FS, inits []string) (init, note string, err error) {
 	case len(explicit) == 1 && len(inits) == len(explicit):
 		return explicit[0], "", nil
 	}
-	pid1, _ := fsys.Resolve("sbin/init")
+	pid1, err := fsys.Resolve("sbin/init")
 	switch {
-	case strings.HasSuffix(pid1, "systemd/systemd"):
+	case err == nil && strings.HasSuffix(pid1, "systemd/systemd"):
 		return "systemd", "", nil
 	case hasUpstartJobs(fsys):
 		return "upstart", "", nil
-	case pid1 == "sbin/init" || hasDir(fsys, "etc/init.d") || hasDir(fsys, "etc/rc2.d"):
+	case err == nil || hasDir(fsys, "etc/init.d") || hasDir(fsys, "etc/rc2.d"):
 		return "sysv", "", nil
 	case hasDir(fsys, "lib/systemd/system") || hasDir(fsys, "usr/lib/systemd/system") || hasDir(fsys, "etc/systemd/system"):
 		return "systemd", "", nil
