@@ -35,6 +35,7 @@ type Service struct {
 	Step    int      // its place in a sequential boot (rc links by directory, then name); 0 if none
 	Phase   int      // index in Graph.Phases of the phase it starts in, or NotStarted
 	Missing bool     // nothing defines this name
+	Masked  bool     // defined, and masked (systemd: a link to /dev/null)
 	Alone   bool     // starts in a wave of its own (LSB X-Interactive: startpar runs it alone)
 	Hidden  bool     // a barrier the builder needs to stay linear: ordered, never listed, no wave of its own
 	Target  bool     // a synchronisation point (systemd target): it runs nothing, so what it wants does not race with it

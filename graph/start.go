@@ -259,7 +259,18 @@ func fail(g *Graph) []Finding {
 	}
 	var fs []Finding
 	for _, i := range failed {
-		f := Finding{Kind: KindNeverStarts, Severity: Error, Services: []string{g.Services[i].Name}}
+		// The service that needs a missing or masked one directly is told
+		// so by kind; the ones further up never start.
+		kind := KindNeverStarts
+		if k := cause[i]; k >= 0 && cause[g.Edges[k].To] < 0 {
+			switch to := &g.Services[g.Edges[k].To]; {
+			case to.Missing:
+				kind = KindMissingDependency
+			case to.Masked:
+				kind = KindMasked
+			}
+		}
+		f := Finding{Kind: kind, Severity: Error, Services: []string{g.Services[i].Name}}
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s never starts", g.Services[i].Name)
 		for v := i; cause[v] >= 0; {

@@ -123,7 +123,7 @@ func (b *systemdBuilder) pull(name string) int {
 		s.Phase, s.Pulled, s.Missing = graph.NotStarted, false, true
 		s.Note = "is not found in any unit directory"
 	case u.Masked:
-		s.Phase, s.Pulled, s.Source = graph.NotStarted, false, graph.Pos{File: u.Path}
+		s.Phase, s.Pulled, s.Masked, s.Source = graph.NotStarted, false, true, graph.Pos{File: u.Path}
 		s.Note = "is masked"
 	default:
 		s.Source = graph.Pos{File: u.Path}
@@ -530,13 +530,14 @@ func (b *systemdBuilder) breakCycles() {
 				b.boot.Findings = append(b.boot.Findings, f)
 				for _, v := range c.Services {
 					g.Services[v].Phase, g.Services[v].Pulled = graph.NotStarted, false
+					g.Services[v].Note = "is on an ordering cycle the manager cannot break"
 				}
 				continue
 			}
 			f.Message += fmt.Sprintf(": systemd deletes the start job of %s to break it", g.Services[victim].Name)
 			b.boot.Findings = append(b.boot.Findings, f)
 			s := &g.Services[victim]
-			s.Phase, s.Pulled, s.Note = graph.NotStarted, false, "its start job is deleted to break an ordering cycle"
+			s.Phase, s.Pulled, s.Note = graph.NotStarted, false, "has its start job deleted to break an ordering cycle"
 		}
 		// What needed a deleted job does not start either.
 		b.boot.Findings = append(b.boot.Findings, graph.Start(g)...)
@@ -576,12 +577,29 @@ func (b *systemdBuilder) matters() []bool {
 func (b *systemdBuilder) resolveConflicts() {
 	g := b.boot.Graph
 	matters := b.matters()
+	needs := map[[2]int]bool{}
+	for _, e := range g.Edges {
+		if e.Kind.Needs() {
+			needs[[2]int{e.From, e.To}] = true
+		}
+	}
 	for _, e := range g.Edges {
 		if e.Kind != graph.Conflicts {
 			continue
 		}
 		a, c := &g.Services[e.From], &g.Services[e.To]
 		if !a.Started() || !c.Started() {
+			continue
+		}
+		if needs[[2]int{e.From, e.To}] {
+			// A start job and a stop job for the same unit: the
+			// transaction cannot hold a's jobs.
+			b.boot.Findings = append(b.boot.Findings, graph.Finding{
+				Kind: graph.KindOrderConflict, Severity: graph.Error, Services: []string{a.Name, c.Name},
+				Message: fmt.Sprintf("%s both needs and Conflicts= %s: the transaction cannot hold both, and %s does not start", a.Name, c.Name, a.Name),
+				Sources: []graph.Pos{e.Pos},
+			})
+			a.Phase, a.Pulled, a.Note = graph.NotStarted, false, "needs and conflicts with "+c.Name
 			continue
 		}
 		drop, keep := c, a
@@ -594,38 +612,23 @@ func (b *systemdBuilder) resolveConflicts() {
 			f.Message = fmt.Sprintf("%s Conflicts=%s, and %s needs both: the transaction fails", a.Name, c.Name, b.boot.Target)
 		} else {
 			f.Message = fmt.Sprintf("%s Conflicts=%s: systemd drops the start job of %s, which %s only wants", a.Name, c.Name, drop.Name, b.boot.Target)
-			drop.Phase, drop.Pulled, drop.Note = graph.NotStarted, false, "its start job is dropped: "+a.Name+" Conflicts= it"
+			drop.Phase, drop.Pulled, drop.Note = graph.NotStarted, false, "is dropped from the transaction: "+a.Name+" Conflicts= it"
 		}
 		b.boot.Findings = append(b.boot.Findings, f)
 	}
 }
 
-// contradictions reports what the transaction cannot do: a unit that
-// Requires= and Conflicts= the same unit, and a Requisite= on a unit that
-// is not ordered before.
+// contradictions reports a Requisite= on a unit that is not ordered
+// before: the requisite may not be active yet.
 func (b *systemdBuilder) contradictions() []graph.Finding {
 	g := b.boot.Graph
 	var fs []graph.Finding
-	needs := map[[2]int]bool{}
-	for _, e := range g.Edges {
-		if e.Kind.Needs() {
-			needs[[2]int{e.From, e.To}] = true
-		}
-	}
 	for _, e := range g.Edges {
 		from, to := &g.Services[e.From], &g.Services[e.To]
 		if !from.Started() || !to.Started() {
 			continue
 		}
 		switch e.Kind {
-		case graph.Conflicts:
-			if needs[[2]int{e.From, e.To}] {
-				fs = append(fs, graph.Finding{
-					Kind: graph.KindOrderConflict, Severity: graph.Error, Services: []string{from.Name, to.Name},
-					Message: fmt.Sprintf("%s both needs and Conflicts= %s: the transaction cannot hold both", from.Name, to.Name),
-					Sources: []graph.Pos{e.Pos},
-				})
-			}
 		case graph.Requisite:
 			if b.orderedAfter(e.From, e.To) {
 				continue

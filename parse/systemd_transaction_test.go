@@ -1,6 +1,8 @@
 package parse
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -80,7 +82,7 @@ func compareTransaction(t *testing.T, root, target string, minOrders int) {
 		inTransaction[u] = true
 	}
 	for _, f := range sd.Findings {
-		if f.Kind == graph.KindNeverStarts {
+		if f.Kind == graph.KindNeverStarts || f.Kind == graph.KindMissingDependency || f.Kind == graph.KindMasked {
 			inTransaction[f.Services[0]] = true
 		}
 	}
@@ -128,5 +130,107 @@ func compareTransaction(t *testing.T, root, target string, minOrders int) {
 		target, len(inTransaction), len(want.Units), len(wave), s.Waves, held, broken)
 	if held < minOrders {
 		t.Errorf("only %d After orders compared, want at least %d", held, minOrders)
+	}
+}
+
+// TestSystemdCyclesAgreeWithAnalyze writes roots with ordering cycles and
+// checks initorder's cycle findings against systemd-analyze verify: the
+// same units on the loop; a start job deleted when some unit of the loop
+// does not matter to the target (systemd's choice among those varies from
+// run to run, so only that both delete one that does not matter), and
+// "the transaction fails" when every unit matters.
+func TestSystemdCyclesAgreeWithAnalyze(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs systemd-analyze; not in -short")
+	}
+	unit := func(after string) string {
+		return "[Unit]\nDefaultDependencies=no\nAfter=" + after + "\n[Service]\nExecStart=/bin/true\n"
+	}
+	tests := []struct {
+		name   string
+		files  map[string]string
+		fails  bool
+		loop   []string
+		notOne string // a unit systemd must not delete (it matters)
+	}{
+		{"two wanted", map[string]string{
+			"t.target": "[Unit]\nWants=a.service b.service\n", "a.service": unit("b.service"), "b.service": unit("a.service"),
+		}, false, []string{"a.service", "b.service"}, ""},
+		{"three, one required", map[string]string{
+			"t.target":   "[Unit]\nRequires=c1.service\nWants=c2.service c3.service\n",
+			"c1.service": unit("c2.service"), "c2.service": unit("c3.service"), "c3.service": unit("c1.service"),
+		}, false, []string{"c1.service", "c2.service", "c3.service"}, "c1.service"},
+		{"all required", map[string]string{
+			"t.target": "[Unit]\nRequires=c1.service c2.service\n", "c1.service": unit("c2.service"), "c2.service": unit("c1.service"),
+		}, true, []string{"c1.service", "c2.service"}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root, err := os.MkdirTemp("", "initorder-cycle-")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer os.RemoveAll(root)
+			dir := filepath.Join(root, "lib/systemd/system")
+			os.MkdirAll(dir, 0o755)
+			for name, text := range tc.files {
+				os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644)
+			}
+			out := oracle.RunAnalyzeVerify(t, root, "t.target")
+			var sdLoop []string
+			deleted := ""
+			for _, line := range strings.Split(out, "\n") {
+				if _, rest, ok := strings.Cut(line, "Found ordering cycle on "); ok {
+					sdLoop = append(sdLoop, strings.TrimSuffix(rest, "/start"))
+				} else if _, rest, ok := strings.Cut(line, "Found dependency on "); ok {
+					sdLoop = append(sdLoop, strings.TrimSuffix(rest, "/start"))
+				} else if _, rest, ok := strings.Cut(line, "Job "); ok && strings.Contains(rest, "deleted to break") {
+					deleted, _, _ = strings.Cut(rest, "/start")
+				}
+			}
+			slices.Sort(sdLoop)
+			sdLoop = slices.Compact(sdLoop)
+			if !slices.Equal(sdLoop, tc.loop) {
+				t.Fatalf("systemd-analyze verify: loop %v, want %v; it printed:\n%s", sdLoop, tc.loop, out)
+			}
+			sdFails := strings.Contains(out, "Unable to break cycle")
+			if sdFails != tc.fails || (!tc.fails && (deleted == "" || deleted == tc.notOne)) {
+				t.Fatalf("systemd-analyze verify: fails %v, deleted %q; the case expects fails %v:\n%s", sdFails, deleted, tc.fails, out)
+			}
+
+			fsys, err := rootfs.Open(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer fsys.Close()
+			sd, err := ReadSystemd(fsys, SystemdOptions{Target: "t.target"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var cycle *graph.Finding
+			for i, f := range sd.Findings {
+				if f.Kind == graph.KindCycle {
+					cycle = &sd.Findings[i]
+				}
+			}
+			if cycle == nil {
+				t.Fatalf("initorder found no cycle; findings: %v", sd.Findings)
+			}
+			ours := slices.Clone(cycle.Services)
+			slices.Sort(ours)
+			if !slices.Equal(ours, sdLoop) {
+				t.Errorf("initorder's loop %v, systemd-analyze's %v", ours, sdLoop)
+			}
+			if fails := strings.Contains(cycle.Message, "the transaction fails"); fails != sdFails {
+				t.Errorf("initorder: %q; systemd-analyze fails: %v", cycle.Message, sdFails)
+			}
+			if !sdFails {
+				ourDeleted := cycle.Message[strings.LastIndex(cycle.Message, "start job of ")+len("start job of "):]
+				ourDeleted = strings.TrimSuffix(ourDeleted, " to break it")
+				if !slices.Contains(sdLoop, ourDeleted) || ourDeleted == tc.notOne {
+					t.Errorf("initorder deletes the start job of %q; systemd deleted %q, and %q matters", ourDeleted, deleted, tc.notOne)
+				}
+			}
+		})
 	}
 }

@@ -443,3 +443,39 @@ func parseSystemdLog(res *SystemdTest, stderr string) {
 		}
 	}
 }
+
+// RunAnalyzeVerify runs `systemd-analyze verify --man=no --generators=no
+// --recursive-errors=yes UNIT` on root, as RunSystemdTest runs systemd
+// (as nobody when root, the search path replaced), and returns what it
+// printed: its ordering-cycle lines are what initorder's cycles are
+// checked against.
+func RunAnalyzeVerify(t testing.TB, root, unit string) string {
+	t.Helper()
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Skipf("oracle: no systemd-analyze: %v", err)
+	}
+	root, err = filepath.Abs(root)
+	if err != nil {
+		t.Fatalf("oracle: %v", err)
+	}
+	var attr *syscall.SysProcAttr
+	if os.Geteuid() == 0 {
+		nobody, err := user.Lookup("nobody")
+		if err != nil {
+			t.Skipf("oracle: no user nobody to run systemd-analyze as: %v", err)
+		}
+		uid, _ := strconv.ParseUint(nobody.Uid, 10, 32)
+		gid, _ := strconv.ParseUint(nobody.Gid, 10, 32)
+		attr = runAsAttr(uint32(uid), uint32(gid))
+		traversable(t, root)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, analyze, "verify", "--man=no", "--generators=no", "--recursive-errors=yes", unit)
+	cmd.Dir = "/"
+	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", "SYSTEMD_UNIT_PATH=" + SystemdUnitPath(root), "SYSTEMD_LOG_COLOR=0", "SYSTEMD_COLORS=0"}
+	cmd.SysProcAttr = attr
+	out, _ := cmd.CombinedOutput()
+	return string(out)
+}
