@@ -277,3 +277,17 @@ func sortSteps(g *Graph, steps []Step) {
 		return g.Services[steps[a].Service].Name < g.Services[steps[b].Service].Name
 	})
 }
+
+// Reverse returns the schedule the other way round: the last wave first.
+// systemd stops units in the reverse of the order it starts them
+// (systemd.unit(5) "Before=, After=": "the ordering is reversed on
+// shutdown"), so this is its shutdown order.
+func Reverse(g *Graph, s Schedule) Schedule {
+	r := Schedule{Waves: s.Waves}
+	for _, st := range s.Steps {
+		st.Wave = s.Waves - st.Wave + 1
+		r.Steps = append(r.Steps, st)
+	}
+	sortSteps(g, r.Steps)
+	return r
+}

@@ -59,14 +59,11 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 	l := &loaded{note: note}
 	switch init {
 	case "systemd":
-		if gl.stop {
-			return nil, errors.New("--stop: the shutdown order is read for SysV only so far")
-		}
 		sd, err := parse.ReadSystemd(fsys, parse.SystemdOptions{Target: gl.target})
 		if err != nil {
 			return nil, err
 		}
-		l.boot = render.Boot{Init: "systemd", Goal: sd.Target, Graph: sd.Graph}
+		l.boot = render.Boot{Init: "systemd", Goal: sd.Target, Stop: gl.stop, Graph: sd.Graph}
 		l.findings = sd.Findings
 	case "upstart":
 		if gl.stop {

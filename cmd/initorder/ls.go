@@ -27,7 +27,8 @@ Required-Start or Should-Start have started; rcS runs before rcN).
 
 --sequential prints the order of a sequential boot (CONCURRENCY=none):
 the S links as ls sorts them, one at a time. --stop prints the shutdown
-order of the K links (runlevel 0 unless --runlevel is given).
+order of the K links (runlevel 0 unless --runlevel is given); for
+systemd, the reverse of the start order, as the manager stops units.
 
 --layout F --node N lists the boot of node N of a layout: the services no
 role names and those of N's roles, from N's own root if it has one.`,
@@ -44,8 +45,11 @@ role names and those of N's roles, from N's own root if it has one.`,
 			}
 			b := l.boot
 			b.Schedule = graph.Order(b.Graph)
-			if o.sequential {
+			switch {
+			case o.sequential:
 				b.Schedule = graph.Sequential(b.Graph)
+			case o.stop && b.Init == "systemd":
+				b.Schedule = graph.Reverse(b.Graph, b.Schedule) // systemd stops in reverse start order
 			}
 			out := cmd.OutOrStdout()
 			if err := render.LS(out, g.format, b, options(g, out, o.long)); err != nil {
@@ -66,7 +70,7 @@ role names and those of N's roles, from N's own root if it has one.`,
 	f.StringVar(&o.runlevel, "runlevel", "", "runlevel to boot into: S or 0-6 (default: inittab's initdefault, else 2)")
 	f.StringArrayVar(&o.events, "event", nil, "an upstart event the outside world emits (repeatable)")
 	f.StringVar(&o.target, "target", "", "systemd target to boot into (default: the default.target link, else graphical.target)")
-	f.BoolVar(&o.stop, "stop", false, "print the shutdown order (K links)")
+	f.BoolVar(&o.stop, "stop", false, "print the shutdown order (SysV K links; systemd: the start order reversed)")
 	f.BoolVar(&o.sequential, "sequential", false, "print the order of a sequential boot (links in ls order)")
 	f.BoolVarP(&o.long, "long", "l", false, "also print init system, source file and notes")
 	o.layout.register(cmd, "with --layout, the node to list: its roles' services and the base image")
