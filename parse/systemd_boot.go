@@ -54,7 +54,8 @@ type systemdBuilder struct {
 	boot  *SystemdBoot
 	index map[string]int // unit name -> service
 	queue []string
-	deps  map[int][]dep // per service: its dependencies, explicit and implicit
+	deps  map[int][]dep          // per service: its dependencies, explicit and implicit
+	fstab map[string]*fstabEntry // units systemd-fstab-generator makes
 }
 
 // dep is one dependency of a unit on another, by name.
@@ -88,7 +89,14 @@ func ReadSystemd(fsys *rootfs.FS, opt SystemdOptions) (*SystemdBoot, error) {
 		index: map[string]int{},
 		deps:  map[int][]dep{},
 	}
-	b.boot.Findings = errs.Findings()
+	entries, ferrs := readFstab(fsys)
+	b.fstab = map[string]*fstabEntry{}
+	for k := range entries {
+		if units.LoadUnit(entries[k].unit) == nil {
+			b.fstab[entries[k].unit] = &entries[k]
+		}
+	}
+	b.boot.Findings = append(errs.Findings(), ferrs.Findings()...)
 	b.pull(target)
 	for len(b.queue) > 0 {
 		name := b.queue[0]
@@ -117,6 +125,10 @@ func (b *systemdBuilder) pull(name string) int {
 	g := b.boot.Graph
 	s := graph.Service{Name: name, Init: "systemd", Phase: 0, Pulled: true}
 	switch {
+	case u == nil && b.fstab[name] != nil:
+		s.Source = b.fstab[name].pos
+		s.Note = "made from etc/fstab"
+		b.queue = append(b.queue, name)
 	case u == nil && implicitUnit(name):
 		s.Note = "has no unit file: the manager makes it (" + implicitWhy(name) + ")"
 	case u == nil:
@@ -165,8 +177,13 @@ func implicitWhy(name string) string {
 // expand records the dependencies of a loaded unit and pulls in what
 // they name.
 func (b *systemdBuilder) expand(name string) {
-	u := b.boot.Units.LoadUnit(name)
 	i := b.index[name]
+	if e := b.fstab[name]; e != nil {
+		b.deps[i] = fstabDeps(*e)
+		b.pullAll(b.deps[i])
+		return
+	}
+	u := b.boot.Units.LoadUnit(name)
 	var ds []dep
 	for _, k := range unitKinds {
 		for _, o := range u.Values("Unit", k.key) {
@@ -182,13 +199,50 @@ func (b *systemdBuilder) expand(name string) {
 	for _, o := range u.Upholds {
 		ds = append(ds, dep{kind: graph.Upholds, name: o.Name, pos: o.Pos, via: ".upholds/"})
 	}
+	// RequiresMountsFor= and WantsMountsFor=: the mounts of the paths.
+	for key, kind := range map[string]graph.Kind{"RequiresMountsFor": graph.Requires, "WantsMountsFor": graph.Wants} {
+		for _, o := range u.Values("Unit", key) {
+			for _, m := range b.mountsFor(o.Value) {
+				ds = append(ds, dep{kind: kind, name: m, pos: o.Pos, via: key + "=" + o.Value},
+					dep{kind: graph.SystemdAfter, name: m, pos: o.Pos, via: key + "=" + o.Value})
+			}
+		}
+	}
+	// The targets the fstab generator hooks its units into.
+	for _, e := range b.fstabFor(u.Name) {
+		kind := graph.Requires
+		if e.nofail() {
+			kind = graph.Wants
+		}
+		ds = append(ds, dep{kind: kind, name: e.unit, pos: e.pos, via: "fstab"})
+	}
 	ds = append(ds, b.implicit(u)...)
 	b.deps[i] = ds
+	b.pullAll(ds)
+}
+
+func (b *systemdBuilder) pullAll(ds []dep) {
 	for _, d := range ds {
 		if pullKinds[d.kind] {
 			b.pull(d.name)
 		}
 	}
+}
+
+// fstabFor returns the fstab units a target pulls in: local-fs.target
+// the local mounts, remote-fs.target the network ones, swap.target swaps.
+func (b *systemdBuilder) fstabFor(target string) []fstabEntry {
+	var out []fstabEntry
+	for _, e := range b.fstab {
+		switch {
+		case e.fstype == "swap" && target == "swap.target",
+			e.fstype != "swap" && e.network() && target == "remote-fs.target",
+			e.fstype != "swap" && !e.network() && target == "local-fs.target":
+			out = append(out, *e)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].unit < out[j].unit })
+	return out
 }
 
 // implicit returns the dependencies a unit gets without writing them
