@@ -11,20 +11,30 @@ import (
 // This file holds the model of the systemd units a root defines, as
 // systemd 252's manager loads them (systemd.unit(5)): which file is a
 // unit's fragment, which names it answers to, which drop-ins and .wants/
-// links apply to it. systemd_lex.go reads the files, systemd_load.go finds
-// them, systemd_specifier.go computes setting values. The boot transaction
-// is built on this model elsewhere.
+// links apply to it. systemd_lex.go reads the files, systemd_namemap.go
+// maps names to files, systemd_load.go loads units, systemd_specifier.go
+// computes setting values and systemd_name.go holds the unit-name rules.
+// The boot transaction is built on this model elsewhere.
+//
+// Where systemd 252 (Debian 12) and this model differ, on purpose:
+// .upholds/ directories are read (systemd 252 misses them: its unit path
+// cache keeps only .wants/, .requires/ and .d/ directories; later
+// versions read them); the search path has usr/lib before lib, as SPEC
+// §3.3 and upstream systemd do (Debian's systemd reads lib first, which
+// only matters when the two are different directories); an assignment
+// of a continued line is positioned at its first line (systemd reports
+// the last).
 
 // Unit is a unit after loading: its fragment and drop-ins merged as systemd
 // merges them.
 type Unit struct {
-	Name     string   // "foo.service", "getty@tty1.service" (instance), "foo@.service" (template itself)
+	Name     string   // "foo.service", "getty@tty1.service" (instance), "foo@.service" (template itself: never started by systemd)
 	Type     string   // "service", "socket", "target", "mount", "timer", "path", "slice", "device", "swap", "automount", "scope"
 	Path     string   // the fragment file, root-relative ("" when the unit has none, e.g. only drop-ins or a device)
 	Template string   // "getty@.service" for an instance, "" otherwise
 	Instance string   // "tty1"
 	Aliases  []string // other names it answers to: symlinks to it in the search path (Alias= is not applied: it acts only through [Install] links), sorted
-	Masked   bool     // its fragment is /dev/null or an empty file (the highest-priority one wins)
+	Masked   bool     // its fragment is /dev/null or an empty file (the highest-priority one wins); drop-ins and links are still read, as systemd does
 	// LoadError is why systemd would refuse the unit although it has a
 	// fragment (load state "error"): the fragment cannot be read, or has a
 	// line that makes config_parse() stop (UnitFile.Err). Options then
@@ -63,9 +73,17 @@ type Units struct {
 }
 
 // Errors returns every diagnostic found so far, by ReadUnits and later
-// LoadUnit calls, sorted by position.
+// LoadUnit calls, once each, sorted by position. (A problem in a drop-in
+// or link that applies to many units is in each one's Unit.Errors.)
 func (us *Units) Errors() ErrorList {
-	l := append(ErrorList(nil), us.errs...)
+	var l ErrorList
+	seen := map[string]bool{}
+	for _, e := range us.errs {
+		if k := fmt.Sprint(e.Warning, e); !seen[k] {
+			seen[k] = true
+			l = append(l, e)
+		}
+	}
 	l.Sort()
 	return l
 }
@@ -76,7 +94,7 @@ func (us *Units) Errors() ErrorList {
 // and its .wants/, .requires/ and .upholds/ links.
 func (us *Units) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "default %s\n", orNone(us.Default))
+	fmt.Fprintf(&b, "default %s\n", unitOrNone(us.Default))
 	for _, n := range us.Names {
 		u := us.ByName[n]
 		fmt.Fprintf(&b, "unit %s\n", u.Name)
@@ -137,7 +155,7 @@ func (us *Units) String() string {
 	return b.String()
 }
 
-func orNone(s string) string {
+func unitOrNone(s string) string {
 	if s == "" {
 		return "(none)"
 	}

@@ -124,7 +124,13 @@ func (b *systemdBuilder) pull(name string) int {
 	}
 	g := b.boot.Graph
 	s := graph.Service{Name: name, Init: "systemd", Phase: 0, Pulled: true}
+	if u != nil && u.Path == "" && !u.Masked && !implicitUnit(name) {
+		u = nil // only drop-ins or links name it: not found
+	}
 	switch {
+	case u != nil && u.LoadError != nil && !u.Masked:
+		s.Phase, s.Pulled, s.Source = graph.NotStarted, false, graph.Pos{File: u.Path}
+		s.Note = "is not loaded: " + u.LoadError.Error()
 	case u == nil && b.fstab[name] != nil:
 		s.Source = b.fstab[name].pos
 		s.Note = "made from etc/fstab"

@@ -70,6 +70,7 @@ type unitParser struct {
 	errs    ErrorList
 	warned  int
 	section string
+	inside  bool // a section header was read ("[]" names the section "")
 }
 
 // readLine returns the next line as read_line(f, LONG_LINE_MAX) does; ok is
@@ -184,23 +185,23 @@ func (p *unitParser) parseLine(b []byte, line int) bool {
 	if !validConfUTF8(l) {
 		// systemd logs this as a warning but config_parse() fails: the
 		// whole file is refused.
-		p.fatal(line, "", fmt.Errorf("String is not UTF-8 clean, ignoring assignment: %s", clip(strings.ToValidUTF8(l, "\uFFFD"))))
+		p.fatal(line, "", fmt.Errorf("String is not UTF-8 clean, ignoring assignment: %s", clipText(strings.ToValidUTF8(l, "\uFFFD"))))
 		return false
 	}
 	if l[0] == '[' {
 		if l[len(l)-1] != ']' {
-			p.fatal(line, "", fmt.Errorf("Invalid section header '%s'", clip(l)))
+			p.fatal(line, "", fmt.Errorf("Invalid section header '%s'", clipText(l)))
 			return false
 		}
 		name := l[1 : len(l)-1]
 		if !stringIsSafe(name) {
-			p.fatal(line, "", fmt.Errorf("Bad characters in section header '%s'", clip(l)))
+			p.fatal(line, "", fmt.Errorf("Bad characters in section header '%s'", clipText(l)))
 			return false
 		}
-		p.section = name
+		p.section, p.inside = name, true
 		return true
 	}
-	if p.section == "" {
+	if !p.inside {
 		p.warn(line, "Assignment outside of section. Ignoring.")
 		return true
 	}
@@ -264,8 +265,8 @@ func stringIsSafe(s string) bool {
 	return true
 }
 
-// clip shortens s for a message.
-func clip(s string) string {
+// clipText shortens s for a message.
+func clipText(s string) string {
 	const max = 80
 	if len(s) <= max {
 		return s

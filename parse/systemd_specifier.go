@@ -4,9 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
-
-	"github.com/initorder/initorder/graph"
 )
 
 // This file computes the value of a setting the way systemd 252's parsers
@@ -39,6 +38,7 @@ type splitMode int
 
 const (
 	splitWords         splitMode = iota // at blanks; quotes and backslashes are plain characters (EXTRACT_RETAIN_ESCAPE)
+	splitEscape                         // at blanks; quotes are plain characters, "\c" is c (no flags)
 	splitUnquote                        // at blanks outside quotes; quotes removed, "\c" is c (EXTRACT_UNQUOTE)
 	splitUnquoteRetain                  // the same, backslashes kept (EXTRACT_UNQUOTE|EXTRACT_RETAIN_ESCAPE)
 	splitNone                           // the whole value is one word
@@ -68,7 +68,7 @@ var (
 	valueRules  = map[string]valueRule{
 		"Unit.RequiresMountsFor":  {split: splitUnquote, specs: specFull},
 		"Unit.WantsMountsFor":     {split: splitUnquote, specs: specFull},
-		"Service.Sockets":         {split: splitUnquote, specs: specNames, template: true},
+		"Service.Sockets":         {split: splitEscape, specs: specNames, template: true},
 		"Socket.Service":          {split: splitNone, specs: specNames, pick: -1},
 		"Timer.Unit":              {split: splitNone, specs: specNames, template: true, pick: 1},
 		"Path.Unit":               {split: splitNone, specs: specNames, template: true, pick: 1},
@@ -76,14 +76,14 @@ var (
 		"Install.RequiredBy":      {split: splitUnquoteRetain, reset: true, specs: specInstall},
 		"Install.UpheldBy":        {split: splitUnquoteRetain, reset: true, specs: specInstall},
 		"Install.Alias":           {split: splitUnquoteRetain, reset: true, specs: specInstall},
-		"Install.Also":            {split: splitUnquote, specs: specInstall},
+		"Install.Also":            {split: splitEscape, specs: specInstall},
 		"Install.DefaultInstance": {split: splitNone, specs: specInstall, pick: -1},
 	}
 )
 
-// rule returns the rule for section.name and the spellings it is written
+// settingRule returns the rule for section.name and the spellings it is written
 // with.
-func rule(section, name string) (valueRule, []string) {
+func settingRule(section, name string) (valueRule, []string) {
 	key := section + "." + name
 	if c, ok := compatNames[key]; ok {
 		name, key = c, section+"."+c
@@ -122,8 +122,9 @@ func rule(section, name string) (valueRule, []string) {
 // an empty assignment does NOT reset them (systemd.unit(5), and systemd
 // 252 does not); a template name among them gets the unit's instance, or
 // its prefix when it has none ("Wants=foo@.service" in bar.target means
-// foo@bar.service; a template unit keeps template names). RequiresMountsFor= and WantsMountsFor= are unquoted and
-// not reset either. Socket's Service= and Slice= take the last
+// foo@bar.service; a template unit keeps template names).
+// RequiresMountsFor= and WantsMountsFor= are unquoted and not reset
+// either. Socket's Service= and Slice= take the last
 // assignment, Timer's and Path's Unit= the first. [Install] WantedBy=,
 // RequiredBy=, UpheldBy= and Alias= are reset by an empty assignment.
 // Any other setting is split at blanks and reset by an empty assignment.
@@ -136,7 +137,9 @@ func rule(section, name string) (valueRule, []string) {
 // and the deprecated cgroup ones (%c %r %R) stay as written. As in
 // systemd, unit-name settings accept only %i %j %n %N %p and the machine
 // and user ones; a word with another letter specifier is dropped (see
-// ExpandValues for why a word was dropped).
+// ExpandValues for why a word was dropped). Names are not checked: an
+// invalid one, or one of the unit's own names, is returned, where
+// systemd ignores it with a warning, or silently.
 func (u *Unit) Values(section, name string) []Option {
 	vals, _ := u.ExpandValues(section, name)
 	return vals
@@ -147,11 +150,11 @@ func (u *Unit) Values(section, name string) []Option {
 // (%I of an instance that is no valid escape, %y of a unit without
 // fragment), or unbalanced quotes.
 func (u *Unit) ExpandValues(section, name string) ([]Option, ErrorList) {
-	r, names := rule(section, name)
+	r, names := settingRule(section, name)
 	var vals []Option
 	var errs ErrorList
 	for _, o := range u.Options {
-		if o.Section != section || !contains(names, o.Name) {
+		if o.Section != section || !slices.Contains(names, o.Name) {
 			continue
 		}
 		if o.Value == "" && r.reset {
@@ -199,15 +202,6 @@ func (u *Unit) Value(section, name string) (Option, bool) {
 	return Option{}, false
 }
 
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // resolveTemplate gives the template name n this unit's instance, or its
 // prefix when it has none (resolve_template in src/core/unit.c); n is
 // returned unchanged when that makes no valid name, and by a template
@@ -245,7 +239,7 @@ func splitValue(s string, mode splitMode) ([]string, error) {
 		if i >= len(s) {
 			return words, nil
 		}
-		w, n, err := nextWord(s[i:], mode)
+		w, n, err := nextValueWord(s[i:], mode)
 		if err != nil {
 			return words, err
 		}
@@ -254,9 +248,9 @@ func splitValue(s string, mode splitMode) ([]string, error) {
 	}
 }
 
-// nextWord reads the word at the start of s and returns it with the
+// nextValueWord reads the word at the start of s and returns it with the
 // number of bytes it took.
-func nextWord(s string, mode splitMode) (string, int, error) {
+func nextValueWord(s string, mode splitMode) (string, int, error) {
 	var w strings.Builder
 	var quote byte
 	i := 0
@@ -265,7 +259,7 @@ func nextWord(s string, mode splitMode) (string, int, error) {
 		switch {
 		case quote != 0 && c == quote:
 			quote = 0
-		case mode == splitUnquote && c == '\\':
+		case (mode == splitEscape || mode == splitUnquote) && c == '\\':
 			if i+1 >= len(s) {
 				return "", i, errors.New("trailing backslash")
 			}
@@ -273,7 +267,7 @@ func nextWord(s string, mode splitMode) (string, int, error) {
 			w.WriteByte(s[i])
 		case quote != 0:
 			w.WriteByte(c)
-		case mode != splitWords && (c == '"' || c == '\''):
+		case (mode == splitUnquote || mode == splitUnquoteRetain) && (c == '"' || c == '\''):
 			quote = c
 		case strings.IndexByte(unitWhitespace, c) >= 0:
 			return w.String(), i, nil
@@ -403,6 +397,3 @@ func (u *Unit) specifier(c byte, table specTable) (string, error) {
 	// cannot be known offline: they stay as written.
 	return "%" + string(c), nil
 }
-
-// posOf is a helper for diagnostics about a link or file as a whole.
-func posOf(file string) graph.Pos { return graph.Pos{File: file} }
