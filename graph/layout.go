@@ -113,7 +113,7 @@ func Place(g *Graph, fs []Finding, l *Layout, node string) (*Graph, []Finding) {
 	awayRoles := map[int][]string{}
 	for _, r := range l.Roles {
 		for _, name := range r.Services {
-			i, ok := g.Lookup(name)
+			i, ok := lookupRoleName(g, name)
 			if ok && g.Services[i].Hidden {
 				ok = false
 			}
@@ -160,7 +160,7 @@ func Place(g *Graph, fs []Finding, l *Layout, node string) (*Graph, []Finding) {
 			wheres[key] = w
 		}
 		s := &p.Services[i]
-		s.Away, s.Phase, s.Triggered = w.why, NotStarted, false
+		s.Away, s.Phase, s.Triggered, s.Pulled = w.why, NotStarted, false, false
 		elsewhere[i] = w.elsewhere
 	}
 	away := func(name string) bool {
@@ -290,4 +290,14 @@ func PerNode(fs []Finding, nodes []string) []Finding {
 		}
 	}
 	return out
+}
+
+// lookupRoleName finds the service a role names: by name or alias, or
+// a systemd service named without its suffix (SPEC §5: nginx matches
+// nginx.service).
+func lookupRoleName(g *Graph, name string) (int, bool) {
+	if i, ok := g.Lookup(name); ok {
+		return i, ok
+	}
+	return g.Lookup(name + ".service")
 }

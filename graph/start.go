@@ -282,6 +282,8 @@ func fail(g *Graph) []Finding {
 			if cause[e.To] < 0 {
 				why := to.Note
 				switch {
+				case to.Away != "":
+					why = to.Away
 				case why == "" && to.Missing:
 					why = "is not found"
 				case why == "":
