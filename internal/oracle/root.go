@@ -241,6 +241,13 @@ func Find(debs []string, pkg string) string {
 // the order of debs.
 func extractAll(t testing.TB, debs []string) []string {
 	t.Helper()
+	return extractEach(t, debs, extractDeb)
+}
+
+// extractEach runs extract on every deb, as many at a time as there are
+// CPUs, and returns the directories in the order of debs.
+func extractEach(t testing.TB, debs []string, extract func(deb string) (string, error)) []string {
+	t.Helper()
 	if _, err := exec.LookPath("dpkg-deb"); err != nil {
 		t.Skipf("oracle: no dpkg-deb (needs Debian): %v", err)
 	}
@@ -252,7 +259,7 @@ func extractAll(t testing.TB, debs []string) []string {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			trees[i], errs[i] = extractDeb(deb)
+			trees[i], errs[i] = extract(deb)
 		})
 	}
 	wg.Wait()

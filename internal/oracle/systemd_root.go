@@ -11,10 +11,8 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -490,25 +488,7 @@ func (b *unitRoot) makeReadable() {
 // in the order of debs.
 func extractUnitsAll(t testing.TB, debs []string) []string {
 	t.Helper()
-	if _, err := exec.LookPath("dpkg-deb"); err != nil {
-		t.Skipf("oracle: no dpkg-deb (needs Debian): %v", err)
-	}
-	trees := make([]string, len(debs))
-	errs := make([]error, len(debs))
-	sem := make(chan struct{}, runtime.NumCPU())
-	var wg sync.WaitGroup
-	for i, deb := range debs {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			trees[i], errs[i] = extractUnits(deb)
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		t.Fatalf("oracle: %v", err)
-	}
-	return trees
+	return extractEach(t, debs, extractUnits)
 }
 
 // extractUnits returns a directory holding, under files/, the unit
