@@ -1,11 +1,8 @@
 package parse
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,42 +15,10 @@ var update = flag.Bool("update", false, "update golden files")
 // etc/init.d/NAME and the dump of the result, then its diagnostics, must
 // equal "want".
 func TestLSB(t *testing.T) {
-	files, _ := filepath.Glob("testdata/lsb/*.txtar")
-	if len(files) == 0 {
-		t.Fatal("no testdata/lsb/*.txtar")
-	}
-	for _, file := range files {
-		name := strings.TrimSuffix(filepath.Base(file), ".txtar")
-		t.Run(name, func(t *testing.T) {
-			ar, err := txtar.ParseFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			in, want := section(ar, "in"), section(ar, "want")
-			s, errs := LSB(in, "etc/init.d/"+name)
-			var b strings.Builder
-			b.WriteString(s.String())
-			errs.Sort()
-			for _, e := range errs {
-				if e.Warning {
-					b.WriteString(strings.Replace(e.Error(), ": ", ": warning: ", 1) + "\n")
-				} else {
-					b.WriteString(e.Error() + "\n")
-				}
-			}
-			got := []byte(b.String())
-			if !bytes.Equal(got, want) {
-				if *update {
-					setSection(ar, "want", got)
-					if err := os.WriteFile(file, txtar.Format(ar), 0o666); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				t.Errorf("LSB(%s) =\n%s\nwant\n%s\n(run with -update to accept)", file, got, want)
-			}
-		})
-	}
+	eachTxtar(t, "lsb", func(t *testing.T, name string, ar *txtar.Archive) []byte {
+		s, errs := LSB(section(ar, "in"), "etc/init.d/"+name)
+		return []byte(s.String() + dumpErrors(errs))
+	})
 }
 
 func section(ar *txtar.Archive, name string) []byte {

@@ -1,7 +1,6 @@
 package parse
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -79,17 +78,7 @@ func TestReadSysV(t *testing.T) {
 				}
 				fmt.Fprintf(&b, "== %+v\n%s", opt, dumpSysV(sv))
 			}
-			golden := filepath.Join("testdata", "sysv", name+".golden")
-			want, _ := os.ReadFile(golden)
-			if got := []byte(b.String()); !bytes.Equal(got, want) {
-				if *update {
-					if err := os.WriteFile(golden, got, 0o666); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				t.Errorf("ReadSysV(%s) =\n%s\nwant\n%s\n(run with -update to accept)", root, got, want)
-			}
+			checkGolden(t, filepath.Join("testdata", "sysv", name+".golden"), []byte(b.String()))
 		})
 	}
 }

@@ -1,9 +1,7 @@
 package parse
 
 import (
-	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -60,17 +58,7 @@ func TestUpstartCorpusBoot(t *testing.T) {
 					}
 				}
 			}
-			golden := filepath.Join("testdata", "upstart-boot", name+".golden")
-			want, _ := os.ReadFile(golden)
-			if got := []byte(b.String()); !bytes.Equal(got, want) {
-				if *update {
-					if err := os.WriteFile(golden, got, 0o666); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				t.Errorf("boot of %s =\n%s\nwant\n%s\n(run with -update to accept)", name, got, want)
-			}
+			checkGolden(t, filepath.Join("testdata", "upstart-boot", name+".golden"), []byte(b.String()))
 		})
 	}
 }

@@ -1,7 +1,6 @@
 package parse
 
 import (
-	"bytes"
 	"errors"
 	"io/fs"
 	"os"
@@ -18,35 +17,13 @@ import (
 // etc/init/NAME.conf, then "override" (if any) as etc/init/NAME.override,
 // and the dump of the job, then its diagnostics, must equal "want".
 func TestUpstart(t *testing.T) {
-	files, _ := filepath.Glob("testdata/upstart/*.txtar")
-	if len(files) == 0 {
-		t.Fatal("no testdata/upstart/*.txtar")
-	}
-	for _, file := range files {
-		name := strings.TrimSuffix(filepath.Base(file), ".txtar")
-		t.Run(name, func(t *testing.T) {
-			ar, err := txtar.ParseFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			in, want := section(ar, "in"), section(ar, "want")
-			job, errs := Upstart(in, name, "etc/init/"+name+".conf")
-			if override := section(ar, "override"); override != nil {
-				errs = append(errs, ApplyOverride(job, override, "etc/init/"+name+".override")...)
-			}
-			got := []byte(job.String() + dumpErrors(errs))
-			if !bytes.Equal(got, want) {
-				if *update {
-					setSection(ar, "want", got)
-					if err := os.WriteFile(file, txtar.Format(ar), 0o666); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				t.Errorf("Upstart(%s) =\n%s\nwant\n%s\n(run with -update to accept)", file, got, want)
-			}
-		})
-	}
+	eachTxtar(t, "upstart", func(t *testing.T, name string, ar *txtar.Archive) []byte {
+		job, errs := Upstart(section(ar, "in"), name, "etc/init/"+name+".conf")
+		if override := section(ar, "override"); override != nil {
+			errs = append(errs, ApplyOverride(job, override, "etc/init/"+name+".override")...)
+		}
+		return []byte(job.String() + dumpErrors(errs))
+	})
 }
 
 // dumpErrors prints errs sorted, warnings marked, one a line.
