@@ -19,6 +19,7 @@ import (
 // SystemdOptions selects the boot to build from a systemd root.
 type SystemdOptions struct {
 	Target string // "" means the default.target link, else graphical.target
+	SysV   bool   // also the etc/init.d scripts, as systemd-sysv-generator makes units of them (systemd_sysv.go)
 }
 
 // SystemdBoot is a systemd root and the graph of its boot transaction.
@@ -97,6 +98,9 @@ func ReadSystemd(fsys *rootfs.FS, opt SystemdOptions) (*SystemdBoot, error) {
 		}
 	}
 	b.boot.Findings = append(errs.Findings(), ferrs.Findings()...)
+	if opt.SysV { // SysV bridge (systemd_sysv.go): the generator's units join the search path
+		b.boot.Findings = append(b.boot.Findings, units.addSysV()...)
+	}
 	b.pull(target)
 	for len(b.queue) > 0 {
 		name := b.queue[0]

@@ -18,6 +18,7 @@ import (
 type UpstartOptions struct {
 	Runlevel string   // the runlevel rc-sysinit enters; "" = its DEFAULT_RUNLEVEL, inittab's initdefault, else 2
 	Events   []string // events the outside world emits (--event NAME)
+	SysV     bool     // also the etc/init.d scripts the rc jobs run (upstart_sysv.go)
 }
 
 // UpstartBoot is an upstart root: its jobs and the graph of one boot.
@@ -113,6 +114,11 @@ func ReadUpstart(fsys *rootfs.FS, opt UpstartOptions) (*UpstartBoot, error) {
 			}
 		}
 		b.up.Findings = append(b.up.Findings, f)
+	}
+	if opt.SysV { // SysV bridge (upstart_sysv.go): the rc jobs run the scripts
+		if err := b.addSysV(fsys); err != nil {
+			return nil, err
+		}
 	}
 	graph.SortFindings(b.up.Findings)
 	return b.up, nil

@@ -34,7 +34,7 @@ func TestUpstartCorpusBoot(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				fmt.Fprintf(&b, "== %+v runlevel %s\n", opt, up.Runlevel)
+				fmt.Fprintf(&b, "== {Runlevel:%s Events:%v} runlevel %s\n", opt.Runlevel, opt.Events, up.Runlevel)
 				s := graph.Order(up.Graph)
 				for _, st := range s.Steps {
 					fmt.Fprintf(&b, "S%02d %s\n", st.Wave, up.Graph.Services[st.Service].Name)

@@ -57,9 +57,10 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		return nil, err
 	}
 	l := &loaded{note: note}
+	sysv := withSysV(fsys, g.inits, init)
 	switch init {
 	case "systemd":
-		sd, err := parse.ReadSystemd(fsys, parse.SystemdOptions{Target: gl.target})
+		sd, err := parse.ReadSystemd(fsys, parse.SystemdOptions{Target: gl.target, SysV: sysv})
 		if err != nil {
 			return nil, err
 		}
@@ -69,7 +70,7 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		if gl.stop {
 			return nil, errors.New("--stop: the shutdown order is read for SysV only so far")
 		}
-		up, err := parse.ReadUpstart(fsys, parse.UpstartOptions{Runlevel: gl.runlevel, Events: gl.events})
+		up, err := parse.ReadUpstart(fsys, parse.UpstartOptions{Runlevel: gl.runlevel, Events: gl.events, SysV: sysv})
 		if err != nil {
 			return nil, err
 		}
@@ -123,6 +124,15 @@ func pickInit(fsys *rootfs.FS, inits []string) (init, note string, err error) {
 		return "systemd", "", nil
 	}
 	return "sysv", "", nil
+}
+
+// withSysV reports whether to read the SysV scripts too, in one graph with
+// the init system chosen (SPEC §3.2 "SysV bridge", §3.3 "Mixed"): when
+// --init is auto, PID 1 is systemd or upstart and the root has etc/init.d.
+// An explicit --init reads that init system alone.
+func withSysV(fsys *rootfs.FS, inits []string, init string) bool {
+	auto := slices.Contains(inits, "auto") || len(inits) == 0
+	return auto && init != "sysv" && hasDir(fsys, "etc/init.d")
 }
 
 func hasDir(fsys *rootfs.FS, name string) bool {
