@@ -15,6 +15,7 @@ func newCheckCmd(g *globals) *cobra.Command {
 		target           string
 		stop             bool
 		layout           layoutFlags
+		congruent        bool
 	}
 	cmd := &cobra.Command{
 		Use:   "check",
@@ -48,6 +49,11 @@ Each node's findings come after a line "== node NAME"; nodes with the
 same root and roles are analysed once. --format sarif writes SARIF 2.1.0,
 with the node in each result's properties.
 
+--congruent compares instead the nodes of each role: a node whose boot
+differs from the one most of the role's nodes have (on a tie, the first
+node's) is listed after "== role R: NODE differs from REF", with the
+changes as diff prints them; it exits 1 when some role is not congruent.
+
 It exits 1 when a finding is at or above --fail-on (default error), and 2
 when it cannot run: bad flags, an unreadable root, a bad layout file.`,
 		Example: `  initorder check
@@ -59,6 +65,9 @@ when it cannot run: bad flags, an unreadable root, a bad layout file.`,
 			failOn, err := graph.ParseSeverity(o.failOn)
 			if err != nil {
 				return fmt.Errorf("--fail-on: %w", err)
+			}
+			if o.congruent {
+				return congruent(cmd.OutOrStdout(), cmd.ErrOrStderr(), g, goal{runlevel: o.runlevel, target: o.target, stop: o.stop, events: o.events}, o.layout)
 			}
 			fs, err := checkFindings(g, goal{runlevel: o.runlevel, target: o.target, stop: o.stop, events: o.events}, o.layout)
 			if err != nil {
@@ -86,5 +95,6 @@ when it cannot run: bad flags, an unreadable root, a bad layout file.`,
 	f.BoolVar(&o.stop, "stop", false, "check the shutdown order (K links) instead")
 	f.StringVar(&o.failOn, "fail-on", "error", "exit 1 on findings at or above: error, warning or info")
 	o.layout.register(cmd, "a node of the layout to check (repeatable; default: every node)")
+	f.BoolVar(&o.congruent, "congruent", false, "with --layout: list the nodes of each role that boot otherwise than the others (see diff)")
 	return cmd
 }
