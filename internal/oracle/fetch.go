@@ -126,11 +126,14 @@ func download(t testing.TB, dir string, names []string) {
 				}
 			}
 		}
-		if len(unknown) == 0 {
+		// "Failed to fetch ... 404": the lists name a version the mirror
+		// no longer has; fresh lists name the one it has now.
+		stale := strings.Contains(out.String(), "E: Failed to fetch ")
+		if len(unknown) == 0 && (!stale || updated) {
 			t.Logf("oracle: apt-get download failed: %v\n%s", err, lastLines(out.String(), 10))
 			return
 		}
-		if locate && !updated {
+		if (locate || stale) && !updated {
 			updated = true
 			if os.Geteuid() == 0 {
 				upd := exec.Command("apt-get", "update", "-q")
@@ -138,7 +141,9 @@ func download(t testing.TB, dir string, names []string) {
 				if b, err := upd.CombinedOutput(); err != nil {
 					t.Logf("oracle: apt-get update failed: %v\n%s", err, lastLines(string(b), 10))
 				}
-				continue // the same names again, with fresh lists
+				have := cachedDebs(dir, names)
+				names = slices.DeleteFunc(names, func(n string) bool { _, ok := have[n]; return ok })
+				continue // the names still missing, with fresh lists
 			}
 		}
 		before := len(names)

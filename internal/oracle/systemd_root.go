@@ -439,23 +439,50 @@ var (
 // `if deb-systemd-helper debian-installed 'UNIT'`, which is false on a
 // first installation: those are left out.
 func postinstEnables(script string) []string {
-	skip := make(map[string]bool)
-	for _, m := range dshInstalled.FindAllStringSubmatch(script, -1) {
-		skip[m[1]] = true
-	}
 	var units []string
-	for _, re := range []*regexp.Regexp{dshEnable, systemctlEnable} {
-		for _, m := range re.FindAllStringSubmatch(script, -1) {
-			for _, f := range strings.Fields(m[1]) {
-				f = strings.Trim(f, `'"`)
-				if f == "" || strings.HasPrefix(f, "-") || strings.ContainsAny(f, "$`") || skip[f] || slices.Contains(units, f) {
-					continue
+	var guarded [][]string // per open "if": the units its debian-installed test names
+	for _, line := range strings.Split(script, "\n") {
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			continue
+		}
+		switch fields[0] {
+		case "if":
+			var names []string
+			for _, m := range dshInstalled.FindAllStringSubmatch(line, -1) {
+				names = append(names, m[1])
+			}
+			guarded = append(guarded, names)
+		case "fi", "fi;":
+			if len(guarded) > 0 {
+				guarded = guarded[:len(guarded)-1]
+			}
+		}
+		for _, re := range []*regexp.Regexp{dshEnable, systemctlEnable} {
+			for _, m := range re.FindAllStringSubmatch(line, -1) {
+				for _, f := range strings.Fields(m[1]) {
+					f = strings.Trim(f, `'"`)
+					if f == "" || strings.HasPrefix(f, "-") || strings.ContainsAny(f, "$`") || slices.Contains(units, f) || isGuarded(guarded, f) {
+						continue
+					}
+					units = append(units, f)
 				}
-				units = append(units, f)
 			}
 		}
 	}
 	return units
+}
+
+// isGuarded reports whether one of the open "if"s tests
+// `deb-systemd-helper debian-installed UNIT`: an enable inside runs on
+// upgrades only, never on a first installation.
+func isGuarded(guarded [][]string, unit string) bool {
+	for _, names := range guarded {
+		if slices.Contains(names, unit) {
+			return true
+		}
+	}
+	return false
 }
 
 // makeReadable gives every directory of the root mode 0755 and every file

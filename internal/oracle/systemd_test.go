@@ -157,9 +157,18 @@ fi
 	fi
 	systemctl disable ssh.service
 	systemctl --quiet enable a.timer b.socket || true
+# mariadb-server 10.11.14: enabled, then the same unit guarded again
+	if deb-systemd-helper --quiet was-enabled 'mariadb.service'; then
+		deb-systemd-helper enable 'mariadb.service' >/dev/null || true
+	fi
+	if deb-systemd-helper debian-installed 'mariadb.service'; then
+		if deb-systemd-helper --quiet was-enabled 'mariadb.service'; then
+			deb-systemd-helper enable 'mariadb.service' >/dev/null || true
+		fi
+	fi
 `
 	got := postinstEnables(script)
-	want := []string{"ssh.service", "getty@tty1.service", "unattended-upgrades", "a.timer", "b.socket"}
+	want := []string{"getty@tty1.service", "unattended-upgrades", "ssh.service", "a.timer", "b.socket", "mariadb.service"}
 	if !slices.Equal(got, want) {
 		t.Errorf("postinstEnables = %v, want %v", got, want)
 	}
