@@ -478,11 +478,13 @@ func (b *systemdBuilder) addEdges() {
 				if s := &g.Services[to]; !s.Missing && s.Note == "" {
 					s.Phase, s.Pulled, s.Note = graph.NotStarted, false, "is not pulled into the boot by anything"
 				}
-			case !ok && (d.kind == graph.SystemdAfter || d.kind == graph.SystemdBefore):
+			case !ok && d.kind == graph.SystemdAfter:
 				if d.via == "" {
 					b.noEffect(i, d)
 				}
 				continue
+			case !ok && d.kind == graph.SystemdBefore:
+				continue // it orders a later transaction: Before=shutdown.target
 			case !ok:
 				continue // Conflicts=, PartOf=, OnFailure= on a unit outside the boot
 			}
@@ -552,19 +554,28 @@ func (b *systemdBuilder) ordered(a, c int) bool {
 	return false
 }
 
-// noEffect reports an After=/Before= on a unit nothing pulls into the
-// boot: the order does nothing (network-online.target without Wants=).
+// noEffect reports an After= on a unit nothing pulls into the boot: the
+// order does nothing. It is a warning for network-online.target, which
+// systemd.special(7) asks the units that need it to pull in themselves
+// ("should pull in network-online.target (via a Wants= type dependency)
+// and order themselves after it"); for any other unit it is info: a
+// passive target (network.target, nss-lookup.target) is pulled in by its
+// provider when there is one, and After= on an optional unit is how a
+// unit says "after it, if it runs". Before= on a unit outside the boot
+// orders a later transaction (Before=shutdown.target) and is not
+// reported.
 func (b *systemdBuilder) noEffect(i int, d dep) {
-	sev := graph.Info
-	if strings.HasSuffix(d.name, ".target") {
-		sev = graph.Warning
-	}
 	name := b.boot.Graph.Services[i].Name
-	b.boot.Findings = append(b.boot.Findings, graph.Finding{
-		Kind: graph.KindNoEffectOrder, Severity: sev, Services: []string{name, d.name},
-		Message: fmt.Sprintf("%s %s=%s, but nothing pulls %s into the boot: the order has no effect (Wants=%s would pull it in)", name, d.kind, d.name, d.name, d.name),
+	f := graph.Finding{
+		Kind: graph.KindNoEffectOrder, Severity: graph.Info, Services: []string{name, d.name},
+		Message: fmt.Sprintf("%s %s=%s, but nothing pulls %s into the boot: the order has no effect", name, d.kind, d.name, d.name),
 		Sources: []graph.Pos{d.pos},
-	})
+	}
+	if d.name == "network-online.target" {
+		f.Severity = graph.Warning
+		f.Message += fmt.Sprintf(" (Wants=%s would pull it in)", d.name)
+	}
+	b.boot.Findings = append(b.boot.Findings, f)
 }
 
 // breakCycles breaks each ordering cycle as the manager does
