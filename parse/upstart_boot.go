@@ -250,10 +250,31 @@ func (b *upstartBuilder) addClause(i int, j *Job, clause []*Expr) {
 }
 
 // stopsAtBoot reports whether a job that starts also stops during the
-// boot: a task does when it is done; so does any job that does not
-// respawn, when its main process exits (raspbmc's "exec sleep 10"). A job
-// with respawn is restarted instead, and stops only at shutdown.
-func stopsAtBoot(job *Job) bool { return job.Task || !job.Respawn }
+// boot: a task does when it is done; so does a job that does not respawn
+// when its main process exits (raspbmc's "exec sleep 10"). A job with
+// respawn is restarted instead. An abstract job (no exec or script) stays
+// running until something stops it, and so does a daemon upstart follows
+// with "expect fork" or "expect daemon" (init(5)): neither stops in a
+// boot that works.
+func stopsAtBoot(job *Job) bool {
+	if job.Task {
+		return true
+	}
+	_, main := job.procs["main"]
+	return main && !job.Respawn && job.Expect != "fork" && job.Expect != "daemon"
+}
+
+// runsOn says why a job that starts keeps running through the boot
+// (the jobs stopsAtBoot says no to).
+func runsOn(job *Job) string {
+	switch {
+	case job.Respawn:
+		return "it respawns"
+	case job.Expect == "fork" || job.Expect == "daemon":
+		return "upstart follows its daemon (expect " + job.Expect + ")"
+	}
+	return "it has no exec or script, so it stays running"
+}
 
 // jobEventEnv is what the events of a job carry in a boot where it works
 // (init(5) "Job events"): JOB and INSTANCE first, RESULT=ok, no
@@ -332,7 +353,7 @@ func (b *upstartBuilder) placeholder(j *Job, e *Expr) int {
 			} else if !matchEnv(args, jobEventEnv(job)) {
 				why = "happens only when " + job.Name + " fails"
 			} else {
-				why = "happens only at shutdown: " + args[0] + " respawns"
+				why = "happens only when something stops " + job.Name + ": " + runsOn(job)
 			}
 		}
 	case runtimeInitEvents[e.Event] != "":
