@@ -2,6 +2,7 @@ package parse
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -85,6 +86,9 @@ func ReadSystemd(fsys *rootfs.FS, opt SystemdOptions) (*SystemdBoot, error) {
 	if target == "" {
 		target = "graphical.target"
 	}
+	if u := units.LoadUnit(target); u != nil {
+		target = u.Name // default.target: the unit it links to
+	}
 	b := &systemdBuilder{
 		boot:  &SystemdBoot{Target: target, Units: units, Graph: &graph.Graph{Phases: []string{"boot"}}},
 		index: map[string]int{},
@@ -101,7 +105,12 @@ func ReadSystemd(fsys *rootfs.FS, opt SystemdOptions) (*SystemdBoot, error) {
 	if opt.SysV { // SysV bridge (systemd_sysv.go): the generator's units join the search path
 		b.boot.Findings = append(b.boot.Findings, units.addSysV()...)
 	}
-	b.pull(target)
+	if t := &b.boot.Graph.Services[b.pull(target)]; t.Missing || t.Masked {
+		if t.Missing && opt.Target != "" {
+			return nil, fmt.Errorf("--target %s: no unit of that name in any unit directory", opt.Target)
+		}
+		b.boot.Findings = append(b.boot.Findings, noTarget(t, opt.Target == ""))
+	}
 	for len(b.queue) > 0 {
 		name := b.queue[0]
 		b.queue = b.queue[1:]
@@ -128,6 +137,7 @@ func (b *systemdBuilder) pull(name string) int {
 	}
 	g := b.boot.Graph
 	s := graph.Service{Name: name, Init: "systemd", Phase: 0, Pulled: true}
+	var aliases []string
 	if u != nil && u.Path == "" && !u.Masked && !implicitUnit(name) {
 		u = nil // only drop-ins or links name it: not found
 	}
@@ -149,17 +159,31 @@ func (b *systemdBuilder) pull(name string) int {
 		s.Note = "is masked"
 	default:
 		s.Source = graph.Pos{File: u.Path}
-		s.Aliases = append([]string(nil), u.Aliases...)
-		sort.Strings(s.Aliases)
+		aliases = slices.Sorted(slices.Values(u.Aliases))
 		b.queue = append(b.queue, name)
 	}
 	s.Target = strings.HasSuffix(name, ".target")
 	i := g.Add(s)
-	for _, a := range s.Aliases {
+	for _, a := range aliases {
 		g.Alias(i, a)
 	}
 	b.index[name] = i
 	return i
+}
+
+// noTarget is the finding for a boot target that is missing or masked:
+// the manager has nothing to start ("Failed to isolate default target").
+func noTarget(t *graph.Service, byDefault bool) graph.Finding {
+	how := "the boot target " + t.Name
+	if byDefault {
+		how += " (no default.target link names another)"
+	}
+	f := graph.Finding{Kind: graph.KindMissingDependency, Severity: graph.Error, Services: []string{t.Name},
+		Message: how + " is not found in any unit directory: nothing starts"}
+	if t.Masked {
+		f.Kind, f.Message, f.Sources = graph.KindMasked, how+" is masked: nothing starts", []graph.Pos{t.Source}
+	}
+	return f
 }
 
 // implicitUnit reports whether a unit exists without a unit file: slices
