@@ -19,8 +19,9 @@ import (
 
 // SystemdOptions selects the boot to build from a systemd root.
 type SystemdOptions struct {
-	Target string // "" means the default.target link, else graphical.target
-	SysV   bool   // also the etc/init.d scripts, as systemd-sysv-generator makes units of them (systemd_sysv.go)
+	Target   string // "" means Runlevel's target, else the default.target link, else graphical.target
+	Runlevel string // a SysV runlevel: "3" boots runlevel3.target, "S" and "1" rescue.target, as systemd's kernel command line does
+	SysV     bool   // also the etc/init.d scripts, as systemd-sysv-generator makes units of them (systemd_sysv.go)
 }
 
 // SystemdBoot is a systemd root and the graph of its boot transaction.
@@ -79,7 +80,11 @@ func ReadSystemd(fsys *rootfs.FS, opt SystemdOptions) (*SystemdBoot, error) {
 	if err != nil {
 		return nil, err
 	}
-	target := opt.Target
+	target, asked := opt.Target, "--target "+opt.Target
+	if target == "" && opt.Runlevel != "" {
+		target, asked = runlevelTarget(opt.Runlevel), "--runlevel "+opt.Runlevel+": "+runlevelTarget(opt.Runlevel)
+	}
+	explicit := target != ""
 	if target == "" {
 		target = units.Default
 	}
@@ -106,10 +111,10 @@ func ReadSystemd(fsys *rootfs.FS, opt SystemdOptions) (*SystemdBoot, error) {
 		b.boot.Findings = append(b.boot.Findings, units.addSysV()...)
 	}
 	if t := &b.boot.Graph.Services[b.pull(target)]; t.Missing || t.Masked {
-		if t.Missing && opt.Target != "" {
-			return nil, fmt.Errorf("--target %s: no unit of that name in any unit directory", opt.Target)
+		if t.Missing && explicit {
+			return nil, fmt.Errorf("%s: no unit of that name in any unit directory", asked)
 		}
-		b.boot.Findings = append(b.boot.Findings, noTarget(t, opt.Target == ""))
+		b.boot.Findings = append(b.boot.Findings, noTarget(t, !explicit))
 	}
 	for len(b.queue) > 0 {
 		name := b.queue[0]
@@ -169,6 +174,18 @@ func (b *systemdBuilder) pull(name string) int {
 	}
 	b.index[name] = i
 	return i
+}
+
+// runlevelTarget is the target systemd boots for a SysV runlevel given
+// on the kernel command line (rlmap in src/core/main.c): S, s and 1 are
+// rescue.target, N is runlevelN.target (an alias systemd ships:
+// runlevel3.target is multi-user.target, runlevel5.target graphical).
+func runlevelTarget(runlevel string) string {
+	switch runlevel {
+	case "S", "s", "1":
+		return "rescue.target"
+	}
+	return "runlevel" + runlevel + ".target"
 }
 
 // noTarget is the finding for a boot target that is missing or masked:
