@@ -349,7 +349,7 @@ func (b *upstartBuilder) placeholder(j *Job, e *Expr) int {
 			if job := b.byName[args[0]]; job == nil {
 				name = args[0] // the job itself is missing
 			} else if !matchEnv(args, []string{"JOB=" + job.Name, "*=" + unknownValue}) {
-				why = "does not happen"
+				why = noMatch
 			} else if !matchEnv(args, jobEventEnv(job)) {
 				why = "happens only when " + job.Name + " fails"
 			} else {
@@ -384,13 +384,19 @@ func (b *upstartBuilder) placeholder(j *Job, e *Expr) int {
 	} else if ok {
 		name = "event " + name // a job of the same name exists
 	}
-	s := graph.Service{Name: name, Init: "upstart", Phase: graph.NotStarted, Missing: why == "", Note: why}
+	// "started a started b" matches no job in any boot: broken, not
+	// merely of another boot.
+	never := why == "" || why == noMatch
+	s := graph.Service{Name: name, Init: "upstart", Phase: graph.NotStarted, Missing: never, Note: why}
 	i := g.Add(s)
-	if why != "" {
+	if !never {
 		b.other[i] = why
 	}
 	return i
 }
+
+// noMatch is why a job event whose arguments fit no job never happens.
+const noMatch = "matches no job's event (a job event carries JOB, then INSTANCE)"
 
 // expandArgs replaces $VAR and ${VAR} in args with the job's env.
 func expandArgs(j *Job, args []string) []string {
