@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -83,15 +84,17 @@ func Layout(data []byte, path string) (*graph.Layout, ErrorList) {
 		}
 		switch s.kind {
 		case "role":
-			r := graph.Role{Name: s.name, Services: names(values["services"]), Pos: pos}
+			r := graph.Role{Name: s.name, Pos: pos}
 			if line, ok := s.keys["services"]; ok {
 				r.Pos.Line = line
 			}
+			r.Services = uniqueNames(values["services"], r.Pos, "services", &errs)
 			roles[s.name] = true
 			l.Roles = append(l.Roles, r)
 		case "node":
-			n := graph.Node{Name: s.name, Roles: names(values["roles"]), Pos: pos}
+			n := graph.Node{Name: s.name, Pos: pos}
 			rolesLine[s.name] = s.keys["roles"]
+			n.Roles = uniqueNames(values["roles"], graph.Pos{File: file, Line: s.keys["roles"]}, "roles", &errs)
 			if root := values["root"]; root != "" {
 				if !filepath.IsAbs(root) {
 					root = filepath.Join(filepath.Dir(path), root)
@@ -130,6 +133,11 @@ func scanLayout(data []byte, file string, errs *ErrorList) ([]*rawSection, []byt
 	var cur *rawSection
 	for k := 0; k < len(lines); k++ {
 		pos := graph.Pos{File: file, Line: k + 1}
+		if len(lines[k]) > maxLayoutLine {
+			errs.add(pos, "", false, "line of %d bytes: longer than %d, not read", len(lines[k]), maxLayoutLine)
+			lines[k] = nil
+			continue
+		}
 		line := strings.TrimLeftFunc(strings.TrimSuffix(string(lines[k]), "\r"), unicode.IsSpace)
 		switch {
 		case line == "" || line[0] == '#' || line[0] == ';':
@@ -157,7 +165,7 @@ func scanLayout(data []byte, file string, errs *ErrorList) ([]*rawSection, []byt
 		}
 		key, value, ok := splitKey(line)
 		if !ok {
-			errs.add(pos, "", false, "%q is not a key = value line, a [section] or a comment", line)
+			errs.add(pos, "", false, "%s is not a key = value line, a [section] or a comment", shortQuote(line))
 			lines[k] = nil
 			continue
 		}
@@ -240,7 +248,29 @@ func splitKey(line string) (key, value string, ok bool) {
 	return strings.TrimSpace(line[:i]), line[i+1:], true
 }
 
-// names splits a list of names at commas and blanks.
-func names(v string) []string {
-	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+// uniqueNames splits a list of names at commas and blanks and keeps the
+// first of each name; a name listed again is a warning, once per name.
+func uniqueNames(v string, pos graph.Pos, key string, errs *ErrorList) []string {
+	var out []string
+	seen := map[string]int{}
+	for _, n := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+		if seen[n]++; seen[n] == 1 {
+			out = append(out, n)
+		} else if seen[n] == 2 {
+			errs.add(pos, key, true, "%s is listed more than once, counting it once", n)
+		}
+	}
+	return out
+}
+
+// maxLayoutLine is the longest layout line read: a line of names longer
+// than this is not a layout someone wrote.
+const maxLayoutLine = 64 << 10
+
+// shortQuote quotes s for a message, cut to its first 60 bytes.
+func shortQuote(s string) string {
+	if len(s) > 60 {
+		return strconv.Quote(s[:60]) + "..."
+	}
+	return strconv.Quote(s)
 }

@@ -85,6 +85,15 @@ func TestLayoutDiagnostics(t *testing.T) {
 				`warning: l.ini:6: extra: unknown key in [node "a"], ignoring it (want roles or root)`,
 			}, false},
 		{"multi-line value", "[role \"r\"]\nservices = \"\"\"a\nb\"\"\"\n" + node, nil, true},
+		{"a name listed twice", "[role \"r\"]\nservices = a, b a,a\n" + node + "roles = r r\n",
+			[]string{
+				`warning: l.ini:2: services: a is listed more than once, counting it once`,
+				`warning: l.ini:4: roles: r is listed more than once, counting it once`,
+			}, true},
+		{"a huge line", "[role \"r\"]\nservices = " + strings.Repeat("a,", 40000) + "\n" + node,
+			[]string{`l.ini:2: line of 80011 bytes: longer than 65536, not read`}, false},
+		{"a long line that is not INI", node + strings.Repeat("x", 100) + "\n",
+			[]string{`l.ini:2: "` + strings.Repeat("x", 60) + `"... is not a key = value line, a [section] or a comment`}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -115,6 +124,9 @@ func TestLayoutValues(t *testing.T) {
 	}
 	if got := fmt.Sprintf("%v %v %s", l.Roles[0].Services, l.Nodes[0].Roles, l.Nodes[0].Root); got != "[a b] [r] /abs/img.tar" {
 		t.Errorf("Layout values = %s, want [a b] [r] /abs/img.tar", got)
+	}
+	if l, _ := Layout([]byte("[role \"r\"]\nservices = a b a\n[node \"n\"]\nroles = r, r\n"), "l.ini"); fmt.Sprint(l.Roles[0].Services, l.Nodes[0].Roles) != "[a b] [r]" {
+		t.Errorf("Layout with names listed twice = %v %v, want [a b] [r]", l.Roles[0].Services, l.Nodes[0].Roles)
 	}
 	if l.Nodes[0].Pos.Line != 4 {
 		t.Errorf("node after a multi-line value at line %d, want 4", l.Nodes[0].Pos.Line)

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 
@@ -96,15 +97,17 @@ func loadNode(g *globals, gl goal, lf layoutFlags) (*loaded, error) {
 // exist. Its warnings come back as findings; a layout with errors is an
 // error that lists them all, one a line.
 func readLayout(lf layoutFlags) (*graph.Layout, []graph.Finding, error) {
-	data, err := os.ReadFile(lf.file)
+	data, err := readSmall(lf.file, maxLayoutSize)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--layout: %w", err)
 	}
 	lay, diags := parse.Layout(data, lf.file)
-	if lay == nil {
+	if lay == nil { // the errors, with the warnings that may explain them
 		var errs []error
 		for _, e := range diags {
-			if !e.Warning {
+			if e.Warning {
+				errs = append(errs, fmt.Errorf("%s (a warning)", e))
+			} else {
 				errs = append(errs, e)
 			}
 		}
@@ -124,4 +127,26 @@ func nodeRoot(g *globals, n graph.Node) string {
 		return n.Root
 	}
 	return g.root
+}
+
+// maxLayoutSize is the largest layout file read: 16 MiB holds a fleet of
+// a million nodes.
+const maxLayoutSize = 16 << 20
+
+// readSmall reads the file name, or fails when it holds more than max
+// bytes, without reading more than that.
+func readSmall(name string, max int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%s: larger than %d MiB, not read", name, max>>20)
+	}
+	return data, nil
 }

@@ -53,3 +53,16 @@ func BenchmarkCheckLayout(b *testing.B) {
 		})
 	}
 }
+
+func TestReadSmall(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "l.ini")
+	if err := os.WriteFile(name, []byte(strings.Repeat("x", 2<<20+1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readSmall(name, 2<<20); err == nil || !strings.HasSuffix(err.Error(), "larger than 2 MiB, not read") {
+		t.Errorf("readSmall(2 MiB + 1 byte, 2 MiB) = %v, want larger than 2 MiB", err)
+	}
+	if data, err := readSmall(name, 3<<20); err != nil || len(data) != 2<<20+1 {
+		t.Errorf("readSmall(2 MiB + 1 byte, 3 MiB) = %d bytes, %v", len(data), err)
+	}
+}
