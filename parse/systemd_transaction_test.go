@@ -30,6 +30,9 @@ func TestSystemdTransaction(t *testing.T) {
 			compareTransaction(t, root, target, 500)
 		})
 	}
+	// Every unit file and drop-in of those packages read by our lexer and
+	// by go-systemd's (systemd_real_test.go).
+	t.Run("go-systemd", func(t *testing.T) { testParseUnitFileGoSystemd(t, root) })
 }
 
 // TestSystemdHostRoot compares initorder with systemd --test on this
