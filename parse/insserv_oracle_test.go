@@ -347,3 +347,56 @@ func writeScript(t *testing.T, root, name, deps string) {
 		t.Fatal(err)
 	}
 }
+
+// TestInsservOverrides runs insserv on hand-written scripts with
+// overrides and compares: etc/insserv/overrides/ov replaces the header
+// ov has (its Required-Start b, not $remote_fs); usr/share/insserv/
+// overrides/bare gives a header to a script that has none; and
+// usr/share/insserv/overrides/kept replaces the header kept has too:
+// insserv 1.24's code reads it whenever it finds it, where its man page
+// says "only when the script has no header" (and SPEC §3.1 with it).
+func TestInsservOverrides(t *testing.T) {
+	root, _ := oracleRoot(t, []string{"insserv", "initscripts"})
+	writeScript(t, root, "b", "Required-Start: $local_fs")
+	writeScript(t, root, "ov", "Required-Start: $remote_fs")
+	writeScript(t, root, "kept", "Required-Start: $local_fs")
+	if err := os.WriteFile(filepath.Join(root, "etc/init.d/bare"), []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	header := func(name, deps string) []byte {
+		return []byte("### BEGIN INIT INFO\n# Provides: " + name + "\n# " + deps + "\n# Default-Start: 2 3 4 5\n# Default-Stop: 0 1 6\n### END INIT INFO\n")
+	}
+	for path, data := range map[string][]byte{
+		"etc/insserv/overrides/ov":         header("ov", "Required-Start: b"),
+		"usr/share/insserv/overrides/bare": header("bare", "Required-Start: ov"),
+		"usr/share/insserv/overrides/kept": header("kept", "Required-Start: ov"),
+	} {
+		if err := os.MkdirAll(filepath.Join(root, filepath.Dir(path)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, path), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := oracle.RunInsserv(t, oracle.Find(oracle.Fetch(t, oracle.CacheDir(t), []string{"insserv"}), "insserv"), root)
+	if res.ExitCode != 0 {
+		t.Fatalf("insserv refused the root (exit %d):\n%s", res.ExitCode, res.Stderr)
+	}
+	for _, e := range [][2]string{{"ov", "b"}, {"bare", "ov"}, {"kept", "ov"}} {
+		if !slices.Contains(res.Start[e[0]], e[1]) {
+			t.Fatalf("insserv's .depend.start has no %s: %s; it has %s: %q (the case expects insserv to read the override)", e[0], e[1], e[0], res.Start[e[0]])
+		}
+	}
+	sv, _ := readSysV(t, root, SysVOptions{Runlevel: "2"})
+	w := waves(sv, graph.Order(sv.Graph))
+	inBoot := func(name string) bool { _, ok := w[name]; return ok }
+	if n := checkDepend(t, ".depend.start", res.Start, w, inBoot); n == 0 {
+		t.Errorf("no .depend.start edge checked")
+	}
+	if w["ov"] <= w["b"] || w["bare"] <= w["ov"] {
+		t.Errorf("waves b %d, ov %d, bare %d: want b < ov < bare, as the overrides say", w["b"], w["ov"], w["bare"])
+	}
+	if w["kept"] <= w["ov"] {
+		t.Errorf("waves ov %d, kept %d: want kept after ov, as usr/share's override says", w["ov"], w["kept"])
+	}
+}
