@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/initorder/initorder/internal/oracle"
 	"github.com/initorder/initorder/parse/rootfs"
 	"github.com/rogpeppe/go-internal/txtar"
 )
@@ -52,11 +53,11 @@ const oracleTarget = "initorder-oracle.target"
 // units), which are not compared.
 func TestUnitsOracle(t *testing.T) {
 	if _, err := os.Stat(systemdBinary); err != nil {
-		t.Skipf("no %s", systemdBinary)
+		oracle.Unavailable(t, "no %s", systemdBinary)
 	}
 	runuser, err := exec.LookPath("runuser")
 	if err != nil || os.Geteuid() != 0 {
-		t.Skip("needs root and runuser to run systemd --test as nobody")
+		oracle.Unavailable(t, "needs root and runuser to run systemd --test as nobody")
 	}
 	files, _ := filepath.Glob("testdata/systemd/*.txtar")
 	cases := 0
@@ -339,11 +340,11 @@ func parseSystemdDump(out, prefix string) map[string]*dumpedUnit {
 // here, like this machine's own.
 func TestUnitsOracleRealRoots(t *testing.T) {
 	if _, err := os.Stat(systemdBinary); err != nil {
-		t.Skipf("no %s", systemdBinary)
+		oracle.Unavailable(t, "no %s", systemdBinary)
 	}
 	runuser, err := exec.LookPath("runuser")
 	if err != nil || os.Geteuid() != 0 {
-		t.Skip("needs root and runuser to run systemd --test as nobody")
+		oracle.Unavailable(t, "needs root and runuser to run systemd --test as nobody")
 	}
 	for _, root := range realUnitRoots(t) {
 		t.Run(strings.ReplaceAll(root, "/", "_"), func(t *testing.T) {

@@ -52,7 +52,7 @@ func Fetch(t testing.TB, cacheDir string, pkgs []string) []string {
 	}
 	if len(missing) > 0 {
 		if _, err := exec.LookPath("apt-get"); err != nil {
-			t.Skipf("oracle: %d packages not in %s and no apt-get (needs Debian): %v", len(missing), cacheDir, err)
+			Unavailable(t, "oracle: %d packages not in %s and no apt-get (needs Debian): %v", len(missing), cacheDir, err)
 		}
 		download(t, cacheDir, missing)
 		have = cachedDebs(cacheDir, pkgs)

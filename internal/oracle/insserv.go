@@ -249,7 +249,7 @@ func insservBinary(t testing.TB, deb string) string {
 		t.Fatalf("oracle: no insserv .deb given")
 	}
 	if _, err := exec.LookPath("dpkg-deb"); err != nil {
-		t.Skipf("oracle: no dpkg-deb (needs Debian): %v", err)
+		Unavailable(t, "oracle: no dpkg-deb (needs Debian): %v", err)
 	}
 	dir, err := extractDeb(deb)
 	if err != nil {

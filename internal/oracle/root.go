@@ -249,7 +249,7 @@ func extractAll(t testing.TB, debs []string) []string {
 func extractEach(t testing.TB, debs []string, extract func(deb string) (string, error)) []string {
 	t.Helper()
 	if _, err := exec.LookPath("dpkg-deb"); err != nil {
-		t.Skipf("oracle: no dpkg-deb (needs Debian): %v", err)
+		Unavailable(t, "oracle: no dpkg-deb (needs Debian): %v", err)
 	}
 	trees := make([]string, len(debs))
 	errs := make([]error, len(debs))

@@ -140,7 +140,7 @@ func SystemdUnitPath(root string) string {
 func RunSystemdTest(t testing.TB, root, target string) *SystemdTest {
 	t.Helper()
 	if _, err := os.Stat(SystemdBinary); err != nil {
-		t.Skipf("oracle: no systemd at %s (needs Debian with systemd): %v", SystemdBinary, err)
+		Unavailable(t, "oracle: no systemd at %s (needs Debian with systemd): %v", SystemdBinary, err)
 	}
 	root, err := filepath.Abs(root)
 	if err != nil {
@@ -156,7 +156,7 @@ func RunSystemdTest(t testing.TB, root, target string) *SystemdTest {
 	if asNobody {
 		nobody, err := user.Lookup("nobody")
 		if err != nil {
-			t.Skipf("oracle: no user nobody to run systemd --test as: %v", err)
+			Unavailable(t, "oracle: no user nobody to run systemd --test as: %v", err)
 		}
 		uid, _ := strconv.ParseUint(nobody.Uid, 10, 32)
 		gid, _ := strconv.ParseUint(nobody.Gid, 10, 32)
@@ -453,7 +453,7 @@ func RunAnalyzeVerify(t testing.TB, root, unit string) string {
 	t.Helper()
 	analyze, err := exec.LookPath("systemd-analyze")
 	if err != nil {
-		t.Skipf("oracle: no systemd-analyze: %v", err)
+		Unavailable(t, "oracle: no systemd-analyze: %v", err)
 	}
 	root, err = filepath.Abs(root)
 	if err != nil {
@@ -463,7 +463,7 @@ func RunAnalyzeVerify(t testing.TB, root, unit string) string {
 	if os.Geteuid() == 0 {
 		nobody, err := user.Lookup("nobody")
 		if err != nil {
-			t.Skipf("oracle: no user nobody to run systemd-analyze as: %v", err)
+			Unavailable(t, "oracle: no user nobody to run systemd-analyze as: %v", err)
 		}
 		uid, _ := strconv.ParseUint(nobody.Uid, 10, 32)
 		gid, _ := strconv.ParseUint(nobody.Gid, 10, 32)
