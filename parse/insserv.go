@@ -33,17 +33,31 @@ type Member struct {
 // that scripts of a root without insserv can still be ordered.
 var builtinFacilities = []string{"$local_fs", "$network", "$named", "$portmap", "$remote_fs", "$syslog", "$time"}
 
+// maxConfProblems is how many diagnostics one insserv.conf file gets
+// before the rest of it is passed over: a file that bad is not one.
+const maxConfProblems = 20
+
 // InsservConf reads one insserv.conf-style file into facs, merging lines
 // that name a facility already defined (insserv.conf.d files extend
 // insserv.conf).
+// A file with a NUL byte is not a configuration file: it is reported
+// once and not read.
 func InsservConf(data []byte, path string, facs map[string]*Facility) ErrorList {
 	var errs ErrorList
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		errs.add(graph.Pos{File: path, Line: bytes.Count(data[:i], []byte("\n")) + 1}, "", true, "binary file (NUL byte), ignoring it")
+		return errs
+	}
 	n := 0
 	for len(data) > 0 {
 		var line []byte
 		line, data, _ = bytes.Cut(data, []byte("\n"))
 		n++
 		pos := graph.Pos{File: path, Line: n}
+		if len(errs) >= maxConfProblems {
+			errs.add(pos, "", true, "%d problems already, ignoring the rest of the file", maxConfProblems)
+			break
+		}
 		if len(line) > maxHeaderLine {
 			errs.add(pos, "", true, "line of %d bytes, ignoring it", len(line))
 			continue

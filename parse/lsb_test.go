@@ -98,6 +98,22 @@ etc/insserv.conf:8: line does not start with a $facility or <group>, ignoring it
 	}
 }
 
+func TestInsservConfBinary(t *testing.T) {
+	data := []byte("$local_fs +a\n$x\x00\x01\x02 y\n$remote_fs b\n" + strings.Repeat("\xff\xfe garbage\n", 1000))
+	facs := map[string]*Facility{}
+	errs := InsservConf(data, "etc/insserv.conf", facs)
+	if len(errs) != 1 || errs[0].Error() != "etc/insserv.conf:2: binary file (NUL byte), ignoring it" || len(facs) != 0 {
+		t.Errorf("InsservConf(binary) = %v and %d facilities, want one diagnostic at line 2 and none", errs, len(facs))
+	}
+}
+
+func TestInsservConfGarbage(t *testing.T) {
+	errs := InsservConf([]byte(strings.Repeat("not a facility\n", 1000)), "etc/insserv.conf", map[string]*Facility{})
+	if len(errs) != maxConfProblems+1 || errs[maxConfProblems].Error() != "etc/insserv.conf:21: 20 problems already, ignoring the rest of the file" {
+		t.Errorf("InsservConf(1000 bad lines) = %d diagnostics, the last %v; want %d, the last saying the rest is passed over", len(errs), errs[len(errs)-1], maxConfProblems+1)
+	}
+}
+
 func TestIgnoredScript(t *testing.T) {
 	for name, want := range map[string]bool{
 		"ssh": false, "rc.local": false, "hwclock.sh": false,
