@@ -1,12 +1,14 @@
 package parse
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/initorder/initorder/graph"
 	"github.com/initorder/initorder/parse/rootfs"
@@ -639,54 +641,70 @@ func (us *Units) addGenerated(su *sysvUnit) {
 }
 
 // nativeUnit reports whether a unit file of that name (or of its
-// template) keeps the generator from converting a script, as
+// template) keeps the generator from converting a script, as systemd 252's
 // unit_file_exists() decides over the search path without the generator
-// directories: a unit file, a mask, an alias (even a dangling one: "link
-// has been severed" also makes the generator skip the script), or a link
-// to a file outside the path that exists. A directory, a .wants/ link or
-// a dangling link to a file outside the path is no unit.
+// directories (install_info_traverse with no flags): the first directory
+// where the name exists decides. Anything there that is not a symlink — a
+// unit file, an empty file (a mask), even a directory — is a unit. A
+// symlink is a mask when it leads to /dev/null or an empty file; in
+// etc/systemd/system or run/systemd/system it is a unit however it ends
+// (path_is_config: such links are not followed); elsewhere an alias, a
+// link into the search path under another name, is a unit whether or not
+// it resolves, and a link out of the search path (a linked unit file, of
+// any name) or into it under the same name is a unit when its target
+// exists: a dangling one is none, and the script is converted.
 func (us *Units) nativeUnit(name string) (nativeUnit, bool) {
 	names := []string{name}
 	if unitNameKind(name) == nameInstance {
 		names = append(names, unitTemplate(name))
 	}
 	for _, n := range names {
-		for _, d := range us.dirs {
-			if strings.HasPrefix(d, "run/systemd/generator") || !us.entries[d][n] {
+		for _, d := range unitSearchPath {
+			if strings.HasPrefix(d, "run/systemd/generator") {
 				continue
 			}
 			p := d + "/" + n
 			fi, err := us.fsys.Lstat(p)
 			switch {
-			case err != nil || fi.IsDir():
+			case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR):
 				continue
-			case fi.Mode()&fs.ModeSymlink == 0:
-				return nativeUnit{path: p, masked: fi.Mode().IsRegular() && fi.Size() == 0}, true
+			case err != nil || fi.Mode()&fs.ModeSymlink == 0:
+				return nativeUnit{path: p, masked: err == nil && fi.Mode().IsRegular() && fi.Size() == 0}, true
 			}
-			if null, err := us.nullOrEmpty(p); err == nil {
-				return nativeUnit{path: p, masked: null}, true
-			}
-			if us.inSearchPath(d, p) {
-				return nativeUnit{path: p}, true
-			}
+			return us.nativeLink(d, p)
 		}
 	}
 	return nativeUnit{}, false
 }
 
-// inSearchPath reports whether the symlink p of search directory dir
-// points into the search path (an alias), as readSymlink decides.
-func (us *Units) inSearchPath(dir, p string) bool {
+// nativeLink decides about the symlink p of search directory dir, for
+// nativeUnit (unit_file_load_or_readlink, then install_info_follow).
+func (us *Units) nativeLink(dir, p string) (nativeUnit, bool) {
 	target, err := us.fsys.Readlink(p)
 	if err != nil {
-		return false
+		return nativeUnit{path: p}, true
 	}
 	if !strings.HasPrefix(target, "/") {
 		target = dir + "/" + target
 	}
 	simplified, err := us.chaseParent(target)
 	if err != nil {
-		return false
+		return nativeUnit{path: p}, true
 	}
-	return slices.ContainsFunc(us.expanded, func(d string) bool { return strings.HasPrefix(simplified, d+"/") })
+	if null, err := us.nullOrEmpty(p); err == nil && null {
+		return nativeUnit{path: p, masked: true}, true
+	}
+	if dir == "etc/systemd/system" || dir == "run/systemd/system" {
+		return nativeUnit{path: p}, true
+	}
+	inPath := slices.ContainsFunc(unitSearchPath, func(d string) bool {
+		return !strings.HasPrefix(d, "run/systemd/generator") && strings.HasPrefix(simplified, d+"/")
+	})
+	if inPath && path.Base(simplified) != path.Base(p) {
+		return nativeUnit{path: p}, true
+	}
+	if _, err := us.fsys.Stat(p); err != nil {
+		return nativeUnit{}, false
+	}
+	return nativeUnit{path: p}, true
 }

@@ -125,7 +125,7 @@ func compareGenerator(t *testing.T, gen *generated, res *oracle.SysvGenerator) g
 		}
 		if _, a, ok := strings.Cut(f.Message, " both provide "); ok {
 			a, _, _ = strings.Cut(a, ":")
-			claimants[a] = f.Services
+			claimants[a] = append(claimants[a], f.Services...)
 		}
 	}
 	for _, a := range sortedUnitKeys(res.Aliases) {
@@ -302,4 +302,32 @@ func hostSymlinks(ar *txtar.Archive, dir string) *txtar.Archive {
 		host.Files = append(host.Files, txtar.File{Name: "symlinks", Data: []byte(b.String())})
 	}
 	return host
+}
+
+// TestSysvGeneratorLongLine: a line of 1 MiB or more stops load_sysv, and
+// no unit is made of the script (the alias its Provides line made before
+// stays, leading nowhere); the other scripts are converted.
+func TestSysvGeneratorLongLine(t *testing.T) {
+	if _, err := os.Stat(oracle.SysvGeneratorBinary); err != nil {
+		t.Skipf("no %s", oracle.SysvGeneratorBinary)
+	}
+	dir := t.TempDir()
+	long := "#!/bin/sh\n### BEGIN INIT INFO\n# Provides: long other-name\n### END INIT INFO\n# " + strings.Repeat("x", longLineMax) + "\n"
+	for name, text := range map[string]string{"long": long, "short": "#!/bin/sh\n"} {
+		if err := os.MkdirAll(filepath.Join(dir, "etc", "init.d"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "etc", "init.d", name), []byte(text), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := runGenerator(t, dir)
+	gen := generate(t, dir)
+	compareGenerator(t, gen, res)
+	if len(res.Units) != 1 || res.Units["short.service"] == nil {
+		t.Errorf("the generator wrote %q, want short.service only", sortedUnitKeys(res.Units))
+	}
+	if got := unitDiags(gen.errs); !strings.Contains(got, "etc/init.d/long:5: line of 1048576 bytes or more") {
+		t.Errorf("diagnostics %q, want one for etc/init.d/long:5", got)
+	}
 }
