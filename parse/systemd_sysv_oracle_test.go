@@ -199,7 +199,7 @@ func TestSysvGeneratorDebian(t *testing.T) {
 	if _, err := os.Stat(oracle.SysvGeneratorBinary); err != nil {
 		t.Skipf("no %s", oracle.SysvGeneratorBinary)
 	}
-	pkgs := append(slices.Clone(oracle.DebianPackages), "systemd")
+	pkgs := append(slices.Clone(oracle.DebianPackages), "systemd", "dbus-system-bus-common")
 	debs := oracle.Fetch(t, oracle.CacheDir(t), pkgs)
 	start := time.Now()
 	sysvRoot := oracle.BuildRoot(t, debs, t.TempDir())
@@ -234,6 +234,13 @@ func TestSysvGeneratorDebian(t *testing.T) {
 		t.Logf("%v; %d scripts left to native units (%d masked); generator %v, whole comparison %v", c, len(res.Native), native, res.Duration, time.Since(start))
 		if len(res.Native) < 50 || native < 3 || c.units < 10 {
 			t.Errorf("%d scripts left to native units, %d masked, %d units compared: want at least 50, 3 and 10", len(res.Native), native, c.units)
+		}
+		// And the boot: systemd --test with the generator's units last on
+		// the search path, initorder with SysV.
+		for _, target := range []string{"multi-user.target", "graphical.target"} {
+			t.Run(target, func(t *testing.T) {
+				compareTransaction(t, root, target, 500, res.Dir)
+			})
 		}
 	})
 }
@@ -330,4 +337,29 @@ func TestSysvGeneratorLongLine(t *testing.T) {
 	if got := unitDiags(gen.errs); !strings.Contains(got, "etc/init.d/long:5: line of 1048576 bytes or more") {
 		t.Errorf("diagnostics %q, want one for etc/init.d/long:5", got)
 	}
+}
+
+// TestSysvGeneratorHostRoot compares generateSysV with the generator on
+// this machine's own root, then initorder's boot with systemd --test's
+// when the generator's units are on the search path.
+func TestSysvGeneratorHostRoot(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs systemd --test; not in -short")
+	}
+	if _, err := os.Stat("/etc/init.d"); err != nil {
+		t.Skip("this machine has no /etc/init.d")
+	}
+	fsys, err := rootfs.Open("/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid1, err := fsys.Resolve("sbin/init")
+	fsys.Close()
+	if err != nil || !strings.HasSuffix(pid1, "systemd/systemd") {
+		t.Skipf("this machine does not boot systemd (/sbin/init is %q)", pid1)
+	}
+	res := runGenerator(t, "/")
+	c := compareGenerator(t, generate(t, "/"), res)
+	t.Logf("%v; %d scripts left to native units", c, len(res.Native))
+	compareTransaction(t, "/", "", 50, res.Dir)
 }

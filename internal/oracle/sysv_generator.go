@@ -38,6 +38,10 @@ type SysvGenerator struct {
 	// from its debug log, sorted.
 	Native []string
 
+	// Dir is the directory the generator wrote, removed when the test
+	// ends: give it to RunSystemdTest to boot with the generated units.
+	Dir string
+
 	ExitCode int
 	Duration time.Duration
 	Stderr   string
@@ -95,7 +99,7 @@ var logNative = regexp.MustCompile(`^(?:Native unit for (\S+) already exists, sk
 //	SYSTEMD_LOG_LEVEL=debug systemd-sysv-generator OUT OUT OUT
 //
 // where OUT is a fresh temporary directory (the generator writes into its
-// third argument, the "late" one). SYSTEMD_UNIT_PATH keeps the host's units
+// third argument, the "late" one), kept until the test ends (Dir). SYSTEMD_UNIT_PATH keeps the host's units
 // from shadowing the root's scripts. One difference with a boot remains:
 // the generator takes /etc/systemd/system and /run/systemd/system of the
 // host, not of the root, for the configuration directories whose symlinks
@@ -116,7 +120,7 @@ func RunSysvGenerator(t testing.TB, root string) *SysvGenerator {
 	if err != nil {
 		t.Fatalf("oracle: %v", err)
 	}
-	defer os.RemoveAll(out)
+	t.Cleanup(func() { os.RemoveAll(out) })
 	env := []string{
 		"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
 		"LC_ALL=C",
@@ -140,6 +144,7 @@ func RunSysvGenerator(t testing.TB, root string) *SysvGenerator {
 		Units:    map[string]*GeneratedUnit{},
 		Aliases:  map[string]string{},
 		Wants:    map[string][]string{},
+		Dir:      out,
 		Duration: time.Since(start),
 		Stderr:   stderr.String(),
 		Command:  strings.Join(env, " ") + " " + SysvGeneratorBinary + " OUT OUT OUT",
