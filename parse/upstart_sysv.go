@@ -2,6 +2,8 @@ package parse
 
 import (
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/initorder/initorder/graph"
@@ -17,11 +19,20 @@ import (
 // them. An init.d entry linked to /lib/init/upstart-job is the upstart job
 // of that name, not a script (ReadSysV skips it).
 //
+// How rc runs the scripts is decided as Ubuntu's /etc/init.d/rc decides
+// (sysv-rc 2.88dsf on upstart, CONCURRENCY=makefile by default): with
+// startpar, in parallel as insserv's .depend.* files allow, only when
+// etc/init.d/.depend.boot, .depend.start and .depend.stop are all there
+// and not empty, startpar is installed and etc/init.d/.legacy-bootordering
+// is not there; otherwise (CONCURRENCY=none, the usual case on Ubuntu,
+// which does not run insserv) one at a time, in the order of the links.
+//
 // A script that needs an upstart job (by name, or through an insserv.conf
 // facility: $syslog where rsyslog is a job) is ordered after it only when
 // the upstart graph guarantees that the job has started before the job
 // that runs the script: sysv-rc and startpar know nothing of upstart jobs
-// and do not wait for them.
+// and do not wait for them. A job waiting for "stopping rc" or "stopped
+// rc" (rc-sysinit) waits for the scripts it runs.
 
 // sysvBridge is the state of adding a SysV boot to an upstart one.
 type sysvBridge struct {
@@ -32,7 +43,11 @@ type sysvBridge struct {
 	isJob  []bool       // the SysV service stands for an upstart job of its name
 	hosts  []int        // SysV phase -> the job that runs its scripts, -1 if none
 	before map[int][]bool
+	done   map[int]int // host job -> the barrier after the last of its scripts
 	found  []graph.Finding
+	// sequential is set when rc runs the scripts one at a time
+	// (CONCURRENCY=none), in the order of their links.
+	sequential bool
 }
 
 // upstartJobWrapper is what /etc/init.d/NAME links to when NAME is an
@@ -48,11 +63,12 @@ func (b *upstartBuilder) addSysV(fsys *rootfs.FS) error {
 	if err != nil {
 		return err
 	}
-	br := &sysvBridge{up: b, sv: sv, g: b.up.Graph, before: map[int][]bool{}}
+	br := &sysvBridge{up: b, sv: sv, g: b.up.Graph, before: map[int][]bool{}, done: map[int]int{}, sequential: !makefileBoot(fsys)}
 	br.findHosts()
 	br.addServices()
 	br.addEdges()
 	br.addPhases()
+	br.waitForScripts()
 	br.bridgeHeaders()
 	for _, f := range sv.Findings {
 		if i, ok := sv.Graph.Lookup(firstService(f)); ok && br.isJob[i] && f.Kind == graph.KindNoHeader {
@@ -62,6 +78,30 @@ func (b *upstartBuilder) addSysV(fsys *rootfs.FS) error {
 	}
 	b.up.Findings = append(b.up.Findings, br.found...)
 	return nil
+}
+
+// startparPaths are where sysv-rc looks for startpar (the PATH of
+// /etc/init.d/rc, and Debian's /lib/startpar).
+var startparPaths = []string{"sbin/startpar", "usr/sbin/startpar", "bin/startpar", "usr/bin/startpar", "lib/startpar/startpar"}
+
+// makefileBoot reports whether /etc/init.d/rc runs the scripts with
+// startpar (CONCURRENCY=makefile): the three .depend files are there and
+// not empty, startpar is there, and .legacy-bootordering is not.
+func makefileBoot(fsys *rootfs.FS) bool {
+	for _, d := range []string{"boot", "start", "stop"} {
+		if fi, err := fsys.Stat("etc/init.d/.depend." + d); err != nil || !fi.Mode().IsRegular() || fi.Size() == 0 {
+			return false
+		}
+	}
+	if _, err := fsys.Lstat("etc/init.d/.legacy-bootordering"); err == nil {
+		return false
+	}
+	for _, p := range startparPaths {
+		if fi, err := fsys.Stat(p); err == nil && fi.Mode().IsRegular() {
+			return true
+		}
+	}
+	return false
 }
 
 func firstService(f graph.Finding) string {
@@ -179,7 +219,8 @@ func (br *sysvBridge) addServices() {
 
 // addEdges copies the edges between scripts. An order against the phases
 // (an rcS script after an rc2 one) cannot hold: it is left out, and a
-// Required-Start reported as insserv does. Edges to a name that is an
+// Required-Start reported as insserv does. When rc runs the scripts one
+// at a time, so is an order against the links' order (order-conflict). Edges to a name that is an
 // upstart job are bridgeHeaders' business.
 func (br *sysvBridge) addEdges() {
 	svg := br.sv.Graph
@@ -189,6 +230,16 @@ func (br *sysvBridge) addEdges() {
 		}
 		if first, then, ok := e.Ordering(); ok {
 			f, t := &svg.Services[first], &svg.Services[then]
+			if br.sequential && f.Started() && t.Started() && !f.Hidden && !t.Hidden && f.Step > t.Step && e.Kind != graph.Sequence {
+				// One at a time, in the order of the links: the header
+				// does not order anything.
+				br.found = append(br.found, graph.Finding{
+					Kind: graph.KindOrderConflict, Severity: graph.Warning, Services: []string{t.Name, f.Name},
+					Message: fmt.Sprintf("%s %s %s, but %s does not sort after %s, and rc runs the scripts one at a time in the order of their links (no .depend files for startpar: CONCURRENCY=none): %s starts first", svg.Services[e.From].Name, e.Kind, viaOr(e, svg.Services[e.To].Name), t.Link, f.Link, t.Name),
+					Sources: []graph.Pos{e.Pos},
+				})
+				continue
+			}
 			if f.Started() && t.Started() && f.Phase > t.Phase {
 				if e.Needs() {
 					br.found = append(br.found, graph.Finding{
@@ -214,49 +265,92 @@ func viaOr(e graph.Edge, name string) string {
 }
 
 // addPhases orders the phases of the SysV boot as upstart runs them: each
-// started script after the job that runs it; a hidden barrier after each
-// phase, which the scripts of the next one wait for ($all scripts come
-// last in their runlevel); and rc after the rcS.d scripts, as rc-sysinit
-// emits runlevel only when /etc/init.d/rcS is done.
+// started script after the job that runs it, and a hidden barrier after
+// each phase (with startpar: rcS, then rcS's $all scripts, and so on) or
+// after all the scripts of one job (one at a time: in the order of their
+// links, whatever their headers say), which the scripts of the next wait
+// for; and rc after the rcS.d scripts, as rc-sysinit emits runlevel only
+// when /etc/init.d/rcS is done.
 func (br *sysvBridge) addPhases() {
 	g, svg := br.g, br.sv.Graph
-	byPhase := make([][]int, len(svg.Phases))
-	any := false
-	for i, s := range svg.Services {
-		if j := br.idx[i]; j >= 0 && !br.isJob[i] && s.Started() && g.Services[j].Started() && !s.Hidden {
-			byPhase[s.Phase] = append(byPhase[s.Phase], j)
-			any = true
+	type group struct {
+		host    int
+		rcS     bool
+		phases  []string
+		members []int
+	}
+	var groups []*group
+	for p, name := range svg.Phases {
+		rcS := strings.HasPrefix(name, "rcS")
+		if n := len(groups); n == 0 || !br.sequential || groups[n-1].host != br.hosts[p] || groups[n-1].rcS != rcS {
+			groups = append(groups, &group{host: br.hosts[p], rcS: rcS})
+		}
+		gr := groups[len(groups)-1]
+		gr.phases = append(gr.phases, name)
+		for i, s := range svg.Services {
+			if j := br.idx[i]; s.Phase == p && j >= 0 && !br.isJob[i] && g.Services[j].Started() && !s.Hidden {
+				gr.members = append(gr.members, j)
+			}
 		}
 	}
-	if !any {
+	if !slices.ContainsFunc(groups, func(gr *group) bool { return len(gr.members) > 0 }) {
 		return
 	}
 	prev := -1
-	for p, members := range byPhase {
-		host := br.hosts[p]
+	for k, gr := range groups {
 		run := "/etc/init.d/rc " + br.sv.Runlevel
-		if strings.HasPrefix(svg.Phases[p], "rcS") {
+		if gr.rcS {
 			run = "/etc/init.d/rcS"
 		}
-		for _, m := range members {
-			if host >= 0 {
-				g.AddEdge(graph.Edge{From: m, To: host, Kind: graph.StartOn, Pos: g.Services[host].Source, Via: run})
+		if br.sequential {
+			sort.SliceStable(gr.members, func(a, b int) bool { return g.Services[gr.members[a]].Step < g.Services[gr.members[b]].Step })
+		}
+		for n, m := range gr.members {
+			if gr.host >= 0 {
+				g.AddEdge(graph.Edge{From: m, To: gr.host, Kind: graph.StartOn, Pos: g.Services[gr.host].Source, Via: run})
 			}
 			if prev >= 0 {
 				g.AddEdge(graph.Edge{From: m, To: prev, Kind: graph.Sequence, Pos: graph.Pos{File: g.Services[m].Link}})
 			}
+			if br.sequential && n > 0 {
+				g.AddEdge(graph.Edge{From: m, To: gr.members[n-1], Kind: graph.Sequence, Pos: graph.Pos{File: g.Services[m].Link}, Via: g.Services[gr.members[n-1]].Name + " (" + run + " runs one script at a time)"})
+			}
 		}
-		bar := g.Add(graph.Service{Name: "(" + svg.Phases[p] + " done)", Init: "sysv", Phase: 0, Hidden: true})
+		bar := g.Add(graph.Service{Name: "(" + strings.Join(gr.phases, ", ") + " done)", Init: "sysv", Phase: 0, Hidden: true})
 		if prev >= 0 {
 			g.AddEdge(graph.Edge{From: bar, To: prev, Kind: graph.Sequence})
 		}
-		for _, m := range members {
+		for _, m := range gr.members {
 			g.AddEdge(graph.Edge{From: bar, To: m, Kind: graph.Sequence, Pos: graph.Pos{File: g.Services[m].Link}})
 		}
 		prev = bar
-		last := p+1 == len(svg.Phases) || !strings.HasPrefix(svg.Phases[p+1], "rcS")
-		if rc := br.hosts[len(br.hosts)-1]; strings.HasPrefix(svg.Phases[p], "rcS") && last && host >= 0 && rc >= 0 && rc != host {
-			g.AddEdge(graph.Edge{From: rc, To: bar, Kind: graph.Sequence, Pos: g.Services[host].Source, Via: "/etc/init.d/rcS, then telinit"})
+		if gr.host >= 0 {
+			br.done[gr.host] = bar
+		}
+		last := k+1 == len(groups) || !groups[k+1].rcS
+		if rc := br.hosts[len(br.hosts)-1]; gr.rcS && last && gr.host >= 0 && rc >= 0 && rc != gr.host {
+			g.AddEdge(graph.Edge{From: rc, To: bar, Kind: graph.Sequence, Pos: g.Services[gr.host].Source, Via: "/etc/init.d/rcS, then telinit"})
+		}
+	}
+}
+
+// waitForScripts makes the jobs that wait for the end of a job that runs
+// scripts wait for those scripts too: "stopping J" and "stopped J" (J
+// stops when /etc/init.d/rc or rcS is done), and the runlevel event of
+// rc-sysinit, which telinit emits after /etc/init.d/rcS.
+func (br *sysvBridge) waitForScripts() {
+	g := br.g
+	sysinit, _ := br.job("rc-sysinit")
+	for _, e := range slices.Clone(g.Edges) {
+		bar, ok := br.done[e.To]
+		if !ok || e.Any != 0 || e.Kind != graph.StartOn {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(e.Via, "stopping ") || strings.HasPrefix(e.Via, "stopped "):
+			g.AddEdge(graph.Edge{From: e.From, To: bar, Kind: graph.Sequence, Pos: e.Pos, Via: e.Via + ": " + g.Services[e.To].Name + " stops when the scripts it runs are done"})
+		case e.To == sysinit && (e.Via == "runlevel" || strings.HasPrefix(e.Via, "runlevel ")) && e.From != br.hosts[len(br.hosts)-1]:
+			g.AddEdge(graph.Edge{From: e.From, To: bar, Kind: graph.Sequence, Pos: e.Pos, Via: e.Via + ": rc-sysinit runs /etc/init.d/rcS, then telinit"})
 		}
 	}
 }
