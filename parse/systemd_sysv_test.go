@@ -10,9 +10,10 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 )
 
-// writeSysVUnitRoot writes a testdata/sysv-generator case: its files and
-// symlinks as writeUnitRoot does, then every file of etc/init.d made
-// executable but those its "noexec" section names (one a line).
+// writeSysVUnitRoot writes a testdata/sysv-generator or upstart-sysv
+// case: its files and symlinks as writeUnitRoot does, then every file of
+// etc/init.d, lib/init and sbin made executable but those its "noexec"
+// section names (one a line).
 func writeSysVUnitRoot(t *testing.T, dir string, ar *txtar.Archive) {
 	t.Helper()
 	writeUnitRoot(t, dir, ar)
@@ -21,7 +22,8 @@ func writeSysVUnitRoot(t *testing.T, dir string, ar *txtar.Archive) {
 		noexec[n] = true
 	}
 	for _, f := range ar.Files {
-		if strings.HasPrefix(f.Name, "etc/init.d/") && !noexec[f.Name] {
+		exec := strings.HasPrefix(f.Name, "etc/init.d/") || strings.HasPrefix(f.Name, "lib/init/") || strings.HasPrefix(f.Name, "sbin/")
+		if exec && !noexec[f.Name] {
 			if err := os.Chmod(filepath.Join(dir, filepath.FromSlash(f.Name)), 0o755); err != nil {
 				t.Fatal(err)
 			}

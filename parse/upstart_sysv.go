@@ -71,7 +71,7 @@ func (b *upstartBuilder) addSysV(fsys *rootfs.FS) error {
 	br.waitForScripts()
 	br.bridgeHeaders()
 	for _, f := range sv.Findings {
-		if i, ok := sv.Graph.Lookup(firstService(f)); ok && br.isJob[i] && f.Kind == graph.KindNoHeader {
+		if i, ok := sv.Graph.Lookup(firstService(f)); ok && f.Kind == graph.KindNoHeader && (br.isJob[i] || sv.Graph.Services[i].Source.File == upstartJobWrapper) {
 			continue // the upstart-job wrapper has no header: it is no script
 		}
 		b.up.Findings = append(b.up.Findings, f)
@@ -230,6 +230,20 @@ func (br *sysvBridge) addEdges() {
 		}
 		if first, then, ok := e.Ordering(); ok {
 			f, t := &svg.Services[first], &svg.Services[then]
+			later := f.Phase > t.Phase
+			if br.sequential { // the $all phases do not count: the links' order does
+				later = !strings.HasPrefix(svg.PhaseName(f.Phase), "rcS") && strings.HasPrefix(svg.PhaseName(t.Phase), "rcS")
+			}
+			if f.Started() && t.Started() && later {
+				if e.Needs() {
+					br.found = append(br.found, graph.Finding{
+						Kind: graph.KindMissingDependency, Severity: graph.Error, Services: []string{t.Name, f.Name},
+						Message: fmt.Sprintf("%s %s %s: %s starts only in %s, after %s", svg.Services[e.From].Name, e.Kind, viaOr(e, f.Name), f.Name, svg.PhaseName(f.Phase), svg.PhaseName(t.Phase)),
+						Sources: []graph.Pos{e.Pos},
+					})
+				}
+				continue
+			}
 			if br.sequential && f.Started() && t.Started() && !f.Hidden && !t.Hidden && f.Step > t.Step && e.Kind != graph.Sequence {
 				// One at a time, in the order of the links: the header
 				// does not order anything.
@@ -238,16 +252,6 @@ func (br *sysvBridge) addEdges() {
 					Message: fmt.Sprintf("%s %s %s, but %s does not sort after %s, and rc runs the scripts one at a time in the order of their links (no .depend files for startpar: CONCURRENCY=none): %s starts first", svg.Services[e.From].Name, e.Kind, viaOr(e, svg.Services[e.To].Name), t.Link, f.Link, t.Name),
 					Sources: []graph.Pos{e.Pos},
 				})
-				continue
-			}
-			if f.Started() && t.Started() && f.Phase > t.Phase {
-				if e.Needs() {
-					br.found = append(br.found, graph.Finding{
-						Kind: graph.KindMissingDependency, Severity: graph.Error, Services: []string{t.Name, f.Name},
-						Message: fmt.Sprintf("%s %s %s: %s starts only in %s, after %s", svg.Services[e.From].Name, e.Kind, viaOr(e, f.Name), f.Name, svg.PhaseName(f.Phase), svg.PhaseName(t.Phase)),
-						Sources: []graph.Pos{e.Pos},
-					})
-				}
 				continue
 			}
 		}
