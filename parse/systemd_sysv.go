@@ -98,8 +98,7 @@ func generateSysV(fsys *rootfs.FS, native func(string) (nativeUnit, bool)) ([]*s
 		}
 		name, ok := sysvTranslateName(n)
 		if !ok {
-			errs.add(graph.Pos{File: p}, "", false, "file name %q makes no valid unit name: systemd-sysv-generator fails on it and makes no unit at all", n)
-			continue
+			return nil, []graph.Finding{generatorFails(p, "its file name makes no valid unit name")}, errs
 		}
 		if su := byName[name]; su != nil {
 			su.duplicateOfScripts = append(su.duplicateOfScripts, p)
@@ -119,7 +118,9 @@ func generateSysV(fsys *rootfs.FS, native func(string) (nativeUnit, bool)) ([]*s
 		byName[name] = su
 		units = append(units, su)
 	}
-	readRCLinks(fsys, byName)
+	if bad := readRCLinks(fsys, byName); bad != "" {
+		return nil, []graph.Finding{generatorFails(bad, "its name makes no valid unit name")}, errs
+	}
 	for _, su := range units {
 		data, err := fsys.ReadFile(su.script)
 		if err != nil {
@@ -145,12 +146,24 @@ func generateSysV(fsys *rootfs.FS, native func(string) (nativeUnit, bool)) ([]*s
 	return units, found, errs
 }
 
+// generatorFails is the finding for a name sysv_translate_name cannot
+// make a unit name of (250 characters and more): the generator stops
+// ("Out of memory") and writes no unit at all, for any script.
+func generatorFails(p, why string) graph.Finding {
+	return graph.Finding{
+		Kind: graph.KindParseError, Severity: graph.Error, Services: []string{path.Base(p)},
+		Message: fmt.Sprintf("%s: %s: systemd-sysv-generator fails on it and makes no unit of any script", p, why),
+		Sources: []graph.Pos{{File: p}},
+	}
+}
+
 // readRCLinks reads the S links of rc1.d to rc5.d
 // (set_dependencies_from_rcnd): "SNNname" with two digits, name being a
 // converted script; where the link leads is not looked at. Each runlevel
 // adds Before= and WantedBy= its target, and the highest NN is the
-// script's priority.
-func readRCLinks(fsys *rootfs.FS, byName map[string]*sysvUnit) {
+// script's priority. It returns a link whose name makes no unit name: the
+// generator fails on it.
+func readRCLinks(fsys *rootfs.FS, byName map[string]*sysvUnit) (bad string) {
 	for _, rc := range rcTargets {
 		ents, _ := fsys.ReadDir("etc/" + rc.dir)
 		seen := map[*sysvUnit]bool{}
@@ -160,8 +173,11 @@ func readRCLinks(fsys *rootfs.FS, byName map[string]*sysvUnit) {
 				continue
 			}
 			name, ok := sysvTranslateName(n[3:])
+			if !ok {
+				return "etc/" + rc.dir + "/" + n
+			}
 			su := byName[name]
-			if !ok || su == nil {
+			if su == nil {
 				continue
 			}
 			link := "etc/" + rc.dir + "/" + n
@@ -179,6 +195,7 @@ func readRCLinks(fsys *rootfs.FS, byName map[string]*sysvUnit) {
 			}
 		}
 	}
+	return ""
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

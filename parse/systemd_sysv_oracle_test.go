@@ -363,3 +363,29 @@ func TestSysvGeneratorHostRoot(t *testing.T) {
 	t.Logf("%v; %d scripts left to native units", c, len(res.Native))
 	compareTransaction(t, "/", "", 50, res.Dir)
 }
+
+// TestSysvGeneratorFails: a script whose name makes no unit name (250
+// characters: 258 with ".service") makes the generator fail before it
+// writes anything, and no script becomes a unit.
+func TestSysvGeneratorFails(t *testing.T) {
+	if _, err := os.Stat(oracle.SysvGeneratorBinary); err != nil {
+		t.Skipf("no %s", oracle.SysvGeneratorBinary)
+	}
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "etc", "init.d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"ok", strings.Repeat("a", 250)} {
+		if err := os.WriteFile(filepath.Join(dir, "etc", "init.d", name), []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := oracle.RunSysvGenerator(t, dir)
+	gen := generate(t, dir)
+	if res.ExitCode == 0 || len(res.Units) != 0 {
+		t.Errorf("the generator exited %d and wrote %q; want a failure and no unit", res.ExitCode, sortedUnitKeys(res.Units))
+	}
+	if len(gen.units) != 0 || len(gen.found) != 1 || gen.found[0].Severity != graph.Error {
+		t.Errorf("generateSysV made %d units and found %v; want none and one error", len(gen.units), gen.found)
+	}
+}
