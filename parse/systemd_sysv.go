@@ -41,12 +41,25 @@ type sysvUnit struct {
 	wantedBy             []Option // targets whose .wants/ links the unit (Name), from the rc link (Pos)
 	aliases              []Option // Provides names that are services (Name), at the Provides line (Pos)
 
+	// headerDeps are the header names that became [Unit] dependencies,
+	// for findings about what the unit made of them.
+	headerDeps []headerDep
+
 	description        string
 	descPos            graph.Pos
 	pidFile            string
 	reload             bool
 	options            []Option // the unit file, once written
 	duplicateOfScripts []string // other scripts with the same unit name, which the generator ignores
+}
+
+// headerDep is one name of a Required-Start, Should-Start, X-Start-Before
+// or X-Start-After line and what the generator made of it.
+type headerDep struct {
+	key  string // "Required-Start", as written in the header
+	word string // "$remote_fs", "db"
+	unit string // "remote-fs.target", "db.service"
+	pos  graph.Pos
 }
 
 // rcTargets is the generator's rcnd_table: an S link in rcN.d makes the
@@ -80,25 +93,43 @@ var lsbTargets = map[string]string{
 // Where the generator depends on hash order (two scripts with one unit
 // name, one Provides name claimed twice), the script whose name sorts
 // first wins, and a finding says so.
-func generateSysV(fsys *rootfs.FS, native func(string) (nativeUnit, bool)) ([]*sysvUnit, []graph.Finding, ErrorList) {
+//
+// skipped maps the unit names of the scripts the generator passes over
+// (not executable, not a regular file, not read to the end) to why, for
+// what needs those units.
+func generateSysV(fsys *rootfs.FS, native func(string) (nativeUnit, bool)) (_ []*sysvUnit, _ []graph.Finding, _ ErrorList, skipped map[string]string) {
 	var errs ErrorList
 	var found []graph.Finding
+	skipped = map[string]string{}
 	ents, err := fsys.ReadDir("etc/init.d")
 	if err != nil {
-		return nil, nil, nil // the generator ignores a directory it cannot open
+		return nil, nil, nil, skipped // the generator ignores a directory it cannot open
 	}
 	byName := map[string]*sysvUnit{}
 	var units []*sysvUnit
 	for _, ent := range ents {
 		n := ent.Name()
 		p := "etc/init.d/" + n
+		if hiddenOrBackup(n) {
+			continue
+		}
 		fi, err := fsys.Stat(p)
-		if hiddenOrBackup(n) || err != nil || fi.Mode().Perm()&0o100 == 0 || !fi.Mode().IsRegular() {
+		if err != nil || fi.Mode().Perm()&0o100 == 0 || !fi.Mode().IsRegular() {
+			if name, ok := sysvTranslateName(n); ok {
+				switch {
+				case err != nil:
+					skipped[name] = p + " leads nowhere"
+				case !fi.Mode().IsRegular():
+					skipped[name] = p + " is not a regular file"
+				default:
+					skipped[name] = p + " is not executable"
+				}
+			}
 			continue
 		}
 		name, ok := sysvTranslateName(n)
 		if !ok {
-			return nil, []graph.Finding{generatorFails(p, "its file name makes no valid unit name")}, errs
+			return nil, []graph.Finding{generatorFails(p, "its file name makes no valid unit name")}, errs, skipped
 		}
 		if su := byName[name]; su != nil {
 			su.duplicateOfScripts = append(su.duplicateOfScripts, p)
@@ -119,7 +150,7 @@ func generateSysV(fsys *rootfs.FS, native func(string) (nativeUnit, bool)) ([]*s
 		units = append(units, su)
 	}
 	if bad := readRCLinks(fsys, byName); bad != "" {
-		return nil, []graph.Finding{generatorFails(bad, "its name makes no valid unit name")}, errs
+		return nil, []graph.Finding{generatorFails(bad, "its name makes no valid unit name")}, errs, skipped
 	}
 	for _, su := range units {
 		data, err := fsys.ReadFile(su.script)
@@ -141,9 +172,14 @@ func generateSysV(fsys *rootfs.FS, native func(string) (nativeUnit, bool)) ([]*s
 			})
 		}
 	}
-	units = slices.DeleteFunc(units, func(su *sysvUnit) bool { return !su.loaded })
+	units = slices.DeleteFunc(units, func(su *sysvUnit) bool {
+		if !su.loaded {
+			skipped[su.name] = "systemd-sysv-generator stops reading " + su.script
+		}
+		return !su.loaded
+	})
 	sort.Slice(units, func(i, j int) bool { return units[i].name < units[j].name })
-	return units, found, errs
+	return units, found, errs, skipped
 }
 
 // generatorFails is the finding for a name sysv_translate_name cannot

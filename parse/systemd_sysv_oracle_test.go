@@ -44,7 +44,7 @@ func generate(t *testing.T, root string) *generated {
 	if err != nil {
 		t.Fatal(err)
 	}
-	units, found, errs := generateSysV(fsys, us.nativeUnit)
+	units, found, errs, _ := generateSysV(fsys, us.nativeUnit)
 	return &generated{us: us, units: units, found: found, errs: errs}
 }
 

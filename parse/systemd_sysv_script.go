@@ -71,6 +71,7 @@ func (su *sysvUnit) dependencies(key, text string, pos graph.Pos) {
 		m, ok := su.translateFacility(w)
 		switch {
 		case !ok:
+			continue
 		case m == "network-online.target" && !before:
 			su.dep(&su.after, "After", m, pos)
 			su.dep(&su.wants, "Wants", m, pos)
@@ -79,6 +80,7 @@ func (su *sysvUnit) dependencies(key, text string, pos graph.Pos) {
 		default:
 			su.dep(&su.after, "After", m, pos)
 		}
+		su.headerDeps = append(su.headerDeps, headerDep{key: key, word: w, unit: m, pos: pos})
 	}
 }
 

@@ -31,8 +31,10 @@ type nativeUnit struct {
 // last), and its WantedBy= links in the targets' Wants. It returns what
 // converting the scripts found.
 func (us *Units) addSysV() []graph.Finding {
-	gen, found, errs := generateSysV(us.fsys, us.nativeUnit)
+	gen, found, errs, skipped := generateSysV(us.fsys, us.nativeUnit)
+	us.sysv, us.sysvSkipped = map[string]*sysvUnit{}, skipped
 	for _, su := range gen {
+		us.sysv[su.name] = su
 		us.addGenerated(su)
 	}
 	for _, su := range gen {
