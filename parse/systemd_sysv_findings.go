@@ -33,15 +33,23 @@ func (us *Units) notFoundNote(name string) string {
 	return "is not found in any unit directory"
 }
 
-// sysvNoEffect reports an After= or Before= of a generated unit on a unit
-// outside the boot that comes from the script's header, as what the
-// header meant and what became of it, and says whether it did.
+// sysvNoEffect handles an After= or Before= of a generated unit on a unit
+// outside the boot, and reports whether it did: a Required-Start (or
+// $all) as what the header meant and what became of it; a Should-Start,
+// X-Start-Before or X-Start-After, or an order from the rc links (Before=
+// the target of another runlevel, fix_order's priorities), silently, as
+// insserv passes over an optional name that is not there.
 func (b *systemdBuilder) sysvNoEffect(i int, d dep) bool {
 	us := b.boot.Units
 	name := b.boot.Graph.Services[i].Name
 	su := us.sysv[name]
 	if su == nil {
 		return false
+	}
+	if strings.HasPrefix(d.pos.File, "etc/rc") {
+		// From an rc link: Before= the target of another runlevel, or a
+		// priority order (fix_order) with a script of another runlevel.
+		return true
 	}
 	var hd *headerDep
 	for k := range su.headerDeps {
@@ -53,22 +61,27 @@ func (b *systemdBuilder) sysvNoEffect(i int, d dep) bool {
 	if hd == nil {
 		return false
 	}
+	all := strings.TrimPrefix(hd.word, "$") == "all"
+	if !all && !strings.EqualFold(hd.key, "Required-Start") {
+		return true // Should-Start and the like name what may be there, as in a SysV boot
+	}
 	script := path.Base(su.script)
 	why := "nothing pulls " + d.name + " into the boot"
-	if u := us.LoadUnit(d.name); u == nil || u.Path == "" && !u.Masked && !implicitUnit(d.name) {
+	switch u := us.LoadUnit(d.name); {
+	case u == nil || u.Path == "" && !u.Masked && !implicitUnit(d.name):
 		why = d.name + " " + us.notFoundNote(d.name)
+	case u.Masked:
+		why = d.name + " is masked"
+	case us.sysv[u.Name] != nil && len(us.sysv[u.Name].wantedBy) == 0:
+		why = fmt.Sprintf("%s, made of %s, is enabled in no rc1.d to rc5.d (the generator does not read rcS.d): nothing starts it", u.Name, us.sysv[u.Name].script)
 	}
-	f := graph.Finding{Services: []string{name, d.name}, Sources: []graph.Pos{d.pos}}
-	switch {
-	case strings.TrimPrefix(hd.word, "$") == "all":
-		f.Kind, f.Severity = graph.KindNoEffectOrder, graph.Warning
+	f := graph.Finding{Services: []string{name, d.name}, Sources: []graph.Pos{d.pos}, Severity: graph.Warning}
+	if all {
+		f.Kind = graph.KindNoEffectOrder
 		f.Message = fmt.Sprintf("%s %s %s: systemd-sysv-generator makes that %s=%s, and %s: under systemd, %s does not wait for the other services", script, hd.key, hd.word, d.kind, d.name, why, script)
-	case strings.EqualFold(hd.key, "Required-Start"):
-		f.Kind, f.Severity = graph.KindMissingDependency, graph.Warning
+	} else {
+		f.Kind = graph.KindMissingDependency
 		f.Message = fmt.Sprintf("%s %s %s: systemd-sysv-generator makes that %s=%s only, and %s: %s starts without it", script, hd.key, hd.word, d.kind, d.name, why, script)
-	default:
-		f.Kind, f.Severity = graph.KindNoEffectOrder, graph.Info
-		f.Message = fmt.Sprintf("%s %s %s: systemd-sysv-generator makes that %s=%s, and %s: the order has no effect", script, hd.key, hd.word, d.kind, d.name, why)
 	}
 	b.boot.Findings = append(b.boot.Findings, f)
 	return true
