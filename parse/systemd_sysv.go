@@ -17,15 +17,17 @@ import (
 // the root's Units where the generator writes them: run/systemd/
 // generator.late, the last directory of the search path.
 //
-// Checked against the binary (internal/oracle.RunSysvGenerator): "$all" has
-// no special case and becomes After=all.target, a unit nobody defines; the
+// Checked against the binary (internal/oracle.RunSysvGenerator and the
+// differential tests of systemd_sysv_oracle_test.go): "$all" has no
+// special case and becomes After=all.target, a unit nobody defines; the
 // rc links count by name only (a link to /dev/null enables too); rcS.d is
-// not read, so an rcS-only script is not started; README, rc, rcS and
-// skeleton are converted when executable (only hidden and backup names are
-// skipped); a dangling alias in the search path keeps a script from being
-// converted, a dangling link to a file outside it does not. Where the
-// generator depends on hash order, initorder takes names in sorted order
-// and says so.
+// not read, so an rcS-only script is converted but nothing wants it;
+// README, rc, rcS and skeleton are converted when executable (only hidden
+// and backup names are skipped); which native units keep a script from
+// being converted is nativeUnit's business; a name that makes no unit
+// name makes the generator fail with no unit at all. Where the generator
+// depends on hash or directory order, initorder takes names in sorted
+// order and says so.
 
 // sysvUnit is one init script as systemd-sysv-generator turns it into a
 // service unit (its SysvStub).

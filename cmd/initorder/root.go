@@ -48,8 +48,10 @@ func newRoot() *cobra.Command {
 		Use:   "initorder",
 		Short: "Show the real boot order of a machine's init configuration, offline",
 		Long: `initorder reads the init configuration of a root (SysV rc.d scripts with
-LSB headers) without booting it and shows the real boot order, the
-ordering loops and the dependencies that can never be met.
+LSB headers, upstart jobs, systemd units, or a mix: a systemd or upstart
+root's init.d scripts as that init runs them) without booting it and
+shows the real boot order, the ordering loops and the dependencies that
+can never be met.
 
 Nothing in the root is executed; every path is read inside --root, which
 may be a directory or a .tar/.tar.gz image.`,
@@ -64,7 +66,7 @@ may be a directory or a .tar/.tar.gz image.`,
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&g.root, "root", "/", "the root to read: a directory or a .tar/.tar.gz image")
-	pf.StringSliceVar(&g.inits, "init", []string{"auto"}, "init system to read: auto, sysv, upstart or systemd")
+	pf.StringSliceVar(&g.inits, "init", []string{"auto"}, "init systems to read, repeatable: auto, sysv, upstart or systemd (upstart or systemd with sysv: the scripts join its graph)")
 	pf.StringVar(&g.format, "format", "text", "output format: text or json, and sarif for check")
 	pf.BoolVar(&g.noColor, "no-color", false, "no colours, even on a terminal (also NO_COLOR)")
 	cmd.AddCommand(newLSCmd(g), newCheckCmd(g))
