@@ -2,6 +2,7 @@ package parse
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -18,8 +19,9 @@ import (
 
 // SystemdOptions selects the boot to build from a systemd root.
 type SystemdOptions struct {
-	Target string // "" means the default.target link, else graphical.target
-	SysV   bool   // also the etc/init.d scripts, as systemd-sysv-generator makes units of them (systemd_sysv.go)
+	Target   string // "" means Runlevel's target, else the default.target link, else graphical.target
+	Runlevel string // a SysV runlevel: "3" boots runlevel3.target, "S" and "1" rescue.target, as systemd's kernel command line does
+	SysV     bool   // also the etc/init.d scripts, as systemd-sysv-generator makes units of them (systemd_sysv.go)
 }
 
 // SystemdBoot is a systemd root and the graph of its boot transaction.
@@ -78,12 +80,19 @@ func ReadSystemd(fsys *rootfs.FS, opt SystemdOptions) (*SystemdBoot, error) {
 	if err != nil {
 		return nil, err
 	}
-	target := opt.Target
+	target, asked := opt.Target, "--target "+opt.Target
+	if target == "" && opt.Runlevel != "" {
+		target, asked = runlevelTarget(opt.Runlevel), "--runlevel "+opt.Runlevel+": "+runlevelTarget(opt.Runlevel)
+	}
+	explicit := target != ""
 	if target == "" {
 		target = units.Default
 	}
 	if target == "" {
 		target = "graphical.target"
+	}
+	if u := units.LoadUnit(target); u != nil {
+		target = u.Name // default.target: the unit it links to
 	}
 	b := &systemdBuilder{
 		boot:  &SystemdBoot{Target: target, Units: units, Graph: &graph.Graph{Phases: []string{"boot"}}},
@@ -101,7 +110,12 @@ func ReadSystemd(fsys *rootfs.FS, opt SystemdOptions) (*SystemdBoot, error) {
 	if opt.SysV { // SysV bridge (systemd_sysv.go): the generator's units join the search path
 		b.boot.Findings = append(b.boot.Findings, units.addSysV()...)
 	}
-	b.pull(target)
+	if t := &b.boot.Graph.Services[b.pull(target)]; t.Missing || t.Masked {
+		if t.Missing && explicit {
+			return nil, fmt.Errorf("%s: no unit of that name in any unit directory", asked)
+		}
+		b.boot.Findings = append(b.boot.Findings, noTarget(t, !explicit))
+	}
 	for len(b.queue) > 0 {
 		name := b.queue[0]
 		b.queue = b.queue[1:]
@@ -129,6 +143,7 @@ func (b *systemdBuilder) pull(name string) int {
 	}
 	g := b.boot.Graph
 	s := graph.Service{Name: name, Init: "systemd", Phase: 0, Pulled: true}
+	var aliases []string
 	if u != nil && u.Path == "" && !u.Masked && !implicitUnit(name) {
 		u = nil // only drop-ins or links name it: not found
 	}
@@ -153,17 +168,43 @@ func (b *systemdBuilder) pull(name string) int {
 		if b.boot.Units.sysv[u.Name] != nil {
 			s.Init = "sysv" // a unit systemd-sysv-generator made of a script
 		}
-		s.Aliases = append([]string(nil), u.Aliases...)
-		sort.Strings(s.Aliases)
+		aliases = slices.Sorted(slices.Values(u.Aliases))
 		b.queue = append(b.queue, name)
 	}
 	s.Target = strings.HasSuffix(name, ".target")
 	i := g.Add(s)
-	for _, a := range s.Aliases {
+	for _, a := range aliases {
 		g.Alias(i, a)
 	}
 	b.index[name] = i
 	return i
+}
+
+// runlevelTarget is the target systemd boots for a SysV runlevel given
+// on the kernel command line (rlmap in src/core/main.c): S, s and 1 are
+// rescue.target, N is runlevelN.target (an alias systemd ships:
+// runlevel3.target is multi-user.target, runlevel5.target graphical).
+func runlevelTarget(runlevel string) string {
+	switch runlevel {
+	case "S", "s", "1":
+		return "rescue.target"
+	}
+	return "runlevel" + runlevel + ".target"
+}
+
+// noTarget is the finding for a boot target that is missing or masked:
+// the manager has nothing to start ("Failed to isolate default target").
+func noTarget(t *graph.Service, byDefault bool) graph.Finding {
+	how := "the boot target " + t.Name
+	if byDefault {
+		how += " (no default.target link names another)"
+	}
+	f := graph.Finding{Kind: graph.KindMissingDependency, Severity: graph.Error, Services: []string{t.Name},
+		Message: how + " is not found in any unit directory: nothing starts"}
+	if t.Masked {
+		f.Kind, f.Message, f.Sources = graph.KindMasked, how+" is masked: nothing starts", []graph.Pos{t.Source}
+	}
+	return f
 }
 
 // implicitUnit reports whether a unit exists without a unit file: slices
@@ -482,11 +523,13 @@ func (b *systemdBuilder) addEdges() {
 				if s := &g.Services[to]; !s.Missing && s.Note == "" {
 					s.Phase, s.Pulled, s.Note = graph.NotStarted, false, "is not pulled into the boot by anything"
 				}
-			case !ok && (d.kind == graph.SystemdAfter || d.kind == graph.SystemdBefore):
+			case !ok && d.kind == graph.SystemdAfter:
 				if d.via == "" && !b.sysvNoEffect(i, d) {
 					b.noEffect(i, d)
 				}
 				continue
+			case !ok && d.kind == graph.SystemdBefore:
+				continue // it orders a later transaction: Before=shutdown.target
 			case !ok:
 				continue // Conflicts=, PartOf=, OnFailure= on a unit outside the boot
 			}
@@ -556,19 +599,28 @@ func (b *systemdBuilder) ordered(a, c int) bool {
 	return false
 }
 
-// noEffect reports an After=/Before= on a unit nothing pulls into the
-// boot: the order does nothing (network-online.target without Wants=).
+// noEffect reports an After= on a unit nothing pulls into the boot: the
+// order does nothing. It is a warning for network-online.target, which
+// systemd.special(7) asks the units that need it to pull in themselves
+// ("should pull in network-online.target (via a Wants= type dependency)
+// and order themselves after it"); for any other unit it is info: a
+// passive target (network.target, nss-lookup.target) is pulled in by its
+// provider when there is one, and After= on an optional unit is how a
+// unit says "after it, if it runs". Before= on a unit outside the boot
+// orders a later transaction (Before=shutdown.target) and is not
+// reported.
 func (b *systemdBuilder) noEffect(i int, d dep) {
-	sev := graph.Info
-	if strings.HasSuffix(d.name, ".target") {
-		sev = graph.Warning
-	}
 	name := b.boot.Graph.Services[i].Name
-	b.boot.Findings = append(b.boot.Findings, graph.Finding{
-		Kind: graph.KindNoEffectOrder, Severity: sev, Services: []string{name, d.name},
-		Message: fmt.Sprintf("%s %s=%s, but nothing pulls %s into the boot: the order has no effect (Wants=%s would pull it in)", name, d.kind, d.name, d.name, d.name),
+	f := graph.Finding{
+		Kind: graph.KindNoEffectOrder, Severity: graph.Info, Services: []string{name, d.name},
+		Message: fmt.Sprintf("%s %s=%s, but nothing pulls %s into the boot: the order has no effect", name, d.kind, d.name, d.name),
 		Sources: []graph.Pos{d.pos},
-	})
+	}
+	if d.name == "network-online.target" {
+		f.Severity = graph.Warning
+		f.Message += fmt.Sprintf(" (Wants=%s would pull it in)", d.name)
+	}
+	b.boot.Findings = append(b.boot.Findings, f)
 }
 
 // breakCycles breaks each ordering cycle as the manager does

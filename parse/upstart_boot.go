@@ -250,10 +250,31 @@ func (b *upstartBuilder) addClause(i int, j *Job, clause []*Expr) {
 }
 
 // stopsAtBoot reports whether a job that starts also stops during the
-// boot: a task does when it is done; so does any job that does not
-// respawn, when its main process exits (raspbmc's "exec sleep 10"). A job
-// with respawn is restarted instead, and stops only at shutdown.
-func stopsAtBoot(job *Job) bool { return job.Task || !job.Respawn }
+// boot: a task does when it is done; so does a job that does not respawn
+// when its main process exits (raspbmc's "exec sleep 10"). A job with
+// respawn is restarted instead. An abstract job (no exec or script) stays
+// running until something stops it, and so does a daemon upstart follows
+// with "expect fork" or "expect daemon" (init(5)): neither stops in a
+// boot that works.
+func stopsAtBoot(job *Job) bool {
+	if job.Task {
+		return true
+	}
+	_, main := job.procs["main"]
+	return main && !job.Respawn && job.Expect != "fork" && job.Expect != "daemon"
+}
+
+// runsOn says why a job that starts keeps running through the boot
+// (the jobs stopsAtBoot says no to).
+func runsOn(job *Job) string {
+	switch {
+	case job.Respawn:
+		return "it respawns"
+	case job.Expect == "fork" || job.Expect == "daemon":
+		return "upstart follows its daemon (expect " + job.Expect + ")"
+	}
+	return "it has no exec or script, so it stays running"
+}
 
 // jobEventEnv is what the events of a job carry in a boot where it works
 // (init(5) "Job events"): JOB and INSTANCE first, RESULT=ok, no
@@ -328,11 +349,11 @@ func (b *upstartBuilder) placeholder(j *Job, e *Expr) int {
 			if job := b.byName[args[0]]; job == nil {
 				name = args[0] // the job itself is missing
 			} else if !matchEnv(args, []string{"JOB=" + job.Name, "*=" + unknownValue}) {
-				why = "does not happen"
+				why = noMatch
 			} else if !matchEnv(args, jobEventEnv(job)) {
 				why = "happens only when " + job.Name + " fails"
 			} else {
-				why = "happens only at shutdown: " + args[0] + " respawns"
+				why = "happens only when something stops " + job.Name + ": " + runsOn(job)
 			}
 		}
 	case runtimeInitEvents[e.Event] != "":
@@ -363,13 +384,19 @@ func (b *upstartBuilder) placeholder(j *Job, e *Expr) int {
 	} else if ok {
 		name = "event " + name // a job of the same name exists
 	}
-	s := graph.Service{Name: name, Init: "upstart", Phase: graph.NotStarted, Missing: why == "", Note: why}
+	// "started a started b" matches no job in any boot: broken, not
+	// merely of another boot.
+	never := why == "" || why == noMatch
+	s := graph.Service{Name: name, Init: "upstart", Phase: graph.NotStarted, Missing: never, Note: why}
 	i := g.Add(s)
-	if why != "" {
+	if !never {
 		b.other[i] = why
 	}
 	return i
 }
+
+// noMatch is why a job event whose arguments fit no job never happens.
+const noMatch = "matches no job's event (a job event carries JOB, then INSTANCE)"
 
 // expandArgs replaces $VAR and ${VAR} in args with the job's env.
 func expandArgs(j *Job, args []string) []string {

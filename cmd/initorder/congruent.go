@@ -76,7 +76,11 @@ func groupSides(g *globals, gl goal, lay *graph.Layout, groups [][]string) ([]gr
 		graph.SortFindings(found)
 		b := l.boot
 		b.Graph = p
-		sides[k] = graph.Side{Graph: p, Schedule: scheduleFor(b, false), Findings: found}
+		s, err := scheduleFor(b, false)
+		if err != nil {
+			return nil, err
+		}
+		sides[k] = graph.Side{Graph: p, Schedule: s, Findings: found}
 	}
 	return sides, nil
 }

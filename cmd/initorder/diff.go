@@ -101,17 +101,9 @@ func diffSide(g *globals, gl goal, layout, arg string, sequential bool) (graph.S
 	if err != nil {
 		return graph.Side{}, err
 	}
-	return graph.Side{Graph: l.boot.Graph, Schedule: scheduleFor(l.boot, sequential), Findings: l.findings}, nil
-}
-
-// scheduleFor is the order ls prints for b: concurrent, or sequential, or
-// for a systemd shutdown the start order reversed.
-func scheduleFor(b render.Boot, sequential bool) graph.Schedule {
-	switch {
-	case sequential:
-		return graph.Sequential(b.Graph)
-	case b.Stop && b.Init == "systemd":
-		return graph.Reverse(b.Graph, graph.Order(b.Graph))
+	s, err := scheduleFor(l.boot, sequential)
+	if err != nil {
+		return graph.Side{}, err
 	}
-	return graph.Order(b.Graph)
+	return graph.Side{Graph: l.boot.Graph, Schedule: s, Findings: l.findings}, nil
 }

@@ -47,6 +47,9 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 	if gl.runlevel != "" && !slices.Contains([]string{"S", "s", "0", "1", "2", "3", "4", "5", "6"}, gl.runlevel) {
 		return nil, fmt.Errorf("--runlevel %q: want S or 0 to 6", gl.runlevel)
 	}
+	if gl.runlevel != "" && gl.target != "" {
+		return nil, errors.New("--runlevel and --target: give one (a runlevel N is systemd's runlevelN.target)")
+	}
 	fsys, err := rootfs.Open(root)
 	if err != nil {
 		return nil, fmt.Errorf("reading root: %w", err)
@@ -62,7 +65,7 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 	}
 	switch init {
 	case "systemd":
-		sd, err := parse.ReadSystemd(fsys, parse.SystemdOptions{Target: gl.target, SysV: sysv})
+		sd, err := parse.ReadSystemd(fsys, parse.SystemdOptions{Target: gl.target, Runlevel: gl.runlevel, SysV: sysv})
 		if err != nil {
 			return nil, err
 		}

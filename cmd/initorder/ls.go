@@ -44,12 +44,8 @@ role names and those of N's roles, from N's own root if it has one.`,
 				return err
 			}
 			b := l.boot
-			b.Schedule = graph.Order(b.Graph)
-			switch {
-			case o.sequential:
-				b.Schedule = graph.Sequential(b.Graph)
-			case o.stop && b.Init == "systemd":
-				b.Schedule = graph.Reverse(b.Graph, b.Schedule) // systemd stops in reverse start order
+			if b.Schedule, err = scheduleFor(b, o.sequential); err != nil {
+				return err
 			}
 			out := cmd.OutOrStdout()
 			if err := render.LS(out, g.format, b, options(g, out, o.long)); err != nil {
@@ -75,4 +71,20 @@ role names and those of N's roles, from N's own root if it has one.`,
 	f.BoolVarP(&o.long, "long", "l", false, "also print init system, source file and notes")
 	o.layout.register(cmd, "with --layout, the node to list: its roles' services and the base image")
 	return cmd
+}
+
+// scheduleFor is the order ls prints for b: concurrent, or sequential, or
+// for a systemd shutdown the start order reversed. A sequential boot
+// (sysv-rc with CONCURRENCY=none: the S links in ls order) exists for
+// SysV only; upstart and systemd start what they can at once.
+func scheduleFor(b render.Boot, sequential bool) (graph.Schedule, error) {
+	switch {
+	case sequential && b.Init != "sysv":
+		return graph.Schedule{}, fmt.Errorf("--sequential: a sequential boot is SysV's (CONCURRENCY=none); %s starts every service once what it waits for has started", b.Init)
+	case sequential:
+		return graph.Sequential(b.Graph), nil
+	case b.Stop && b.Init == "systemd":
+		return graph.Reverse(b.Graph, graph.Order(b.Graph)), nil
+	}
+	return graph.Order(b.Graph), nil
 }

@@ -47,17 +47,20 @@ func newRoot() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "initorder",
 		Short: "Show the real boot order of a machine's init configuration, offline",
-		Long: `initorder reads the init configuration of a root (SysV rc.d scripts with
-LSB headers, upstart jobs, systemd units, or a mix: a systemd or upstart
-root's init.d scripts as that init runs them) without booting it and
-shows the real boot order, the ordering loops and the dependencies that
-can never be met.
+		Long: `initorder reads the init configuration of a root without booting it:
+SysV rc.d scripts with LSB headers, upstart jobs, systemd units, or a mix
+(a systemd or upstart root's init.d scripts as that init runs them).
+It shows the real boot order (which services start together), the races,
+the ordering loops and the dependencies that can never be met, for the
+root or for each node of a layout of roles on nodes.
 
 Nothing in the root is executed; every path is read inside --root, which
 may be a directory or a .tar/.tar.gz image.`,
 		Example: `  initorder ls                       # this machine, runlevel 2 (or inittab's initdefault)
   initorder ls -l --root /srv/image  # with init system and source of each service
-  initorder check --root image.tar.gz --format json`,
+  initorder check --root image.tar.gz --format json
+  initorder check --layout fleet.ini --format sarif
+  initorder diff golden/ node.tar.gz`,
 		Version:           version(),
 		SilenceUsage:      true,
 		SilenceErrors:     true,
@@ -74,9 +77,27 @@ may be a directory or a .tar/.tar.gz image.`,
 	return cmd
 }
 
+// version is the module version of a released build, else "devel" and
+// the commit it was built from, when the build recorded one.
 func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
 	}
-	return "devel"
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	v, modified := "devel", false
+	for _, s := range bi.Settings {
+		switch {
+		case s.Key == "vcs.revision" && len(s.Value) >= 12:
+			v += " " + s.Value[:12]
+		case s.Key == "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	if modified {
+		v += " (modified)"
+	}
+	return v
 }
