@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -74,5 +75,51 @@ func TestGenerateSysV(t *testing.T) {
 			t.Errorf("generateSysV differs from one run to the next:\n%s\nthen\n%s", got, again)
 		}
 		return []byte(got)
+	})
+}
+
+// FuzzSysvScript checks that any script converts as systemd-sysv-generator
+// would without a panic, with every setting positioned inside the input
+// (lines as read_line counts them: \n, \r, \r\n and NUL end one) and the
+// input left as it was.
+func FuzzSysvScript(f *testing.F) {
+	files, _ := filepath.Glob("testdata/sysv-generator/*.txtar")
+	for _, file := range files {
+		if ar, err := txtar.ParseFile(file); err == nil {
+			for _, fl := range ar.Files {
+				if strings.HasPrefix(fl.Name, "etc/init.d/") {
+					f.Add(fl.Data)
+				}
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		orig := bytes.Clone(data)
+		su := &sysvUnit{name: "fuzz.service", script: "etc/init.d/fuzz", priority: -1}
+		var errs ErrorList
+		su.load(data, &errs)
+		su.write()
+		if !bytes.Equal(data, orig) {
+			t.Fatalf("load modified its input")
+		}
+		lines := 1
+		for i := 0; i < len(data); i++ {
+			if c := data[i]; c == '\n' || c == 0 || c == '\r' {
+				if c == '\r' && i+1 < len(data) && data[i+1] == '\n' {
+					i++
+				}
+				lines++
+			}
+		}
+		for _, o := range su.options {
+			if o.Pos.File != "etc/init.d/fuzz" || o.Pos.Line < 0 || o.Pos.Line > lines {
+				t.Fatalf("%s=%s at %v, outside the input of %d lines", o.Name, o.Value, o.Pos, lines)
+			}
+		}
+		for _, e := range errs {
+			if e.Pos.Line > lines {
+				t.Fatalf("diagnostic %v outside the input of %d lines", e, lines)
+			}
+		}
 	})
 }
