@@ -70,6 +70,11 @@ type Units struct {
 	files    map[string]*parsedFile     // parsed unit files by path
 	absent   map[string]bool            // names LoadUnit found nothing for
 	errs     ErrorList
+
+	// With the SysV bridge (addSysV): the units systemd-sysv-generator
+	// made, by name, and why it made none of some scripts.
+	sysv        map[string]*sysvUnit
+	sysvSkipped map[string]string
 }
 
 // Errors returns every diagnostic found so far, by ReadUnits and later

@@ -122,6 +122,7 @@ func ReadSystemd(fsys *rootfs.FS, opt SystemdOptions) (*SystemdBoot, error) {
 		b.expand(name)
 	}
 	b.addEdges()
+	b.boot.Findings = append(b.boot.Findings, b.sysvNotConverted()...)
 	g := b.boot.Graph
 	b.resolveConflicts()
 	b.boot.Findings = append(b.boot.Findings, graph.Start(g)...)
@@ -158,12 +159,15 @@ func (b *systemdBuilder) pull(name string) int {
 		s.Note = "has no unit file: the manager makes it (" + implicitWhy(name) + ")"
 	case u == nil:
 		s.Phase, s.Pulled, s.Missing = graph.NotStarted, false, true
-		s.Note = "is not found in any unit directory"
+		s.Note = b.boot.Units.notFoundNote(name)
 	case u.Masked:
 		s.Phase, s.Pulled, s.Masked, s.Source = graph.NotStarted, false, true, graph.Pos{File: u.Path}
 		s.Note = "is masked"
 	default:
 		s.Source = graph.Pos{File: u.Path}
+		if b.boot.Units.sysv[u.Name] != nil {
+			s.Init = "sysv" // a unit systemd-sysv-generator made of a script
+		}
 		aliases = slices.Sorted(slices.Values(u.Aliases))
 		b.queue = append(b.queue, name)
 	}
@@ -520,7 +524,7 @@ func (b *systemdBuilder) addEdges() {
 					s.Phase, s.Pulled, s.Note = graph.NotStarted, false, "is not pulled into the boot by anything"
 				}
 			case !ok && d.kind == graph.SystemdAfter:
-				if d.via == "" {
+				if d.via == "" && !b.sysvNoEffect(i, d) {
 					b.noEffect(i, d)
 				}
 				continue

@@ -2,7 +2,6 @@ package parse
 
 import (
 	"fmt"
-	"io/fs"
 	"path"
 	"slices"
 	"sort"
@@ -18,15 +17,17 @@ import (
 // the root's Units where the generator writes them: run/systemd/
 // generator.late, the last directory of the search path.
 //
-// Checked against the binary (internal/oracle.RunSysvGenerator): "$all" has
-// no special case and becomes After=all.target, a unit nobody defines; the
+// Checked against the binary (internal/oracle.RunSysvGenerator and the
+// differential tests of systemd_sysv_oracle_test.go): "$all" has no
+// special case and becomes After=all.target, a unit nobody defines; the
 // rc links count by name only (a link to /dev/null enables too); rcS.d is
-// not read, so an rcS-only script is not started; README, rc, rcS and
-// skeleton are converted when executable (only hidden and backup names are
-// skipped); a dangling alias in the search path keeps a script from being
-// converted, a dangling link to a file outside it does not. Where the
-// generator depends on hash order, initorder takes names in sorted order
-// and says so.
+// not read, so an rcS-only script is converted but nothing wants it;
+// README, rc, rcS and skeleton are converted when executable (only hidden
+// and backup names are skipped); which native units keep a script from
+// being converted is nativeUnit's business; a name that makes no unit
+// name makes the generator fail with no unit at all. Where the generator
+// depends on hash or directory order, initorder takes names in sorted
+// order and says so.
 
 // sysvUnit is one init script as systemd-sysv-generator turns it into a
 // service unit (its SysvStub).
@@ -42,12 +43,25 @@ type sysvUnit struct {
 	wantedBy             []Option // targets whose .wants/ links the unit (Name), from the rc link (Pos)
 	aliases              []Option // Provides names that are services (Name), at the Provides line (Pos)
 
+	// headerDeps are the header names that became [Unit] dependencies,
+	// for findings about what the unit made of them.
+	headerDeps []headerDep
+
 	description        string
 	descPos            graph.Pos
 	pidFile            string
 	reload             bool
 	options            []Option // the unit file, once written
 	duplicateOfScripts []string // other scripts with the same unit name, which the generator ignores
+}
+
+// headerDep is one name of a Required-Start, Should-Start, X-Start-Before
+// or X-Start-After line and what the generator made of it.
+type headerDep struct {
+	key  string // "Required-Start", as written in the header
+	word string // "$remote_fs", "db"
+	unit string // "remote-fs.target", "db.service"
+	pos  graph.Pos
 }
 
 // rcTargets is the generator's rcnd_table: an S link in rcN.d makes the
@@ -73,13 +87,6 @@ var lsbTargets = map[string]string{
 	"time":      "time-sync.target",
 }
 
-// nativeUnit is a unit file that keeps the generator from converting the
-// script of the same name.
-type nativeUnit struct {
-	path   string
-	masked bool
-}
-
 // generateSysV converts the scripts of etc/init.d as systemd-sysv-generator
 // does (enumerate_sysv, set_dependencies_from_rcnd, load_sysv, fix_order,
 // generate_unit_file): every executable regular file that is not hidden
@@ -88,26 +95,43 @@ type nativeUnit struct {
 // Where the generator depends on hash order (two scripts with one unit
 // name, one Provides name claimed twice), the script whose name sorts
 // first wins, and a finding says so.
-func generateSysV(fsys *rootfs.FS, native func(string) (nativeUnit, bool)) ([]*sysvUnit, []graph.Finding, ErrorList) {
+//
+// skipped maps the unit names of the scripts the generator passes over
+// (not executable, not a regular file, not read to the end) to why, for
+// what needs those units.
+func generateSysV(fsys *rootfs.FS, native func(string) (nativeUnit, bool)) (_ []*sysvUnit, _ []graph.Finding, _ ErrorList, skipped map[string]string) {
 	var errs ErrorList
 	var found []graph.Finding
+	skipped = map[string]string{}
 	ents, err := fsys.ReadDir("etc/init.d")
 	if err != nil {
-		return nil, nil, nil // the generator ignores a directory it cannot open
+		return nil, nil, nil, skipped // the generator ignores a directory it cannot open
 	}
 	byName := map[string]*sysvUnit{}
 	var units []*sysvUnit
 	for _, ent := range ents {
 		n := ent.Name()
 		p := "etc/init.d/" + n
+		if hiddenOrBackup(n) {
+			continue
+		}
 		fi, err := fsys.Stat(p)
-		if hiddenOrBackup(n) || err != nil || fi.Mode().Perm()&0o100 == 0 || !fi.Mode().IsRegular() {
+		if err != nil || fi.Mode().Perm()&0o100 == 0 || !fi.Mode().IsRegular() {
+			if name, ok := sysvTranslateName(n); ok {
+				switch {
+				case err != nil:
+					skipped[name] = p + " leads nowhere"
+				case !fi.Mode().IsRegular():
+					skipped[name] = p + " is not a regular file"
+				default:
+					skipped[name] = p + " is not executable"
+				}
+			}
 			continue
 		}
 		name, ok := sysvTranslateName(n)
 		if !ok {
-			errs.add(graph.Pos{File: p}, "", false, "file name %q makes no valid unit name: systemd-sysv-generator fails on it and makes no unit at all", n)
-			continue
+			return nil, []graph.Finding{generatorFails(p, "its file name makes no valid unit name")}, errs, skipped
 		}
 		if su := byName[name]; su != nil {
 			su.duplicateOfScripts = append(su.duplicateOfScripts, p)
@@ -127,7 +151,9 @@ func generateSysV(fsys *rootfs.FS, native func(string) (nativeUnit, bool)) ([]*s
 		byName[name] = su
 		units = append(units, su)
 	}
-	readRCLinks(fsys, byName)
+	if bad := readRCLinks(fsys, byName); bad != "" {
+		return nil, []graph.Finding{generatorFails(bad, "its name makes no valid unit name")}, errs, skipped
+	}
 	for _, su := range units {
 		data, err := fsys.ReadFile(su.script)
 		if err != nil {
@@ -148,17 +174,34 @@ func generateSysV(fsys *rootfs.FS, native func(string) (nativeUnit, bool)) ([]*s
 			})
 		}
 	}
-	units = slices.DeleteFunc(units, func(su *sysvUnit) bool { return !su.loaded })
+	units = slices.DeleteFunc(units, func(su *sysvUnit) bool {
+		if !su.loaded {
+			skipped[su.name] = "systemd-sysv-generator stops reading " + su.script
+		}
+		return !su.loaded
+	})
 	sort.Slice(units, func(i, j int) bool { return units[i].name < units[j].name })
-	return units, found, errs
+	return units, found, errs, skipped
+}
+
+// generatorFails is the finding for a name sysv_translate_name cannot
+// make a unit name of (250 characters and more): the generator stops
+// ("Out of memory") and writes no unit at all, for any script.
+func generatorFails(p, why string) graph.Finding {
+	return graph.Finding{
+		Kind: graph.KindParseError, Severity: graph.Error, Services: []string{path.Base(p)},
+		Message: fmt.Sprintf("%s: %s: systemd-sysv-generator fails on it and makes no unit of any script", p, why),
+		Sources: []graph.Pos{{File: p}},
+	}
 }
 
 // readRCLinks reads the S links of rc1.d to rc5.d
 // (set_dependencies_from_rcnd): "SNNname" with two digits, name being a
 // converted script; where the link leads is not looked at. Each runlevel
 // adds Before= and WantedBy= its target, and the highest NN is the
-// script's priority.
-func readRCLinks(fsys *rootfs.FS, byName map[string]*sysvUnit) {
+// script's priority. It returns a link whose name makes no unit name: the
+// generator fails on it.
+func readRCLinks(fsys *rootfs.FS, byName map[string]*sysvUnit) (bad string) {
 	for _, rc := range rcTargets {
 		ents, _ := fsys.ReadDir("etc/" + rc.dir)
 		seen := map[*sysvUnit]bool{}
@@ -168,8 +211,11 @@ func readRCLinks(fsys *rootfs.FS, byName map[string]*sysvUnit) {
 				continue
 			}
 			name, ok := sysvTranslateName(n[3:])
+			if !ok {
+				return "etc/" + rc.dir + "/" + n
+			}
 			su := byName[name]
-			if !ok || su == nil {
+			if su == nil {
 				continue
 			}
 			link := "etc/" + rc.dir + "/" + n
@@ -187,6 +233,7 @@ func readRCLinks(fsys *rootfs.FS, byName map[string]*sysvUnit) {
 			}
 		}
 	}
+	return ""
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
@@ -268,425 +315,4 @@ func sysvTranslateName(n string) (string, bool) {
 		s += ".service"
 	}
 	return s, unitNameKind(s) != 0
-}
-
-// translateFacility is sysv_translate_facility: what a name of a header
-// line becomes. The LSB facilities map through lsbTargets, with or
-// without "$"; another "$name" becomes name.target; a plain name the
-// script's own (without ".sh") is dropped, any other is a service. ok is
-// false for a dropped or invalid name.
-func (su *sysvUnit) translateFacility(word string) (string, bool) {
-	n := strings.TrimPrefix(word, "$")
-	if m, known := lsbTargets[n]; known {
-		return m, m != ""
-	}
-	if strings.HasPrefix(word, "$") {
-		// unit_name_build: a valid prefix, no "@".
-		m := n + ".target"
-		if n == "" || strings.IndexFunc(n, func(r rune) bool { return r > 127 || !validNameChar(byte(r)) }) >= 0 || unitNameKind(m) != namePlain {
-			return "", false
-		}
-		return m, true
-	}
-	if n == strings.TrimSuffix(path.Base(su.script), ".sh") {
-		return "", false
-	}
-	return sysvTranslateName(n)
-}
-
-func (su *sysvUnit) dep(list *[]Option, key, value string, pos graph.Pos) {
-	*list = append(*list, Option{Section: "Unit", Name: key, Value: value, Pos: pos})
-}
-
-// provides reads a Provides line (handle_provides): a service name is an
-// alias; a target (a "$facility") is pulled in and ordered after by the
-// script, never the other way round; $network also network.target.
-func (su *sysvUnit) provides(text string, pos graph.Pos) {
-	for _, w := range headerWords(text) {
-		m, ok := su.translateFacility(w)
-		if !ok {
-			continue
-		}
-		switch unitTypeOf(m) {
-		case "service":
-			su.aliases = append(su.aliases, Option{Name: m, Value: su.name, Pos: pos})
-		case "target":
-			su.dep(&su.before, "Before", m, pos)
-			su.dep(&su.wants, "Wants", m, pos)
-			if m == "network-online.target" {
-				su.dep(&su.before, "Before", "network.target", pos)
-				su.dep(&su.wants, "Wants", "network.target", pos)
-			}
-		}
-	}
-}
-
-// dependencies reads a Required-Start, Should-Start, X-Start-Before or
-// X-Start-After line (handle_dependencies): After= (Before= for
-// X-Start-Before) and nothing else, except that network-online.target is
-// also wanted, "as it needs to be actively pulled in".
-func (su *sysvUnit) dependencies(key, text string, pos graph.Pos) {
-	before := strings.EqualFold(key, "X-Start-Before")
-	for _, w := range headerWords(text) {
-		m, ok := su.translateFacility(w)
-		switch {
-		case !ok:
-		case m == "network-online.target" && !before:
-			su.dep(&su.after, "After", m, pos)
-			su.dep(&su.wants, "Wants", m, pos)
-		case before:
-			su.dep(&su.before, "Before", m, pos)
-		default:
-			su.dep(&su.after, "After", m, pos)
-		}
-	}
-}
-
-// headerWords splits a header value as extract_first_word with
-// EXTRACT_UNQUOTE|EXTRACT_RELAX does: at blanks, quotes removed, a
-// backslash taking the next character as it is.
-func headerWords(s string) []string {
-	var words []string
-	var w strings.Builder
-	in, quote := false, byte(0)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '\\' && quote != '\'' && i+1 < len(s):
-			i++
-			w.WriteByte(s[i])
-			in = true
-		case quote != 0 && c == quote:
-			quote = 0
-		case quote != 0:
-			w.WriteByte(c)
-		case c == '\'' || c == '"':
-			quote, in = c, true
-		case strings.IndexByte(unitWhitespace, c) >= 0:
-			if in {
-				words = append(words, w.String())
-				w.Reset()
-				in = false
-			}
-		default:
-			w.WriteByte(c)
-			in = true
-		}
-	}
-	if in {
-		words = append(words, w.String())
-	}
-	return words
-}
-
-// Where load_sysv is in a script.
-const (
-	inNormal = iota
-	inDescription
-	inLSB
-	inLSBDescription
-	inUsage
-)
-
-// load reads the script as load_sysv does: lines as read_line() splits
-// them, stripped; inside "### BEGIN INIT INFO" ... "### END INIT INFO"
-// the keys Provides, Required-Start, Should-Start, X-Start-Before,
-// X-Start-After, Description (continued by "#\t" or "#  " lines) and
-// Short-Description, case-insensitive, every occurrence counting; outside
-// it Red Hat's "# description:" (continued by a trailing backslash) and
-// "# pidfile:"; and a Usage line that offers reload. A line of 1 MiB or
-// more stops the reading and no unit is made.
-func (su *sysvUnit) load(data []byte, errs *ErrorList) {
-	var short, long, chk string
-	var shortPos, longPos, chkPos graph.Pos
-	state := inNormal
-	lp := &unitParser{data: data}
-	for n := 1; ; n++ {
-		raw, ok, tooLong := lp.readLine()
-		if !ok {
-			break
-		}
-		pos := graph.Pos{File: su.script, Line: n}
-		if tooLong {
-			errs.add(pos, "", false, "line of %d bytes or more: systemd-sysv-generator stops reading the script and makes no unit of it", longLineMax)
-			return
-		}
-		t := strings.Trim(string(raw), unitWhitespace)
-		if !strings.HasPrefix(t, "#") {
-			if state == inUsage || state == inNormal && strings.Contains(strings.ToLower(t), "usage") {
-				switch {
-				case usageOffersReload(t):
-					su.reload, state = true, inNormal
-				case strings.HasSuffix(t, "\\"):
-					state = inUsage
-				default:
-					state = inNormal
-				}
-			}
-			continue
-		}
-		if state == inNormal && t == "### BEGIN INIT INFO" {
-			state, su.lsb = inLSB, true
-			continue
-		}
-		if (state == inLSB || state == inLSBDescription) && t == "### END INIT INFO" {
-			state = inNormal
-			continue
-		}
-		t = strings.TrimLeft(t[1:], unitWhitespace)
-		switch state {
-		case inNormal:
-			switch {
-			case hasPrefixFold(t, "description:"):
-				if strings.HasSuffix(t, "\\") {
-					state, t = inDescription, t[:len(t)-1]
-				}
-				chk, chkPos = strings.Trim(t[len("description:"):], unitWhitespace), pos
-			case hasPrefixFold(t, "pidfile:"):
-				if fn := strings.Trim(t[len("pidfile:"):], unitWhitespace); strings.HasPrefix(fn, "/") {
-					su.pidFile = fn
-				} else {
-					errs.add(pos, "pidfile", true, "PID file not absolute, ignoring")
-				}
-			}
-		case inDescription:
-			if strings.HasSuffix(t, "\\") {
-				t = t[:len(t)-1]
-			} else {
-				state = inNormal
-			}
-			chk = joinWords(chk, strings.Trim(t, unitWhitespace))
-		case inLSB, inLSBDescription:
-			key, value, _ := strings.Cut(t, ":")
-			switch {
-			case hasPrefixFold(t, "Provides:"):
-				state = inLSB
-				su.provides(value, pos)
-			case hasPrefixFold(t, "Required-Start:"), hasPrefixFold(t, "Should-Start:"), hasPrefixFold(t, "X-Start-Before:"), hasPrefixFold(t, "X-Start-After:"):
-				state = inLSB
-				su.dependencies(key, value, pos)
-			case hasPrefixFold(t, "Description:"):
-				state, long, longPos = inLSBDescription, strings.Trim(value, unitWhitespace), pos
-			case hasPrefixFold(t, "Short-Description:"):
-				state, short, shortPos = inLSB, strings.Trim(value, unitWhitespace), pos
-			case state == inLSBDescription:
-				if strings.HasPrefix(string(raw), "#\t") || strings.HasPrefix(string(raw), "#  ") {
-					long = joinWords(long, strings.Trim(t, unitWhitespace))
-				} else {
-					state = inLSB
-				}
-			}
-		}
-	}
-	// The short description, else Red Hat's, else the long one.
-	prefix := map[bool]string{true: "LSB: ", false: "SYSV: "}[su.lsb]
-	switch {
-	case short != "":
-		su.description, su.descPos = prefix+short, shortPos
-	case chk != "":
-		su.description, su.descPos = prefix+chk, chkPos
-	case long != "":
-		su.description, su.descPos = prefix+long, longPos
-	}
-	su.loaded = true
-}
-
-func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
-}
-
-func joinWords(a, b string) string {
-	if a == "" || b == "" {
-		return a + b
-	}
-	return a + " " + b
-}
-
-// usageOffersReload is usage_contains_reload.
-func usageOffersReload(line string) bool {
-	l := strings.ToLower(line)
-	for _, s := range []string{"{reload|", "{reload}", "{reload\"", "|reload|", "|reload}", "|reload\""} {
-		if strings.Contains(l, s) {
-			return true
-		}
-	}
-	return false
-}
-
-// fixOrder orders a script after those with a lower priority and before
-// those with a higher one, unless both have an LSB header (fix_order).
-func (su *sysvUnit) fixOrder(units []*sysvUnit) {
-	if !su.loaded || su.priority < 0 {
-		return
-	}
-	pos := graph.Pos{File: su.prioLink}
-	for _, o := range units {
-		if o == su || !o.loaded || o.priority < 0 || su.lsb && o.lsb {
-			continue
-		}
-		switch {
-		case o.priority < su.priority:
-			su.dep(&su.after, "After", o.name, pos)
-		case o.priority > su.priority:
-			su.dep(&su.before, "Before", o.name, pos)
-		}
-	}
-}
-
-// write makes the unit file (generate_unit_file), with each setting
-// positioned where it comes from: the header line, the rc link, or the
-// script as a whole.
-func (su *sysvUnit) write() {
-	if !su.loaded {
-		return
-	}
-	file := graph.Pos{File: su.script}
-	abs := strings.ReplaceAll("/"+su.script, "%", "%%") // specifier_escape
-	set := func(section, key, value string, pos graph.Pos) {
-		su.options = append(su.options, Option{Section: section, Name: key, Value: value, Pos: pos})
-	}
-	set("Unit", "Documentation", "man:systemd-sysv-generator(8)", file)
-	set("Unit", "SourcePath", abs, file)
-	if su.description != "" {
-		set("Unit", "Description", strings.ReplaceAll(su.description, "%", "%%"), su.descPos)
-	}
-	for _, l := range [][]Option{su.before, su.after, su.wants} {
-		seen := map[string]bool{}
-		for _, o := range l {
-			if !seen[o.Value] {
-				seen[o.Value] = true
-				su.options = append(su.options, o)
-			}
-		}
-	}
-	for _, kv := range [][2]string{{"Type", "forking"}, {"Restart", "no"}, {"TimeoutSec", "5min"}, {"IgnoreSIGPIPE", "no"},
-		{"KillMode", "process"}, {"GuessMainPID", "no"}, {"RemainAfterExit", map[bool]string{true: "yes", false: "no"}[su.pidFile == ""]}} {
-		set("Service", kv[0], kv[1], file)
-	}
-	if su.pidFile != "" {
-		set("Service", "PIDFile", strings.ReplaceAll(su.pidFile, "%", "%%"), file)
-	}
-	if su.lsb {
-		set("Service", "SuccessExitStatus", "5 6", file) // EXIT_NOTINSTALLED, EXIT_NOTCONFIGURED
-	}
-	set("Service", "ExecStart", abs+" start", file)
-	set("Service", "ExecStop", abs+" stop", file)
-	if su.reload {
-		set("Service", "ExecReload", abs+" reload", file)
-	}
-}
-
-// addSysV adds to the units the ones systemd-sysv-generator makes of the
-// root's init scripts, as if the generator had run before the manager
-// read the search path: each unit (Path is its script, the positions of
-// its settings are in the script and its rc links), its Provides aliases
-// (a name the search path already has keeps its unit: generator.late comes
-// last), and its WantedBy= links in the targets' Wants. It returns what
-// converting the scripts found.
-func (us *Units) addSysV() []graph.Finding {
-	gen, found, errs := generateSysV(us.fsys, us.nativeUnit)
-	for _, su := range gen {
-		us.addGenerated(su)
-	}
-	for _, su := range gen {
-		for _, w := range su.wantedBy {
-			t := us.LoadUnit(w.Name)
-			if t == nil || slices.ContainsFunc(t.Wants, func(o Option) bool { return o.Name == su.name }) {
-				continue
-			}
-			i := sort.Search(len(t.Wants), func(i int) bool { return t.Wants[i].Name > su.name })
-			t.Wants = slices.Insert(t.Wants, i, Option{Name: su.name, Value: w.Value, Pos: w.Pos})
-		}
-	}
-	return append(errs.Findings(), found...)
-}
-
-// generatorDir is where systemd-sysv-generator writes (its dest_late).
-const generatorDir = "run/systemd/generator.late"
-
-// addGenerated makes su a unit, loaded as LoadUnit loads one: its
-// options, then the drop-ins and .wants/ (.requires/, .upholds/) links of
-// its names.
-func (us *Units) addGenerated(su *sysvUnit) {
-	if old := us.ByName[su.name]; old != nil && old.Path != "" && !strings.HasPrefix(old.Path, "run/systemd/generator") {
-		return
-	}
-	u := &Unit{Name: su.name, Type: unitTypeOf(su.name), Path: su.script, Options: su.options, realPath: su.script}
-	if unitNameKind(su.name) == nameInstance {
-		u.Template, u.Instance = unitTemplate(su.name), unitInstance(su.name)
-	}
-	us.ids[su.name] = unitID{file: generatorDir + "/" + su.name}
-	for _, a := range su.aliases {
-		if _, taken := us.ids[a.Name]; taken || us.ByName[a.Name] != nil {
-			continue
-		}
-		us.ids[a.Name] = unitID{alias: su.name}
-		us.names[su.name] = append(us.names[su.name], a.Name)
-		u.Aliases = append(u.Aliases, a.Name)
-	}
-	sort.Strings(u.Aliases)
-	us.loadDropIns(u)
-	u.Wants = us.loadDeps(u, ".wants", "Wants")
-	u.Requires = us.loadDeps(u, ".requires", "Requires")
-	u.Upholds = us.loadDeps(u, ".upholds", "Upholds")
-	for _, n := range append([]string{u.Name}, u.Aliases...) {
-		us.ByName[n] = u
-		delete(us.absent, n)
-	}
-	if i, found := sort.Find(len(us.Names), func(i int) int { return strings.Compare(u.Name, us.Names[i]) }); !found {
-		us.Names = slices.Insert(us.Names, i, u.Name)
-	}
-}
-
-// nativeUnit reports whether a unit file of that name (or of its
-// template) keeps the generator from converting a script, as
-// unit_file_exists() decides over the search path without the generator
-// directories: a unit file, a mask, an alias (even a dangling one: "link
-// has been severed" also makes the generator skip the script), or a link
-// to a file outside the path that exists. A directory, a .wants/ link or
-// a dangling link to a file outside the path is no unit.
-func (us *Units) nativeUnit(name string) (nativeUnit, bool) {
-	names := []string{name}
-	if unitNameKind(name) == nameInstance {
-		names = append(names, unitTemplate(name))
-	}
-	for _, n := range names {
-		for _, d := range us.dirs {
-			if strings.HasPrefix(d, "run/systemd/generator") || !us.entries[d][n] {
-				continue
-			}
-			p := d + "/" + n
-			fi, err := us.fsys.Lstat(p)
-			switch {
-			case err != nil || fi.IsDir():
-				continue
-			case fi.Mode()&fs.ModeSymlink == 0:
-				return nativeUnit{path: p, masked: fi.Mode().IsRegular() && fi.Size() == 0}, true
-			}
-			if null, err := us.nullOrEmpty(p); err == nil {
-				return nativeUnit{path: p, masked: null}, true
-			}
-			if us.inSearchPath(d, p) {
-				return nativeUnit{path: p}, true
-			}
-		}
-	}
-	return nativeUnit{}, false
-}
-
-// inSearchPath reports whether the symlink p of search directory dir
-// points into the search path (an alias), as readSymlink decides.
-func (us *Units) inSearchPath(dir, p string) bool {
-	target, err := us.fsys.Readlink(p)
-	if err != nil {
-		return false
-	}
-	if !strings.HasPrefix(target, "/") {
-		target = dir + "/" + target
-	}
-	simplified, err := us.chaseParent(target)
-	if err != nil {
-		return false
-	}
-	return slices.ContainsFunc(us.expanded, func(d string) bool { return strings.HasPrefix(simplified, d+"/") })
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // unitRootSections are the txtar sections that are not files of the root.
-var unitRootSections = map[string]bool{"want": true, "symlinks": true, "load": true, "oracle": true}
+var unitRootSections = map[string]bool{"want": true, "symlinks": true, "load": true, "oracle": true, "noexec": true}
 
 // writeUnitRoot writes the files of ar into dir and creates the symlinks
 // listed in its "symlinks" section, one "PATH -> TARGET" a line.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/initorder/initorder/graph"
 	"github.com/initorder/initorder/parse/rootfs"
+	"github.com/rogpeppe/go-internal/txtar"
 )
 
 // TestUpstartCorpusBoot builds the boot of every real job set in
@@ -143,4 +144,42 @@ func TestExpandVars(t *testing.T) {
 			t.Errorf("expandVars(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// TestUpstartSysV reads testdata/upstart-sysv/NAME.txtar: its files and
+// symlinks make a root (files of etc/init.d executable, see
+// writeSysVUnitRoot), ReadUpstart reads it with its SysV scripts, and the
+// boot order (wave, name, init system, note) and the findings of reading
+// and of graph.Check must equal "want".
+func TestUpstartSysV(t *testing.T) {
+	eachTxtar(t, "upstart-sysv", func(t *testing.T, name string, ar *txtar.Archive) []byte {
+		dir := t.TempDir()
+		writeSysVUnitRoot(t, dir, ar)
+		fsys, err := rootfs.Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fsys.Close()
+		up, err := ReadUpstart(fsys, UpstartOptions{SysV: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		s := graph.Order(up.Graph)
+		for _, st := range s.Steps {
+			sv := &up.Graph.Services[st.Service]
+			fmt.Fprintf(&b, "S%02d %s %s %s\n", st.Wave, sv.Name, sv.Init, sv.Note)
+		}
+		for i := range up.Graph.Services {
+			if sv := &up.Graph.Services[i]; !sv.Started() && !sv.Hidden {
+				fmt.Fprintf(&b, "not started: %s %s %s\n", sv.Name, sv.Init, sv.Note)
+			}
+		}
+		fs := append(up.Findings, graph.Check(up.Graph)...)
+		graph.SortFindings(fs)
+		for _, f := range fs {
+			fmt.Fprintf(&b, "%s\n", f)
+		}
+		return []byte(b.String())
+	})
 }

@@ -17,11 +17,20 @@ import (
 // them. An init.d entry linked to /lib/init/upstart-job is the upstart job
 // of that name, not a script (ReadSysV skips it).
 //
+// How rc runs the scripts is decided as Ubuntu's /etc/init.d/rc decides
+// (sysv-rc 2.88dsf on upstart, CONCURRENCY=makefile by default): with
+// startpar, in parallel as insserv's .depend.* files allow, only when
+// etc/init.d/.depend.boot, .depend.start and .depend.stop are all there
+// and not empty, startpar is installed and etc/init.d/.legacy-bootordering
+// is not there; otherwise (CONCURRENCY=none, the usual case on Ubuntu,
+// which does not run insserv) one at a time, in the order of the links.
+//
 // A script that needs an upstart job (by name, or through an insserv.conf
 // facility: $syslog where rsyslog is a job) is ordered after it only when
 // the upstart graph guarantees that the job has started before the job
 // that runs the script: sysv-rc and startpar know nothing of upstart jobs
-// and do not wait for them.
+// and do not wait for them. A job waiting for "stopping rc" or "stopped
+// rc" (rc-sysinit) waits for the scripts it runs.
 
 // sysvBridge is the state of adding a SysV boot to an upstart one.
 type sysvBridge struct {
@@ -32,7 +41,11 @@ type sysvBridge struct {
 	isJob  []bool       // the SysV service stands for an upstart job of its name
 	hosts  []int        // SysV phase -> the job that runs its scripts, -1 if none
 	before map[int][]bool
+	done   map[int]int // host job -> the barrier after the last of its scripts
 	found  []graph.Finding
+	// sequential is set when rc runs the scripts one at a time
+	// (CONCURRENCY=none), in the order of their links.
+	sequential bool
 }
 
 // upstartJobWrapper is what /etc/init.d/NAME links to when NAME is an
@@ -48,14 +61,15 @@ func (b *upstartBuilder) addSysV(fsys *rootfs.FS) error {
 	if err != nil {
 		return err
 	}
-	br := &sysvBridge{up: b, sv: sv, g: b.up.Graph, before: map[int][]bool{}}
+	br := &sysvBridge{up: b, sv: sv, g: b.up.Graph, before: map[int][]bool{}, done: map[int]int{}, sequential: !makefileBoot(fsys)}
 	br.findHosts()
 	br.addServices()
 	br.addEdges()
 	br.addPhases()
+	br.waitForScripts()
 	br.bridgeHeaders()
 	for _, f := range sv.Findings {
-		if i, ok := sv.Graph.Lookup(firstService(f)); ok && br.isJob[i] && f.Kind == graph.KindNoHeader {
+		if i, ok := sv.Graph.Lookup(firstService(f)); ok && f.Kind == graph.KindNoHeader && (br.isJob[i] || sv.Graph.Services[i].Source.File == upstartJobWrapper) {
 			continue // the upstart-job wrapper has no header: it is no script
 		}
 		b.up.Findings = append(b.up.Findings, f)
@@ -179,7 +193,8 @@ func (br *sysvBridge) addServices() {
 
 // addEdges copies the edges between scripts. An order against the phases
 // (an rcS script after an rc2 one) cannot hold: it is left out, and a
-// Required-Start reported as insserv does. Edges to a name that is an
+// Required-Start reported as insserv does. When rc runs the scripts one
+// at a time, so is an order against the links' order (order-conflict). Edges to a name that is an
 // upstart job are bridgeHeaders' business.
 func (br *sysvBridge) addEdges() {
 	svg := br.sv.Graph
@@ -189,7 +204,11 @@ func (br *sysvBridge) addEdges() {
 		}
 		if first, then, ok := e.Ordering(); ok {
 			f, t := &svg.Services[first], &svg.Services[then]
-			if f.Started() && t.Started() && f.Phase > t.Phase {
+			later := f.Phase > t.Phase
+			if br.sequential { // the $all phases do not count: the links' order does
+				later = !strings.HasPrefix(svg.PhaseName(f.Phase), "rcS") && strings.HasPrefix(svg.PhaseName(t.Phase), "rcS")
+			}
+			if f.Started() && t.Started() && later {
 				if e.Needs() {
 					br.found = append(br.found, graph.Finding{
 						Kind: graph.KindMissingDependency, Severity: graph.Error, Services: []string{t.Name, f.Name},
@@ -197,6 +216,16 @@ func (br *sysvBridge) addEdges() {
 						Sources: []graph.Pos{e.Pos},
 					})
 				}
+				continue
+			}
+			if br.sequential && f.Started() && t.Started() && !f.Hidden && !t.Hidden && f.Step > t.Step && e.Kind != graph.Sequence {
+				// One at a time, in the order of the links: the header
+				// does not order anything.
+				br.found = append(br.found, graph.Finding{
+					Kind: graph.KindOrderConflict, Severity: graph.Warning, Services: []string{t.Name, f.Name},
+					Message: fmt.Sprintf("%s %s %s, but %s does not sort after %s, and rc runs the scripts one at a time in the order of their links (no .depend files for startpar: CONCURRENCY=none): %s starts first", svg.Services[e.From].Name, e.Kind, viaOr(e, svg.Services[e.To].Name), t.Link, f.Link, t.Name),
+					Sources: []graph.Pos{e.Pos},
+				})
 				continue
 			}
 		}
@@ -211,54 +240,6 @@ func viaOr(e graph.Edge, name string) string {
 		return e.Via
 	}
 	return name
-}
-
-// addPhases orders the phases of the SysV boot as upstart runs them: each
-// started script after the job that runs it; a hidden barrier after each
-// phase, which the scripts of the next one wait for ($all scripts come
-// last in their runlevel); and rc after the rcS.d scripts, as rc-sysinit
-// emits runlevel only when /etc/init.d/rcS is done.
-func (br *sysvBridge) addPhases() {
-	g, svg := br.g, br.sv.Graph
-	byPhase := make([][]int, len(svg.Phases))
-	any := false
-	for i, s := range svg.Services {
-		if j := br.idx[i]; j >= 0 && !br.isJob[i] && s.Started() && g.Services[j].Started() && !s.Hidden {
-			byPhase[s.Phase] = append(byPhase[s.Phase], j)
-			any = true
-		}
-	}
-	if !any {
-		return
-	}
-	prev := -1
-	for p, members := range byPhase {
-		host := br.hosts[p]
-		run := "/etc/init.d/rc " + br.sv.Runlevel
-		if strings.HasPrefix(svg.Phases[p], "rcS") {
-			run = "/etc/init.d/rcS"
-		}
-		for _, m := range members {
-			if host >= 0 {
-				g.AddEdge(graph.Edge{From: m, To: host, Kind: graph.StartOn, Pos: g.Services[host].Source, Via: run})
-			}
-			if prev >= 0 {
-				g.AddEdge(graph.Edge{From: m, To: prev, Kind: graph.Sequence, Pos: graph.Pos{File: g.Services[m].Link}})
-			}
-		}
-		bar := g.Add(graph.Service{Name: "(" + svg.Phases[p] + " done)", Init: "sysv", Phase: 0, Hidden: true})
-		if prev >= 0 {
-			g.AddEdge(graph.Edge{From: bar, To: prev, Kind: graph.Sequence})
-		}
-		for _, m := range members {
-			g.AddEdge(graph.Edge{From: bar, To: m, Kind: graph.Sequence, Pos: graph.Pos{File: g.Services[m].Link}})
-		}
-		prev = bar
-		last := p+1 == len(svg.Phases) || !strings.HasPrefix(svg.Phases[p+1], "rcS")
-		if rc := br.hosts[len(br.hosts)-1]; strings.HasPrefix(svg.Phases[p], "rcS") && last && host >= 0 && rc >= 0 && rc != host {
-			g.AddEdge(graph.Edge{From: rc, To: bar, Kind: graph.Sequence, Pos: g.Services[host].Source, Via: "/etc/init.d/rcS, then telinit"})
-		}
-	}
 }
 
 // bridgeHeaders checks what the started scripts need of upstart jobs:

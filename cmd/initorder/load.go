@@ -55,12 +55,14 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		return nil, fmt.Errorf("reading root: %w", err)
 	}
 	defer fsys.Close()
-	init, note, err := pickInit(fsys, g.inits)
+	init, sysv, err := pickInit(fsys, g.inits)
 	if err != nil {
 		return nil, err
 	}
-	l := &loaded{note: note}
-	sysv := withSysV(fsys, g.inits, init)
+	l := &loaded{}
+	if sysv {
+		l.note = init + " as PID 1, with the etc/init.d scripts as it runs them"
+	}
 	switch init {
 	case "systemd":
 		sd, err := parse.ReadSystemd(fsys, parse.SystemdOptions{Target: gl.target, Runlevel: gl.runlevel, SysV: sysv})
@@ -94,48 +96,60 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 	return l, nil
 }
 
-// pickInit returns the init system to read. auto decides as the
-// distribution would boot: systemd when /sbin/init is systemd (or the
-// root has no /sbin/init but has systemd units and no other init system),
-// upstart where etc/init has jobs, else the SysV scripts.
-func pickInit(fsys *rootfs.FS, inits []string) (init, note string, err error) {
+// pickInit returns the init system to read as PID 1 and whether the
+// SysV scripts join its graph (SPEC §2, §3.2 "SysV bridge", §3.3
+// "Mixed"). --init may be given several times (or as a list):
+//
+//   - auto (the default) decides as the distribution would boot: systemd
+//     when /sbin/init is systemd (or the root has no /sbin/init but has
+//     systemd units and no other init system), upstart where etc/init has
+//     jobs, else the SysV scripts; with systemd or upstart, the root's
+//     etc/init.d scripts join the graph as that init runs them.
+//   - one of sysv, upstart or systemd reads that one alone.
+//   - upstart or systemd with sysv: that init as PID 1, and the scripts
+//     in its graph. With auto too, the scripts join when there are any.
+//   - upstart with systemd is refused: a machine boots one of them, and
+//     neither runs the other's jobs.
+func pickInit(fsys *rootfs.FS, inits []string) (init string, sysv bool, err error) {
 	for _, in := range inits {
 		switch in {
 		case "auto", "sysv", "upstart", "systemd":
 		default:
-			return "", "", fmt.Errorf("--init %q: want auto, sysv, upstart or systemd", in)
+			return "", false, fmt.Errorf("--init %q: want auto, sysv, upstart or systemd", in)
 		}
 	}
 	explicit := slices.DeleteFunc(slices.Clone(inits), func(s string) bool { return s == "auto" })
 	slices.Sort(explicit)
 	explicit = slices.Compact(explicit)
+	auto := len(explicit) < len(inits) || len(inits) == 0
+	hasSysV := slices.Contains(explicit, "sysv")
+	pid1 := slices.DeleteFunc(slices.Clone(explicit), func(s string) bool { return s == "sysv" })
 	switch {
-	case len(explicit) > 1:
-		return "", "", fmt.Errorf("--init %s: one graph across init systems is not supported yet", strings.Join(explicit, ","))
-	case len(explicit) == 1 && len(inits) == len(explicit):
-		return explicit[0], "", nil
+	case len(pid1) > 1:
+		return "", false, fmt.Errorf("--init %s: a machine boots one of upstart and systemd, and neither runs the other's jobs: give one (with sysv, the scripts join its graph)", strings.Join(explicit, ","))
+	case len(pid1) == 1:
+		return pid1[0], hasSysV || auto && hasDir(fsys, "etc/init.d"), nil
+	case hasSysV && !auto:
+		return "sysv", false, nil
 	}
+	init = autoInit(fsys)
+	return init, init != "sysv" && hasDir(fsys, "etc/init.d"), nil
+}
+
+// autoInit decides which init system is PID 1 as the distribution would.
+func autoInit(fsys *rootfs.FS) string {
 	pid1, err := fsys.Resolve("sbin/init")
 	switch {
 	case err == nil && strings.HasSuffix(pid1, "systemd/systemd"):
-		return "systemd", "", nil
+		return "systemd"
 	case hasUpstartJobs(fsys):
-		return "upstart", "", nil
+		return "upstart"
 	case err == nil || hasDir(fsys, "etc/init.d") || hasDir(fsys, "etc/rc2.d"):
-		return "sysv", "", nil
+		return "sysv"
 	case hasDir(fsys, "lib/systemd/system") || hasDir(fsys, "usr/lib/systemd/system") || hasDir(fsys, "etc/systemd/system"):
-		return "systemd", "", nil
+		return "systemd"
 	}
-	return "sysv", "", nil
-}
-
-// withSysV reports whether to read the SysV scripts too, in one graph with
-// the init system chosen (SPEC §3.2 "SysV bridge", §3.3 "Mixed"): when
-// --init is auto, PID 1 is systemd or upstart and the root has etc/init.d.
-// An explicit --init reads that init system alone.
-func withSysV(fsys *rootfs.FS, inits []string, init string) bool {
-	auto := slices.Contains(inits, "auto") || len(inits) == 0
-	return auto && init != "sysv" && hasDir(fsys, "etc/init.d")
+	return "sysv"
 }
 
 func hasDir(fsys *rootfs.FS, name string) bool {

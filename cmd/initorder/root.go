@@ -48,7 +48,8 @@ func newRoot() *cobra.Command {
 		Use:   "initorder",
 		Short: "Show the real boot order of a machine's init configuration, offline",
 		Long: `initorder reads the init configuration of a root without booting it:
-SysV rc.d scripts with LSB headers, upstart jobs, systemd units, or a mix.
+SysV rc.d scripts with LSB headers, upstart jobs, systemd units, or a mix
+(a systemd or upstart root's init.d scripts as that init runs them).
 It shows the real boot order (which services start together), the races,
 the ordering loops and the dependencies that can never be met, for the
 root or for each node of a layout of roles on nodes.
@@ -68,7 +69,7 @@ may be a directory or a .tar/.tar.gz image.`,
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&g.root, "root", "/", "the root to read: a directory or a .tar/.tar.gz image")
-	pf.StringSliceVar(&g.inits, "init", []string{"auto"}, "init system to read: auto, sysv, upstart or systemd")
+	pf.StringSliceVar(&g.inits, "init", []string{"auto"}, "init systems to read, repeatable: auto, sysv, upstart or systemd (upstart or systemd with sysv: the scripts join its graph)")
 	pf.StringVar(&g.format, "format", "text", "output format: text or json, and sarif for check")
 	pf.BoolVar(&g.noColor, "no-color", false, "no colours, even on a terminal (also NO_COLOR)")
 	cmd.AddCommand(newLSCmd(g), newCheckCmd(g))

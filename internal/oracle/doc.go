@@ -10,6 +10,12 @@
 // inside that root (RunInsserv). It knows nothing of initorder's packages:
 // it reports what insserv did, and the caller compares.
 //
+// The same goes for the systemd installed on the machine: BuildUnitRoot
+// makes a root of the packages' units, enabled as their postinst scripts
+// would, RunSystemdTest runs systemd --test on it, and RunSysvGenerator
+// runs systemd-sysv-generator on a root's init scripts (MergeSysV puts a
+// BuildRoot root's scripts and links beside a BuildUnitRoot root's units).
+//
 // What insserv does and prints, with the experiments behind each claim, is
 // written down in docs/insserv.md.
 package oracle

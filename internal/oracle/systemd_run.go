@@ -133,11 +133,14 @@ func SystemdUnitPath(root string) string {
 // would otherwise create on the host. RunSystemdTest makes root and the
 // temporary directories above it traversable by nobody.
 //
+// Directories in late come after the root's on the search path, as
+// run/systemd/generator.late comes last (the output of RunSysvGenerator).
+//
 // It fails the test if systemd cannot be run, prints no dump while exiting
 // 0, or queues another target than target (systemd falls back to
 // rescue.target when target is not found, and exits 0); a systemd that refuses the transaction (exit status not 0,
 // no dump) is returned as it is, with ExitCode and Stderr set.
-func RunSystemdTest(t testing.TB, root, target string) *SystemdTest {
+func RunSystemdTest(t testing.TB, root, target string, late ...string) *SystemdTest {
 	t.Helper()
 	if _, err := os.Stat(SystemdBinary); err != nil {
 		Unavailable(t, "oracle: no systemd at %s (needs Debian with systemd): %v", SystemdBinary, err)
@@ -161,7 +164,7 @@ func RunSystemdTest(t testing.TB, root, target string) *SystemdTest {
 		uid, _ := strconv.ParseUint(nobody.Uid, 10, 32)
 		gid, _ := strconv.ParseUint(nobody.Gid, 10, 32)
 		attr = runAsAttr(uint32(uid), uint32(gid))
-		for _, dir := range []string{root, empty} {
+		for _, dir := range append([]string{root, empty}, late...) {
 			traversable(t, dir)
 		}
 	}
@@ -170,7 +173,7 @@ func RunSystemdTest(t testing.TB, root, target string) *SystemdTest {
 		"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
 		"LC_ALL=C",
 		"HOME=" + empty,
-		"SYSTEMD_UNIT_PATH=" + SystemdUnitPath(root),
+		"SYSTEMD_UNIT_PATH=" + strings.Join(append([]string{SystemdUnitPath(root)}, late...), ":"),
 		"SYSTEMD_GENERATOR_PATH=" + empty,
 		"SYSTEMD_ENVIRONMENT_GENERATOR_PATH=" + empty,
 		"SYSTEMD_PROC_CMDLINE=",
