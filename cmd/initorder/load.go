@@ -55,7 +55,7 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		return nil, fmt.Errorf("reading root: %w", err)
 	}
 	defer fsys.Close()
-	init, sysv, err := pickInit(fsys, g.inits)
+	init, sysv, err := pickInit(fsys, g.inits, g.pid1)
 	if err != nil {
 		return nil, err
 	}
@@ -100,23 +100,26 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 // SysV scripts join its graph (SPEC §2, §3.2 "SysV bridge", §3.3
 // "Mixed"). --init may be given several times (or as a list):
 //
-//   - auto (the default) decides as the distribution would boot: systemd
-//     when /sbin/init is systemd (or the root has no /sbin/init but has
-//     systemd units and no other init system), upstart where etc/init has
-//     jobs, else the SysV scripts; with systemd or upstart, the root's
-//     etc/init.d scripts join the graph as that init runs them.
+//   - auto (the default) reads the init system that is PID 1 (--pid1, else
+//     as autoInit decides); with systemd or upstart, the root's etc/init.d
+//     scripts join the graph as that init runs them.
 //   - one of sysv, upstart or systemd reads that one alone.
 //   - upstart or systemd with sysv: that init as PID 1, and the scripts
 //     in its graph. With auto too, the scripts join when there are any.
 //   - upstart with systemd is refused: a machine boots one of them, and
 //     neither runs the other's jobs.
-func pickInit(fsys *rootfs.FS, inits []string) (init string, sysv bool, err error) {
+func pickInit(fsys *rootfs.FS, inits []string, pid1Flag string) (init string, sysv bool, err error) {
 	for _, in := range inits {
 		switch in {
 		case "auto", "sysv", "upstart", "systemd":
 		default:
 			return "", false, fmt.Errorf("--init %q: want auto, sysv, upstart or systemd", in)
 		}
+	}
+	switch pid1Flag {
+	case "", "sysv", "upstart", "systemd":
+	default:
+		return "", false, fmt.Errorf("--pid1 %q: want sysv, upstart or systemd", pid1Flag)
 	}
 	explicit := slices.DeleteFunc(slices.Clone(inits), func(s string) bool { return s == "auto" })
 	slices.Sort(explicit)
@@ -127,29 +130,57 @@ func pickInit(fsys *rootfs.FS, inits []string) (init string, sysv bool, err erro
 	switch {
 	case len(pid1) > 1:
 		return "", false, fmt.Errorf("--init %s: a machine boots one of upstart and systemd, and neither runs the other's jobs: give one (with sysv, the scripts join its graph)", strings.Join(explicit, ","))
+	case len(pid1) == 1 && pid1Flag != "" && pid1Flag != pid1[0]:
+		return "", false, fmt.Errorf("--pid1 %s, but --init reads %s", pid1Flag, pid1[0])
 	case len(pid1) == 1:
 		return pid1[0], hasSysV || auto && hasDir(fsys, "etc/init.d"), nil
+	case hasSysV && !auto && pid1Flag != "" && pid1Flag != "sysv":
+		return "", false, fmt.Errorf("--pid1 %s, but --init sysv reads the scripts alone (add --init %s)", pid1Flag, pid1Flag)
 	case hasSysV && !auto:
 		return "sysv", false, nil
 	}
-	init = autoInit(fsys)
+	init = pid1Flag
+	if init == "" {
+		if init, err = autoInit(fsys); err != nil {
+			return "", false, err
+		}
+	}
 	return init, init != "sysv" && hasDir(fsys, "etc/init.d"), nil
 }
 
-// autoInit decides which init system is PID 1 as the distribution would.
-func autoInit(fsys *rootfs.FS) string {
+// autoInit decides which init system is PID 1 as the distribution would
+// boot the root:
+//
+//  1. systemd when sbin/init leads to systemd;
+//  2. upstart when the root has upstart itself: sbin/initctl or the
+//     rc-sysinit job that upstart ships (a package's stray etc/init/*.conf
+//     on a SysV machine, such as Debian 12's tftpd-hpa, is neither);
+//  3. SysV when there is another sbin/init (sysvinit's), etc/init.d or an
+//     etc/rc2.d;
+//  4. upstart when etc/init has jobs (a job set without the rest);
+//  5. systemd when there are unit directories.
+//
+// A root with none of these has no init configuration: an error.
+func autoInit(fsys *rootfs.FS) (string, error) {
 	pid1, err := fsys.Resolve("sbin/init")
 	switch {
 	case err == nil && strings.HasSuffix(pid1, "systemd/systemd"):
-		return "systemd"
-	case hasUpstartJobs(fsys):
-		return "upstart"
+		return "systemd", nil
+	case exists(fsys, "sbin/initctl") || exists(fsys, "etc/init/rc-sysinit.conf"):
+		return "upstart", nil
 	case err == nil || hasDir(fsys, "etc/init.d") || hasDir(fsys, "etc/rc2.d"):
-		return "sysv"
+		return "sysv", nil
+	case hasUpstartJobs(fsys):
+		return "upstart", nil
 	case hasDir(fsys, "lib/systemd/system") || hasDir(fsys, "usr/lib/systemd/system") || hasDir(fsys, "etc/systemd/system"):
-		return "systemd"
+		return "systemd", nil
 	}
-	return "sysv"
+	return "", errors.New("no init configuration in the root: no sbin/init, etc/init.d, etc/rc2.d, etc/init jobs or systemd unit directory (--init names one to read anyway)")
+}
+
+func exists(fsys *rootfs.FS, name string) bool {
+	_, err := fsys.Stat(name)
+	return err == nil
 }
 
 func hasDir(fsys *rootfs.FS, name string) bool {
