@@ -20,6 +20,10 @@ import (
 //	a on b                a start on b (needs b, after it)
 //	a or1 b               a start on b as one of the alternatives of group 1
 //	a hook b              a start on starting b (b waits for a)
+//	a wants b             a Wants=b (systemd: no order)
+//	a sdafter b           a After=b (systemd)
+//	a sdbefore b          a Before=b (systemd)
+//	a activates b         a is a socket that activates b
 //	trig: a b             services started only when their condition holds
 //
 // Every edge's Pos is "scenario:LINE".
@@ -68,7 +72,8 @@ func build(t *testing.T, scenario string) *Graph {
 			// Steps as sysv-rc runs links: by phase, then link name.
 			g.Services[i].Step = g.Services[i].Phase*10000 + g.Services[i].Number*10 + int(f[1][0]-'a')
 		case len(f) == 3:
-			kind, ok := map[string]Kind{"needs": RequiredStart, "after": ShouldStart, "before": StartBefore, "on": StartOn, "hook": Hook}[f[1]]
+			kind, ok := map[string]Kind{"needs": RequiredStart, "after": ShouldStart, "before": StartBefore, "on": StartOn, "hook": Hook,
+				"wants": Wants, "sdafter": SystemdAfter, "sdbefore": SystemdBefore, "activates": Activates}[f[1]]
 			if !ok {
 				t.Fatalf("scenario line %d: unknown directive %q", n+1, f[1])
 			}
@@ -385,6 +390,10 @@ func TestRaces(t *testing.T) {
 		{"and is ordered", "phase boot: a j\nj on a", nil},
 		{"common part orders", "phase boot: a b c j\nj on a\nj or1 b\nj or1 c\nb on a", []string{"[j b]", "[j c]"}},
 		{"not started is no race", "phase boot: j\noff: a\nj or1 a", nil},
+		{"wants without order", "phase boot: a b\na wants b", []string{"[a b]"}},
+		{"after the socket that activates it", "phase boot: a b s\na wants b\ns sdbefore b\ns activates b\na sdafter s", nil},
+		{"after a socket of another", "phase boot: a b c s\na wants b\ns sdbefore c\ns activates c\na sdafter s", []string{"[a b]"}},
+		{"a socket not started", "phase boot: a b\noff: s\na wants b\ns activates b\na sdafter s", []string{"[a b]"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -31,6 +31,11 @@ const (
 	OnFailure
 	SystemdAfter
 	SystemdBefore
+	// Activates is socket activation (systemd.socket(5)): From is a
+	// socket that starts To when a client connects, so a service ordered
+	// after the socket can reach To whether or not To has started yet.
+	// It neither orders nor needs; the race analysis reads it.
+	Activates
 	numKinds
 )
 
@@ -68,6 +73,7 @@ var kinds = [numKinds]struct {
 	OnFailure:     {"OnFailure", Unordered, false, false},
 	SystemdAfter:  {"After", After, false, false},
 	SystemdBefore: {"Before", Before, false, false},
+	Activates:     {"activates", Unordered, false, false},
 }
 
 func (k Kind) String() string {

@@ -8,7 +8,8 @@ import "fmt"
 // several (upstart "start on started a or started b": the job may start
 // after b, before a), or a directive that does not order (systemd
 // Wants=, Requires= ...), and no chain of ordering edges that bind alone
-// orders the two either way.
+// orders the two either way, nor the first after a socket that activates
+// the second.
 //
 // Each query searches back from the dependent only through services of
 // a higher wave than the dependency (an ordering chain climbs waves), so
@@ -36,7 +37,7 @@ func Races(g *Graph, s Schedule) []Finding {
 			continue
 		}
 		seen[[2]int{e.From, e.To}] = true
-		if orderedAfter(pred, wave, e.From, e.To) || orderedAfter(pred, wave, e.To, e.From) {
+		if orderedAfter(pred, wave, e.From, e.To) || orderedAfter(pred, wave, e.To, e.From) || throughSocket(g, pred, wave, e.From, e.To) {
 			continue
 		}
 		why := "nothing orders them"
@@ -50,6 +51,19 @@ func Races(g *Graph, s Schedule) []Finding {
 		})
 	}
 	return fs
+}
+
+// throughSocket reports whether a starts after a socket that activates
+// b: a reaches b through the socket, which holds a's connection until b
+// runs (systemd-udev-trigger.service wants systemd-udevd.service and is
+// ordered after its sockets only).
+func throughSocket(g *Graph, pred [][]int32, wave []int, a, b int) bool {
+	for _, k := range g.In(b) {
+		if e := g.Edges[k]; e.Kind == Activates && g.Services[e.From].Started() && orderedAfter(pred, wave, a, e.From) {
+			return true
+		}
+	}
+	return false
 }
 
 // orderedAfter reports whether a chain of binding ordering edges makes v

@@ -350,6 +350,7 @@ func (b *systemdBuilder) implicit(u *Unit) []dep {
 		// socket_add_extras: a socket is ordered before the service it
 		// activates (and triggers it).
 		add(graph.SystemdBefore, triggered(u, "Socket", "Service"), "socket")
+		add(graph.Activates, triggered(u, "Socket", "Service"), "socket")
 	case "timer":
 		add(graph.SystemdBefore, triggered(u, "Timer", "Unit"), "timer")
 	case "path":
