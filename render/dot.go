@@ -50,7 +50,13 @@ func DOT(w io.Writer, ds []Drawing) error {
 			}
 		}
 		for _, e := range sc.edges {
-			fmt.Fprintf(&b, "%s%s -> %s [%s];\n", indent, quote(prefix+sc.nodes[e.tail].svc.Name), quote(prefix+sc.nodes[e.head].svc.Name), edgeAttrs(d.Graph, e))
+			attrs := edgeAttrs(d.Graph, e)
+			if t, h := sc.nodes[e.tail], sc.nodes[e.head]; t.wave > 0 && h.wave > 0 && t.wave <= h.wave {
+				// Against the waves (a Wants= of something later, a loop):
+				// the ranks are the waves, this edge must not move them.
+				attrs += ", constraint=false"
+			}
+			fmt.Fprintf(&b, "%s%s -> %s [%s];\n", indent, quote(prefix+sc.nodes[e.tail].svc.Name), quote(prefix+sc.nodes[e.head].svc.Name), attrs)
 		}
 		if clusters {
 			b.WriteString("\t}\n")

@@ -2,7 +2,6 @@ package render
 
 import (
 	"sort"
-	"strings"
 
 	"github.com/initorder/initorder/graph"
 )
@@ -223,8 +222,10 @@ func arrowFrom(g *graph.Graph, h, k int, at []int, reach func(int) [][2]int) [][
 
 // markEdges marks the edges that a race finding is about (its two
 // services and the directive of its first source) and the edges of
-// ordering loops (graph.Cycles) and start condition loops (cycle
-// findings).
+// ordering loops among started services (graph.Cycles) and of the loops
+// cycle findings name (a start condition loop; a loop systemd breaks by
+// deleting a start job): an edge between two services that follow each
+// other in the loop, written where one of the finding's sources is.
 func markEdges(d Drawing, sc *scene) {
 	g := d.Graph
 	byName := map[string]int{}
@@ -233,14 +234,15 @@ func markEdges(d Drawing, sc *scene) {
 	}
 	type pair struct{ a, b string }
 	races := map[pair][]graph.Pos{}
-	loops := map[pair]bool{}
+	loops := map[pair][]graph.Pos{} // consecutive services of a loop a cycle finding names
 	for _, f := range d.Findings {
 		switch {
 		case f.Kind == graph.KindRace && len(f.Services) == 2:
 			races[pair{f.Services[0], f.Services[1]}] = f.Sources
-		case f.Kind == graph.KindCycle && strings.HasPrefix(f.Message, "start condition loop"):
+		case f.Kind == graph.KindCycle && len(f.Services) > 1:
 			for k, name := range f.Services {
-				loops[pair{name, f.Services[(k+1)%len(f.Services)]}] = true
+				next := f.Services[(k+1)%len(f.Services)]
+				loops[pair{name, next}], loops[pair{next, name}] = f.Sources, f.Sources
 			}
 		}
 	}
@@ -256,7 +258,7 @@ func markEdges(d Drawing, sc *scene) {
 		if srcs, ok := races[pair{from, to}]; ok && (e.edge.Any != 0 || !orders(e.edge)) && hasPos(srcs, e.edge.Pos) {
 			e.race = true
 		}
-		if loops[pair{from, to}] && e.edge.Needs() {
+		if srcs, ok := loops[pair{from, to}]; ok && (orders(e.edge) || e.edge.Needs()) && hasPos(srcs, e.edge.Pos) {
 			e.cycle = true
 		}
 	}
