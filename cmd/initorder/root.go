@@ -68,7 +68,7 @@ may be a directory or a .tar/.tar.gz image.`,
 	pf.StringVar(&g.format, "format", "text", "output format: text or json, and sarif for check")
 	pf.BoolVar(&g.noColor, "no-color", false, "no colours, even on a terminal (also NO_COLOR)")
 	cmd.AddCommand(newLSCmd(g), newCheckCmd(g))
-	cmd.AddCommand(newDiffCmd(g), newGraphCmd(g))
+	cmd.AddCommand(newDiffCmd(g), newGraphCmd(g), newWhyCmd(g))
 	return cmd
 }
 
