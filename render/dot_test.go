@@ -154,7 +154,7 @@ func TestDOTCut(t *testing.T) {
 	g := d.Graph
 	i, _ := g.Lookup("req")
 	d.Only = graph.Neighbourhood(g, []int{i}, 1)
-	d.Redundant = graph.Redundant(g)
+	d.Redundant = graph.Redundant(g, d.Only)
 	var out bytes.Buffer
 	if err := DOT(&out, []Drawing{d}); err != nil {
 		t.Fatal(err)

@@ -127,7 +127,7 @@ func drawings(g *globals, gl goal, lf layoutFlags, cut cutFlags) ([]render.Drawi
 			return nil, err
 		}
 		if cut.reduce {
-			d.Redundant = graph.Redundant(b.Graph)
+			d.Redundant = graph.Redundant(b.Graph, d.Only)
 		}
 		ds = append(ds, d)
 	}
