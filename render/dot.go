@@ -242,14 +242,13 @@ func directive(g *graph.Graph, e graph.Edge) string {
 	return from + " " + e.Kind.String() + " " + target
 }
 
+var (
+	quoter        = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+	recordEscaper = strings.NewReplacer(`{`, `\{`, `}`, `\}`, `|`, `\|`, `<`, `\<`, `>`, `\>`, ` `, `\ `)
+)
+
 // quote returns s as a DOT double-quoted string.
-func quote(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
-	return `"` + r.Replace(s) + `"`
-}
+func quote(s string) string { return `"` + quoter.Replace(s) + `"` }
 
 // recordEscape escapes the characters a record label gives a meaning.
-func recordEscape(s string) string {
-	r := strings.NewReplacer(`{`, `\{`, `}`, `\}`, `|`, `\|`, `<`, `\<`, `>`, `\>`, ` `, `\ `)
-	return r.Replace(s)
-}
+func recordEscape(s string) string { return recordEscaper.Replace(s) }

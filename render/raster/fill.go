@@ -3,7 +3,6 @@ package raster
 import (
 	"image"
 	"image/color"
-	"math"
 
 	"golang.org/x/image/vector"
 )
@@ -17,17 +16,11 @@ type rasterizer struct {
 
 // fill paints the union of the polygons in colour c (non-zero winding).
 func (r *rasterizer) fill(img *image.RGBA, polys [][]point, c color.RGBA) {
-	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	var box image.Rectangle
 	for _, poly := range polys {
-		for _, q := range poly {
-			minX, minY = math.Min(minX, q.x), math.Min(minY, q.y)
-			maxX, maxY = math.Max(maxX, q.x), math.Max(maxY, q.y)
-		}
+		box = box.Union(bounds(poly))
 	}
-	if math.IsInf(minX, 0) || math.IsNaN(minX+minY+maxX+maxY) {
-		return
-	}
-	box := image.Rect(int(math.Floor(minX)), int(math.Floor(minY)), int(math.Ceil(maxX))+1, int(math.Ceil(maxY))+1).Intersect(img.Bounds())
+	box = box.Intersect(img.Bounds())
 	if box.Empty() {
 		return
 	}

@@ -15,8 +15,8 @@ import (
 
 // MaxPixels bounds the size of a picture: a bigger layout is drawn at a
 // smaller scale, so that a 10,000-service graph does not ask for
-// gigabytes (a 4-byte pixel each).
-const MaxPixels = 64 << 20
+// gigabytes (a 4-byte pixel each) and minutes to compress.
+const MaxPixels = 24 << 20
 
 // PNG draws the Graphviz JSON layout at scale pixels per point (1
 // point = 1/72 inch; 1.5 is 108 dpi) and writes it as a PNG. A layout
@@ -165,7 +165,34 @@ func (p *painter) stroke(pts []point, closed bool) {
 	for _, run := range dashes(pts, p.dash, p.scale*math.Max(p.width, 1)) {
 		polys = append(polys, strokeOutline(run, w)...)
 	}
-	p.rasterCache.fill(p.img, polys, p.pen)
+	// Fill in pieces of a small bounding box each: the rasteriser's cost
+	// is the area it covers, and a long edge's box is most of the picture.
+	const area = 256 * 256
+	for len(polys) > 0 {
+		k, box := 1, bounds(polys[0])
+		for ; k < len(polys); k++ {
+			next := box.Union(bounds(polys[k]))
+			if next.Dx()*next.Dy() > area {
+				break
+			}
+			box = next
+		}
+		p.rasterCache.fill(p.img, polys[:k], p.pen)
+		polys = polys[k:]
+	}
+}
+
+// bounds is the pixel box around a polygon.
+func bounds(poly []point) image.Rectangle {
+	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for _, q := range poly {
+		minX, minY = math.Min(minX, q.x), math.Min(minY, q.y)
+		maxX, maxY = math.Max(maxX, q.x), math.Max(maxY, q.y)
+	}
+	if math.IsInf(minX, 0) || math.IsNaN(minX+minY+maxX+maxY) {
+		return image.Rectangle{}
+	}
+	return image.Rect(int(math.Floor(minX)), int(math.Floor(minY)), int(math.Ceil(maxX))+1, int(math.Ceil(maxY))+1)
 }
 
 // parseColor reads "#rrggbb" or "#rrggbbaa", the form Graphviz writes

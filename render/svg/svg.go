@@ -27,14 +27,14 @@ import (
 var mu sync.Mutex
 
 // SVG lays out dot with the dot layout engine and writes it as SVG.
-func SVG(w io.Writer, dot []byte) error { return render(w, dot, graphviz.SVG) }
+func SVG(w io.Writer, dot []byte) error { return layout(w, dot, graphviz.SVG) }
 
 // JSON lays out dot and writes Graphviz's "json" output: every node,
 // edge and cluster with its drawing operations in xdot form (_draw_,
 // _ldraw_, _hdraw_ ...), in points, y growing upwards.
-func JSON(w io.Writer, dot []byte) error { return render(w, dot, "json") }
+func JSON(w io.Writer, dot []byte) error { return layout(w, dot, "json") }
 
-func render(w io.Writer, dot []byte, format graphviz.Format) error {
+func layout(w io.Writer, dot []byte, format graphviz.Format) error {
 	mu.Lock()
 	defer mu.Unlock()
 	ctx := context.Background()
