@@ -167,9 +167,14 @@ func nodeAttrs(n sceneNode) string {
 // X-Stop-After order only (green); the stop directives as their start
 // twins; a link number's order dark green dotted; upstart's start on
 // orders (green).
+//
+// Green is written #008000, the green of SVG and of the browsers that
+// show systemd-analyze dot's SVG: Graphviz's own (X11) green, #00ff00,
+// would make the PNG another colour than the SVG, and is hard to see on
+// white.
 var edgeStyle = map[graph.Kind]string{
-	graph.SystemdAfter:  `color="green"`,
-	graph.SystemdBefore: `color="green"`,
+	graph.SystemdAfter:  `color="#008000"`,
+	graph.SystemdBefore: `color="#008000"`,
 	graph.Requires:      `color="black"`,
 	graph.Requisite:     `color="darkblue"`,
 	graph.BindsTo:       `color="gold"`,
@@ -178,15 +183,15 @@ var edgeStyle = map[graph.Kind]string{
 	graph.PartOf:        `color="gold", style="dotted"`,
 	graph.Upholds:       `color="grey66", style="bold"`,
 	graph.OnFailure:     `color="orange", style="dotted"`,
-	graph.RequiredStart: `color="black:green"`,
-	graph.ShouldStart:   `color="grey66:green"`,
-	graph.StartBefore:   `color="green"`,
-	graph.RequiredStop:  `color="black:green"`,
-	graph.ShouldStop:    `color="grey66:green"`,
-	graph.StopAfter:     `color="green"`,
+	graph.RequiredStart: `color="black:#008000"`,
+	graph.ShouldStart:   `color="grey66:#008000"`,
+	graph.StartBefore:   `color="#008000"`,
+	graph.RequiredStop:  `color="black:#008000"`,
+	graph.ShouldStop:    `color="grey66:#008000"`,
+	graph.StopAfter:     `color="#008000"`,
 	graph.Sequence:      `color="darkgreen", style="dotted"`,
-	graph.StartOn:       `color="green"`,
-	graph.Hook:          `color="green"`,
+	graph.StartOn:       `color="#008000"`,
+	graph.Hook:          `color="#008000"`,
 }
 
 func edgeAttrs(g *graph.Graph, e sceneEdge) string {
