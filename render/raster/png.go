@@ -166,8 +166,9 @@ func (p *painter) stroke(pts []point, closed bool) {
 		polys = append(polys, strokeOutline(run, w)...)
 	}
 	// Fill in pieces of a small bounding box each: the rasteriser's cost
-	// is the area it covers, and a long edge's box is most of the picture.
-	const area = 256 * 256
+	// is the area it covers, and a long edge's box is most of the picture,
+	// where a few pixels of its length would do.
+	const area = 48 * 48
 	for len(polys) > 0 {
 		k, box := 1, bounds(polys[0])
 		for ; k < len(polys); k++ {
