@@ -136,3 +136,18 @@ func oddtar(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(tw.Close())
 	ts.Check(out.Close())
 }
+
+// TestNoGraphviz keeps go-graphviz out of initorder: its package init
+// compiles Graphviz's WebAssembly in every process that links it, which
+// ls and check must not pay for. Only initorder-render may link it.
+func TestNoGraphviz(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "github.com/initorder/initorder/cmd/initorder").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		if strings.HasPrefix(pkg, "github.com/goccy/go-graphviz") || strings.HasPrefix(pkg, "github.com/tetratelabs/wazero") || pkg == "github.com/initorder/initorder/render/svg" {
+			t.Errorf("initorder links %s", pkg)
+		}
+	}
+}
