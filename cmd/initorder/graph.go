@@ -63,6 +63,9 @@ initorder or on PATH), which links Graphviz so that initorder does not.`,
 			if format != "dot" && format != "json" && format != "svg" && format != "png" {
 				return fmt.Errorf("unknown format %q for graph (want dot, svg, png or json)", g.format)
 			}
+			if format == "png" && o.output == "" && isTerminal(cmd.OutOrStdout()) {
+				return fmt.Errorf("--format png: not writing a PNG to a terminal: use -o FILE or a pipe")
+			}
 			ds, err := drawings(g, o.gl, o.layout, o.cut)
 			if err != nil {
 				return err
