@@ -65,7 +65,7 @@ may be a directory or a .tar/.tar.gz image.`,
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&g.root, "root", "/", "the root to read: a directory or a .tar/.tar.gz image")
 	pf.StringSliceVar(&g.inits, "init", []string{"auto"}, "init system to read: auto, sysv, upstart or systemd")
-	pf.StringVar(&g.format, "format", "text", "output format: text or json, and sarif for check")
+	pf.StringVar(&g.format, "format", "text", "output format: text or json; sarif for check; dot, svg or png for graph")
 	pf.BoolVar(&g.noColor, "no-color", false, "no colours, even on a terminal (also NO_COLOR)")
 	cmd.AddCommand(newLSCmd(g), newCheckCmd(g))
 	cmd.AddCommand(newDiffCmd(g), newGraphCmd(g), newWhyCmd(g))
