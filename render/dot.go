@@ -121,7 +121,7 @@ func nodeAttrs(n sceneNode) string {
 			what = "masked"
 		}
 		attrs = append(attrs, "shape=record", `style="rounded,filled"`, `color="red"`, `fillcolor="#ffd9d9"`,
-			"label="+quote("{ "+recordEscape(s.Name)+" | "+what+" }"))
+			"label="+recordLabel(s.Name, what))
 	default:
 		st, ok := initStyle[s.Init]
 		if !ok {
@@ -249,11 +249,16 @@ func directive(g *graph.Graph, e graph.Edge) string {
 
 var (
 	quoter        = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
-	recordEscaper = strings.NewReplacer(`{`, `\{`, `}`, `\}`, `|`, `\|`, `<`, `\<`, `>`, `\>`, ` `, `\ `)
+	recordEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, `{`, `\{`, `}`, `\}`, `|`, `\|`, `<`, `\<`, `>`, `\>`, ` `, `\ `)
 )
 
 // quote returns s as a DOT double-quoted string.
 func quote(s string) string { return `"` + quoter.Replace(s) + `"` }
 
-// recordEscape escapes the characters a record label gives a meaning.
-func recordEscape(s string) string { return recordEscaper.Replace(s) }
+// recordLabel returns the quoted label of a record "{ NAME | WHAT }":
+// in a record, a backslash escapes the next character, so the name's
+// backslashes, quotes, braces, bars, angle brackets and blanks are
+// escaped once, for the record (DOT itself only unescapes \").
+func recordLabel(name, what string) string {
+	return `"{ ` + recordEscaper.Replace(name) + ` | ` + what + ` }"`
+}

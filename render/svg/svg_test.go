@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/render"
 )
 
 const small = `digraph initorder {
@@ -58,6 +61,35 @@ func TestBadDOT(t *testing.T) {
 	for _, in := range []string{"", "digraph {", "not dot at all"} {
 		if err := SVG(&bytes.Buffer{}, []byte(in)); err == nil {
 			t.Errorf("SVG(%q) = nil error", in)
+		}
+	}
+}
+
+// TestOddNames lays out the DOT of services whose names DOT and record
+// labels give a meaning to: quotes, backslashes (systemd's \x2d escapes),
+// braces, bars, angle brackets, blanks; a missing one is a record.
+func TestOddNames(t *testing.T) {
+	g := &graph.Graph{Phases: []string{"boot"}}
+	names := []string{`dev-disk-by\x2duuid.device`, `a"quoted".service`, `{b|c}<d>`, `with blank`, `ünïcode`}
+	for _, n := range names {
+		g.Add(graph.Service{Name: n, Init: "systemd"})
+	}
+	gone := g.Add(graph.Service{Name: `gone|{x}`, Phase: graph.NotStarted, Missing: true})
+	for i := 1; i < len(names); i++ {
+		g.AddEdge(graph.Edge{From: i, To: i - 1, Kind: graph.SystemdAfter})
+	}
+	g.AddEdge(graph.Edge{From: 0, To: gone, Kind: graph.Requires})
+	d := render.Drawing{Boot: render.Boot{Graph: g, Schedule: graph.Order(g)}}
+	var dot, out bytes.Buffer
+	if err := render.DOT(&dot, []render.Drawing{d}); err != nil {
+		t.Fatal(err)
+	}
+	if err := SVG(&out, dot.Bytes()); err != nil {
+		t.Fatalf("SVG: %v\n%s", err, dot.String())
+	}
+	for _, want := range []string{`dev&#45;disk&#45;by\x2duuid.device`, `a&quot;quoted&quot;.service`, `with blank`, `ünïcode`, `ENOENT`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("SVG lacks %s:\n%s\n%s", want, dot.String(), out.String())
 		}
 	}
 }
