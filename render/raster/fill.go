@@ -3,6 +3,7 @@ package raster
 import (
 	"image"
 	"image/color"
+	"image/draw"
 
 	"golang.org/x/image/vector"
 )
@@ -14,16 +15,9 @@ type rasterizer struct {
 	z *vector.Rasterizer
 }
 
-// fill paints the union of the polygons in colour c (non-zero winding).
-func (r *rasterizer) fill(img *image.RGBA, polys [][]point, c color.RGBA) {
-	var box image.Rectangle
-	for _, poly := range polys {
-		box = box.Union(bounds(poly))
-	}
-	box = box.Intersect(img.Bounds())
-	if box.Empty() {
-		return
-	}
+// raster resets the rasteriser to box and adds the polygons, in picture
+// coordinates, as paths of it.
+func (r *rasterizer) raster(box image.Rectangle, polys [][]point) {
 	if r.z == nil {
 		r.z = vector.NewRasterizer(box.Dx(), box.Dy())
 	} else {
@@ -40,5 +34,24 @@ func (r *rasterizer) fill(img *image.RGBA, polys [][]point, c color.RGBA) {
 		}
 		r.z.ClosePath()
 	}
-	r.z.Draw(img, box, image.NewUniform(c), image.Point{})
+}
+
+// box is the pixel box around the polygons, clipped to the image.
+func box(img *image.RGBA, polys [][]point) image.Rectangle {
+	var b image.Rectangle
+	for _, poly := range polys {
+		b = b.Union(bounds(poly))
+	}
+	return b.Intersect(img.Bounds())
+}
+
+// fill paints the union of the polygons in colour c (non-zero winding).
+func (r *rasterizer) fill(img *image.RGBA, polys [][]point, c color.RGBA) {
+	b := box(img, polys)
+	if b.Empty() {
+		return
+	}
+	r.raster(b, polys)
+	r.z.DrawOp = draw.Over
+	r.z.Draw(img, b, image.NewUniform(c), image.Point{})
 }

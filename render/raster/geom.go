@@ -86,10 +86,9 @@ func dashes(pts []point, pattern []float64, unit float64) [][]point {
 }
 
 // strokeOutline returns the shapes that paint the polyline with a pen of
-// width w: a quadrilateral for each segment, half a pixel longer at each
-// end so that pieces filled apart leave no seam, and a disc at each
-// inner joint of a wide pen, every one wound counter-clockwise so that
-// the non-zero rule paints their union.
+// width w: a quadrilateral for each segment and a disc at each inner
+// joint of a wide pen, every one wound counter-clockwise so that the
+// non-zero rule paints their union.
 func strokeOutline(pts []point, w float64) [][]point {
 	var polys [][]point
 	h := w / 2
@@ -98,9 +97,6 @@ func strokeOutline(pts []point, w float64) [][]point {
 		if a.near(b) {
 			continue
 		}
-		d := b.sub(a)
-		d = d.mul(0.5 / d.len())
-		a, b = a.sub(d), b.add(d)
 		n := normal(a, b, h)
 		polys = append(polys, ccw([]point{a.add(n), b.add(n), b.sub(n), a.sub(n)}))
 		if i < len(pts)-1 && w > 1.5 {

@@ -56,10 +56,11 @@ type painter struct {
 	size        float64
 	fonts       *fonts
 	rasterCache rasterizer
+	mask        *mask
 }
 
 func newPainter(w, h int, height, scale float64) *painter {
-	p := &painter{img: image.NewRGBA(image.Rect(0, 0, w, h)), height: height, scale: scale, fonts: newFonts()}
+	p := &painter{img: image.NewRGBA(image.Rect(0, 0, w, h)), height: height, scale: scale, fonts: newFonts(), mask: newMask()}
 	draw.Draw(p.img, p.img.Bounds(), image.White, image.Point{}, draw.Src)
 	p.reset()
 	return p
@@ -165,22 +166,26 @@ func (p *painter) stroke(pts []point, closed bool) {
 	for _, run := range dashes(pts, p.dash, p.scale*math.Max(p.width, 1)) {
 		polys = append(polys, strokeOutline(run, w)...)
 	}
-	// Fill in pieces of a small bounding box each: the rasteriser's cost
-	// is the area it covers, and a long edge's box is most of the picture,
-	// where a few pixels of its length would do.
+	// Rasterise in pieces of a small box each: the rasteriser's cost is
+	// the area it covers, and a long edge's box is most of the picture,
+	// where a few pixels of its length would do. The mask combines them.
 	const area = 48 * 48
+	p.mask.reset()
 	for len(polys) > 0 {
-		k, box := 1, bounds(polys[0])
+		k, b := 1, bounds(polys[0])
 		for ; k < len(polys); k++ {
-			next := box.Union(bounds(polys[k]))
+			next := b.Union(bounds(polys[k]))
 			if next.Dx()*next.Dy() > area {
 				break
 			}
-			box = next
+			b = next
 		}
-		p.rasterCache.fill(p.img, polys[:k], p.pen)
+		if b = b.Intersect(p.img.Bounds()); !b.Empty() {
+			p.mask.add(&p.rasterCache, b, polys[:k])
+		}
 		polys = polys[k:]
 	}
+	p.mask.paint(p.img, p.pen)
 }
 
 // bounds is the pixel box around a polygon.
