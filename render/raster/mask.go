@@ -8,7 +8,7 @@ import (
 )
 
 // tileSize is the side of a mask tile, in pixels.
-const tileSize = 64
+const tileSize = 32
 
 // mask is the coverage of one stroke, kept in tiles of the picture that
 // the stroke touches: pieces of a stroke are rasterised apart (each over
@@ -18,13 +18,20 @@ const tileSize = 64
 // then painted once.
 type mask struct {
 	tiles map[image.Point]*[tileSize * tileSize]uint8
-	pix   []uint8 // the coverage of one piece, reused
+	free  []*[tileSize * tileSize]uint8 // tiles to reuse, zeroed
+	pix   []uint8                       // the coverage of one piece, reused
 }
 
 func newMask() *mask { return &mask{tiles: map[image.Point]*[tileSize * tileSize]uint8{}} }
 
 // reset empties the mask for the next stroke, keeping its buffers.
-func (m *mask) reset() { clear(m.tiles) }
+func (m *mask) reset() {
+	for _, t := range m.tiles {
+		clear(t[:])
+		m.free = append(m.free, t)
+	}
+	clear(m.tiles)
+}
 
 // add rasterises the polygons (non-zero winding), which lie in box, into
 // the mask.
@@ -45,7 +52,11 @@ func (m *mask) add(r *rasterizer, box image.Rectangle, polys [][]point) {
 			t := image.Pt(floorDiv(x, tileSize), floorDiv(y, tileSize))
 			tile := m.tiles[t]
 			if tile == nil {
-				tile = new([tileSize * tileSize]uint8)
+				if n := len(m.free); n > 0 {
+					tile, m.free = m.free[n-1], m.free[:n-1]
+				} else {
+					tile = new([tileSize * tileSize]uint8)
+				}
 				m.tiles[t] = tile
 			}
 			end := min(box.Max.X, (t.X+1)*tileSize)
