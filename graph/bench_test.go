@@ -56,7 +56,7 @@ func BenchmarkRedundant(b *testing.B) {
 		b.Run(fmt.Sprintf("services=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				Redundant(g, nil)
+				Redundant(g)
 			}
 		})
 	}

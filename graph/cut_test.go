@@ -118,7 +118,7 @@ func TestRedundant(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			g := build(t, tc.scenario)
-			if got := redundantEdges(g, Redundant(g, nil)); got != tc.want {
+			if got := redundantEdges(g, Redundant(g)); got != tc.want {
 				t.Errorf("Redundant(%q) = %q, want %q", tc.scenario, got, tc.want)
 			}
 		})
@@ -130,12 +130,12 @@ func TestRedundant(t *testing.T) {
 // without it (or an earlier edge says the same).
 func TestRedundantMatchesClosure(t *testing.T) {
 	g := synthetic(300)
-	red := Redundant(g, nil)
+	red := Redundant(g)
 	n := len(g.Services)
 	// reach[v]: what v starts after, through the edges that stay.
 	after := make([][]int, n)
 	for k, e := range g.Edges {
-		if first, then, ok := orders(g, e, nil); ok && !red[k] {
+		if first, then, ok := orders(g, e); ok && !red[k] {
 			after[then] = append(after[then], first)
 		}
 	}
@@ -151,7 +151,7 @@ func TestRedundantMatchesClosure(t *testing.T) {
 		}
 	}
 	for k, e := range g.Edges {
-		first, then, ok := orders(g, e, nil)
+		first, then, ok := orders(g, e)
 		if !ok {
 			continue
 		}
@@ -167,18 +167,5 @@ func TestRedundantMatchesClosure(t *testing.T) {
 				t.Fatalf("edge %d %s -> %s kept, but %s implies it", k, g.Services[then].Name, g.Services[first].Name, g.Services[u].Name)
 			}
 		}
-	}
-}
-
-// TestRedundantKeep: a chain through a service the cut leaves out does
-// not make an edge redundant, or the picture would lose the order.
-func TestRedundantKeep(t *testing.T) {
-	g := build(t, "phase rc2: a b c\na needs b\nb needs c\na needs c")
-	keep := []bool{true, false, true}
-	if got := redundantEdges(g, Redundant(g, keep)); got != "" {
-		t.Errorf("Redundant(keep a c) = %q, want nothing", got)
-	}
-	if got := redundantEdges(g, Redundant(g, nil)); got != "4:a-c" {
-		t.Errorf("Redundant(all) = %q, want 4:a-c", got)
 	}
 }

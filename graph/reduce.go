@@ -11,9 +11,6 @@ import "sort"
 // Requires=, Conflicts= ...) and alternatives (upstart "or", Any != 0)
 // are never redundant; nor are the edges inside an ordering loop, which
 // is drawn as it is. Services that do not start are left as they are.
-// keep, if not nil, restricts the reduction to the services it keeps
-// (those a picture draws after a cut): only chains through them count,
-// so that no order is lost from the picture.
 //
 // The reduction runs on the components of the ordering graph. For each
 // component, its predecessors are taken from the highest level down,
@@ -24,12 +21,12 @@ import "sort"
 // near-linear on boot graphs, where a service waits for a few services
 // close to it and for basics that every other service waits for too,
 // and O(V·E) at worst (tred(1) is O(V·E) always).
-func Redundant(g *Graph, keep []bool) []bool {
+func Redundant(g *Graph) []bool {
 	n := len(g.Services)
 	red := make([]bool, len(g.Edges))
 	succ := make([][]int32, n)
 	for _, e := range g.Edges {
-		if first, then, ok := orders(g, e, keep); ok {
+		if first, then, ok := orders(g, e); ok {
 			succ[first] = append(succ[first], int32(then))
 		}
 	}
@@ -46,7 +43,7 @@ func Redundant(g *Graph, keep []bool) []bool {
 	// predecessors come after it: levels from the last component down.
 	preds := make([]map[int32][]int, len(comps))
 	for k, e := range g.Edges {
-		first, then, ok := orders(g, e, keep)
+		first, then, ok := orders(g, e)
 		if !ok || comp[first] == comp[then] {
 			continue
 		}
@@ -109,13 +106,10 @@ func Redundant(g *Graph, keep []bool) []bool {
 }
 
 // orders returns the ordering an edge binds alone between two services
-// that start (and that keep keeps): first, then.
-func orders(g *Graph, e Edge, keep []bool) (first, then int, ok bool) {
+// that start: first, then.
+func orders(g *Graph, e Edge) (first, then int, ok bool) {
 	first, then, ok = e.Ordering()
 	if !ok || e.Any != 0 || first == then || !g.Services[first].Started() || !g.Services[then].Started() {
-		return 0, 0, false
-	}
-	if keep != nil && (!keep[first] || !keep[then]) {
 		return 0, 0, false
 	}
 	return first, then, true

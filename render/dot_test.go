@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/initorder/initorder/graph"
@@ -154,10 +155,47 @@ func TestDOTCut(t *testing.T) {
 	g := d.Graph
 	i, _ := g.Lookup("req")
 	d.Only = graph.Neighbourhood(g, []int{i}, 1)
-	d.Redundant = graph.Redundant(g, d.Only)
+	d.Reduce = true
 	var out bytes.Buffer
 	if err := DOT(&out, []Drawing{d}); err != nil {
 		t.Fatal(err)
 	}
 	checkGolden(t, "dot/focus.dot", out.Bytes())
+}
+
+// TestDOTReduceBarriers: three headerless scripts ordered by their link
+// numbers through two barriers. Drawn across the barriers, c waits for a
+// and for b; reduced, only the chain c -> b -> a is left.
+func TestDOTReduceBarriers(t *testing.T) {
+	g := &graph.Graph{Phases: []string{"rc2"}}
+	a := g.Add(graph.Service{Name: "a", Init: "sysv"})
+	b := g.Add(graph.Service{Name: "b", Init: "sysv"})
+	c := g.Add(graph.Service{Name: "c", Init: "sysv"})
+	b20 := g.Add(graph.Service{Name: "(rc2 links below 20)", Init: "sysv", Hidden: true})
+	b30 := g.Add(graph.Service{Name: "(rc2 links below 30)", Init: "sysv", Hidden: true})
+	for _, e := range [][2]int{{b20, a}, {b, b20}, {b30, b20}, {b30, b}, {c, b30}} {
+		g.AddEdge(graph.Edge{From: e[0], To: e[1], Kind: graph.Sequence})
+	}
+	for _, tc := range []struct {
+		reduce bool
+		want   []string
+	}{
+		{false, []string{`"b" -> "a"`, `"c" -> "a"`, `"c" -> "b"`}},
+		{true, []string{`"b" -> "a"`, `"c" -> "b"`}},
+	} {
+		d := Drawing{Boot: Boot{Graph: g, Schedule: graph.Order(g)}, Reduce: tc.reduce}
+		var out bytes.Buffer
+		if err := DOT(&out, []Drawing{d}); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, line := range strings.Split(out.String(), "\n") {
+			if f := strings.SplitN(strings.TrimSpace(line), " [", 2); len(f) == 2 && strings.Contains(f[0], " -> ") && !strings.HasPrefix(f[0], `"#`) {
+				got = append(got, f[0])
+			}
+		}
+		if strings.Join(got, "; ") != strings.Join(tc.want, "; ") {
+			t.Errorf("DOT(reduce %v) edges = %q, want %q", tc.reduce, got, tc.want)
+		}
+	}
 }

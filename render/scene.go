@@ -10,9 +10,12 @@ import (
 // loops) and what to leave out of the picture.
 type Drawing struct {
 	Boot
-	Findings  []graph.Finding
-	Only      []bool // if not nil, the services to draw (graph.Neighbourhood, graph.Chains)
-	Redundant []bool // if not nil, the edges to leave out (graph.Redundant)
+	Findings []graph.Finding
+	Only     []bool // if not nil, the services to draw (graph.Neighbourhood, graph.Chains)
+	// Reduce leaves out the drawn ordering edges that other drawn
+	// ordering edges imply (graph.Redundant on what is drawn: after the
+	// cut, across barriers).
+	Reduce bool
 }
 
 // scene is what a picture shows of a drawing, format-neutral: dot.go and
@@ -55,7 +58,8 @@ const (
 // does not start), and every service a finding names; of those, the ones
 // d.Only keeps. Hidden services (barriers) are not drawn: an edge that
 // leads into one is drawn to each visible service the barrier leads to,
-// transitively. Edges d.Redundant marks are left out.
+// transitively. With d.Reduce, the drawn ordering edges that a chain of
+// other drawn ones implies are left out.
 func newScene(d Drawing) *scene {
 	g := d.Graph
 	sc := &scene{node: d.Node, stop: d.Stop, waves: d.Schedule.Waves}
@@ -115,8 +119,36 @@ func newScene(d Drawing) *scene {
 		sc.nodes = append(sc.nodes, n)
 	}
 	sc.edges = sceneEdges(d, at)
+	if d.Reduce {
+		sc.edges = reduce(sc)
+	}
 	markEdges(d, sc)
 	return sc
+}
+
+// reduce returns the scene's edges less the ordering edges that a chain
+// of other drawn ordering edges implies: graph.Redundant on a graph of
+// the drawn services, each ordering edge as "tail after head".
+func reduce(sc *scene) []sceneEdge {
+	g := &graph.Graph{}
+	for _, n := range sc.nodes {
+		g.Add(graph.Service{Name: n.svc.Name, Phase: n.svc.Phase})
+	}
+	for _, e := range sc.edges {
+		kind := graph.Wants // does not order: never redundant
+		if orders(e.edge) {
+			kind = graph.SystemdAfter
+		}
+		g.AddEdge(graph.Edge{From: e.tail, To: e.head, Kind: kind, Any: e.edge.Any})
+	}
+	red := graph.Redundant(g)
+	var out []sceneEdge
+	for k, e := range sc.edges {
+		if !red[k] {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // isWhyNot reports whether a finding of that kind explains why its first
@@ -168,10 +200,7 @@ func sceneEdges(d Drawing, at []int) []sceneEdge {
 		beyond[h] = r
 		return r
 	}
-	for k, e := range g.Edges {
-		if d.Redundant != nil && d.Redundant[k] {
-			continue
-		}
+	for _, e := range g.Edges {
 		tail, head := e.Arrow()
 		if at[tail] < 0 {
 			continue

@@ -57,8 +57,8 @@ func whyText(b Boot, x graph.Explanation) string {
 			break
 		}
 		sb.WriteString(head + ":\n")
-		for _, k := range x.Chain {
-			sb.WriteString("  " + step(g, k) + "\n")
+		for _, st := range steps(g, x.Chain) {
+			sb.WriteString("  " + st.text() + "\n")
 		}
 	case graph.NoOrder:
 		fmt.Fprintf(&sb, "%s and %s are not ordered: nothing orders them either way\n", name(x.A), name(x.B))
@@ -95,14 +95,54 @@ func whyHead(x graph.Explanation, name func(int) string) string {
 	return fmt.Sprintf("%s does not start before %s: %s starts first", name(x.A), name(x.B), name(x.B))
 }
 
-// step is one directive of a chain with where it is written.
-func step(g *graph.Graph, k int) string {
-	e := g.Edges[k]
-	s := directive(g, e)
-	if e.Pos.File != "" {
-		s += " (" + e.Pos.String() + ")"
+// chainStep is a step of a chain as printed: one directive, or the
+// directives that order a service through hidden barriers (the link
+// numbers of headerless scripts), said as one.
+type chainStep struct {
+	from, to, kind string // the later service, the earlier, the kind
+	directive      string
+	through        []string // the hidden services between them
+	pos            graph.Pos
+}
+
+func (st chainStep) text() string {
+	s := st.directive
+	if st.pos.File != "" {
+		s += " (" + st.pos.String() + ")"
+	}
+	if len(st.through) > 0 {
+		s += ", through " + strings.Join(st.through, ", ")
 	}
 	return s
+}
+
+// steps returns the chain as printed: a run of edges through hidden
+// services becomes one step from the last visible service before them to
+// the first after, "c sequence number a (etc/rc2.d/S30c), through (rc2
+// links below 20)", with the last edge's kind and position.
+func steps(g *graph.Graph, chain []int) []chainStep {
+	var out []chainStep
+	var hidden []string
+	last := -1 // the visible service the run started from
+	for _, k := range chain {
+		e := g.Edges[k]
+		first, then, _ := e.Ordering()
+		if last < 0 {
+			last = first
+		}
+		if g.Services[then].Hidden {
+			hidden = append(hidden, g.Services[then].Name)
+			continue
+		}
+		st := chainStep{from: g.Services[e.From].Name, to: g.Services[e.To].Name, kind: e.Kind.String(), directive: directive(g, e), pos: e.Pos}
+		if len(hidden) > 0 {
+			st.from, st.to, st.through = g.Services[then].Name, g.Services[last].Name, hidden
+			st.directive = fmt.Sprintf("%s %s %s", st.from, st.kind, st.to)
+		}
+		out = append(out, st)
+		hidden, last = nil, then
+	}
+	return out
 }
 
 func waveOf(b Boot, i int) int {
@@ -135,6 +175,7 @@ type whyStep struct {
 	Kind      string      `json:"kind"`
 	Directive string      `json:"directive"`
 	Source    *sourceJSON `json:"source"`
+	Through   []string    `json:"through"`
 }
 
 func whyDoc(b Boot, x graph.Explanation) whyJSON {
@@ -146,9 +187,8 @@ func whyDoc(b Boot, x graph.Explanation) whyJSON {
 	if x.First >= 0 {
 		doc.First = g.Services[x.First].Name
 	}
-	for _, k := range x.Chain {
-		e := g.Edges[k]
-		doc.Chain = append(doc.Chain, whyStep{From: g.Services[e.From].Name, To: g.Services[e.To].Name, Kind: e.Kind.String(), Directive: directive(g, e), Source: source(e.Pos)})
+	for _, st := range steps(g, x.Chain) {
+		doc.Chain = append(doc.Chain, whyStep{From: st.from, To: st.to, Kind: st.kind, Directive: st.directive, Source: source(st.pos), Through: append([]string{}, st.through...)})
 	}
 	for _, i := range x.Shared {
 		doc.Shared = append(doc.Shared, g.Services[i].Name)

@@ -124,13 +124,10 @@ func drawings(g *globals, gl goal, lf layoutFlags, cut cutFlags) ([]render.Drawi
 	for _, l := range ls {
 		b := l.boot
 		b.Schedule = scheduleFor(b, false)
-		d := render.Drawing{Boot: b, Findings: l.findings}
+		d := render.Drawing{Boot: b, Findings: l.findings, Reduce: cut.reduce}
 		var err error
 		if d.Only, err = cutDown(b.Graph, cut); err != nil {
 			return nil, err
-		}
-		if cut.reduce {
-			d.Redundant = graph.Redundant(b.Graph, d.Only)
 		}
 		ds = append(ds, d)
 	}
