@@ -11,6 +11,18 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// legend is what the colours and marks mean, for a terminal, as
+// systemd-analyze dot prints its "Color legend".
+const legend = `   Color legend: black      = Requires (LSB Required-Start: black and green)
+                 dark blue  = Requisite
+                 gold       = BindsTo (dotted: PartOf)
+                 grey       = Wants (LSB Should-Start: grey and green)
+                 red        = Conflicts
+                 green      = After, Before, start on (dark green dotted: link numbers)
+   Marks:        dashed = a race or an "or" branch, bold red = an ordering loop,
+                 red "NAME | ENOENT" = nothing defines NAME, grey dashed = does not start
+`
+
 // cutFlags are graph's ways to draw less than the whole boot.
 type cutFlags struct {
 	focus    []string
@@ -70,7 +82,13 @@ initorder or on PATH), which links Graphviz so that initorder does not.`,
 			if err != nil {
 				return err
 			}
-			return writeOutput(cmd.OutOrStdout(), o.output, func(w io.Writer) error { return picture(w, format, ds) })
+			if err := writeOutput(cmd.OutOrStdout(), o.output, func(w io.Writer) error { return picture(w, format, ds) }); err != nil {
+				return err
+			}
+			if format != "json" && isTerminal(cmd.ErrOrStderr()) {
+				io.WriteString(cmd.ErrOrStderr(), legend)
+			}
+			return nil
 		},
 	}
 	f := cmd.Flags()
