@@ -49,3 +49,15 @@ func BenchmarkCheck(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkRedundant(b *testing.B) {
+	for _, n := range []int{1000, 10000, 100000} {
+		g := synthetic(n)
+		b.Run(fmt.Sprintf("services=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				Redundant(g)
+			}
+		})
+	}
+}

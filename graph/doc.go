@@ -3,7 +3,9 @@
 // phases and waves (order.go), ordering cycles (cycles.go), dependencies
 // that cannot be met (unsatisfied.go), dependencies nothing orders
 // (races.go) and sequence numbers that contradict the declared order
-// (conflicts.go).
+// (conflicts.go); and for pictures and explanations: what a cut keeps
+// (cut.go), the transitive reduction of the ordering (reduce.go) and the
+// chain of directives that orders two services (why.go).
 //
 // It knows nothing of file formats and does no I/O: package parse builds
 // graphs from a root and package render prints what the analyses return.

@@ -1,6 +1,11 @@
 // Package render turns what the analyses of package graph return into
-// bytes: the ls /etc/rc2.d-style listing (text.go), JSON (json.go) and
-// findings, as text grouped by node, JSON or SARIF 2.1.0 (sarif.go). It
-// knows no input format and never reads files: package parse reads
-// roots, package graph analyses them.
+// bytes: the ls /etc/rc2.d-style listing (text.go), JSON (json.go),
+// findings as text grouped by node, JSON or SARIF 2.1.0 (sarif.go), the
+// changes between two boots (diff.go), pictures of a boot as Graphviz
+// DOT (dot.go, from the scene of scene.go) or as data (graphjson.go),
+// and why one service starts before another (why.go). It knows no input
+// format and never reads files: package parse reads roots, package graph
+// analyses them. Laying DOT out as SVG or PNG is not here: render/svg
+// (the only importer of go-graphviz) and render/raster do it, in the
+// command initorder-render, so that initorder does not link Graphviz.
 package render

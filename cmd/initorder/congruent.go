@@ -76,11 +76,7 @@ func groupSides(g *globals, gl goal, lay *graph.Layout, groups [][]string) ([]gr
 		graph.SortFindings(found)
 		b := l.boot
 		b.Graph = p
-		s, err := scheduleFor(b, false)
-		if err != nil {
-			return nil, err
-		}
-		sides[k] = graph.Side{Graph: p, Schedule: s, Findings: found}
+		sides[k] = graph.Side{Graph: p, Schedule: schedule(b), Findings: found}
 	}
 	return sides, nil
 }

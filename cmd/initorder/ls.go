@@ -73,18 +73,25 @@ role names and those of N's roles, from N's own root if it has one.`,
 	return cmd
 }
 
-// scheduleFor is the order ls prints for b: concurrent, or sequential, or
-// for a systemd shutdown the start order reversed. A sequential boot
-// (sysv-rc with CONCURRENCY=none: the S links in ls order) exists for
-// SysV only; upstart and systemd start what they can at once.
+// scheduleFor is the order ls prints for b: concurrent (schedule), or
+// sequential. A sequential boot (sysv-rc with CONCURRENCY=none: the S
+// links in ls order) exists for SysV only; upstart and systemd start what
+// they can at once.
 func scheduleFor(b render.Boot, sequential bool) (graph.Schedule, error) {
 	switch {
 	case sequential && b.Init != "sysv":
 		return graph.Schedule{}, fmt.Errorf("--sequential: a sequential boot is SysV's (CONCURRENCY=none); %s starts every service once what it waits for has started", b.Init)
 	case sequential:
 		return graph.Sequential(b.Graph), nil
-	case b.Stop && b.Init == "systemd":
-		return graph.Reverse(b.Graph, graph.Order(b.Graph)), nil
 	}
-	return graph.Order(b.Graph), nil
+	return schedule(b), nil
+}
+
+// schedule is the concurrent order of b, and for a systemd shutdown the
+// start order reversed, as the manager stops units.
+func schedule(b render.Boot) graph.Schedule {
+	if b.Stop && b.Init == "systemd" {
+		return graph.Reverse(b.Graph, graph.Order(b.Graph))
+	}
+	return graph.Order(b.Graph)
 }

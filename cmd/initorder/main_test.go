@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,12 +25,16 @@ func TestMain(m *testing.M) {
 // with files and symlinks and checks what initorder prints and its exit
 // code.
 func TestScripts(t *testing.T) {
+	render := renderBin(t)
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		UpdateScripts:       *update,
 		RequireExplicitExec: true,
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("NO_COLOR", "")
+			// initorder graph --format svg|png runs initorder-render:
+			// scripts put $RENDERBIN on PATH to have it.
+			e.Setenv("RENDERBIN", render)
 			roots, err := filepath.Abs("../../testdata/roots")
 			e.Setenv("ROOTS", roots) // the shared fixture roots
 			return err
@@ -39,6 +44,18 @@ func TestScripts(t *testing.T) {
 			"oddtar": oddtar,
 		},
 	})
+}
+
+// renderBin builds cmd/initorder-render into a temporary directory and
+// returns that directory. The initorder test binary does not link
+// go-graphviz, as initorder does not.
+func renderBin(t *testing.T) string {
+	dir := t.TempDir()
+	out, err := exec.Command("go", "build", "-o", filepath.Join(dir, "initorder-render"), "github.com/initorder/initorder/cmd/initorder-render").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build initorder-render: %v\n%s", err, out)
+	}
+	return dir
 }
 
 // mktar DIR FILE writes the tree under DIR, symlinks as symlinks, into
@@ -118,4 +135,19 @@ func oddtar(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(tw.WriteHeader(&tar.Header{Name: "../../etc/rc2.d/S01abs", Linkname: "../init.d/abs", Typeflag: tar.TypeSymlink}))
 	ts.Check(tw.Close())
 	ts.Check(out.Close())
+}
+
+// TestNoGraphviz keeps go-graphviz out of initorder: its package init
+// compiles Graphviz's WebAssembly in every process that links it, which
+// ls and check must not pay for. Only initorder-render may link it.
+func TestNoGraphviz(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "github.com/initorder/initorder/cmd/initorder").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		if strings.HasPrefix(pkg, "github.com/goccy/go-graphviz") || strings.HasPrefix(pkg, "github.com/tetratelabs/wazero") || pkg == "github.com/initorder/initorder/render/svg" {
+			t.Errorf("initorder links %s", pkg)
+		}
+	}
 }

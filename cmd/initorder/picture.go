@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/initorder/initorder/render"
+)
+
+// rendererName is the command that turns DOT into SVG or PNG. It is a
+// program of its own because go-graphviz, which it links, compiles
+// Graphviz's WebAssembly in the init of every process that links it
+// (0.8 s cold, 30-40 ms warm, and it writes a cache in $TMPDIR): ls and
+// check must not pay for that.
+const rendererName = "initorder-render"
+
+// installHint says how to get the renderer.
+const installHint = "go install github.com/initorder/initorder/cmd/initorder-render@latest, or put it next to initorder"
+
+// picture writes the drawings in format: dot and json by package render,
+// svg and png by the renderer from the DOT text.
+func picture(w io.Writer, format string, ds []render.Drawing) error {
+	if format == "dot" || format == "json" {
+		return render.Graph(w, format, ds)
+	}
+	bin, err := findRenderer()
+	if err != nil {
+		return fmt.Errorf("--format %s: %w", format, err)
+	}
+	var dot bytes.Buffer
+	if err := render.DOT(&dot, ds); err != nil {
+		return err
+	}
+	var stderr bytes.Buffer
+	c := exec.Command(bin, "-T", format)
+	c.Stdin, c.Stdout, c.Stderr = &dot, w, &stderr
+	if err := c.Run(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		return fmt.Errorf("--format %s: %s", format, strings.TrimPrefix(msg, rendererName+": "))
+	}
+	return nil
+}
+
+// findRenderer returns the renderer next to the running executable, else
+// the one on PATH.
+func findRenderer() (string, error) {
+	if exe, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(exe), rendererName)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	p, err := exec.LookPath(rendererName)
+	if err != nil {
+		if errors.Is(err, exec.ErrNotFound) {
+			return "", fmt.Errorf("%s is not installed: neither next to initorder nor on PATH (%s)", rendererName, installHint)
+		}
+		return "", err
+	}
+	return p, nil
+}
+
+// dirOf is the directory of a file to write, "." for a bare name.
+func dirOf(file string) string {
+	if d := filepath.Dir(file); d != "" {
+		return d
+	}
+	return "."
+}

@@ -1,0 +1,201 @@
+package render
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/initorder/initorder/graph"
+)
+
+var update = flag.Bool("update", false, "update golden files")
+
+// checkGolden compares got with testdata/NAME, and with -update writes got
+// into it instead.
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	golden := filepath.Join("testdata", name)
+	want, _ := os.ReadFile(golden)
+	if bytes.Equal(got, want) {
+		return
+	}
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o777); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, got, 0o666); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("%s: got\n%s\nwant\n%s\n(run with -update to accept)", golden, got, want)
+}
+
+// kindsBoot is a boot with an edge of every kind, and every marking: a
+// race (Wants= without order, and an upstart "or"), an ordering loop, a
+// start condition loop, a missing and a masked dependency, a service
+// that never starts, a hidden barrier between two headerless scripts,
+// and a target.
+func kindsBoot(t *testing.T) Drawing {
+	t.Helper()
+	g := &graph.Graph{Phases: []string{"boot"}}
+	add := func(name, init string, opts ...func(*graph.Service)) int {
+		s := graph.Service{Name: name, Init: init, Source: graph.Pos{File: "src/" + name}}
+		for _, o := range opts {
+			o(&s)
+		}
+		return g.Add(s)
+	}
+	off := func(s *graph.Service) { s.Phase = graph.NotStarted }
+	missing := func(s *graph.Service) { s.Phase, s.Missing, s.Source = graph.NotStarted, true, graph.Pos{} }
+	masked := func(s *graph.Service) { s.Phase, s.Masked = graph.NotStarted, true }
+	hidden := func(s *graph.Service) { s.Hidden = true }
+	target := func(s *graph.Service) { s.Target = true }
+	base := add("base.target", "systemd", target)
+	names := map[string]int{"base.target": base}
+	for _, n := range []string{"after", "before", "requires", "requisite", "wants", "bindsto", "partof", "upholds", "conflicts", "onfailure", "cyc1", "cyc2"} {
+		names[n] = add(n+".service", "systemd")
+	}
+	names["gone"] = add("gone.service", "systemd", missing)
+	names["masked"] = add("masked.service", "systemd", masked)
+	names["needs-gone"] = add("needs-gone.service", "systemd", off)
+	for _, n := range []string{"req", "should", "xbefore", "reqstop", "shouldstop", "stopafter", "seq1", "seq2", "seq3"} {
+		names[n] = add(n, "sysv")
+	}
+	names["barrier"] = add("(boot links below 20)", "sysv", hidden)
+	for _, n := range []string{"job", "hook", "alt1", "alt2", "either"} {
+		names[n] = add(n, "upstart")
+	}
+	names["loop1"] = add("loop1", "upstart", off)
+	names["loop2"] = add("loop2", "upstart", off)
+	line := 0
+	edge := func(from string, kind graph.Kind, to string, opts ...func(*graph.Edge)) {
+		line++
+		e := graph.Edge{From: names[from], To: names[to], Kind: kind, Pos: graph.Pos{File: "src/" + from, Line: line}}
+		for _, o := range opts {
+			o(&e)
+		}
+		g.AddEdge(e)
+	}
+	alt := func(e *graph.Edge) { e.Any = 1 }
+	edge("after", graph.SystemdAfter, "base.target")
+	edge("before", graph.SystemdBefore, "after")
+	edge("requires", graph.Requires, "after")
+	edge("requires", graph.SystemdAfter, "after")
+	edge("requisite", graph.Requisite, "base.target")
+	edge("wants", graph.Wants, "after") // a race
+	edge("bindsto", graph.BindsTo, "after")
+	edge("bindsto", graph.SystemdAfter, "after")
+	edge("partof", graph.PartOf, "base.target")
+	edge("upholds", graph.Upholds, "base.target")
+	edge("upholds", graph.SystemdAfter, "base.target")
+	edge("conflicts", graph.Conflicts, "after")
+	edge("onfailure", graph.OnFailure, "base.target")
+	edge("cyc1", graph.SystemdAfter, "cyc2")
+	edge("cyc2", graph.SystemdAfter, "cyc1")
+	edge("needs-gone", graph.Requires, "gone")
+	edge("after", graph.Requires, "masked")
+	edge("req", graph.RequiredStart, "should")
+	edge("should", graph.ShouldStart, "xbefore", func(e *graph.Edge) { e.Via = "$fac" })
+	edge("xbefore", graph.StartBefore, "reqstop")
+	edge("reqstop", graph.RequiredStop, "shouldstop")
+	edge("shouldstop", graph.ShouldStop, "stopafter")
+	edge("stopafter", graph.StopAfter, "req")
+	edge("seq3", graph.Sequence, "barrier")
+	edge("barrier", graph.Sequence, "seq1")
+	edge("barrier", graph.Sequence, "seq2")
+	edge("job", graph.StartOn, "base.target", func(e *graph.Edge) { e.Via = "started base.target" })
+	edge("hook", graph.Hook, "job", func(e *graph.Edge) { e.Via = "starting job" })
+	edge("either", graph.StartOn, "alt1", alt)
+	edge("either", graph.StartOn, "alt2", alt)
+	edge("loop1", graph.StartOn, "loop2")
+	edge("loop2", graph.StartOn, "loop1")
+	b := Boot{Init: "systemd", Goal: "test", Graph: g}
+	fs := []graph.Finding{
+		{Kind: graph.KindNeverStarts, Severity: graph.Error, Services: []string{"needs-gone.service", "gone.service"}, Message: "needs-gone.service never starts: it needs Requires gone.service", Sources: []graph.Pos{{File: "src/needs-gone", Line: 16}}},
+		{Kind: graph.KindCycle, Severity: graph.Error, Services: []string{"loop1", "loop2"}, Message: "start condition loop loop1 -> loop2 -> loop1: none of them ever starts"},
+	}
+	b.Schedule = graph.Order(g)
+	fs = append(fs, graph.Check(g)...)
+	return Drawing{Boot: b, Findings: fs}
+}
+
+func TestDOTGolden(t *testing.T) {
+	d := kindsBoot(t)
+	var first bytes.Buffer
+	if err := DOT(&first, []Drawing{d}); err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, "dot/kinds.dot", first.Bytes())
+	for i := 0; i < 3; i++ {
+		var again bytes.Buffer
+		DOT(&again, []Drawing{kindsBoot(t)})
+		if !bytes.Equal(again.Bytes(), first.Bytes()) {
+			t.Fatalf("DOT differs between runs")
+		}
+	}
+}
+
+func TestDOTLayoutClusters(t *testing.T) {
+	web, db := testBoot(), testBoot()
+	web.Node, db.Node = "web1", "db1"
+	web.Schedule, db.Schedule = graph.Order(web.Graph), graph.Order(db.Graph)
+	var out bytes.Buffer
+	if err := DOT(&out, []Drawing{{Boot: db}, {Boot: web}}); err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, "dot/clusters.dot", out.Bytes())
+}
+
+func TestDOTCut(t *testing.T) {
+	d := kindsBoot(t)
+	g := d.Graph
+	i, _ := g.Lookup("req")
+	d.Only = graph.Neighbourhood(g, []int{i}, 1)
+	d.Reduce = true
+	var out bytes.Buffer
+	if err := DOT(&out, []Drawing{d}); err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, "dot/focus.dot", out.Bytes())
+}
+
+// TestDOTReduceBarriers: three headerless scripts ordered by their link
+// numbers through two barriers. Drawn across the barriers, c waits for a
+// and for b; reduced, only the chain c -> b -> a is left.
+func TestDOTReduceBarriers(t *testing.T) {
+	g := &graph.Graph{Phases: []string{"rc2"}}
+	a := g.Add(graph.Service{Name: "a", Init: "sysv"})
+	b := g.Add(graph.Service{Name: "b", Init: "sysv"})
+	c := g.Add(graph.Service{Name: "c", Init: "sysv"})
+	b20 := g.Add(graph.Service{Name: "(rc2 links below 20)", Init: "sysv", Hidden: true})
+	b30 := g.Add(graph.Service{Name: "(rc2 links below 30)", Init: "sysv", Hidden: true})
+	for _, e := range [][2]int{{b20, a}, {b, b20}, {b30, b20}, {b30, b}, {c, b30}} {
+		g.AddEdge(graph.Edge{From: e[0], To: e[1], Kind: graph.Sequence})
+	}
+	for _, tc := range []struct {
+		reduce bool
+		want   []string
+	}{
+		{false, []string{`"b" -> "a"`, `"c" -> "a"`, `"c" -> "b"`}},
+		{true, []string{`"b" -> "a"`, `"c" -> "b"`}},
+	} {
+		d := Drawing{Boot: Boot{Graph: g, Schedule: graph.Order(g)}, Reduce: tc.reduce}
+		var out bytes.Buffer
+		if err := DOT(&out, []Drawing{d}); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, line := range strings.Split(out.String(), "\n") {
+			if f := strings.SplitN(strings.TrimSpace(line), " [", 2); len(f) == 2 && strings.Contains(f[0], " -> ") && !strings.HasPrefix(f[0], `"#`) {
+				got = append(got, f[0])
+			}
+		}
+		if strings.Join(got, "; ") != strings.Join(tc.want, "; ") {
+			t.Errorf("DOT(reduce %v) edges = %q, want %q", tc.reduce, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,63 @@
+// Package svg lays out the DOT text that render.DOT writes with Graphviz
+// (github.com/goccy/go-graphviz: Graphviz compiled to WebAssembly, no
+// system graphviz) and writes it as SVG, or as Graphviz's JSON with the
+// drawing operations of every object, which package raster draws as PNG.
+//
+// It is the only package that imports go-graphviz, and it is kept apart
+// from package render because of what go-graphviz costs a process that
+// merely links it: its package init compiles the Graphviz WebAssembly
+// module (0.8 s cold, 30-40 ms with its cache in $TMPDIR/go-graphviz,
+// which it writes). Only the command initorder-render links this package,
+// so initorder ls and check never pay for rendering they do not do.
+package svg
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/goccy/go-graphviz"
+)
+
+// mu serialises every use of Graphviz: go-graphviz shares one
+// WebAssembly instance per process and is not safe for concurrent use.
+var mu sync.Mutex
+
+// SVG lays out dot with the dot layout engine and writes it as SVG.
+func SVG(w io.Writer, dot []byte) error { return layout(w, dot, graphviz.SVG) }
+
+// JSON lays out dot and writes Graphviz's "json" output: every node,
+// edge and cluster with its drawing operations in xdot form (_draw_,
+// _ldraw_, _hdraw_ ...), in points, y growing upwards.
+func JSON(w io.Writer, dot []byte) error { return layout(w, dot, "json") }
+
+func layout(w io.Writer, dot []byte, format graphviz.Format) error {
+	mu.Lock()
+	defer mu.Unlock()
+	ctx := context.Background()
+	gv, err := graphviz.New(ctx)
+	if err != nil {
+		return fmt.Errorf("graphviz: %w", err)
+	}
+	defer gv.Close()
+	g, err := graphviz.ParseBytes(dot)
+	if err != nil {
+		return fmt.Errorf("graphviz: reading the DOT text: %w", err)
+	}
+	if g == nil {
+		return errors.New("graphviz: reading the DOT text: no graph")
+	}
+	defer g.Close()
+	var buf bytes.Buffer
+	if err := gv.Render(ctx, g, format, &buf); err != nil {
+		return fmt.Errorf("graphviz: %w", err)
+	}
+	if buf.Len() == 0 {
+		return fmt.Errorf("graphviz: no %s output", format)
+	}
+	_, err = w.Write(buf.Bytes())
+	return err
+}
