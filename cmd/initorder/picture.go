@@ -21,7 +21,7 @@ import (
 const rendererName = "initorder-render"
 
 // installHint says how to get the renderer.
-const installHint = "go install github.com/initorder/initorder/cmd/initorder-render@latest, or put it next to initorder"
+const installHint = "go install ./cmd/... in the initorder checkout, or put initorder-render next to initorder"
 
 // picture writes the drawings in format: dot and json by package render,
 // svg and png by the renderer from the DOT text.
