@@ -492,6 +492,7 @@ func (b *systemdBuilder) addEdges() {
 			g.AddEdge(graph.Edge{From: i, To: to, Kind: d.kind, Pos: d.pos, Via: viaText(d)})
 		}
 	}
+	ordered := b.orderPairs()
 	for _, i := range ids {
 		u := b.boot.Units.LoadUnit(g.Services[i].Name)
 		if u == nil || u.Type != "target" || !b.hasDefaults(i) {
@@ -502,7 +503,7 @@ func (b *systemdBuilder) addEdges() {
 				continue
 			}
 			to, ok := b.lookup(d.name)
-			if !ok || to == i || !b.hasDefaults(to) || b.ordered(to, i) {
+			if !ok || to == i || !b.hasDefaults(to) || ordered[[2]int{to, i}] {
 				continue
 			}
 			g.AddEdge(graph.Edge{From: i, To: to, Kind: graph.SystemdAfter, Pos: d.pos, Via: d.name + " (a target is after what it pulls in)"})
@@ -535,21 +536,29 @@ func (b *systemdBuilder) hasDefaults(i int) bool {
 	return !ok || parseBool(o.Value)
 }
 
-// ordered reports whether a target c already has an order with unit a
-// that its implicit After=a would contradict (unit_add_default_target_
-// dependency: "Don't create loops": c Before=a, or a After=c).
-func (b *systemdBuilder) ordered(a, c int) bool {
-	for _, d := range b.deps[c] {
-		if to, ok := b.lookup(d.name); ok && to == a && d.kind == graph.SystemdBefore {
-			return true
+// orderPairs returns the pairs {a, c} of units of the transaction where
+// an explicit order already puts a after c (c Before=a, or a After=c),
+// which a target's implicit After=a must not contradict
+// (unit_add_default_target_dependency: "Don't create loops"). One pass
+// over the dependencies: O(E).
+func (b *systemdBuilder) orderPairs() map[[2]int]bool {
+	pairs := map[[2]int]bool{}
+	for i, ds := range b.deps {
+		for _, d := range ds {
+			if d.kind != graph.SystemdBefore && d.kind != graph.SystemdAfter {
+				continue
+			}
+			to, ok := b.lookup(d.name)
+			switch {
+			case !ok:
+			case d.kind == graph.SystemdBefore:
+				pairs[[2]int{to, i}] = true
+			default:
+				pairs[[2]int{i, to}] = true
+			}
 		}
 	}
-	for _, d := range b.deps[a] {
-		if to, ok := b.lookup(d.name); ok && to == c && d.kind == graph.SystemdAfter {
-			return true
-		}
-	}
-	return false
+	return pairs
 }
 
 // noEffect reports an After=/Before= on a unit nothing pulls into the
