@@ -10,21 +10,10 @@ import "fmt"
 // Wants=, Requires= ...), and no chain of ordering edges that bind alone
 // orders the two either way.
 //
-// Each query searches back from the dependent only through services of
-// a higher wave than the dependency (an ordering chain climbs waves), so
-// the cost stays near-linear on real graphs.
-func Races(g *Graph, s Schedule) []Finding {
-	wave := make([]int, len(g.Services))
-	for _, st := range s.Steps {
-		wave[st.Service] = st.Wave
-	}
-	succ, _ := orderingEdges(g)
-	pred := make([][]int32, len(g.Services))
-	for v, ws := range succ {
-		for _, w := range ws {
-			pred[w] = append(pred[w], int32(v))
-		}
-	}
+// Reachability comes from one Reach index, so that the cost stays
+// near-linear in services and edges, also on wide fan-ins and deep chains.
+func Races(g *Graph) []Finding {
+	r := NewReach(g)
 	var fs []Finding
 	seen := map[[2]int]bool{}
 	for _, e := range g.Edges {
@@ -36,7 +25,7 @@ func Races(g *Graph, s Schedule) []Finding {
 			continue
 		}
 		seen[[2]int{e.From, e.To}] = true
-		if orderedAfter(pred, wave, e.From, e.To) || orderedAfter(pred, wave, e.To, e.From) {
+		if r.Ordered(e.To, e.From) || r.Ordered(e.From, e.To) {
 			continue
 		}
 		why := "nothing orders them"
@@ -50,28 +39,4 @@ func Races(g *Graph, s Schedule) []Finding {
 		})
 	}
 	return fs
-}
-
-// orderedAfter reports whether a chain of binding ordering edges makes v
-// start after u.
-func orderedAfter(pred [][]int32, wave []int, v, u int) bool {
-	if wave[v] <= wave[u] {
-		return false
-	}
-	stack := []int32{int32(v)}
-	seen := map[int32]bool{int32(v): true}
-	for len(stack) > 0 {
-		x := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		for _, p := range pred[x] {
-			if int(p) == u {
-				return true
-			}
-			if !seen[p] && wave[p] > wave[u] {
-				seen[p] = true
-				stack = append(stack, p)
-			}
-		}
-	}
-	return false
 }

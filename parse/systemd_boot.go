@@ -692,10 +692,12 @@ func (b *systemdBuilder) resolveConflicts() {
 }
 
 // contradictions reports a Requisite= on a unit that is not ordered
-// before: the requisite may not be active yet.
+// before: the requisite may not be active yet. One reachability index
+// answers every Requisite=, so the cost stays linear.
 func (b *systemdBuilder) contradictions() []graph.Finding {
 	g := b.boot.Graph
 	var fs []graph.Finding
+	var reach *graph.Reach
 	for _, e := range g.Edges {
 		from, to := &g.Services[e.From], &g.Services[e.To]
 		if !from.Started() || !to.Started() {
@@ -703,7 +705,10 @@ func (b *systemdBuilder) contradictions() []graph.Finding {
 		}
 		switch e.Kind {
 		case graph.Requisite:
-			if b.orderedAfter(e.From, e.To) {
+			if reach == nil {
+				reach = graph.NewReach(g)
+			}
+			if reach.Ordered(e.To, e.From) {
 				continue
 			}
 			fs = append(fs, graph.Finding{
@@ -714,30 +719,4 @@ func (b *systemdBuilder) contradictions() []graph.Finding {
 		}
 	}
 	return fs
-}
-
-// orderedAfter reports whether an After=/Before= chain makes a start
-// after c.
-func (b *systemdBuilder) orderedAfter(a, c int) bool {
-	g := b.boot.Graph
-	seen := map[int]bool{a: true}
-	stack := []int{a}
-	for len(stack) > 0 {
-		v := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		for _, k := range append(append([]int(nil), g.Out(v)...), g.In(v)...) {
-			first, then, ok := g.Edges[k].Ordering()
-			if !ok || then != v {
-				continue
-			}
-			if first == c {
-				return true
-			}
-			if !seen[first] {
-				seen[first] = true
-				stack = append(stack, first)
-			}
-		}
-	}
-	return false
 }
