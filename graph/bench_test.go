@@ -62,6 +62,10 @@ func BenchmarkCheck(b *testing.B) {
 //	          only through long chains
 //	layered   synthetic(n) with every fifth service also Wanting one of
 //	          the 1,000 before it
+//	hubs      systemd's shape: every service Requires= and is After= one
+//	          first unit (sysinit.target) and a last one Wants= and is
+//	          After= every service; each service is After= two of the
+//	          100 before it and Wants= a third without an order
 func raceShape(shape string, n int) *Graph {
 	g := &Graph{Phases: []string{"boot"}}
 	chain := func(prefix string, k int) int {
@@ -92,6 +96,22 @@ func raceShape(shape string, n int) *Graph {
 		for i := 0; i < n/2; i++ {
 			g.AddEdge(Edge{From: c + i, To: d + i/2, Kind: Wants})
 		}
+	case "hubs":
+		first := g.Add(Service{Name: "first"})
+		last := g.Add(Service{Name: "last"})
+		r := rand.New(rand.NewPCG(5, 6))
+		for i := 0; i < n; i++ {
+			s := g.Add(Service{Name: fmt.Sprintf("s%06d", i)})
+			g.AddEdge(Edge{From: s, To: first, Kind: Requires})
+			g.AddEdge(Edge{From: s, To: first, Kind: SystemdAfter})
+			g.AddEdge(Edge{From: last, To: s, Kind: Wants})
+			g.AddEdge(Edge{From: last, To: s, Kind: SystemdAfter})
+			if i > 3 {
+				g.AddEdge(Edge{From: s, To: s - 1 - r.IntN(min(i, 100)), Kind: SystemdAfter})
+				g.AddEdge(Edge{From: s, To: s - 1 - r.IntN(min(i, 100)), Kind: SystemdAfter})
+				g.AddEdge(Edge{From: s, To: s - 1 - r.IntN(min(i, 100)), Kind: Wants})
+			}
+		}
 	case "layered":
 		g = synthetic(n)
 		r := rand.New(rand.NewPCG(3, 4))
@@ -106,7 +126,7 @@ func raceShape(shape string, n int) *Graph {
 // where a search per query would be quadratic (SPEC §7): compare
 // services=1000, 10000 and 100000 of each shape.
 func BenchmarkRaces(b *testing.B) {
-	for _, shape := range []string{"deep", "wide", "parallel", "layered"} {
+	for _, shape := range []string{"deep", "wide", "parallel", "layered", "hubs"} {
 		for _, n := range []int{1000, 10000, 100000} {
 			g := raceShape(shape, n)
 			b.Run(fmt.Sprintf("shape=%s/services=%d", shape, n), func(b *testing.B) {
