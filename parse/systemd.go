@@ -2,6 +2,7 @@ package parse
 
 import (
 	"fmt"
+	"io/fs"
 	"sort"
 	"strings"
 
@@ -69,6 +70,7 @@ type Units struct {
 	names    map[string][]string        // unit name -> the names that lead to it
 	files    map[string]*parsedFile     // parsed unit files by path
 	absent   map[string]bool            // names LoadUnit found nothing for
+	listings map[string][]fs.DirEntry   // drop-in and dependency directories read so far
 	errs     ErrorList
 }
 

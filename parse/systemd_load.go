@@ -43,6 +43,8 @@ func ReadUnits(fsys *rootfs.FS) (*Units, ErrorList, error) {
 		names:   map[string][]string{},
 		files:   map[string]*parsedFile{},
 		absent:  map[string]bool{},
+
+		listings: map[string][]fs.DirEntry{},
 	}
 	if err := us.buildNameMap(); err != nil {
 		return nil, nil, err
@@ -183,7 +185,9 @@ func (us *Units) loadFragment(u *Unit, frag string) {
 		u.LoadError = pf.uf.Err
 	}
 	if pf.uf != nil {
-		u.Options = append(u.Options, pf.uf.Options...)
+		// Shared with the parsed file (units of one file, a template's
+		// instances, are many): the cap makes a drop-in's append copy.
+		u.Options = slices.Clip(pf.uf.Options)
 	}
 }
 
@@ -277,9 +281,11 @@ func (us *Units) listDir(dirs []string, suffix string) []string {
 	seen := map[string]bool{}
 	var files []string
 	for _, d := range dirs {
-		ents, err := us.fsys.ReadDir(d)
-		if err != nil {
-			continue
+		ents, ok := us.listings[d]
+		if !ok {
+			// Read once: a type's service.d applies to every service.
+			ents, _ = us.fsys.ReadDir(d)
+			us.listings[d] = ents
 		}
 		for _, e := range ents {
 			n := e.Name()

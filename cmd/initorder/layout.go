@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 
@@ -96,7 +97,7 @@ func loadNode(g *globals, gl goal, lf layoutFlags) (*loaded, error) {
 // exist. Its warnings come back as findings; a layout with errors is an
 // error that lists them all, one a line.
 func readLayout(lf layoutFlags) (*graph.Layout, []graph.Finding, error) {
-	data, err := os.ReadFile(lf.file)
+	data, err := readLayoutFile(lf.file)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--layout: %w", err)
 	}
@@ -116,6 +117,27 @@ func readLayout(lf layoutFlags) (*graph.Layout, []graph.Finding, error) {
 		}
 	}
 	return lay, diags.Findings(), nil
+}
+
+// maxLayoutSize bounds a layout file: 16 MiB is some 300,000 nodes.
+const maxLayoutSize = 16 << 20
+
+// readLayoutFile reads a layout file of at most maxLayoutSize bytes (a
+// pipe too: the size is checked while reading).
+func readLayoutFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxLayoutSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxLayoutSize {
+		return nil, fmt.Errorf("%s: larger than %d MiB, not a layout file", name, maxLayoutSize>>20)
+	}
+	return data, nil
 }
 
 // nodeRoot is the root a node boots from: its own, else --root.
