@@ -131,11 +131,25 @@ func (d *dirFS) readFile(name string) ([]byte, error) {
 	if fi.Size() > MaxFileSize {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, fi.Size(), MaxFileSize)
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+1))
-	if _, err := buf.ReadFrom(io.LimitReader(f, MaxFileSize+1)); err != nil {
+	// The size stat gave, read in one buffer of that size; a file that
+	// grew meanwhile is read on, up to the limit.
+	data := make([]byte, fi.Size())
+	n, err := io.ReadFull(f, data)
+	switch {
+	case err == io.ErrUnexpectedEOF || err == io.EOF: // it shrank
+		return data[:n], nil
+	case err != nil:
 		return nil, err
 	}
-	data := buf.Bytes()
+	var one [1]byte
+	if m, _ := f.Read(one[:]); m == 0 {
+		return data, nil // the usual case: no allocation but data
+	}
+	buf := bytes.NewBuffer(append(data, one[0]))
+	if _, err := buf.ReadFrom(io.LimitReader(f, MaxFileSize-int64(n))); err != nil {
+		return nil, err
+	}
+	data = buf.Bytes()
 	if len(data) > MaxFileSize {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, MaxFileSize)
 	}
