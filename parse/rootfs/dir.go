@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // dirFS is a root that is a directory on the host. Every access goes through
@@ -98,6 +99,9 @@ func (d *dirFS) lstat(name string) (fs.FileInfo, error) {
 }
 
 func (d *dirFS) remember(name string, fi fs.FileInfo, err error) {
+	if fi != nil {
+		fi = compactInfo(fi)
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.stats == nil {
@@ -186,7 +190,7 @@ func (d *dirFS) readDir(name string) ([]fs.DirEntry, error) {
 		if err != nil {
 			return nil, err
 		}
-		ents = append(ents, fs.FileInfoToDirEntry(fi))
+		ents = append(ents, fs.FileInfoToDirEntry(compactInfo(fi)))
 	}
 	return ents, nil
 }
@@ -202,3 +206,27 @@ func (d *dirFS) close() error {
 	d.dirs = nil
 	return d.root.Close()
 }
+
+// statInfo is what a root's reader needs of an lstat: a fraction of
+// the memory of the os package's FileInfo with its whole syscall.Stat_t
+// (a root of 250,000 entries keeps them all).
+type statInfo struct {
+	name  string
+	size  int64
+	mode  fs.FileMode
+	mtime time.Time
+}
+
+func compactInfo(fi fs.FileInfo) fs.FileInfo {
+	if c, ok := fi.(*statInfo); ok {
+		return c
+	}
+	return &statInfo{name: fi.Name(), size: fi.Size(), mode: fi.Mode(), mtime: fi.ModTime()}
+}
+
+func (s *statInfo) Name() string       { return s.name }
+func (s *statInfo) Size() int64        { return s.size }
+func (s *statInfo) Mode() fs.FileMode  { return s.mode }
+func (s *statInfo) ModTime() time.Time { return s.mtime }
+func (s *statInfo) IsDir() bool        { return s.mode.IsDir() }
+func (s *statInfo) Sys() any           { return nil }
