@@ -63,14 +63,15 @@ type Units struct {
 	Default string           // what default.target resolves to ("graphical.target"), "" if none
 
 	fsys     *rootfs.FS
-	dirs     []string                   // the search path, deduplicated
-	expanded []string                   // the search path and its resolved directories, for alias checks
-	entries  map[string]map[string]bool // search directory -> names of its entries that may be drop-in directories
-	ids      map[string]unitID          // unit_file_build_name_map: name -> file or alias
-	names    map[string][]string        // unit name -> the names that lead to it
-	files    map[string]*parsedFile     // parsed unit files by path
-	absent   map[string]bool            // names LoadUnit found nothing for
-	listings map[string][]fs.DirEntry   // drop-in and dependency directories read so far
+	dirs     []string                       // the search path, deduplicated
+	expanded []string                       // the search path and its resolved directories, for alias checks
+	entries  map[string]map[string]bool     // search directory -> names of its entries that may be drop-in directories
+	suffixed map[string]map[string][]string // ".wants" -> NAME -> the search directories with an entry NAME.wants
+	ids      map[string]unitID              // unit_file_build_name_map: name -> file or alias
+	names    map[string][]string            // unit name -> the names that lead to it
+	files    map[string]*parsedFile         // parsed unit files by path
+	absent   map[string]bool                // names LoadUnit found nothing for
+	listings map[string][]fs.DirEntry       // drop-in and dependency directories read so far
 	errs     ErrorList
 }
 

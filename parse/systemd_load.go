@@ -39,10 +39,12 @@ func ReadUnits(fsys *rootfs.FS) (*Units, ErrorList, error) {
 		ByName:  map[string]*Unit{},
 		fsys:    fsys,
 		entries: map[string]map[string]bool{},
-		ids:     map[string]unitID{},
-		names:   map[string][]string{},
-		files:   map[string]*parsedFile{},
-		absent:  map[string]bool{},
+
+		suffixed: map[string]map[string][]string{},
+		ids:      map[string]unitID{},
+		names:    map[string][]string{},
+		files:    map[string]*parsedFile{},
+		absent:   map[string]bool{},
 
 		listings: map[string][]fs.DirEntry{},
 	}
@@ -54,6 +56,7 @@ func ReadUnits(fsys *rootfs.FS) (*Units, ErrorList, error) {
 		ids = append(ids, n)
 	}
 	sort.Strings(ids)
+	us.prefetch()
 	for _, n := range ids {
 		if us.LoadUnit(n) == nil && us.ids[n].alias != "" {
 			us.errs.add(wholeFile(us.linkOf(n)), "", true, "alias of %s, which does not exist", us.ids[n].alias)
@@ -146,8 +149,8 @@ func (us *Units) hasOwnDirs(u *Unit) bool {
 	}
 	for _, d := range us.dirs {
 		for _, n := range names {
-			for _, suffix := range []string{".d", ".wants", ".requires", ".upholds"} {
-				if us.entries[d][n+suffix] {
+			for _, suffix := range dirSuffixes {
+				if us.hasEntry(d, n, suffix) {
 					return true
 				}
 			}
@@ -202,8 +205,16 @@ func (us *Units) parse(p string) *parsedFile {
 	if pf, ok := us.files[p]; ok {
 		return pf
 	}
-	pf := &parsedFile{}
+	pf := us.readParsed(p)
 	us.files[p] = pf
+	us.errs = append(us.errs, pf.errs...)
+	return pf
+}
+
+// readParsed reads and lexes the file p. It changes nothing in us, so
+// that prefetch can run it on every core.
+func (us *Units) readParsed(p string) *parsedFile {
+	pf := &parsedFile{}
 	if null, err := us.nullOrEmpty(p); err == nil && null {
 		pf.uf = &UnitFile{Path: p}
 		return pf
@@ -215,8 +226,34 @@ func (us *Units) parse(p string) *parsedFile {
 	} else {
 		pf.uf, pf.errs = ParseUnitFile(data, p)
 	}
-	us.errs = append(us.errs, pf.errs...)
 	return pf
+}
+
+// prefetch parses, on every core, the regular files of the search path
+// that name a unit: the fragments LoadUnit is about to read one by one
+// (reading and lexing are most of the time of a big root). Files it
+// leaves out are parsed when asked for, as before.
+func (us *Units) prefetch() {
+	var paths []string
+	for _, id := range us.ids {
+		if id.file != "" && validUnitName(path.Base(id.file), nameAny) {
+			paths = append(paths, id.file)
+		}
+	}
+	sort.Strings(paths)
+	paths = slices.Compact(paths)
+	pfs := make([]*parsedFile, len(paths))
+	parallel(len(paths), func(i int) {
+		if fi, err := us.fsys.Lstat(paths[i]); err == nil && fi.Mode().IsRegular() {
+			pfs[i] = us.readParsed(paths[i])
+		}
+	})
+	for i, p := range paths {
+		if pfs[i] != nil {
+			us.files[p] = pfs[i]
+			us.errs = append(us.errs, pfs[i].errs...)
+		}
+	}
 }
 
 // loadDropIns applies the unit's NAME.d/*.conf files (unit_load_dropin):
@@ -270,7 +307,7 @@ func (us *Units) dropInDirs(u *Unit, suffix string) []string {
 // findDirs adds dir/name+suffix and those of name's template and dash
 // prefixes (unit_file_find_dirs).
 func (us *Units) findDirs(dir, name, suffix string, dirs *[]string) {
-	if us.entries[dir][name+suffix] {
+	if us.hasEntry(dir, name, suffix) {
 		p := dir + "/" + name + suffix
 		if fi, err := us.fsys.Stat(p); err == nil && fi.IsDir() {
 			if r, err := us.fsys.Resolve(p); err == nil && !slices.Contains(*dirs, r) {
