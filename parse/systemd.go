@@ -59,7 +59,7 @@ type Unit struct {
 // Units is what a root's unit search path holds.
 type Units struct {
 	ByName  map[string]*Unit // every name a unit answers to (aliases included) -> the unit
-	Names   []string         // unit names (not aliases), sorted
+	Names   []string         // unit names (not aliases), sorted when ReadUnits and ReadSystemd return (a later LoadUnit appends)
 	Default string           // what default.target resolves to ("graphical.target"), "" if none
 
 	fsys     *rootfs.FS
@@ -71,6 +71,7 @@ type Units struct {
 	names    map[string][]string            // unit name -> the names that lead to it
 	files    map[string]*parsedFile         // parsed unit files by path
 	absent   map[string]bool                // names LoadUnit found nothing for
+	unsorted bool                           // names were appended to Names since it was sorted
 	listings map[string][]fs.DirEntry       // drop-in and dependency directories read so far
 	errs     ErrorList
 }
@@ -98,6 +99,7 @@ func (us *Units) Errors() ErrorList {
 func (us *Units) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "default %s\n", unitOrNone(us.Default))
+	us.sortNames()
 	for _, n := range us.Names {
 		u := us.ByName[n]
 		fmt.Fprintf(&b, "unit %s\n", u.Name)
@@ -156,6 +158,16 @@ func (us *Units) String() string {
 		fmt.Fprintf(&b, "alias %s\n", a)
 	}
 	return b.String()
+}
+
+// sortNames sorts Names after LoadUnit appended to it: a sorted insert
+// for each unit loaded on demand would be quadratic (100,000 instances
+// of a template named only by dependencies).
+func (us *Units) sortNames() {
+	if us.unsorted {
+		sort.Strings(us.Names)
+		us.unsorted = false
+	}
 }
 
 func unitOrNone(s string) string {

@@ -115,6 +115,7 @@ func ReadSystemd(fsys *rootfs.FS, opt SystemdOptions) (*SystemdBoot, error) {
 	b.breakCycles()
 	b.boot.Findings = append(b.boot.Findings, b.contradictions()...)
 	graph.SortFindings(b.boot.Findings)
+	units.sortNames()
 	return b.boot, nil
 }
 

@@ -63,6 +63,7 @@ func ReadUnits(fsys *rootfs.FS) (*Units, ErrorList, error) {
 		}
 	}
 	us.Default = us.defaultTarget()
+	us.sortNames()
 	return us, us.Errors(), nil
 }
 
@@ -132,10 +133,8 @@ func (us *Units) LoadUnit(name string) *Unit {
 			us.ByName[a] = u
 		}
 	}
-	i := sort.SearchStrings(us.Names, id)
-	us.Names = append(us.Names, "")
-	copy(us.Names[i+1:], us.Names[i:])
-	us.Names[i] = id
+	us.Names = append(us.Names, id)
+	us.unsorted = true
 	return u
 }
 
