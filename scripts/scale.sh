@@ -2,7 +2,7 @@
 # scale.sh: initorder check on synthetic roots, side by side with cat of the
 # same files and, for systemd trees, with systemd --test (SPEC §7).
 #
-#   scripts/scale.sh [-k "systemd sysv upstart"] [-n "1000 10000 100000"] [-t 300] [-r 3] [-d DIR]
+#   scripts/scale.sh [-k "systemd sysv upstart"] [-n "1000 10000 100000"] [-t 300] [-r 3] [-d DIR] [-l NODES]
 #
 # For each kind and size it writes a root with internal/synth/cmd/synth,
 # warms the page cache, and takes the best of -r runs of
@@ -12,8 +12,10 @@
 #   systemd  systemd --test --system --unit=graphical.target, run as nobody with
 #            SYSTEMD_UNIT_PATH set to the tree and no generators, exactly as
 #            internal/oracle/systemd_run.go runs it; killed after -t seconds
+#   layout   with -l NODES: check --layout of NODES nodes over 50 role sets
+#            (synth -layout), against check --layout --node of one node
 # and prints wall time and max RSS of each, with the ratios check/cat and
-# systemd/check. Needs /usr/bin/time (Debian package time); systemd --test
+# systemd/check (and layout/one node). Needs /usr/bin/time (Debian package time); systemd --test
 # needs to run as root (it drops to nobody) and is skipped otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,13 +25,15 @@ sizes="1000 10000 100000"
 timeout=300
 runs=3
 dir=""
-while getopts k:n:t:r:d: opt; do
+nodes=""
+while getopts k:n:t:r:d:l: opt; do
   case $opt in
     k) kinds=$OPTARG ;;
     n) sizes=$OPTARG ;;
     t) timeout=$OPTARG ;;
     r) runs=$OPTARG ;;
     d) dir=$OPTARG ;;
+    l) nodes=$OPTARG ;;
     *) sed -n 2,20p "$0"; exit 2 ;;
   esac
 done
@@ -39,6 +43,7 @@ if [ -z "$dir" ]; then
   dir=$(mktemp -d /tmp/initorder-scale-XXXXXX)
   trap 'rm -rf "$dir"' EXIT
 fi
+mkdir -p "$dir"
 chmod 755 "$dir"
 go build -o "$dir/initorder" ./cmd/initorder
 go build -o "$dir/synth" ./internal/synth/cmd/synth
@@ -76,7 +81,7 @@ printf '%-8s %7s %7s | %8s %8s %8s %8s | %9s %9s | %9s %7s\n' kind n files cat_s
 for kind in $kinds; do
   for n in $sizes; do
     root="$dir/$kind-$n"
-    [ -d "$root" ] || "$dir/synth" -kind "$kind" -n "$n" "$root"
+    [ -d "$root" ] || "$dir/synth" -kind "$kind" -n "$n" -layout "$root.ini" -nodes "${nodes:-10000}" -sets 50 "$root"
     chmod -R a+rX "$root"
     files=$(find "$root" -type f | wc -l)
     find "$root" \( -type f -o -type l \) -print0 | xargs -0 cat >/dev/null 2>&1 || true # warm the cache
@@ -97,5 +102,11 @@ for kind in $kinds; do
     printf '%-8s %7s %7s | %8s %8s %8s %8s | %9s %9s | %9s %7s\n' "$kind" "$n" "$files" \
       "${cat_r%% *}" "${catl_r%% *}" "${check_r%% *}" "$(( ${check_r##* } / 1024 ))" \
       "$(ratio "${check_r%% *}" "${cat_r%% *}")" "$(ratio "${check_r%% *}" "${catl_r%% *}")" "$sd" "$sdr"
+    if [ -n "$nodes" ]; then
+      [ "$(grep -c '^\[node ' "$root.ini")" = "$nodes" ] || "$dir/synth" -kind "$kind" -n "$n" -layout "$root.ini" -nodes "$nodes" -sets 50 "$dir/tmp-$$" && rm -rf "$dir/tmp-$$"
+      all=$(best "$dir/initorder" check --root "$root" --init "$kind" --layout "$root.ini")
+      one=$(best "$dir/initorder" check --root "$root" --init "$kind" --layout "$root.ini" --node node00000)
+      printf '  layout: %s nodes over 50 role sets %ss (%s MB), one node %ss: %s single-node checks\n' "$nodes" "${all%% *}" "$(( ${all##* } / 1024 ))" "${one%% *}" "$(ratio "${all%% *}" "${one%% *}")"
+    fi
   done
 done
