@@ -230,8 +230,9 @@ func (us *Units) readParsed(p string) *parsedFile {
 
 // prefetch parses, on every core, the regular files of the search path
 // that name a unit: the fragments LoadUnit is about to read one by one
-// (reading and lexing are most of the time of a big root). Files it
-// leaves out are parsed when asked for, as before.
+// (reading and lexing are most of the time of a big root), and resolves
+// the links of their dependency directories. What it leaves out is read
+// when asked for, as before.
 func (us *Units) prefetch() {
 	var paths []string
 	for _, id := range us.ids {
@@ -253,6 +254,34 @@ func (us *Units) prefetch() {
 			us.errs = append(us.errs, pfs[i].errs...)
 		}
 	}
+	// The links of the .wants/ (.requires/, .upholds/) directories: listed,
+	// and resolved on every core, so that loadDeps finds them in the
+	// root's caches (multi-user.target.wants holds most units of a big
+	// root).
+	var links []string
+	for _, suffix := range dirSuffixes[1:] {
+		bases := make([]string, 0, len(us.suffixed[suffix]))
+		for base := range us.suffixed[suffix] {
+			bases = append(bases, base)
+		}
+		sort.Strings(bases)
+		for _, base := range bases {
+			for _, d := range us.suffixed[suffix][base] {
+				dir := d + "/" + base + suffix
+				ents, ok := us.listings[dir]
+				if !ok {
+					ents, _ = us.fsys.ReadDir(dir)
+					us.listings[dir] = ents
+				}
+				for _, e := range ents {
+					if e.Type()&fs.ModeSymlink != 0 {
+						links = append(links, dir+"/"+e.Name())
+					}
+				}
+			}
+		}
+	}
+	parallel(len(links), func(i int) { us.fsys.Resolve(links[i]) })
 }
 
 // loadDropIns applies the unit's NAME.d/*.conf files (unit_load_dropin):

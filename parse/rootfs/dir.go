@@ -7,8 +7,10 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -19,7 +21,7 @@ import (
 // is a second wall that is never hit in practice. Absolute symlinks are not
 // given to os.Root to follow (it would refuse them): resolve re-anchors them.
 //
-// A root is read as a snapshot: lstat results are remembered, so that
+// A root is read as a snapshot: lstat and readlink results are remembered, so that
 // resolving etc/init.d/a, etc/init.d/b ... does not lstat etc and
 // etc/init.d again for every name (os.Root walks every component of a
 // name on each call, so without this a name of depth d costs d² system
@@ -29,6 +31,7 @@ type dirFS struct {
 
 	mu    sync.Mutex
 	stats map[string]lstatResult
+	links map[string]readlinkResult
 	dirs  map[string]*os.Root // directories opened as roots of their own, by name
 }
 
@@ -110,9 +113,29 @@ func (d *dirFS) remember(name string, fi fs.FileInfo, err error) {
 	d.stats[name] = lstatResult{fi, err}
 }
 
+// readlink reads the symlink name, once: a unit's .wants/ link is read
+// to resolve it and again for its target.
 func (d *dirFS) readlink(name string) (string, error) {
+	d.mu.Lock()
+	c, ok := d.links[name]
+	d.mu.Unlock()
+	if ok {
+		return c.target, c.err
+	}
 	r, rel := d.in(name)
-	return r.Readlink(rel)
+	target, err := r.Readlink(rel)
+	d.mu.Lock()
+	if d.links == nil {
+		d.links = make(map[string]readlinkResult)
+	}
+	d.links[name] = readlinkResult{target, err}
+	d.mu.Unlock()
+	return target, err
+}
+
+type readlinkResult struct {
+	target string
+	err    error
 }
 
 // readFile reads the regular file name. It opens without blocking, so that a
@@ -175,24 +198,50 @@ func (d *dirFS) readDir(name string) ([]fs.DirEntry, error) {
 		return nil, err
 	}
 	dr := d.dirRoot(name)
-	ents := make([]fs.DirEntry, 0, len(names))
-	for _, n := range names {
-		var fi fs.FileInfo
+	infos := make([]fs.FileInfo, len(names))
+	errs := make([]error, len(names))
+	stat := func(k int) {
 		if dr != nil {
-			fi, err = dr.Lstat(n)
+			infos[k], errs[k] = dr.Lstat(names[k])
 		} else {
-			fi, err = d.root.Lstat(join(name, n))
+			infos[k], errs[k] = d.root.Lstat(join(name, names[k]))
 		}
-		d.remember(join(name, n), fi, err)
-		if errors.Is(err, fs.ErrNotExist) {
+		d.remember(join(name, names[k]), infos[k], errs[k])
+	}
+	// A big directory (lib/systemd/system, multi-user.target.wants) is
+	// described on every core: one lstat an entry is most of its cost.
+	if len(names) >= 1024 {
+		onEveryCore(len(names), stat)
+	} else {
+		for k := range names {
+			stat(k)
+		}
+	}
+	ents := make([]fs.DirEntry, 0, len(names))
+	for k := range names {
+		if errors.Is(errs[k], fs.ErrNotExist) {
 			continue
 		}
-		if err != nil {
-			return nil, err
+		if errs[k] != nil {
+			return nil, errs[k]
 		}
-		ents = append(ents, fs.FileInfoToDirEntry(compactInfo(fi)))
+		ents = append(ents, fs.FileInfoToDirEntry(compactInfo(infos[k])))
 	}
 	return ents, nil
+}
+
+// onEveryCore runs f(0) ... f(n-1) on GOMAXPROCS goroutines.
+func onEveryCore(n int, f func(k int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Go(func() {
+			for k := int(next.Add(1)) - 1; k < n; k = int(next.Add(1)) - 1 {
+				f(k)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func (d *dirFS) close() error {
