@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"strings"
@@ -90,21 +91,22 @@ func lsText(w io.Writer, b Boot, o Options) error {
 func Findings(w io.Writer, format string, fs []graph.Finding, o Options) error {
 	switch format {
 	case "text", "":
-		var sb strings.Builder
+		// Written as it goes: a fleet of 10,000 nodes prints hundreds of
+		// megabytes, which need not be in memory at once.
+		bw := bufio.NewWriterSize(w, 64<<10)
 		for k, f := range fs {
 			if f.Node != "" && (k == 0 || fs[k-1].Node != f.Node) {
-				sb.WriteString("== node " + printable(f.Node) + "\n")
+				bw.WriteString("== node " + printable(f.Node) + "\n")
 			}
 			line := printable(f.String())
 			if o.Color {
 				sev := f.Severity.String()
 				line = strings.Replace(line, sev+":", paint(o, severityColor[f.Severity], sev)+":", 1)
 			}
-			sb.WriteString(line)
-			sb.WriteByte('\n')
+			bw.WriteString(line)
+			bw.WriteByte('\n')
 		}
-		_, err := io.WriteString(w, sb.String())
-		return err
+		return bw.Flush()
 	case "json":
 		return findingsJSON(w, fs)
 	case "sarif":
