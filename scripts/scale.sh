@@ -93,6 +93,8 @@ for kind in $kinds; do
       /usr/bin/time -o "$dir/time.out" -f '%e %M %x' "$dir/sdtest" "$root" >/dev/null 2>&1 || true
       line=$(tail -1 "$dir/time.out")
       read -r sd _ code <<<"$line"
+      # timeout -s KILL takes itself down with the signal: time says so.
+      if grep -q "terminated by signal" "$dir/time.out"; then code=137; fi
       case $code in
         0) sdr=$(ratio "$sd" "${check_r%% *}") ;;
         137) sd=">$timeout" ;;
