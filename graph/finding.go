@@ -112,7 +112,7 @@ func firstPos(f Finding) Pos {
 // findings, sorted. Run Start first on a graph with triggered services.
 func Check(g *Graph) []Finding {
 	var fs []Finding
-	fs = append(fs, Races(g, Order(g))...)
+	fs = append(fs, Races(g)...)
 	for _, c := range Cycles(g) {
 		fs = append(fs, c.Finding(g))
 	}

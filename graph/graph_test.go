@@ -399,7 +399,7 @@ func TestRaces(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			g := build(t, tc.scenario)
 			var got []string
-			for _, f := range Races(g, Order(g)) {
+			for _, f := range Races(g) {
 				got = append(got, fmt.Sprint(f.Services))
 			}
 			if fmt.Sprint(got) != fmt.Sprint(tc.want) {

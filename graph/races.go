@@ -11,21 +11,10 @@ import "fmt"
 // orders the two either way, nor the first after a socket that activates
 // the second.
 //
-// Each query searches back from the dependent only through services of
-// a higher wave than the dependency (an ordering chain climbs waves), so
-// the cost stays near-linear on real graphs.
-func Races(g *Graph, s Schedule) []Finding {
-	wave := make([]int, len(g.Services))
-	for _, st := range s.Steps {
-		wave[st.Service] = st.Wave
-	}
-	succ, _ := orderingEdges(g)
-	pred := make([][]int32, len(g.Services))
-	for v, ws := range succ {
-		for _, w := range ws {
-			pred[w] = append(pred[w], int32(v))
-		}
-	}
+// Reachability comes from one Reach index, so that the cost stays
+// near-linear in services and edges, also on wide fan-ins and deep chains.
+func Races(g *Graph) []Finding {
+	r := NewReach(g)
 	var fs []Finding
 	seen := map[[2]int]bool{}
 	for _, e := range g.Edges {
@@ -37,7 +26,7 @@ func Races(g *Graph, s Schedule) []Finding {
 			continue
 		}
 		seen[[2]int{e.From, e.To}] = true
-		if orderedAfter(pred, wave, e.From, e.To) || orderedAfter(pred, wave, e.To, e.From) || throughSocket(g, pred, wave, e.From, e.To) {
+		if r.Ordered(e.To, e.From) || r.Ordered(e.From, e.To) || throughSocket(g, r, e.From, e.To) {
 			continue
 		}
 		why := "nothing orders them"
@@ -57,34 +46,10 @@ func Races(g *Graph, s Schedule) []Finding {
 // b: a reaches b through the socket, which holds a's connection until b
 // runs (systemd-udev-trigger.service wants systemd-udevd.service and is
 // ordered after its sockets only).
-func throughSocket(g *Graph, pred [][]int32, wave []int, a, b int) bool {
+func throughSocket(g *Graph, r *Reach, a, b int) bool {
 	for _, k := range g.In(b) {
-		if e := g.Edges[k]; e.Kind == Activates && g.Services[e.From].Started() && orderedAfter(pred, wave, a, e.From) {
+		if e := g.Edges[k]; e.Kind == Activates && g.Services[e.From].Started() && r.Ordered(e.From, a) {
 			return true
-		}
-	}
-	return false
-}
-
-// orderedAfter reports whether a chain of binding ordering edges makes v
-// start after u.
-func orderedAfter(pred [][]int32, wave []int, v, u int) bool {
-	if wave[v] <= wave[u] {
-		return false
-	}
-	stack := []int32{int32(v)}
-	seen := map[int32]bool{int32(v): true}
-	for len(stack) > 0 {
-		x := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		for _, p := range pred[x] {
-			if int(p) == u {
-				return true
-			}
-			if !seen[p] && wave[p] > wave[u] {
-				seen[p] = true
-				stack = append(stack, p)
-			}
 		}
 	}
 	return false

@@ -94,16 +94,19 @@ func Start(g *Graph) []Finding {
 		g.Services[i].Phase = NotStarted
 	}
 	fs := fail(g)
-	loops := map[string]bool{}
+	c := newChains()
 	for _, i := range never {
-		f, loop := neverStarts(g, i)
+		c.resolve(g, i)
+	}
+	loops := c.loops(never)
+	for _, i := range never {
+		f, _ := c.message(g, i)
 		fs = append(fs, f)
-		if loop != nil {
-			key := strings.Join(sortedNames(g, loop), " ")
-			if !loops[key] {
-				loops[key] = true
-				fs = append(fs, loopFinding(g, loop))
-			}
+		// A loop is reported after the first message whose chain runs
+		// into it.
+		if e, ok := c.entry[i]; ok && len(loops) > 0 && e == loops[0][0] {
+			fs = append(fs, loopFinding(g, loops[0]))
+			loops = loops[1:]
 		}
 	}
 	return fs
@@ -141,68 +144,6 @@ func unmet(g *Graph, i int) []int {
 		}
 	}
 	return nil
-}
-
-// neverStarts explains why triggered service i never starts, following
-// the first unmet condition from service to service. It returns the loop
-// when the chain comes back to a service it passed.
-func neverStarts(g *Graph, i int) (Finding, []int) {
-	f := Finding{Kind: KindNeverStarts, Severity: Error, Services: []string{g.Services[i].Name}}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s never starts: ", g.Services[i].Name)
-	seen := map[int]int{i: 0}
-	path := []int{i}
-	for v := i; ; {
-		ks := unmet(g, v)
-		if len(ks) == 0 {
-			b.WriteString("its condition is never met")
-			break
-		}
-		var alts []string
-		for _, k := range ks {
-			e := g.Edges[k]
-			alts = append(alts, fmt.Sprintf("%s %s (%s)", e.Kind, edgeTarget(g, e), e.Pos))
-			f.Sources = append(f.Sources, e.Pos)
-		}
-		b.WriteString("it waits for " + strings.Join(alts, " or "))
-		// Follow the first alternative that is itself explainable.
-		next := g.Edges[ks[0]].To
-		to := &g.Services[next]
-		f.Services = append(f.Services, to.Name)
-		switch {
-		case to.Away != "":
-			fmt.Fprintf(&b, ", and %s %s", to.Name, to.Away)
-			return finish(f, &b), nil
-		case to.Missing && to.Note != "":
-			fmt.Fprintf(&b, ", and %s %s", to.Name, to.Note)
-			return finish(f, &b), nil
-		case to.Missing:
-			fmt.Fprintf(&b, ", and nothing provides %s", to.Name)
-			return finish(f, &b), nil
-		case !to.Triggered:
-			why := "is not enabled"
-			if to.Note != "" {
-				why = to.Note
-			}
-			fmt.Fprintf(&b, ", and %s %s", to.Name, why)
-			return finish(f, &b), nil
-		}
-		if at, ok := seen[next]; ok {
-			loop := append([]int(nil), path[at:]...)
-			fmt.Fprintf(&b, ", which waits for itself through %s", loopNames(g, loop))
-			return finish(f, &b), loop
-		}
-		seen[next] = len(path)
-		path = append(path, next)
-		fmt.Fprintf(&b, ", and %s never starts: ", to.Name)
-		v = next
-	}
-	return finish(f, &b), nil
-}
-
-func finish(f Finding, b *strings.Builder) Finding {
-	f.Message = b.String()
-	return f
 }
 
 func loopNames(g *Graph, loop []int) string {
@@ -257,6 +198,19 @@ func fail(g *Graph) []Finding {
 			queue = append(queue, e.From)
 		}
 	}
+	// The end of each chain (the service whose need is the first cause)
+	// and its length: failed is in the order the failure spread, so what
+	// a service needs is settled before it.
+	end := make(map[int]int, len(failed))
+	links := make(map[int]int, len(failed))
+	for _, i := range failed {
+		to := g.Edges[cause[i]].To
+		if cause[to] < 0 {
+			end[i] = i
+		} else {
+			end[i], links[i] = end[to], links[to]+1
+		}
+	}
 	var fs []Finding
 	for _, i := range failed {
 		// The service that needs a missing or masked one directly is told
@@ -273,12 +227,21 @@ func fail(g *Graph) []Finding {
 		f := Finding{Kind: kind, Severity: Error, Services: []string{g.Services[i].Name}}
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s never starts", g.Services[i].Name)
-		for v := i; cause[v] >= 0; {
+		for v, shown := i, 1; cause[v] >= 0; shown++ {
 			e := g.Edges[cause[v]]
 			to := &g.Services[e.To]
 			fmt.Fprintf(&b, ": it needs %s %s (%s)", e.Kind, edgeTarget(g, e), e.Pos)
 			f.Sources = append(f.Sources, e.Pos)
 			f.Services = append(f.Services, to.Name)
+			if cause[e.To] >= 0 && shown >= chainShown && links[e.To] > 2 {
+				// A deep chain: skip to its end (see chainShown).
+				last := end[e.To]
+				fmt.Fprintf(&b, ", and %s never starts, nor do the %d units it needs in turn, down to %s, which never starts",
+					to.Name, links[e.To]-1, g.Services[last].Name)
+				f.Services = append(f.Services, g.Services[last].Name)
+				v = last
+				continue
+			}
 			if cause[e.To] < 0 {
 				why := to.Note
 				switch {

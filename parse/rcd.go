@@ -102,6 +102,12 @@ func initdefault(fsys *rootfs.FS) string {
 	if err != nil {
 		return ""
 	}
+	return inittabDefault(data)
+}
+
+// inittabDefault returns the runlevel of the initdefault line of an
+// inittab, or "" when there is none.
+func inittabDefault(data []byte) string {
 	for _, line := range strings.Split(string(data), "\n") {
 		if strings.HasPrefix(strings.TrimSpace(line), "#") {
 			continue

@@ -2,6 +2,7 @@ package parse
 
 import (
 	"fmt"
+	"io/fs"
 	"sort"
 	"strings"
 
@@ -58,17 +59,20 @@ type Unit struct {
 // Units is what a root's unit search path holds.
 type Units struct {
 	ByName  map[string]*Unit // every name a unit answers to (aliases included) -> the unit
-	Names   []string         // unit names (not aliases), sorted
+	Names   []string         // unit names (not aliases), sorted when ReadUnits and ReadSystemd return (a later LoadUnit appends)
 	Default string           // what default.target resolves to ("graphical.target"), "" if none
 
 	fsys     *rootfs.FS
-	dirs     []string                   // the search path, deduplicated
-	expanded []string                   // the search path and its resolved directories, for alias checks
-	entries  map[string]map[string]bool // search directory -> names of its entries that may be drop-in directories
-	ids      map[string]unitID          // unit_file_build_name_map: name -> file or alias
-	names    map[string][]string        // unit name -> the names that lead to it
-	files    map[string]*parsedFile     // parsed unit files by path
-	absent   map[string]bool            // names LoadUnit found nothing for
+	dirs     []string                       // the search path, deduplicated
+	expanded []string                       // the search path and its resolved directories, for alias checks
+	entries  map[string]map[string]bool     // search directory -> names of its entries that may be drop-in directories
+	suffixed map[string]map[string][]string // ".wants" -> NAME -> the search directories with an entry NAME.wants
+	ids      map[string]unitID              // unit_file_build_name_map: name -> file or alias
+	names    map[string][]string            // unit name -> the names that lead to it
+	files    map[string]*parsedFile         // parsed unit files by path
+	absent   map[string]bool                // names LoadUnit found nothing for
+	unsorted bool                           // names were appended to Names since it was sorted
+	listings map[string][]fs.DirEntry       // drop-in and dependency directories read so far
 	errs     ErrorList
 
 	// With the SysV bridge (addSysV): the units systemd-sysv-generator
@@ -100,6 +104,7 @@ func (us *Units) Errors() ErrorList {
 func (us *Units) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "default %s\n", unitOrNone(us.Default))
+	us.sortNames()
 	for _, n := range us.Names {
 		u := us.ByName[n]
 		fmt.Fprintf(&b, "unit %s\n", u.Name)
@@ -158,6 +163,16 @@ func (us *Units) String() string {
 		fmt.Fprintf(&b, "alias %s\n", a)
 	}
 	return b.String()
+}
+
+// sortNames sorts Names after LoadUnit appended to it: a sorted insert
+// for each unit loaded on demand would be quadratic (100,000 instances
+// of a template named only by dependencies).
+func (us *Units) sortNames() {
+	if us.unsorted {
+		sort.Strings(us.Names)
+		us.unsorted = false
+	}
 }
 
 func unitOrNone(s string) string {

@@ -129,6 +129,7 @@ func ReadSystemd(fsys *rootfs.FS, opt SystemdOptions) (*SystemdBoot, error) {
 	b.breakCycles()
 	b.boot.Findings = append(b.boot.Findings, b.contradictions()...)
 	graph.SortFindings(b.boot.Findings)
+	units.sortNames()
 	return b.boot, nil
 }
 
@@ -239,7 +240,7 @@ func (b *systemdBuilder) expand(name string) {
 		return
 	}
 	u := b.boot.Units.LoadUnit(name)
-	var ds []dep
+	ds := make([]dep, 0, len(u.Options)+len(u.Wants)+len(u.Requires)+len(u.Upholds)+12)
 	for _, k := range unitKinds {
 		for _, o := range u.Values("Unit", k.key) {
 			ds = append(ds, dep{kind: k.kind, name: o.Value, pos: o.Pos})
@@ -304,7 +305,7 @@ func (b *systemdBuilder) fstabFor(target string) []fstabEntry {
 // (systemd.unit(5) "Implicit Dependencies" and "Default Dependencies").
 func (b *systemdBuilder) implicit(u *Unit) []dep {
 	pos := graph.Pos{File: u.Path}
-	var ds []dep
+	ds := make([]dep, 0, 12)
 	add := func(kind graph.Kind, name, via string) {
 		ds = append(ds, dep{kind: kind, name: name, pos: pos, via: via})
 	}
@@ -514,6 +515,12 @@ func (b *systemdBuilder) addEdges() {
 		ids = append(ids, i)
 	}
 	sort.Ints(ids)
+	total := 0
+	for _, i := range ids {
+		total += len(b.deps[i])
+	}
+	g.Edges = slices.Grow(g.Edges, total)
+	via := map[[2]string]string{} // viaText, each text made once
 	for _, i := range ids {
 		for _, d := range b.deps[i] {
 			to, ok := b.lookup(d.name)
@@ -537,9 +544,15 @@ func (b *systemdBuilder) addEdges() {
 			if to == i {
 				continue
 			}
-			g.AddEdge(graph.Edge{From: i, To: to, Kind: d.kind, Pos: d.pos, Via: viaText(d)})
+			v, ok := via[[2]string{d.name, d.via}]
+			if !ok {
+				v = viaText(d)
+				via[[2]string{d.name, d.via}] = v
+			}
+			g.AddEdge(graph.Edge{From: i, To: to, Kind: d.kind, Pos: d.pos, Via: v})
 		}
 	}
+	ordered := b.orderPairs()
 	for _, i := range ids {
 		u := b.boot.Units.LoadUnit(g.Services[i].Name)
 		if u == nil || u.Type != "target" || !b.hasDefaults(i) {
@@ -550,7 +563,7 @@ func (b *systemdBuilder) addEdges() {
 				continue
 			}
 			to, ok := b.lookup(d.name)
-			if !ok || to == i || !b.hasDefaults(to) || b.ordered(to, i) {
+			if !ok || to == i || !b.hasDefaults(to) || ordered[[2]int{to, i}] {
 				continue
 			}
 			g.AddEdge(graph.Edge{From: i, To: to, Kind: graph.SystemdAfter, Pos: d.pos, Via: d.name + " (a target is after what it pulls in)"})
@@ -583,21 +596,29 @@ func (b *systemdBuilder) hasDefaults(i int) bool {
 	return !ok || parseBool(o.Value)
 }
 
-// ordered reports whether a target c already has an order with unit a
-// that its implicit After=a would contradict (unit_add_default_target_
-// dependency: "Don't create loops": c Before=a, or a After=c).
-func (b *systemdBuilder) ordered(a, c int) bool {
-	for _, d := range b.deps[c] {
-		if to, ok := b.lookup(d.name); ok && to == a && d.kind == graph.SystemdBefore {
-			return true
+// orderPairs returns the pairs {a, c} of units of the transaction where
+// an explicit order already puts a after c (c Before=a, or a After=c),
+// which a target's implicit After=a must not contradict
+// (unit_add_default_target_dependency: "Don't create loops"). One pass
+// over the dependencies: O(E).
+func (b *systemdBuilder) orderPairs() map[[2]int]bool {
+	pairs := map[[2]int]bool{}
+	for i, ds := range b.deps {
+		for _, d := range ds {
+			if d.kind != graph.SystemdBefore && d.kind != graph.SystemdAfter {
+				continue
+			}
+			to, ok := b.lookup(d.name)
+			switch {
+			case !ok:
+			case d.kind == graph.SystemdBefore:
+				pairs[[2]int{to, i}] = true
+			default:
+				pairs[[2]int{i, to}] = true
+			}
 		}
 	}
-	for _, d := range b.deps[a] {
-		if to, ok := b.lookup(d.name); ok && to == c && d.kind == graph.SystemdAfter {
-			return true
-		}
-	}
-	return false
+	return pairs
 }
 
 // noEffect reports an After= on a unit nothing pulls into the boot: the
@@ -740,10 +761,12 @@ func (b *systemdBuilder) resolveConflicts() {
 }
 
 // contradictions reports a Requisite= on a unit that is not ordered
-// before: the requisite may not be active yet.
+// before: the requisite may not be active yet. One reachability index
+// answers every Requisite=, so the cost stays linear.
 func (b *systemdBuilder) contradictions() []graph.Finding {
 	g := b.boot.Graph
 	var fs []graph.Finding
+	var reach *graph.Reach
 	for _, e := range g.Edges {
 		from, to := &g.Services[e.From], &g.Services[e.To]
 		if !from.Started() || !to.Started() {
@@ -751,7 +774,10 @@ func (b *systemdBuilder) contradictions() []graph.Finding {
 		}
 		switch e.Kind {
 		case graph.Requisite:
-			if b.orderedAfter(e.From, e.To) {
+			if reach == nil {
+				reach = graph.NewReach(g)
+			}
+			if reach.Ordered(e.To, e.From) {
 				continue
 			}
 			fs = append(fs, graph.Finding{
@@ -762,30 +788,4 @@ func (b *systemdBuilder) contradictions() []graph.Finding {
 		}
 	}
 	return fs
-}
-
-// orderedAfter reports whether an After=/Before= chain makes a start
-// after c.
-func (b *systemdBuilder) orderedAfter(a, c int) bool {
-	g := b.boot.Graph
-	seen := map[int]bool{a: true}
-	stack := []int{a}
-	for len(stack) > 0 {
-		v := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		for _, k := range append(append([]int(nil), g.Out(v)...), g.In(v)...) {
-			first, then, ok := g.Edges[k].Ordering()
-			if !ok || then != v {
-				continue
-			}
-			if first == c {
-				return true
-			}
-			if !seen[first] {
-				seen[first] = true
-				stack = append(stack, first)
-			}
-		}
-	}
-	return false
 }

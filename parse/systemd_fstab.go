@@ -38,6 +38,11 @@ func readFstab(fsys *rootfs.FS) ([]fstabEntry, ErrorList) {
 	if err != nil {
 		return nil, nil
 	}
+	return parseFstab(data)
+}
+
+// parseFstab returns the entries of an fstab that are mounted at boot.
+func parseFstab(data []byte) ([]fstabEntry, ErrorList) {
 	var entries []fstabEntry
 	var errs ErrorList
 	n := 0
@@ -68,6 +73,17 @@ func readFstab(fsys *rootfs.FS) ([]fstabEntry, ErrorList) {
 			e.unit = escapePath(e.where) + ".mount"
 		default:
 			continue // "none" and the like
+		}
+		// unit_name_from_path() refuses a name of UNIT_NAME_MAX bytes or
+		// more, and the generator skips the line: "Failed to generate unit
+		// name: File name too long".
+		if !validUnitName(e.unit, namePlain) {
+			what := e.where
+			if e.fstype == "swap" {
+				what = f[0]
+			}
+			errs.add(pos, "", true, "%s: the unit name would be longer than %d bytes, ignoring the line", what, unitNameMax-1)
+			continue
 		}
 		entries = append(entries, e)
 	}

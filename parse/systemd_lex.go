@@ -58,6 +58,9 @@ const utf8BOM = "\xef\xbb\xbf"
 // business. It runs in time linear in len(data) and does not modify data.
 func ParseUnitFile(data []byte, path string) (*UnitFile, ErrorList) {
 	p := &unitParser{f: &UnitFile{Path: path}, data: data}
+	// An assignment has a "=": room for those of a usual unit file in
+	// one allocation (a hostile file of "=" grows the slice as it goes).
+	p.f.Options = make([]Option, 0, min(bytes.Count(data, []byte("=")), 64))
 	p.run()
 	return p.f, p.errs
 }

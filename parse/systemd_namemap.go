@@ -52,6 +52,29 @@ func (us *Units) linkOf(name string) string {
 	return name
 }
 
+// dirSuffixes are the suffixes of the directories that apply to a unit.
+var dirSuffixes = []string{".d", ".wants", ".requires", ".upholds"}
+
+// addSuffixed records an entry NAME.d (.wants ...) of the search
+// directory d under its suffix and NAME, so that looking for a unit's
+// directories costs no string concatenation.
+func (us *Units) addSuffixed(d, entry string) {
+	for _, suffix := range dirSuffixes {
+		if base, ok := strings.CutSuffix(entry, suffix); ok && base != "" {
+			if us.suffixed[suffix] == nil {
+				us.suffixed[suffix] = map[string][]string{}
+			}
+			us.suffixed[suffix][base] = append(us.suffixed[suffix][base], d)
+		}
+	}
+}
+
+// hasEntry reports whether the search directory d has an entry
+// name+suffix, suffix one of dirSuffixes.
+func (us *Units) hasEntry(d, name, suffix string) bool {
+	return slices.Contains(us.suffixed[suffix][name], d)
+}
+
 // buildNameMap reads the search directories (unit_file_build_name_map):
 // the first directory that has a name decides what it is.
 func (us *Units) buildNameMap() error {
@@ -84,6 +107,7 @@ func (us *Units) buildNameMap() error {
 			name, mode := e.Name(), e.Type()
 			if mode&(fs.ModeDir|fs.ModeSymlink) != 0 || mode.IsRegular() {
 				set[name] = true
+				us.addSuffixed(d, name)
 			}
 			if !(mode.IsRegular() || mode&fs.ModeSymlink != 0) || !validUnitName(name, nameAny) {
 				continue
@@ -257,10 +281,15 @@ func (us *Units) idsGet(name string) (string, bool) {
 // nullOrEmpty reports whether p leads to a character device (/dev/null)
 // or an empty regular file: a mask (null_or_empty_path).
 func (us *Units) nullOrEmpty(p string) (bool, error) {
-	if us.fsys.IsDevNull(p) {
+	// Stat, with the one resolution it needs for /dev/null too.
+	r, err := us.fsys.Resolve(p)
+	if err != nil {
+		return false, err
+	}
+	if r == "dev/null" {
 		return true, nil
 	}
-	fi, err := us.fsys.Stat(p)
+	fi, err := us.fsys.Lstat(r)
 	if err != nil {
 		return false, err
 	}

@@ -6,6 +6,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // This file computes the value of a setting the way systemd 252's parsers
@@ -84,6 +85,25 @@ var (
 // settingRule returns the rule for section.name and the spellings it is written
 // with.
 func settingRule(section, name string) (valueRule, []string) {
+	if c, ok := settingRules.Load([2]string{section, name}); ok {
+		e := c.(ruleEntry)
+		return e.rule, e.names
+	}
+	r, names := findSettingRule(section, name)
+	settingRules.Store([2]string{section, name}, ruleEntry{r, names})
+	return r, names
+}
+
+// settingRules memoizes settingRule: Values asks for it some twenty times
+// a unit.
+var settingRules sync.Map // [2]string{section, name} -> ruleEntry
+
+type ruleEntry struct {
+	rule  valueRule
+	names []string
+}
+
+func findSettingRule(section, name string) (valueRule, []string) {
 	key := section + "." + name
 	if c, ok := compatNames[key]; ok {
 		name, key = c, section+"."+c

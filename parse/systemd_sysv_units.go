@@ -37,15 +37,32 @@ func (us *Units) addSysV() []graph.Finding {
 		us.sysv[su.name] = su
 		us.addGenerated(su)
 	}
+	// Each target's Wants stays sorted by name: appended, then sorted
+	// once (an insert for each of 100,000 scripts would be quadratic).
+	has := map[*Unit]map[string]bool{}
+	var touched []*Unit
 	for _, su := range gen {
 		for _, w := range su.wantedBy {
 			t := us.LoadUnit(w.Name)
-			if t == nil || slices.ContainsFunc(t.Wants, func(o Option) bool { return o.Name == su.name }) {
+			if t == nil {
 				continue
 			}
-			i := sort.Search(len(t.Wants), func(i int) bool { return t.Wants[i].Name > su.name })
-			t.Wants = slices.Insert(t.Wants, i, Option{Name: su.name, Value: w.Value, Pos: w.Pos})
+			if has[t] == nil {
+				has[t] = map[string]bool{}
+				for _, o := range t.Wants {
+					has[t][o.Name] = true
+				}
+				touched = append(touched, t)
+			}
+			if has[t][su.name] {
+				continue
+			}
+			has[t][su.name] = true
+			t.Wants = append(t.Wants, Option{Name: su.name, Value: w.Value, Pos: w.Pos})
 		}
+	}
+	for _, t := range touched {
+		sort.SliceStable(t.Wants, func(i, j int) bool { return t.Wants[i].Name < t.Wants[j].Name })
 	}
 	return append(errs.Findings(), found...)
 }
@@ -57,9 +74,11 @@ const generatorDir = "run/systemd/generator.late"
 // options, then the drop-ins and .wants/ (.requires/, .upholds/) links of
 // its names.
 func (us *Units) addGenerated(su *sysvUnit) {
-	if old := us.ByName[su.name]; old != nil && old.Path != "" && !strings.HasPrefix(old.Path, "run/systemd/generator") {
+	old := us.ByName[su.name]
+	if old != nil && old.Path != "" && !strings.HasPrefix(old.Path, "run/systemd/generator") {
 		return
 	}
+	isUnitName := old != nil && old.Name == su.name // in Names already
 	u := &Unit{Name: su.name, Type: unitTypeOf(su.name), Path: su.script, Options: su.options, realPath: su.script}
 	if unitNameKind(su.name) == nameInstance {
 		u.Template, u.Instance = unitTemplate(su.name), unitInstance(su.name)
@@ -82,8 +101,9 @@ func (us *Units) addGenerated(su *sysvUnit) {
 		us.ByName[n] = u
 		delete(us.absent, n)
 	}
-	if i, found := sort.Find(len(us.Names), func(i int) int { return strings.Compare(u.Name, us.Names[i]) }); !found {
-		us.Names = slices.Insert(us.Names, i, u.Name)
+	if !isUnitName {
+		us.Names = append(us.Names, u.Name)
+		us.unsorted = true
 	}
 }
 

@@ -69,6 +69,7 @@ type upstartBuilder struct {
 	up       *UpstartBoot
 	opt      UpstartOptions
 	byName   map[string]*Job
+	jobIndex map[string]int       // job name -> index in Jobs (and in the graph)
 	emitters map[string][]emitter // event name -> emitters
 	other    map[int]string       // placeholder services for events that happen, but not in this boot
 	nextAny  int
@@ -89,6 +90,7 @@ func ReadUpstart(fsys *rootfs.FS, opt UpstartOptions) (*UpstartBoot, error) {
 		up:       &UpstartBoot{Jobs: jobs, Graph: &graph.Graph{Phases: []string{"boot"}}},
 		opt:      opt,
 		byName:   map[string]*Job{},
+		jobIndex: map[string]int{},
 		emitters: map[string][]emitter{},
 		other:    map[int]string{},
 	}
@@ -144,8 +146,9 @@ func (b *upstartBuilder) runlevel(fsys *rootfs.FS) string {
 // is not started by any event.
 func (b *upstartBuilder) addJobs() {
 	g := b.up.Graph
-	for _, j := range b.up.Jobs {
+	for k, j := range b.up.Jobs {
 		b.byName[j.Name] = j
+		b.jobIndex[j.Name] = k
 		s := graph.Service{Name: j.Name, Init: "upstart", Source: graph.Pos{File: j.Path}, Phase: 0, Triggered: true}
 		switch {
 		case j.Manual:
@@ -307,7 +310,8 @@ func (b *upstartBuilder) ways(j *Job, e *Expr) (ways []int, always bool) {
 		if len(args) == 0 {
 			return nil, false // any job: too vague to order, and never missing
 		}
-		for k, job := range b.up.Jobs {
+		for _, k := range b.candidates(args) {
+			job := b.up.Jobs[k]
 			if !matchEnv(args, jobEventEnv(job)) {
 				continue
 			}
@@ -333,6 +337,24 @@ func (b *upstartBuilder) ways(j *Job, e *Expr) (ways []int, always bool) {
 		}
 	}
 	return ways, false
+}
+
+// candidates returns the jobs whose events the arguments of a job event
+// may match: the one job a literal first argument names (fnmatch of a
+// pattern without metacharacters is equality), else every job. It keeps
+// "started foo" from comparing itself with every job of the root.
+func (b *upstartBuilder) candidates(args []string) []int {
+	if a := args[0]; !strings.Contains(a, "=") && !strings.ContainsAny(a, "*?[\\$\x00") {
+		if k, ok := b.jobIndex[a]; ok {
+			return []int{k}
+		}
+		return nil
+	}
+	all := make([]int, len(b.up.Jobs))
+	for k := range all {
+		all[k] = k
+	}
+	return all
 }
 
 // placeholder returns the service an event match that nothing meets

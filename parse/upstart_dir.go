@@ -69,6 +69,12 @@ func ReadUpstartJobs(fsys *rootfs.FS) ([]*Job, []graph.Finding, ErrorList, error
 	return jobs, found, w.errs, nil
 }
 
+// maxJobDepth bounds how deep the walk of etc/init goes. Upstart itself
+// stops only at PATH_MAX, but each level costs a resolution of the whole
+// path: 2,000 nested directories would take seconds for nothing (real job
+// sets are two or three levels deep).
+const maxJobDepth = 32
+
 type upstartWalk struct {
 	fsys      *rootfs.FS
 	confs     []string
@@ -89,6 +95,10 @@ func (w *upstartWalk) walk(dir string, parents []string) {
 			w.errs = append(w.errs, &Error{Pos: graph.Pos{File: dir}, Err: errors.New("directory loop, not read"), Warning: true})
 			return
 		}
+	}
+	if len(parents) > maxJobDepth {
+		w.errs = append(w.errs, &Error{Pos: graph.Pos{File: dir}, Err: fmt.Errorf("directories nested more than %d deep, not read", maxJobDepth), Warning: true})
+		return
 	}
 	ents, err := w.fsys.ReadDir(dir)
 	if err != nil {

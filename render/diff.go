@@ -51,7 +51,7 @@ func Congruence(w io.Writer, format string, cs []graph.Congruence, stop bool, o 
 		var sb strings.Builder
 		for _, c := range cs {
 			for _, nd := range c.Differ {
-				fmt.Fprintf(&sb, "== role %s: %s differs from %s\n", c.Role, nd.Node, c.Reference)
+				sb.WriteString(printable(fmt.Sprintf("== role %s: %s differs from %s", c.Role, nd.Node, c.Reference)) + "\n")
 				driftText(&sb, Drift{Drift: nd.Drift, Stop: stop}, o)
 			}
 		}
@@ -83,7 +83,7 @@ func driftText(sb *strings.Builder, d Drift, o Options) {
 		digits++
 	}
 	line := func(color, s string) {
-		sb.WriteString(paint(o, color, s))
+		sb.WriteString(paint(o, color, printable(s)))
 		sb.WriteByte('\n')
 	}
 	for _, l := range d.Added {

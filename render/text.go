@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"strings"
@@ -51,7 +52,7 @@ func lsText(w io.Writer, b Boot, o Options) error {
 	if !o.Long {
 		var sb strings.Builder
 		for _, st := range b.Schedule.Steps {
-			fmt.Fprintf(&sb, "%s%0*d %s\n", prefix, digits, st.Wave, b.Graph.Services[st.Service].Name)
+			fmt.Fprintf(&sb, "%s%0*d %s\n", prefix, digits, st.Wave, printable(b.Graph.Services[st.Service].Name))
 		}
 		_, err := io.WriteString(w, sb.String())
 		return err
@@ -67,13 +68,13 @@ func lsText(w io.Writer, b Boot, o Options) error {
 			notes = append(notes, "starts alone (interactive)")
 		}
 		if s.Note != "" {
-			notes = append(notes, s.Note)
+			notes = append(notes, printable(s.Note))
 		}
 		src := s.Source.File
 		if s.Link != "" {
 			src = s.Link + " -> " + src
 		}
-		fmt.Fprintf(tw, "%s%0*d\t%s\t%s\t%s", prefix, digits, st.Wave, s.Name, s.Init, src)
+		fmt.Fprintf(tw, "%s%0*d\t%s\t%s\t%s", prefix, digits, st.Wave, printable(s.Name), s.Init, printable(src))
 		if len(notes) > 0 {
 			fmt.Fprintf(tw, "\t%s", strings.Join(notes, "; "))
 		}
@@ -90,21 +91,22 @@ func lsText(w io.Writer, b Boot, o Options) error {
 func Findings(w io.Writer, format string, fs []graph.Finding, o Options) error {
 	switch format {
 	case "text", "":
-		var sb strings.Builder
+		// Written as it goes: a fleet of 10,000 nodes prints hundreds of
+		// megabytes, which need not be in memory at once.
+		bw := bufio.NewWriterSize(w, 64<<10)
 		for k, f := range fs {
 			if f.Node != "" && (k == 0 || fs[k-1].Node != f.Node) {
-				sb.WriteString("== node " + f.Node + "\n")
+				bw.WriteString("== node " + printable(f.Node) + "\n")
 			}
-			line := f.String()
+			line := printable(f.String())
 			if o.Color {
 				sev := f.Severity.String()
 				line = strings.Replace(line, sev+":", paint(o, severityColor[f.Severity], sev)+":", 1)
 			}
-			sb.WriteString(line)
-			sb.WriteByte('\n')
+			bw.WriteString(line)
+			bw.WriteByte('\n')
 		}
-		_, err := io.WriteString(w, sb.String())
-		return err
+		return bw.Flush()
 	case "json":
 		return findingsJSON(w, fs)
 	case "sarif":

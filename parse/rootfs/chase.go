@@ -22,6 +22,9 @@ import (
 // Each step costs one lstat; a name takes at most
 // len(name) + maxHops*pathMax/2 steps.
 func (f *FS) resolve(name string, followLast bool) (string, error) {
+	if r, ok := f.resolveClean(name, followLast); ok {
+		return r, nil
+	}
 	if name == "" || name == "." || strings.HasSuffix(name, "/") || strings.HasSuffix(name, "/.") {
 		followLast = true // "foo/" names the directory foo leads to, as in the kernel
 	}
@@ -94,6 +97,47 @@ func (f *FS) resolve(name string, followLast bool) (string, error) {
 		todo = components(target, todo)
 	}
 	return done, nil
+}
+
+// resolveClean is resolve's fast path, for a clean relative name
+// ("etc/init.d/foo") whose components exist and are not symlinks (but
+// the last one, when followLast is false): the name resolves to itself,
+// found by one cached lstat of each prefix of name, and nothing is
+// allocated. Any other case reports false, and resolve takes the long way.
+func (f *FS) resolveClean(name string, followLast bool) (string, bool) {
+	if name == "" || name[0] == '/' || name[len(name)-1] == '/' || name == devNull {
+		return "", false
+	}
+	start := 0
+	for start <= len(name) {
+		end := strings.IndexByte(name[start:], '/')
+		last := end < 0
+		if last {
+			end = len(name)
+		} else {
+			end += start
+		}
+		c := name[start:end]
+		if c == "" || c == "." || c == ".." {
+			return "", false
+		}
+		fi, err := f.b.lstat(name[:end])
+		switch {
+		case err != nil:
+			return "", false
+		case fi.Mode()&fs.ModeSymlink != 0:
+			if !last || followLast {
+				return "", false
+			}
+		case !last && !fi.IsDir():
+			return "", false
+		}
+		if last {
+			return name, true
+		}
+		start = end + 1
+	}
+	return "", false
 }
 
 // components splits p into its path components, dropping empty ones and ".",

@@ -7,9 +7,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // dirFS is a root that is a directory on the host. Every access goes through
@@ -18,7 +21,7 @@ import (
 // is a second wall that is never hit in practice. Absolute symlinks are not
 // given to os.Root to follow (it would refuse them): resolve re-anchors them.
 //
-// A root is read as a snapshot: lstat results are remembered, so that
+// A root is read as a snapshot: lstat and readlink results are remembered, so that
 // resolving etc/init.d/a, etc/init.d/b ... does not lstat etc and
 // etc/init.d again for every name (os.Root walks every component of a
 // name on each call, so without this a name of depth d costs d² system
@@ -28,6 +31,7 @@ type dirFS struct {
 
 	mu    sync.Mutex
 	stats map[string]lstatResult
+	links map[string]readlinkResult
 	dirs  map[string]*os.Root // directories opened as roots of their own, by name
 }
 
@@ -98,6 +102,9 @@ func (d *dirFS) lstat(name string) (fs.FileInfo, error) {
 }
 
 func (d *dirFS) remember(name string, fi fs.FileInfo, err error) {
+	if fi != nil {
+		fi = compactInfo(fi)
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.stats == nil {
@@ -106,9 +113,29 @@ func (d *dirFS) remember(name string, fi fs.FileInfo, err error) {
 	d.stats[name] = lstatResult{fi, err}
 }
 
+// readlink reads the symlink name, once: a unit's .wants/ link is read
+// to resolve it and again for its target.
 func (d *dirFS) readlink(name string) (string, error) {
+	d.mu.Lock()
+	c, ok := d.links[name]
+	d.mu.Unlock()
+	if ok {
+		return c.target, c.err
+	}
 	r, rel := d.in(name)
-	return r.Readlink(rel)
+	target, err := r.Readlink(rel)
+	d.mu.Lock()
+	if d.links == nil {
+		d.links = make(map[string]readlinkResult)
+	}
+	d.links[name] = readlinkResult{target, err}
+	d.mu.Unlock()
+	return target, err
+}
+
+type readlinkResult struct {
+	target string
+	err    error
 }
 
 // readFile reads the regular file name. It opens without blocking, so that a
@@ -131,11 +158,25 @@ func (d *dirFS) readFile(name string) ([]byte, error) {
 	if fi.Size() > MaxFileSize {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, fi.Size(), MaxFileSize)
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+1))
-	if _, err := buf.ReadFrom(io.LimitReader(f, MaxFileSize+1)); err != nil {
+	// The size stat gave, read in one buffer of that size; a file that
+	// grew meanwhile is read on, up to the limit.
+	data := make([]byte, fi.Size())
+	n, err := io.ReadFull(f, data)
+	switch {
+	case err == io.ErrUnexpectedEOF || err == io.EOF: // it shrank
+		return data[:n], nil
+	case err != nil:
 		return nil, err
 	}
-	data := buf.Bytes()
+	var one [1]byte
+	if m, _ := f.Read(one[:]); m == 0 {
+		return data, nil // the usual case: no allocation but data
+	}
+	buf := bytes.NewBuffer(append(data, one[0]))
+	if _, err := buf.ReadFrom(io.LimitReader(f, MaxFileSize-int64(n))); err != nil {
+		return nil, err
+	}
+	data = buf.Bytes()
 	if len(data) > MaxFileSize {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, MaxFileSize)
 	}
@@ -157,24 +198,50 @@ func (d *dirFS) readDir(name string) ([]fs.DirEntry, error) {
 		return nil, err
 	}
 	dr := d.dirRoot(name)
-	ents := make([]fs.DirEntry, 0, len(names))
-	for _, n := range names {
-		var fi fs.FileInfo
+	infos := make([]fs.FileInfo, len(names))
+	errs := make([]error, len(names))
+	stat := func(k int) {
 		if dr != nil {
-			fi, err = dr.Lstat(n)
+			infos[k], errs[k] = dr.Lstat(names[k])
 		} else {
-			fi, err = d.root.Lstat(join(name, n))
+			infos[k], errs[k] = d.root.Lstat(join(name, names[k]))
 		}
-		d.remember(join(name, n), fi, err)
-		if errors.Is(err, fs.ErrNotExist) {
+		d.remember(join(name, names[k]), infos[k], errs[k])
+	}
+	// A big directory (lib/systemd/system, multi-user.target.wants) is
+	// described on every core: one lstat an entry is most of its cost.
+	if len(names) >= 1024 {
+		onEveryCore(len(names), stat)
+	} else {
+		for k := range names {
+			stat(k)
+		}
+	}
+	ents := make([]fs.DirEntry, 0, len(names))
+	for k := range names {
+		if errors.Is(errs[k], fs.ErrNotExist) {
 			continue
 		}
-		if err != nil {
-			return nil, err
+		if errs[k] != nil {
+			return nil, errs[k]
 		}
-		ents = append(ents, fs.FileInfoToDirEntry(fi))
+		ents = append(ents, fs.FileInfoToDirEntry(compactInfo(infos[k])))
 	}
 	return ents, nil
+}
+
+// onEveryCore runs f(0) ... f(n-1) on GOMAXPROCS goroutines.
+func onEveryCore(n int, f func(k int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Go(func() {
+			for k := int(next.Add(1)) - 1; k < n; k = int(next.Add(1)) - 1 {
+				f(k)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func (d *dirFS) close() error {
@@ -188,3 +255,27 @@ func (d *dirFS) close() error {
 	d.dirs = nil
 	return d.root.Close()
 }
+
+// statInfo is what a root's reader needs of an lstat: a fraction of
+// the memory of the os package's FileInfo with its whole syscall.Stat_t
+// (a root of 250,000 entries keeps them all).
+type statInfo struct {
+	name  string
+	size  int64
+	mode  fs.FileMode
+	mtime time.Time
+}
+
+func compactInfo(fi fs.FileInfo) fs.FileInfo {
+	if c, ok := fi.(*statInfo); ok {
+		return c
+	}
+	return &statInfo{name: fi.Name(), size: fi.Size(), mode: fi.Mode(), mtime: fi.ModTime()}
+}
+
+func (s *statInfo) Name() string       { return s.name }
+func (s *statInfo) Size() int64        { return s.size }
+func (s *statInfo) Mode() fs.FileMode  { return s.mode }
+func (s *statInfo) ModTime() time.Time { return s.mtime }
+func (s *statInfo) IsDir() bool        { return s.mode.IsDir() }
+func (s *statInfo) Sys() any           { return nil }
