@@ -62,21 +62,22 @@ type Units struct {
 	Names   []string         // unit names (not aliases), sorted when ReadUnits and ReadSystemd return (a later LoadUnit appends)
 	Default string           // what default.target resolves to ("graphical.target"), "" if none
 
+	// What applies to a unit, computed once (dirNames, realDir).
+	dirNameCache map[string][]string // name -> the names whose directories apply to it
+	realDirs     map[string]string   // a search directory's NAME.d (.wants ...) -> the directory it resolves to, "" for none
+
 	fsys     *rootfs.FS
 	dirs     []string                       // the search path, deduplicated
 	expanded []string                       // the search path and its resolved directories, for alias checks
 	entries  map[string]map[string]bool     // search directory -> names of its entries that may be drop-in directories
 	suffixed map[string]map[string][]string // ".wants" -> NAME -> the search directories with an entry NAME.wants
-	realDirs map[string]string              // such an entry -> the directory it resolves to, "" for none
-
-	dirNameCache map[string][]string      // dirNames
-	ids          map[string]unitID        // unit_file_build_name_map: name -> file or alias
-	names        map[string][]string      // unit name -> the names that lead to it
-	files        map[string]*parsedFile   // parsed unit files by path
-	absent       map[string]bool          // names LoadUnit found nothing for
-	unsorted     bool                     // names were appended to Names since it was sorted
-	listings     map[string][]fs.DirEntry // drop-in and dependency directories read so far
-	errs         ErrorList
+	ids      map[string]unitID              // unit_file_build_name_map: name -> file or alias
+	names    map[string][]string            // unit name -> the names that lead to it
+	files    map[string]*parsedFile         // parsed unit files by path
+	absent   map[string]bool                // names LoadUnit found nothing for
+	unsorted bool                           // names were appended to Names since it was sorted
+	listings map[string][]fs.DirEntry       // drop-in and dependency directories read so far
+	errs     ErrorList
 }
 
 // Errors returns every diagnostic found so far, by ReadUnits and later
