@@ -109,7 +109,6 @@ func ReadSystemd(fsys *rootfs.FS, opt SystemdOptions) (*SystemdBoot, error) {
 		b.expand(name)
 	}
 	b.addEdges()
-	b.deps = nil // in the graph now: 100,000 units' dependencies are 70 MB
 	g := b.boot.Graph
 	b.resolveConflicts()
 	b.boot.Findings = append(b.boot.Findings, graph.Start(g)...)
@@ -523,6 +522,7 @@ func (b *systemdBuilder) addEdges() {
 			g.AddEdge(graph.Edge{From: i, To: to, Kind: graph.SystemdAfter, Pos: d.pos, Via: d.name + " (a target is after what it pulls in)"})
 		}
 	}
+	b.deps = nil // in the graph now: 100,000 units' dependencies are 70 MB
 }
 
 func viaText(d dep) string {
