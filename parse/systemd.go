@@ -62,6 +62,10 @@ type Units struct {
 	Names   []string         // unit names (not aliases), sorted when ReadUnits and ReadSystemd return (a later LoadUnit appends)
 	Default string           // what default.target resolves to ("graphical.target"), "" if none
 
+	// What applies to a unit, computed once (dirNames, realDir).
+	dirNameCache map[string][]string // name -> the names whose directories apply to it
+	realDirs     map[string]string   // a search directory's NAME.d (.wants ...) -> the directory it resolves to, "" for none
+
 	fsys     *rootfs.FS
 	dirs     []string                       // the search path, deduplicated
 	expanded []string                       // the search path and its resolved directories, for alias checks

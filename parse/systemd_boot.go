@@ -569,6 +569,7 @@ func (b *systemdBuilder) addEdges() {
 			g.AddEdge(graph.Edge{From: i, To: to, Kind: graph.SystemdAfter, Pos: d.pos, Via: d.name + " (a target is after what it pulls in)"})
 		}
 	}
+	b.deps = nil // in the graph now: 100,000 units' dependencies are 70 MB
 }
 
 func viaText(d dep) string {
@@ -602,6 +603,7 @@ func (b *systemdBuilder) hasDefaults(i int) bool {
 // (unit_add_default_target_dependency: "Don't create loops"). One pass
 // over the dependencies: O(E).
 func (b *systemdBuilder) orderPairs() map[[2]int]bool {
+	g := b.boot.Graph
 	pairs := map[[2]int]bool{}
 	for i, ds := range b.deps {
 		for _, d := range ds {
@@ -609,11 +611,12 @@ func (b *systemdBuilder) orderPairs() map[[2]int]bool {
 				continue
 			}
 			to, ok := b.lookup(d.name)
+			// Only pairs whose second unit is a target are asked for.
 			switch {
 			case !ok:
-			case d.kind == graph.SystemdBefore:
+			case d.kind == graph.SystemdBefore && g.Services[i].Target:
 				pairs[[2]int{to, i}] = true
-			default:
+			case d.kind == graph.SystemdAfter && g.Services[to].Target:
 				pairs[[2]int{i, to}] = true
 			}
 		}

@@ -41,10 +41,13 @@ func ReadUnits(fsys *rootfs.FS) (*Units, ErrorList, error) {
 		entries: map[string]map[string]bool{},
 
 		suffixed: map[string]map[string][]string{},
-		ids:      map[string]unitID{},
-		names:    map[string][]string{},
-		files:    map[string]*parsedFile{},
-		absent:   map[string]bool{},
+		realDirs: map[string]string{},
+
+		dirNameCache: map[string][]string{},
+		ids:          map[string]unitID{},
+		names:        map[string][]string{},
+		files:        map[string]*parsedFile{},
+		absent:       map[string]bool{},
 
 		listings: map[string][]fs.DirEntry{},
 	}
@@ -335,23 +338,51 @@ func (us *Units) dropInDirs(u *Unit, suffix string) []string {
 // findDirs adds dir/name+suffix and those of name's template and dash
 // prefixes (unit_file_find_dirs).
 func (us *Units) findDirs(dir, name, suffix string, dirs *[]string) {
-	if us.hasEntry(dir, name, suffix) {
-		p := dir + "/" + name + suffix
-		if fi, err := us.fsys.Stat(p); err == nil && fi.IsDir() {
-			if r, err := us.fsys.Resolve(p); err == nil && !slices.Contains(*dirs, r) {
-				*dirs = append(*dirs, r)
-			}
+	for _, n := range us.dirNames(name) {
+		if !us.hasEntry(dir, n, suffix) {
+			continue
+		}
+		if r := us.realDir(dir + "/" + n + suffix); r != "" && !slices.Contains(*dirs, r) {
+			*dirs = append(*dirs, r)
 		}
 	}
-	if unitTypes[name] {
-		return
+}
+
+// dirNames returns the names whose directories apply to a unit of that
+// name, in unit_file_find_dirs order: the name, then (for an instance)
+// those of its template, then those of its dash prefix. Each name's list
+// is made once: a unit asks for it for each search directory and suffix.
+func (us *Units) dirNames(name string) []string {
+	if l, ok := us.dirNameCache[name]; ok {
+		return l
 	}
-	if unitNameKind(name) == nameInstance {
-		us.findDirs(dir, unitTemplate(name), suffix, dirs)
+	l := []string{name}
+	if !unitTypes[name] {
+		if unitNameKind(name) == nameInstance {
+			l = append(l, us.dirNames(unitTemplate(name))...)
+		}
+		if p, ok := dashPrefixName(name); ok {
+			l = append(l, us.dirNames(p)...)
+		}
 	}
-	if p, ok := dashPrefixName(name); ok {
-		us.findDirs(dir, p, suffix, dirs)
+	us.dirNameCache[name] = l
+	return l
+}
+
+// realDir returns the directory p resolves to, or "" when p is no
+// directory; once for each p.
+func (us *Units) realDir(p string) string {
+	if r, ok := us.realDirs[p]; ok {
+		return r
 	}
+	r := ""
+	if fi, err := us.fsys.Stat(p); err == nil && fi.IsDir() {
+		if res, err := us.fsys.Resolve(p); err == nil {
+			r = res
+		}
+	}
+	us.realDirs[p] = r
+	return r
 }
 
 // listDir lists the files of dirs whose names end in suffix (every one

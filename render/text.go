@@ -124,6 +124,13 @@ func Summary(fs []graph.Finding) string {
 			n[f.Severity]++
 		}
 	}
+	return SummaryOf(n[graph.Error], n[graph.Warning], n[graph.Info])
+}
+
+// SummaryOf is Summary of counts already made: errors, warnings, infos.
+func SummaryOf(errors, warnings, infos int) string {
+	var n [3]int
+	n[graph.Error], n[graph.Warning], n[graph.Info] = errors, warnings, infos
 	plural := func(k int, word string) string {
 		if k == 1 {
 			return fmt.Sprintf("%d %s", k, word)

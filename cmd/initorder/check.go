@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/initorder/initorder/graph"
-	"github.com/initorder/initorder/render"
 	"github.com/spf13/cobra"
 )
 
@@ -74,16 +73,14 @@ when it cannot run: bad flags, an unreadable root, a bad layout file.`,
 				return err
 			}
 			out := cmd.OutOrStdout()
-			if err := render.Findings(out, g.format, fs, options(g, out, false)); err != nil {
+			if err := fs.write(out, g.format, options(g, out, false)); err != nil {
 				return err
 			}
 			if g.format == "text" {
-				fmt.Fprintln(cmd.ErrOrStderr(), render.Summary(fs))
+				fmt.Fprintln(cmd.ErrOrStderr(), fs.summary())
 			}
-			for _, f := range fs {
-				if f.Severity >= failOn {
-					return errFindings
-				}
+			if fs.reaches(failOn) {
+				return errFindings
 			}
 			return nil
 		},

@@ -24,11 +24,11 @@ func (lf *layoutFlags) register(cmd *cobra.Command, nodeHelp string) {
 }
 
 // checkFindings returns the findings of the root, or with --layout those
-// of its nodes (every node when no --node is given), each with its node.
-// Nodes that boot the same graph (the same root and roles) are analysed
-// once and their findings copied. The layout's own warnings come first,
-// with no node.
-func checkFindings(g *globals, gl goal, lf layoutFlags) ([]graph.Finding, error) {
+// of its nodes (every node when no --node is given). Nodes that boot the
+// same graph (the same root and roles) are analysed once, as a group;
+// the fleet copies the group's findings to each node as it writes them.
+// The layout's own warnings come first, with no node.
+func checkFindings(g *globals, gl goal, lf layoutFlags) (*fleet, error) {
 	if lf.file == "" {
 		if len(lf.nodes) > 0 {
 			return nil, errors.New("--node: name the layout with --layout")
@@ -37,12 +37,14 @@ func checkFindings(g *globals, gl goal, lf layoutFlags) ([]graph.Finding, error)
 		if err != nil {
 			return nil, err
 		}
-		return l.findings, nil
+		return &fleet{base: l.findings}, nil
 	}
 	lay, fs, err := readLayout(lf)
 	if err != nil {
 		return nil, err
 	}
+	graph.SortFindings(fs)
+	f := &fleet{base: fs}
 	groups := lay.Groups(lf.nodes)
 	// One root in memory at a time: the groups by root.
 	rootOf := func(group []string) string { n, _ := lay.Node(group[0]); return nodeRoot(g, n) }
@@ -58,10 +60,10 @@ func checkFindings(g *globals, gl goal, lf layoutFlags) ([]graph.Finding, error)
 		}
 		p, found := graph.Place(l.boot.Graph, l.findings, lay, group[0])
 		found = append(found, graph.Check(p)...)
-		fs = append(fs, graph.PerNode(found, group)...)
+		graph.SortFindings(found)
+		f.groups = append(f.groups, fleetGroup{nodes: group, fs: found})
 	}
-	graph.SortFindings(fs)
-	return fs, nil
+	return f, nil
 }
 
 // loadNode loads the root, or with --layout the boot of the one node

@@ -47,7 +47,7 @@ func BenchmarkCheckLayout(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				n = len(fs)
+				n = len(fs.all())
 			}
 			b.ReportMetric(float64(n), "findings")
 		})

@@ -158,8 +158,8 @@ func (d *dirFS) readFile(name string) ([]byte, error) {
 	if fi.Size() > MaxFileSize {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, fi.Size(), MaxFileSize)
 	}
-	// The size stat gave, read in one buffer of that size; a file that
-	// grew meanwhile is read on, up to the limit.
+	// The size stat gave, read in one buffer of that size (what a file
+	// grows by after the stat is not read).
 	data := make([]byte, fi.Size())
 	n, err := io.ReadFull(f, data)
 	switch {
@@ -168,9 +168,13 @@ func (d *dirFS) readFile(name string) ([]byte, error) {
 	case err != nil:
 		return nil, err
 	}
+	if n > 0 {
+		return data, nil // the usual case: what stat said, in one read
+	}
+	// An empty file, or one that says so (procfs): read on, up to the limit.
 	var one [1]byte
 	if m, _ := f.Read(one[:]); m == 0 {
-		return data, nil // the usual case: no allocation but data
+		return data, nil
 	}
 	buf := bytes.NewBuffer(append(data, one[0]))
 	if _, err := buf.ReadFrom(io.LimitReader(f, MaxFileSize-int64(n))); err != nil {
