@@ -121,8 +121,8 @@ func ReadSystemd(fsys *rootfs.FS, opt SystemdOptions) (*SystemdBoot, error) {
 		b.queue = b.queue[1:]
 		b.expand(name)
 	}
+	b.boot.Findings = append(b.boot.Findings, b.sysvNotConverted()...) // reads b.deps, which addEdges drops
 	b.addEdges()
-	b.boot.Findings = append(b.boot.Findings, b.sysvNotConverted()...)
 	g := b.boot.Graph
 	b.resolveConflicts()
 	b.boot.Findings = append(b.boot.Findings, graph.Start(g)...)
