@@ -173,18 +173,3 @@ func driftDoc(d Drift) driftJSON {
 	}
 	return doc
 }
-
-func findingList(fs []graph.Finding) []findingJSON {
-	out := []findingJSON{}
-	for _, f := range fs {
-		fj := findingJSON{
-			Kind: f.Kind, Severity: f.Severity.String(), Node: f.Node,
-			Services: append([]string{}, f.Services...), Message: f.Message, Sources: []sourceJSON{},
-		}
-		for _, p := range f.Sources {
-			fj.Sources = append(fj.Sources, sourceJSON{File: p.File, Line: p.Line})
-		}
-		out = append(out, fj)
-	}
-	return out
-}

@@ -62,17 +62,7 @@ type sourceJSON struct {
 }
 
 func findingsJSON(w io.Writer, fs []graph.Finding) error {
-	doc := findingsDoc{Findings: []findingJSON{}}
-	for _, f := range fs {
-		fj := findingJSON{
-			Kind: f.Kind, Severity: f.Severity.String(), Node: f.Node,
-			Services: append([]string{}, f.Services...), Message: f.Message, Sources: []sourceJSON{},
-		}
-		for _, p := range f.Sources {
-			fj.Sources = append(fj.Sources, sourceJSON{File: p.File, Line: p.Line})
-		}
-		doc.Findings = append(doc.Findings, fj)
-	}
+	doc := findingsDoc{Findings: findingList(fs)}
 	return writeJSON(w, doc)
 }
 
@@ -81,4 +71,20 @@ func writeJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// findingList is fs as JSON, in order, with empty lists rather than null.
+func findingList(fs []graph.Finding) []findingJSON {
+	out := []findingJSON{}
+	for _, f := range fs {
+		fj := findingJSON{
+			Kind: f.Kind, Severity: f.Severity.String(), Node: f.Node,
+			Services: append([]string{}, f.Services...), Message: f.Message, Sources: []sourceJSON{},
+		}
+		for _, p := range f.Sources {
+			fj.Sources = append(fj.Sources, sourceJSON{File: p.File, Line: p.Line})
+		}
+		out = append(out, fj)
+	}
+	return out
 }

@@ -9,12 +9,10 @@ import (
 
 func newCheckCmd(g *globals) *cobra.Command {
 	var o struct {
-		runlevel, failOn string
-		events           []string
-		target           string
-		stop             bool
-		layout           layoutFlags
-		congruent        bool
+		gl        goal
+		failOn    string
+		layout    layoutFlags
+		congruent bool
 	}
 	cmd := &cobra.Command{
 		Use:   "check",
@@ -66,9 +64,9 @@ when it cannot run: bad flags, an unreadable root, a bad layout file.`,
 				return fmt.Errorf("--fail-on: %w", err)
 			}
 			if o.congruent {
-				return congruent(cmd.OutOrStdout(), cmd.ErrOrStderr(), g, goal{runlevel: o.runlevel, target: o.target, stop: o.stop, events: o.events}, o.layout)
+				return congruent(cmd.OutOrStdout(), cmd.ErrOrStderr(), g, o.gl, o.layout)
 			}
-			fs, err := checkFindings(g, goal{runlevel: o.runlevel, target: o.target, stop: o.stop, events: o.events}, o.layout)
+			fs, err := checkFindings(g, o.gl, o.layout)
 			if err != nil {
 				return err
 			}
@@ -85,11 +83,8 @@ when it cannot run: bad flags, an unreadable root, a bad layout file.`,
 			return nil
 		},
 	}
+	goalFlags(cmd, &o.gl)
 	f := cmd.Flags()
-	f.StringVar(&o.runlevel, "runlevel", "", "runlevel to check: S or 0-6 (default: inittab's initdefault, else 2)")
-	f.StringArrayVar(&o.events, "event", nil, "an upstart event the outside world emits (repeatable)")
-	f.StringVar(&o.target, "target", "", "systemd target to boot into (default: the default.target link, else graphical.target)")
-	f.BoolVar(&o.stop, "stop", false, "check the shutdown order (K links) instead")
 	f.StringVar(&o.failOn, "fail-on", "error", "exit 1 on findings at or above: error, warning or info")
 	o.layout.register(cmd, "a node of the layout to check (repeatable; default: every node)")
 	f.BoolVar(&o.congruent, "congruent", false, "with --layout: list the nodes of each role that boot otherwise than the others (see diff)")

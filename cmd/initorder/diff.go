@@ -13,9 +13,9 @@ var errDiffer = fmt.Errorf("the boots differ: %w", errFindings)
 
 func newDiffCmd(g *globals) *cobra.Command {
 	var o struct {
-		runlevel, target, layout string
-		events                   []string
-		stop, sequential         bool
+		gl         goal
+		layout     string
+		sequential bool
 	}
 	cmd := &cobra.Command{
 		Use:   "diff ROOT_A ROOT_B | --layout F NODE_A NODE_B",
@@ -47,7 +47,7 @@ run.`,
   initorder diff --root base.tar --layout fleet.ini web1 web2`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			gl := goal{runlevel: o.runlevel, target: o.target, stop: o.stop, events: o.events}
+			gl := o.gl
 			var sides [2]graph.Side
 			for k, arg := range args {
 				s, err := diffSide(g, gl, o.layout, arg, o.sequential)
@@ -58,7 +58,7 @@ run.`,
 			}
 			d := graph.Diff(sides[0], sides[1])
 			out := cmd.OutOrStdout()
-			if err := render.Diff(out, g.format, render.Drift{Drift: d, Stop: o.stop}, options(g, out, false)); err != nil {
+			if err := render.Diff(out, g.format, render.Drift{Drift: d, Stop: o.gl.stop}, options(g, out, false)); err != nil {
 				return err
 			}
 			if !d.Empty() {
@@ -67,11 +67,8 @@ run.`,
 			return nil
 		},
 	}
+	goalFlags(cmd, &o.gl)
 	f := cmd.Flags()
-	f.StringVar(&o.runlevel, "runlevel", "", "runlevel to boot into: S or 0-6 (default: inittab's initdefault, else 2)")
-	f.StringArrayVar(&o.events, "event", nil, "an upstart event the outside world emits (repeatable)")
-	f.StringVar(&o.target, "target", "", "systemd target to boot into (default: the default.target link, else graphical.target)")
-	f.BoolVar(&o.stop, "stop", false, "compare the shutdown orders (SysV K links; systemd: the start order reversed)")
 	f.BoolVar(&o.sequential, "sequential", false, "compare the orders of a sequential boot (links in ls order)")
 	f.StringVar(&o.layout, "layout", "", "a layout file (INI): the arguments are two of its nodes")
 	return cmd

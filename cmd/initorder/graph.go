@@ -103,15 +103,6 @@ initorder or on PATH), which links Graphviz so that initorder does not.`,
 	return cmd
 }
 
-// goalFlags registers the flags that say which boot to analyse.
-func goalFlags(cmd *cobra.Command, gl *goal) {
-	f := cmd.Flags()
-	f.StringVar(&gl.runlevel, "runlevel", "", "runlevel to boot into: S or 0-6 (default: inittab's initdefault, else 2)")
-	f.StringArrayVar(&gl.events, "event", nil, "an upstart event the outside world emits (repeatable)")
-	f.StringVar(&gl.target, "target", "", "systemd target to boot into (default: the default.target link, else graphical.target)")
-	f.BoolVar(&gl.stop, "stop", false, "the shutdown order (SysV K links; systemd: the start order reversed)")
-}
-
 // drawings loads the boot, or with --layout the boot of each node
 // (every node, or those --node names), and cuts each down as the flags
 // say.

@@ -12,6 +12,7 @@ import (
 	"github.com/initorder/initorder/parse"
 	"github.com/initorder/initorder/parse/rootfs"
 	"github.com/initorder/initorder/render"
+	"github.com/spf13/cobra"
 )
 
 // goal is what boot to analyse.
@@ -20,6 +21,15 @@ type goal struct {
 	target   string
 	stop     bool
 	events   []string
+}
+
+// goalFlags registers the flags that say which boot to analyse.
+func goalFlags(cmd *cobra.Command, gl *goal) {
+	f := cmd.Flags()
+	f.StringVar(&gl.runlevel, "runlevel", "", "runlevel to boot into: S or 0-6 (default: inittab's initdefault, else 2; systemd: runlevelN.target)")
+	f.StringArrayVar(&gl.events, "event", nil, "an upstart event the outside world emits (repeatable)")
+	f.StringVar(&gl.target, "target", "", "systemd target to boot into (default: the default.target link, else graphical.target)")
+	f.BoolVar(&gl.stop, "stop", false, "the shutdown order instead (SysV K links; systemd: the start order reversed)")
 }
 
 // loaded is a root read for one goal.

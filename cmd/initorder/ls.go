@@ -10,12 +10,10 @@ import (
 
 func newLSCmd(g *globals) *cobra.Command {
 	var o struct {
-		runlevel         string
-		events           []string
-		target           string
-		stop, sequential bool
-		long             bool
-		layout           layoutFlags
+		gl         goal
+		sequential bool
+		long       bool
+		layout     layoutFlags
 	}
 	cmd := &cobra.Command{
 		Use:   "ls",
@@ -39,7 +37,7 @@ role names and those of N's roles, from N's own root if it has one.`,
   initorder ls --layout fleet.ini --node web1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			l, err := loadNode(g, goal{runlevel: o.runlevel, target: o.target, stop: o.stop, events: o.events}, o.layout)
+			l, err := loadNode(g, o.gl, o.layout)
 			if err != nil {
 				return err
 			}
@@ -62,11 +60,8 @@ role names and those of N's roles, from N's own root if it has one.`,
 			return nil
 		},
 	}
+	goalFlags(cmd, &o.gl)
 	f := cmd.Flags()
-	f.StringVar(&o.runlevel, "runlevel", "", "runlevel to boot into: S or 0-6 (default: inittab's initdefault, else 2)")
-	f.StringArrayVar(&o.events, "event", nil, "an upstart event the outside world emits (repeatable)")
-	f.StringVar(&o.target, "target", "", "systemd target to boot into (default: the default.target link, else graphical.target)")
-	f.BoolVar(&o.stop, "stop", false, "print the shutdown order (SysV K links; systemd: the start order reversed)")
 	f.BoolVar(&o.sequential, "sequential", false, "print the order of a sequential boot (links in ls order)")
 	f.BoolVarP(&o.long, "long", "l", false, "also print init system, source file and notes")
 	o.layout.register(cmd, "with --layout, the node to list: its roles' services and the base image")
