@@ -77,13 +77,7 @@ func FuzzRCD(f *testing.F) {
 	f.Add("etc/init.d/a: #!/bin/sh\netc/init.d/b: ### BEGIN INIT INFO\\n# Provides: a\\n### END INIT INFO\netc/rc2.d/S01b -> ../init.d/b\n")
 	f.Add("etc/init.d/a: ### BEGIN INIT INFO\\n# Provides: a foo\\n### END INIT INFO\netc/init.d/foo: ### BEGIN INIT INFO\\n# Provides: bar\\n# Required-Stop: $all a\\n### END INIT INFO\netc/rc2.d/S01foo -> /opt/x\netc/rc0.d/K01a -> ../init.d/a\n")
 	f.Fuzz(func(t *testing.T, spec string) {
-		root := t.TempDir()
-		writeFuzzRoot(t, root, spec)
-		fsys, err := rootfs.Open(root)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer fsys.Close()
+		fsys := openFuzzRoot(t, spec)
 		for _, stop := range []bool{false, true} {
 			sv, err := ReadSysV(fsys, SysVOptions{Stop: stop})
 			if err != nil {
@@ -97,6 +91,19 @@ func FuzzRCD(f *testing.F) {
 			graph.Check(sv.Graph)
 		}
 	})
+}
+
+// openFuzzRoot writes spec into a fresh root (writeFuzzRoot) and opens
+// it; the root is closed when the test ends.
+func openFuzzRoot(t *testing.T, spec string) *rootfs.FS {
+	root := t.TempDir()
+	writeFuzzRoot(t, root, spec)
+	fsys, err := rootfs.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fsys.Close() })
+	return fsys
 }
 
 // writeFuzzRoot builds the root through an os.Root, which refuses any

@@ -102,13 +102,7 @@ func FuzzSystemdRoot(f *testing.F) {
 	f.Add("etc/init.d/foo: ### BEGIN INIT INFO\\n# Provides: foo bar\\n# Required-Start: $network $remote_fs\\n# Default-Start: 2 3 4 5\\n### END INIT INFO\netc/rc2.d/S01foo -> ../init.d/foo\nlib/systemd/system/multi-user.target: [Unit]\\nDescription=x\n")
 	f.Add("lib/systemd/system/a.service -> a.service\nlib/systemd/system/b.service -> ../../../lib/systemd/system/c.service\nlib/systemd/system/c.service -> /lib/systemd/system/b.service\nlib/systemd/system -> /lib/systemd/system\n")
 	f.Fuzz(func(t *testing.T, spec string) {
-		root := t.TempDir()
-		writeFuzzRoot(t, root, spec)
-		fsys, err := rootfs.Open(root)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer fsys.Close()
+		fsys := openFuzzRoot(t, spec)
 		for _, sysv := range []bool{false, true} {
 			sd, err := ReadSystemd(fsys, SystemdOptions{SysV: sysv})
 			if err != nil {
@@ -129,13 +123,7 @@ func FuzzUpstartRoot(f *testing.F) {
 	f.Add("etc/init/net/a.conf: start on starting net/b\netc/init/net/b.conf: start on stopped net/a RESULT=ok\netc/init -> /etc/init/net\n")
 	f.Add("etc/inittab: id:5:initdefault:\netc/init/x.conf: start on runlevel [5] and net-device-up IFACE!=lo\\npost-start script\\n  initctl emit --no-wait y\\nend script\netc/init/y.conf: start on y\n")
 	f.Fuzz(func(t *testing.T, spec string) {
-		root := t.TempDir()
-		writeFuzzRoot(t, root, spec)
-		fsys, err := rootfs.Open(root)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer fsys.Close()
+		fsys := openFuzzRoot(t, spec)
 		for _, sysv := range []bool{false, true} {
 			up, err := ReadUpstart(fsys, UpstartOptions{SysV: sysv, Events: []string{"static-network-up"}})
 			if err != nil {
