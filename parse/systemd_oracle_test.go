@@ -211,22 +211,7 @@ func runOracle(t *testing.T, runuser string, ar *txtar.Archive, start []string) 
 		t.Fatal(err)
 	}
 	// Absolute targets are inside the root: make them host paths.
-	host := &txtar.Archive{}
-	for _, f := range ar.Files {
-		if f.Name != "symlinks" {
-			host.Files = append(host.Files, f)
-			continue
-		}
-		var b strings.Builder
-		for _, line := range strings.Split(string(f.Data), "\n") {
-			if link, target, ok := strings.Cut(line, " -> "); ok && strings.HasPrefix(target, "/") && target != "/dev/null" {
-				line = link + " -> " + dir + target
-			}
-			b.WriteString(line + "\n")
-		}
-		host.Files = append(host.Files, txtar.File{Name: "symlinks", Data: []byte(b.String())})
-	}
-	writeUnitRoot(t, dir, host)
+	writeUnitRoot(t, dir, hostSymlinks(ar, dir))
 	out := runSystemdTest(t, runuser, dir, start)
 	units := parseSystemdDump(out, dir+"/")
 	if len(units) == 0 {

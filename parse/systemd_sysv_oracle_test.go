@@ -349,15 +349,7 @@ func TestSysvGeneratorHostRoot(t *testing.T) {
 	if _, err := os.Stat("/etc/init.d"); err != nil {
 		t.Skip("this machine has no /etc/init.d")
 	}
-	fsys, err := rootfs.Open("/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid1, err := fsys.Resolve("sbin/init")
-	fsys.Close()
-	if err != nil || !strings.HasSuffix(pid1, "systemd/systemd") {
-		t.Skipf("this machine does not boot systemd (/sbin/init is %q)", pid1)
-	}
+	needSystemdHost(t)
 	res := runGenerator(t, "/")
 	c := compareGenerator(t, generate(t, "/"), res)
 	t.Logf("%v; %d scripts left to native units", c, len(res.Native))
