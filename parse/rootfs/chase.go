@@ -52,15 +52,15 @@ func (f *FS) resolve(name string, followLast bool) (string, error) {
 		if next == devNull && len(todo) == 0 {
 			return devNull, nil
 		}
-		fi, err := f.b.lstat(next)
+		mode, err := f.b.lmode(next)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return cleanRel(next + "/" + strings.Join(todo, "/")), err
 			}
 			return next, err
 		}
-		if fi.Mode()&fs.ModeSymlink == 0 {
-			if len(todo) > 0 && !fi.IsDir() {
+		if mode&fs.ModeSymlink == 0 {
+			if len(todo) > 0 && !mode.IsDir() {
 				return next, syscall.ENOTDIR
 			}
 			done = next
@@ -121,15 +121,15 @@ func (f *FS) resolveClean(name string, followLast bool) (string, bool) {
 		if c == "" || c == "." || c == ".." {
 			return "", false
 		}
-		fi, err := f.b.lstat(name[:end])
+		mode, err := f.b.lmode(name[:end])
 		switch {
 		case err != nil:
 			return "", false
-		case fi.Mode()&fs.ModeSymlink != 0:
+		case mode&fs.ModeSymlink != 0:
 			if !last || followLast {
 				return "", false
 			}
-		case !last && !fi.IsDir():
+		case !last && !mode.IsDir():
 			return "", false
 		}
 		if last {

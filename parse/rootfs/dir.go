@@ -1,116 +1,161 @@
 package rootfs
 
 import (
-	"bytes"
-	"errors"
-	"fmt"
-	"io"
 	"io/fs"
-	"os"
-	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
-	"syscall"
 	"time"
 )
 
-// dirFS is a root that is a directory on the host. Every access goes through
-// an os.Root, which refuses any name that would leave the directory; resolve
-// only ever hands it names whose components are not symlinks, so the refusal
-// is a second wall that is never hit in practice. Absolute symlinks are not
-// given to os.Root to follow (it would refuse them): resolve re-anchors them.
+// dirFS is a root that is a directory on the host. Every access is made
+// on an open directory of the root (a dirHandle: dir_linux.go,
+// dir_other.go) with one name component that is neither "." nor "..",
+// without following a symlink; resolve only ever hands it names whose
+// components are not symlinks, and the directories on the way are opened
+// the same way from the root down. Absolute symlinks are never given to
+// the host to follow: resolve re-anchors them.
 //
-// A root is read as a snapshot: lstat and readlink results are remembered, so that
-// resolving etc/init.d/a, etc/init.d/b ... does not lstat etc and
-// etc/init.d again for every name (os.Root walks every component of a
-// name on each call, so without this a name of depth d costs d² system
-// calls), and a directory listing primes the cache with its entries.
+// A root is read as a snapshot: lstat and readlink results are remembered,
+// so that resolving etc/init.d/a, etc/init.d/b ... does not lstat etc and
+// etc/init.d again for every name, and a directory listing primes the
+// cache with the type of each entry (its size and permissions are read
+// when asked for). Directories are kept open, up to a budget of file
+// descriptors, so that a name in one costs one system call; past the
+// budget a directory is opened for the call and closed after it.
 type dirFS struct {
-	root *os.Root
+	root    dirHandle
+	maxDirs int
 
 	mu    sync.Mutex
 	stats map[string]lstatResult
 	links map[string]readlinkResult
-	dirs  map[string]*os.Root // directories opened as roots of their own, by name
+	dirs  map[string]dirHandle // directories kept open, by name
 }
 
-// maxDirRoots bounds the directories dirFS keeps open.
-const maxDirRoots = 256
-
-// dirRoot returns an os.Root for the directory dir ("." for the root),
-// opened once and kept, so that a name in it costs one system call
-// instead of one per component. Past maxDirRoots it returns nil.
-func (d *dirFS) dirRoot(dir string) *os.Root {
-	if dir == "." || dir == "" {
-		return d.root
-	}
-	d.mu.Lock()
-	r, ok := d.dirs[dir]
-	full := len(d.dirs) >= maxDirRoots
-	d.mu.Unlock()
-	if ok || full {
-		return r
-	}
-	r, err := d.root.OpenRoot(dir)
+func openDirFS(path string) (*dirFS, error) {
+	h, err := openRootDir(path)
 	if err != nil {
-		r = nil
+		return nil, err
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.dirs == nil {
-		d.dirs = make(map[string]*os.Root)
-	}
-	if old, ok := d.dirs[dir]; ok { // opened meanwhile by another goroutine
-		if r != nil {
-			r.Close()
-		}
-		return old
-	}
-	d.dirs[dir] = r
-	return r
-}
-
-// in returns the root to use for name and name relative to it.
-func (d *dirFS) in(name string) (*os.Root, string) {
-	dir, base := parent(name), name
-	if i := strings.LastIndexByte(name, '/'); i >= 0 {
-		base = name[i+1:]
-	}
-	if r := d.dirRoot(dir); r != nil && r != d.root {
-		return r, base
-	}
-	return d.root, name
+	return &dirFS{
+		root: h, maxDirs: dirBudget(),
+		stats: map[string]lstatResult{},
+		links: map[string]readlinkResult{},
+		dirs:  map[string]dirHandle{},
+	}, nil
 }
 
 type lstatResult struct {
-	fi  fs.FileInfo
-	err error
+	fi      fs.FileInfo
+	err     error
+	partial bool // fi holds the type of the entry only, from a listing
 }
 
-func (d *dirFS) lstat(name string) (fs.FileInfo, error) {
+type readlinkResult struct {
+	target string
+	err    error
+}
+
+// dirent is an entry of a directory listing: its name and type.
+type dirent struct {
+	name  string
+	typ   fs.FileMode
+	known bool
+}
+
+// split returns the directory of a resolved name and its last component.
+func split(name string) (string, string) {
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		return name[:i], name[i+1:]
+	}
+	return ".", name
+}
+
+// handle returns an open handle of the directory dir, opened component by
+// component from the root when it is not kept open yet, and the function
+// that releases it (closes it when it is not kept).
+func (d *dirFS) handle(dir string) (dirHandle, func(), error) {
+	if dir == "." || dir == "" {
+		return d.root, func() {}, nil
+	}
+	d.mu.Lock()
+	h, ok := d.dirs[dir]
+	d.mu.Unlock()
+	if ok {
+		return h, func() {}, nil
+	}
+	pdir, base := split(dir)
+	p, release, err := d.handle(pdir)
+	if err != nil {
+		return h, nil, err
+	}
+	h, err = p.openDir(base)
+	release()
+	if err != nil {
+		return h, nil, err
+	}
+	if d.keep(dir, h) {
+		return h, func() {}, nil
+	}
+	return h, func() { h.close() }, nil
+}
+
+// keep keeps h open as the directory dir, unless one is kept already or
+// the budget is spent.
+func (d *dirFS) keep(dir string, h dirHandle) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, ok := d.dirs[dir]; ok || len(d.dirs) >= d.maxDirs {
+		return false
+	}
+	d.dirs[dir] = h
+	return true
+}
+
+// lmode returns the type of name (and its permissions, when they were
+// read): all that resolve needs, which a listing gives without a system
+// call an entry.
+func (d *dirFS) lmode(name string) (fs.FileMode, error) {
 	d.mu.Lock()
 	c, ok := d.stats[name]
 	d.mu.Unlock()
-	if ok {
+	if !ok {
+		c.fi, c.err = d.lstat(name)
+	}
+	if c.err != nil {
+		return 0, c.err
+	}
+	return c.fi.Mode(), nil
+}
+
+func (d *dirFS) lstat(name string) (fs.FileInfo, error) {
+	if name == "." {
+		return rootInfo, nil
+	}
+	d.mu.Lock()
+	c, ok := d.stats[name]
+	d.mu.Unlock()
+	if ok && !c.partial {
 		return c.fi, c.err
 	}
-	r, rel := d.in(name)
-	fi, err := r.Lstat(rel)
-	d.remember(name, fi, err)
+	dir, base := split(name)
+	h, release, err := d.handle(dir)
+	var fi fs.FileInfo
+	if err == nil {
+		fi, err = h.lstat(base)
+		release()
+	}
+	d.remember(name, lstatResult{fi: fi, err: err})
 	return fi, err
 }
 
-func (d *dirFS) remember(name string, fi fs.FileInfo, err error) {
-	if fi != nil {
-		fi = compactInfo(fi)
-	}
+func (d *dirFS) remember(name string, r lstatResult) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.stats == nil {
-		d.stats = make(map[string]lstatResult)
+	if old, ok := d.stats[name]; ok && r.partial && !old.partial {
+		return // a listing does not replace a whole lstat
 	}
-	d.stats[name] = lstatResult{fi, err}
+	d.stats[name] = r
 }
 
 // readlink reads the symlink name, once: a unit's .wants/ link is read
@@ -122,143 +167,104 @@ func (d *dirFS) readlink(name string) (string, error) {
 	if ok {
 		return c.target, c.err
 	}
-	r, rel := d.in(name)
-	target, err := r.Readlink(rel)
-	d.mu.Lock()
-	if d.links == nil {
-		d.links = make(map[string]readlinkResult)
+	dir, base := split(name)
+	h, release, err := d.handle(dir)
+	if err != nil {
+		return "", err
 	}
+	target, err := h.readlink(base)
+	release()
+	d.mu.Lock()
 	d.links[name] = readlinkResult{target, err}
 	d.mu.Unlock()
 	return target, err
 }
 
-type readlinkResult struct {
-	target string
-	err    error
-}
-
-// readFile reads the regular file name. It opens without blocking, so that a
-// FIFO swapped in after resolve's lstat cannot hang the read, and checks the
-// opened file again: type, and size both before and while reading.
+// readFile reads the regular file name; what the open file says of
+// itself (size, permissions) is remembered as its lstat.
 func (d *dirFS) readFile(name string) ([]byte, error) {
-	r, rel := d.in(name)
-	f, err := r.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	dir, base := split(name)
+	h, release, err := d.handle(dir)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	fi, err := f.Stat()
+	data, fi, err := h.readFile(base)
+	release()
 	if err != nil {
 		return nil, err
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, ErrNotRegular
-	}
-	if fi.Size() > MaxFileSize {
-		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, fi.Size(), MaxFileSize)
-	}
-	// The size stat gave, read in one buffer of that size (what a file
-	// grows by after the stat is not read).
-	data := make([]byte, fi.Size())
-	n, err := io.ReadFull(f, data)
-	switch {
-	case err == io.ErrUnexpectedEOF || err == io.EOF: // it shrank
-		return data[:n], nil
-	case err != nil:
-		return nil, err
-	}
-	if n > 0 {
-		return data, nil // the usual case: what stat said, in one read
-	}
-	// An empty file, or one that says so (procfs): read on, up to the limit.
-	var one [1]byte
-	if m, _ := f.Read(one[:]); m == 0 {
-		return data, nil
-	}
-	buf := bytes.NewBuffer(append(data, one[0]))
-	if _, err := buf.ReadFrom(io.LimitReader(f, MaxFileSize-int64(n))); err != nil {
-		return nil, err
-	}
-	data = buf.Bytes()
-	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, MaxFileSize)
-	}
+	d.remember(name, lstatResult{fi: fi})
 	return data, nil
 }
 
-// readDir lists the directory name. It reads names from the open directory
-// and describes each with the Root's Lstat, rather than os.File.ReadDir,
-// whose DirEntry.Info may lstat by host path. An entry removed in between is
-// left out.
+// readDir lists the directory name, with the type of each entry. The
+// directory opened for the listing is kept open for the names in it.
 func (d *dirFS) readDir(name string) ([]fs.DirEntry, error) {
-	f, err := d.root.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	names, err := f.Readdirnames(-1)
-	if err != nil {
-		return nil, err
-	}
-	dr := d.dirRoot(name)
-	infos := make([]fs.FileInfo, len(names))
-	errs := make([]error, len(names))
-	stat := func(k int) {
-		if dr != nil {
-			infos[k], errs[k] = dr.Lstat(names[k])
-		} else {
-			infos[k], errs[k] = d.root.Lstat(join(name, names[k]))
-		}
-		d.remember(join(name, names[k]), infos[k], errs[k])
-	}
-	// A big directory (lib/systemd/system, multi-user.target.wants) is
-	// described on every core: one lstat an entry is most of its cost.
-	if len(names) >= 1024 {
-		onEveryCore(len(names), stat)
+	var h dirHandle
+	var err error
+	if name == "." {
+		h, err = d.root.openDir(".")
 	} else {
-		for k := range names {
-			stat(k)
+		pdir, base := split(name)
+		var p dirHandle
+		var release func()
+		if p, release, err = d.handle(pdir); err == nil {
+			h, err = p.openDir(base)
+			release()
 		}
 	}
-	ents := make([]fs.DirEntry, 0, len(names))
-	for k := range names {
-		if errors.Is(errs[k], fs.ErrNotExist) {
-			continue
-		}
-		if errs[k] != nil {
-			return nil, errs[k]
-		}
-		ents = append(ents, fs.FileInfoToDirEntry(compactInfo(infos[k])))
+	if err != nil {
+		return nil, err
+	}
+	list, err := h.list()
+	if name == "." || !d.keep(name, h) {
+		h.close()
+	}
+	if err != nil {
+		return nil, err
+	}
+	ents := make([]fs.DirEntry, len(list))
+	for k, e := range list {
+		full := join(name, e.name)
+		d.remember(full, lstatResult{fi: &statInfo{name: e.name, mode: e.typ}, partial: true})
+		ents[k] = dirEntry{d: d, path: full, e: e}
 	}
 	return ents, nil
-}
-
-// onEveryCore runs f(0) ... f(n-1) on GOMAXPROCS goroutines.
-func onEveryCore(n int, f func(k int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), n) {
-		wg.Go(func() {
-			for k := int(next.Add(1)) - 1; k < n; k = int(next.Add(1)) - 1 {
-				f(k)
-			}
-		})
-	}
-	wg.Wait()
 }
 
 func (d *dirFS) close() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for _, r := range d.dirs {
-		if r != nil {
-			r.Close()
-		}
+	for _, h := range d.dirs {
+		h.close()
 	}
 	d.dirs = nil
-	return d.root.Close()
+	return d.root.close()
 }
+
+// checkBase refuses a name that is not one component of a directory: a
+// dirHandle is given nothing else.
+func checkBase(base string) error {
+	if base == "" || base == "." || base == ".." || strings.IndexByte(base, '/') >= 0 || strings.IndexByte(base, 0) >= 0 {
+		return &fs.PathError{Op: "open", Path: base, Err: fs.ErrInvalid}
+	}
+	return nil
+}
+
+// dirEntry is an entry of a listing; its Info is an lstat through the root.
+type dirEntry struct {
+	d    *dirFS
+	path string
+	e    dirent
+}
+
+func (e dirEntry) Name() string               { return e.e.name }
+func (e dirEntry) IsDir() bool                { return e.e.typ.IsDir() }
+func (e dirEntry) Type() fs.FileMode          { return e.e.typ }
+func (e dirEntry) Info() (fs.FileInfo, error) { return e.d.lstat(e.path) }
+
+// rootInfo describes the root itself, which Open found to be a directory.
+var rootInfo = &statInfo{name: ".", mode: fs.ModeDir | 0o755}
 
 // statInfo is what a root's reader needs of an lstat: a fraction of
 // the memory of the os package's FileInfo with its whole syscall.Stat_t

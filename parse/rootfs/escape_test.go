@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"go/ast"
 	"go/parser"
+	"go/printer"
 	"go/token"
 	"io/fs"
 	"os"
@@ -104,12 +105,23 @@ func TestNoEscape(t *testing.T) {
 }
 
 // TestHostAccessOnlyThroughRoot is the static half of the no-escape proof:
-// the package's code calls no function of os, path/filepath, io/ioutil or
-// syscall except os.Stat and os.OpenRoot in Open and os.Open in
-// openArchive, each on the path given to Open. Everything else goes through
-// the os.Root (directories) or the in-memory index (archives).
+// the package's code calls no function of os, path/filepath, io/ioutil,
+// syscall or golang.org/x/sys/unix but
+//   - on the path given to Open: os.Stat in Open, os.Open in openArchive,
+//     os.OpenRoot and unix.Open in openRootDir;
+//   - on one component of an open directory of the root, named base, in a
+//     function that checks it with checkBase (one component, not "." or
+//     ".."): unix.Openat, unix.Fstatat and unix.Readlinkat, which are given
+//     O_NOFOLLOW or AT_SYMLINK_NOFOLLOW (checked below);
+//   - on an open descriptor, which names no file: unix.Close, unix.Fstat,
+//     unix.Read, unix.Getdents, and unix.Getrlimit.
+//
+// Everything else goes through those (directories) or the in-memory index
+// (archives).
 func TestHostAccessOnlyThroughRoot(t *testing.T) {
-	allowed := map[string]string{"os.Stat": "Open", "os.OpenRoot": "Open", "os.Open": "openArchive"}
+	allowed := map[string]string{"os.Stat": "Open", "os.OpenRoot": "openRootDir", "unix.Open": "openRootDir", "os.Open": "openArchive"}
+	inDir := map[string]string{"unix.Openat": "O_NOFOLLOW", "unix.Fstatat": "AT_SYMLINK_NOFOLLOW", "unix.Readlinkat": ""}
+	onFd := map[string]bool{"unix.Close": true, "unix.Fstat": true, "unix.Read": true, "unix.Getdents": true, "unix.Getrlimit": true}
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
@@ -153,15 +165,50 @@ func TestHostAccessOnlyThroughRoot(t *testing.T) {
 					return true
 				}
 				name := x.Name + "." + sel.Sel.Name
-				var arg *ast.Ident
-				if len(call.Args) > 0 {
-					arg, _ = call.Args[0].(*ast.Ident)
+				switch flag, ok := inDir[name]; {
+				case onFd[name]:
+					return true
+				case ok:
+					if !argIs(call, 1, "base") || !calls(fn, "checkBase") || !strings.Contains(src(fset, call), flag) {
+						t.Errorf("%s: %s in %s: want (fd, base, ...) with base checked by checkBase, and %s", fset.Position(call.Pos()), name, fn.Name.Name, flag)
+					}
+					return true
 				}
-				if allowed[name] != fn.Name.Name || arg == nil || arg.Name != "path" {
-					t.Errorf("%s: %s called in %s: host files must be reached through the os.Root", fset.Position(call.Pos()), name, fn.Name.Name)
+				if allowed[name] != fn.Name.Name || !argIs(call, 0, "path") {
+					t.Errorf("%s: %s called in %s: host files must be reached through an open directory of the root", fset.Position(call.Pos()), name, fn.Name.Name)
 				}
 				return true
 			})
 		}
 	}
+}
+
+// argIs reports whether the argument k of call is the identifier name.
+func argIs(call *ast.CallExpr, k int, name string) bool {
+	if len(call.Args) <= k {
+		return false
+	}
+	id, ok := call.Args[k].(*ast.Ident)
+	return ok && id.Name == name
+}
+
+// calls reports whether fn calls the function name.
+func calls(fn *ast.FuncDecl, name string) bool {
+	found := false
+	ast.Inspect(fn, func(n ast.Node) bool {
+		if c, ok := n.(*ast.CallExpr); ok {
+			if id, ok := c.Fun.(*ast.Ident); ok && id.Name == name {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// src is the source text of n.
+func src(fset *token.FileSet, n ast.Node) string {
+	var b strings.Builder
+	printer.Fprint(&b, fset, n)
+	return b.String()
 }

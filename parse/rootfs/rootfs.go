@@ -63,8 +63,9 @@ type FS struct {
 // ErrNotKept …): FS adds the operation and the caller's name.
 type backend interface {
 	lstat(name string) (fs.FileInfo, error)
+	lmode(name string) (fs.FileMode, error) // lstat's Mode, perhaps without the permissions
 	readlink(name string) (string, error)
-	readFile(name string) ([]byte, error) // name is a regular file of at most MaxFileSize
+	readFile(name string) ([]byte, error) // name is a regular file; over MaxFileSize is ErrTooLarge
 	readDir(name string) ([]fs.DirEntry, error)
 	close() error
 }
@@ -86,11 +87,11 @@ func Open(path string) (*FS, error) {
 		return nil, err
 	}
 	if fi.IsDir() {
-		r, err := os.OpenRoot(path)
+		d, err := openDirFS(path)
 		if err != nil {
 			return nil, err
 		}
-		return &FS{path: path, b: &dirFS{root: r}}, nil
+		return &FS{path: path, b: d}, nil
 	}
 	// A FIFO or device would block or never end; an empty file is no
 	// image (tar would read it as an empty archive).
@@ -143,15 +144,12 @@ func (f *FS) ReadFile(name string) ([]byte, error) {
 	if err != nil {
 		return nil, pathError("read", name, err)
 	}
-	fi, err := f.lstat(r)
+	mode, err := f.lmode(r)
 	if err != nil {
 		return nil, pathError("read", name, err)
 	}
-	switch {
-	case !fi.Mode().IsRegular():
+	if !mode.IsRegular() {
 		return nil, pathError("read", name, ErrNotRegular)
-	case fi.Size() > MaxFileSize:
-		return nil, pathError("read", name, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, fi.Size(), MaxFileSize))
 	}
 	data, err := f.b.readFile(r)
 	if err != nil {
@@ -168,11 +166,11 @@ func (f *FS) ReadDir(name string) ([]fs.DirEntry, error) {
 	if err != nil {
 		return nil, pathError("readdir", name, err)
 	}
-	fi, err := f.lstat(r)
+	mode, err := f.lmode(r)
 	if err != nil {
 		return nil, pathError("readdir", name, err)
 	}
-	if !fi.IsDir() {
+	if !mode.IsDir() {
 		return nil, pathError("readdir", name, syscall.ENOTDIR)
 	}
 	ents, err := f.b.readDir(r)
@@ -212,6 +210,22 @@ func (f *FS) Stat(name string) (fs.FileInfo, error) {
 	return fi, nil
 }
 
+// Type returns the type bits of name itself (fs.ModeSymlink for a
+// symlink, 0 for a regular file), as a DirEntry's Type does: every
+// component but the last is resolved. For an entry a listing has named it
+// costs no system call, where Lstat also reads size and permissions.
+func (f *FS) Type(name string) (fs.FileMode, error) {
+	r, err := f.resolve(name, false)
+	if err != nil {
+		return 0, pathError("lstat", name, err)
+	}
+	mode, err := f.lmode(r)
+	if err != nil {
+		return 0, pathError("lstat", name, err)
+	}
+	return mode.Type(), nil
+}
+
 // Readlink returns the raw target of the symlink name, after resolving its
 // parent directories. The target is not cleaned or re-anchored.
 func (f *FS) Readlink(name string) (string, error) {
@@ -219,11 +233,11 @@ func (f *FS) Readlink(name string) (string, error) {
 	if err != nil {
 		return "", pathError("readlink", name, err)
 	}
-	fi, err := f.lstat(r)
+	mode, err := f.lmode(r)
 	if err != nil {
 		return "", pathError("readlink", name, err)
 	}
-	if fi.Mode()&fs.ModeSymlink == 0 {
+	if mode&fs.ModeSymlink == 0 {
 		return "", pathError("readlink", name, syscall.EINVAL)
 	}
 	target, err := f.b.readlink(r)
@@ -241,6 +255,18 @@ func (f *FS) lstat(r string) (fs.FileInfo, error) {
 		return devNullInfo{}, nil
 	}
 	return fi, err
+}
+
+// lmode is lstat's Mode, as cheap as the backend can give it.
+func (f *FS) lmode(r string) (fs.FileMode, error) {
+	if r == devNull {
+		fi, err := f.lstat(r)
+		if err != nil {
+			return 0, err
+		}
+		return fi.Mode(), nil
+	}
+	return f.b.lmode(r)
 }
 
 // pathError wraps err with the operation and the caller's name, cleaned and

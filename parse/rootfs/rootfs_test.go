@@ -147,6 +147,15 @@ func roots(t *testing.T, nodes []node) map[string]*FS {
 		t.Cleanup(func() { f.Close() })
 		fss[kind] = f
 	}
+	// The directory again, with no directory kept open: each access
+	// opens the directories on the way from the root and closes them.
+	f, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.b.(*dirFS).maxDirs = 0
+	t.Cleanup(func() { f.Close() })
+	fss["dir-unkept"] = f
 	return fss
 }
 
@@ -306,5 +315,39 @@ func TestReadFileCopies(t *testing.T) {
 		if b, _ := f.ReadFile("etc/init.d/foo"); string(b) != "foo script\n" {
 			t.Errorf("%s: ReadFile after modifying an earlier result = %q, want %q", kind, b, "foo script\n")
 		}
+	}
+}
+
+// TestListingThenLstat checks that what a listing remembers (the type of
+// each entry) does not stand in for an lstat: after ReadDir, Lstat still
+// gives the permissions and the size, and Type the type alone.
+func TestListingThenLstat(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "etc/init.d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "etc/init.d/foo"), []byte("#!/bin/sh\n"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("foo", filepath.Join(dir, "etc/init.d/bar")); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.ReadDir("etc/init.d"); err != nil {
+		t.Fatal(err)
+	}
+	if typ, err := f.Type("etc/init.d/bar"); err != nil || typ != fs.ModeSymlink {
+		t.Errorf("Type(bar) = %v, %v; want a symlink", typ, err)
+	}
+	if typ, err := f.Type("etc/init.d/foo"); err != nil || typ != 0 {
+		t.Errorf("Type(foo) = %v, %v; want a regular file", typ, err)
+	}
+	fi, err := f.Lstat("etc/init.d/foo")
+	if err != nil || fi.Mode() != 0o750 || fi.Size() != 10 {
+		t.Errorf("Lstat(foo) after ReadDir = %v %d, %v; want -rwxr-x--- 10", fi.Mode(), fi.Size(), err)
 	}
 }

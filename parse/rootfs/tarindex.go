@@ -2,6 +2,7 @@ package rootfs
 
 import (
 	"bytes"
+	"fmt"
 	"io/fs"
 	"slices"
 	"strings"
@@ -118,12 +119,22 @@ func (t *tarFS) readlink(name string) (string, error) {
 	return e.link, nil
 }
 
+func (t *tarFS) lmode(name string) (fs.FileMode, error) {
+	e := t.files[name]
+	if e == nil {
+		return 0, fs.ErrNotExist
+	}
+	return e.mode, nil
+}
+
 // readFile returns a copy of the kept contents, so that callers may modify it.
 func (t *tarFS) readFile(name string) ([]byte, error) {
 	e := t.files[name]
 	switch {
 	case e == nil:
 		return nil, fs.ErrNotExist
+	case e.size > MaxFileSize:
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, e.size, MaxFileSize)
 	case e.data == nil && e.why != nil:
 		return nil, e.why
 	case e.data == nil:

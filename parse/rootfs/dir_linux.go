@@ -1,0 +1,259 @@
+//go:build linux
+
+package rootfs
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// On Linux a directory of the root is an open file descriptor, and every
+// access is a *at system call on it with one name component and
+// O_NOFOLLOW (AT_SYMLINK_NOFOLLOW): what os.Root does for each component,
+// without its bookkeeping. A name of one component, never "." or "..",
+// opened without following a symlink, cannot leave the directory; the
+// root's directories are opened that way from the root down, so nothing
+// outside the root is reached. A file costs four system calls (openat,
+// fstat, read, close) and a directory entry none: getdents gives its type.
+
+// dirHandle is an open directory of the root.
+type dirHandle int
+
+// openRootDir opens the directory path as the root.
+func openRootDir(path string) (dirHandle, error) {
+	fd, err := retry(func() (int, error) { return unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0) })
+	return dirHandle(fd), err
+}
+
+// openDir opens the directory base of h; "." opens h anew (its own
+// offset, for a listing).
+func (h dirHandle) openDir(base string) (dirHandle, error) {
+	if base != "." {
+		if err := checkBase(base); err != nil {
+			return -1, err
+		}
+	}
+	fd, err := retry(func() (int, error) {
+		return unix.Openat(int(h), base, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	})
+	return dirHandle(fd), err
+}
+
+func (h dirHandle) lstat(base string) (fs.FileInfo, error) {
+	if err := checkBase(base); err != nil {
+		return nil, err
+	}
+	var st unix.Stat_t
+	if _, err := retry(func() (int, error) { return 0, unix.Fstatat(int(h), base, &st, unix.AT_SYMLINK_NOFOLLOW) }); err != nil {
+		return nil, err
+	}
+	return infoOf(base, &st), nil
+}
+
+func (h dirHandle) readlink(base string) (string, error) {
+	if err := checkBase(base); err != nil {
+		return "", err
+	}
+	for size := 256; ; size *= 2 {
+		buf := make([]byte, size)
+		n, err := retry(func() (int, error) { return unix.Readlinkat(int(h), base, buf) })
+		if err != nil {
+			return "", err
+		}
+		if n < size {
+			return string(buf[:n]), nil
+		}
+		if size > pathMax {
+			return "", unix.ENAMETOOLONG
+		}
+	}
+}
+
+// readFile reads the regular file base of h. It opens without blocking
+// and without following a symlink, so that a FIFO or link swapped in after
+// resolve's lstat cannot hang the read or lead elsewhere, and checks the
+// opened file: type, and size before reading. What a file grows by after
+// the fstat is not read. The info is the opened file's.
+func (h dirHandle) readFile(base string) ([]byte, fs.FileInfo, error) {
+	if err := checkBase(base); err != nil {
+		return nil, nil, err
+	}
+	fd, err := retry(func() (int, error) {
+		return unix.Openat(int(h), base, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOFOLLOW|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if _, err := retry(func() (int, error) { return 0, unix.Fstat(fd, &st) }); err != nil {
+		return nil, nil, err
+	}
+	fi := infoOf(base, &st)
+	if !fi.Mode().IsRegular() {
+		return nil, nil, ErrNotRegular
+	}
+	if st.Size > MaxFileSize {
+		return nil, nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, st.Size, MaxFileSize)
+	}
+	data := make([]byte, st.Size)
+	n, err := readFull(fd, data)
+	switch {
+	case err != nil:
+		return nil, nil, err
+	case n < len(data): // it shrank
+		return data[:n], fi, nil
+	case n > 0:
+		return data, fi, nil // the usual case: what fstat said, in one read
+	}
+	// An empty file, or one that says so (procfs): read on, up to the limit.
+	var buf bytes.Buffer
+	chunk := make([]byte, 64<<10)
+	for buf.Len() <= MaxFileSize {
+		m, err := retry(func() (int, error) { return unix.Read(fd, chunk) })
+		if err != nil {
+			return nil, nil, err
+		}
+		if m == 0 {
+			return buf.Bytes(), fi, nil
+		}
+		buf.Write(chunk[:m])
+	}
+	return nil, nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, MaxFileSize)
+}
+
+// readFull reads into data until it is full or the file ends.
+func readFull(fd int, data []byte) (int, error) {
+	n := 0
+	for n < len(data) {
+		m, err := retry(func() (int, error) { return unix.Read(fd, data[n:]) })
+		if err != nil {
+			return n, err
+		}
+		if m == 0 {
+			break
+		}
+		n += m
+	}
+	return n, nil
+}
+
+// list reads the entries of the directory h from where its offset is
+// (a handle just opened: the start), with their types as getdents gives
+// them; an entry of unknown type (a file system without d_type) is
+// lstat'ed.
+func (h dirHandle) list() ([]dirent, error) {
+	var ents []dirent
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := retry(func() (int, error) { return unix.Getdents(int(h), buf) })
+		if err != nil {
+			return nil, err
+		}
+		if n <= 0 {
+			return ents, nil
+		}
+		// struct linux_dirent64: d_ino (8 bytes), d_off (8), d_reclen (2),
+		// d_type (1), d_name (NUL-terminated).
+		for b := buf[:n]; len(b) >= 19; {
+			reclen := int(binary.NativeEndian.Uint16(b[16:18]))
+			if reclen < 19 || reclen > len(b) {
+				return nil, errors.New("getdents: bad record")
+			}
+			typ, name := b[18], b[19:reclen]
+			b = b[reclen:]
+			if i := bytes.IndexByte(name, 0); i >= 0 {
+				name = name[:i]
+			}
+			if s := string(name); s != "." && s != ".." {
+				e := dirent{name: s, typ: direntType(typ), known: typ != unix.DT_UNKNOWN}
+				if !e.known {
+					if fi, err := h.lstat(s); err == nil {
+						e.typ, e.known = fi.Mode().Type(), true
+					} else if errors.Is(err, fs.ErrNotExist) {
+						continue // removed in between
+					} else {
+						return nil, err
+					}
+				}
+				ents = append(ents, e)
+			}
+		}
+	}
+}
+
+func (h dirHandle) close() error { return unix.Close(int(h)) }
+
+// retry calls f again while it is interrupted by a signal.
+func retry(f func() (int, error)) (int, error) {
+	for {
+		n, err := f()
+		if err != unix.EINTR {
+			return n, err
+		}
+	}
+}
+
+func direntType(t uint8) fs.FileMode {
+	switch t {
+	case unix.DT_DIR:
+		return fs.ModeDir
+	case unix.DT_LNK:
+		return fs.ModeSymlink
+	case unix.DT_CHR:
+		return fs.ModeDevice | fs.ModeCharDevice
+	case unix.DT_BLK:
+		return fs.ModeDevice
+	case unix.DT_FIFO:
+		return fs.ModeNamedPipe
+	case unix.DT_SOCK:
+		return fs.ModeSocket
+	}
+	return 0
+}
+
+// infoOf describes a stat as the os package does (fillFileStatFromSys).
+func infoOf(name string, st *unix.Stat_t) *statInfo {
+	mode := fs.FileMode(st.Mode & 0o777)
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFBLK:
+		mode |= fs.ModeDevice
+	case unix.S_IFCHR:
+		mode |= fs.ModeDevice | fs.ModeCharDevice
+	case unix.S_IFDIR:
+		mode |= fs.ModeDir
+	case unix.S_IFIFO:
+		mode |= fs.ModeNamedPipe
+	case unix.S_IFLNK:
+		mode |= fs.ModeSymlink
+	case unix.S_IFSOCK:
+		mode |= fs.ModeSocket
+	}
+	if st.Mode&unix.S_ISGID != 0 {
+		mode |= fs.ModeSetgid
+	}
+	if st.Mode&unix.S_ISUID != 0 {
+		mode |= fs.ModeSetuid
+	}
+	if st.Mode&unix.S_ISVTX != 0 {
+		mode |= fs.ModeSticky
+	}
+	return &statInfo{name: name, size: st.Size, mode: mode, mtime: time.Unix(st.Mtim.Unix())}
+}
+
+// dirBudget is how many directories a root keeps open: the descriptors
+// the process may open (Go raises the soft limit to the hard one) but 512,
+// at most 65,536.
+func dirBudget() int {
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil || lim.Cur < 1024 {
+		return 256
+	}
+	return int(min(lim.Cur-512, 65536))
+}
