@@ -57,7 +57,7 @@ type systemdBuilder struct {
 	boot  *SystemdBoot
 	index map[string]int // unit name -> service
 	queue []string
-	deps  map[int][]dep          // per service: its dependencies, explicit and implicit
+	deps  [][]dep                // per service: its dependencies, explicit and implicit
 	fstab map[string]*fstabEntry // units systemd-fstab-generator makes
 }
 
@@ -67,6 +67,7 @@ type dep struct {
 	name string
 	pos  graph.Pos
 	via  string // "DefaultDependencies=yes", "socket", ... for implicit ones
+	to   int    // the unit of the transaction it names, set by addEdges (-1: none)
 }
 
 // ReadSystemd reads the unit search path of the root and builds the boot
@@ -97,7 +98,6 @@ func ReadSystemd(fsys *rootfs.FS, opt SystemdOptions) (*SystemdBoot, error) {
 	b := &systemdBuilder{
 		boot:  &SystemdBoot{Target: target, Units: units, Graph: &graph.Graph{Phases: []string{"boot"}}},
 		index: map[string]int{},
-		deps:  map[int][]dep{},
 	}
 	entries, ferrs := readFstab(fsys)
 	b.fstab = map[string]*fstabEntry{}
@@ -135,11 +135,16 @@ func ReadSystemd(fsys *rootfs.FS, opt SystemdOptions) (*SystemdBoot, error) {
 
 // pull adds the unit name to the transaction if it is not there yet.
 func (b *systemdBuilder) pull(name string) int {
+	if i, ok := b.index[name]; ok {
+		return i
+	}
+	asked := name
 	u := b.boot.Units.LoadUnit(name)
 	if u != nil {
 		name = u.Name
 	}
 	if i, ok := b.index[name]; ok {
+		b.index[asked] = i // an alias: found in one look next time
 		return i
 	}
 	g := b.boot.Graph
@@ -178,6 +183,8 @@ func (b *systemdBuilder) pull(name string) int {
 		g.Alias(i, a)
 	}
 	b.index[name] = i
+	b.index[asked] = i
+	b.deps = append(b.deps, nil)
 	return i
 }
 
@@ -287,20 +294,20 @@ func (b *systemdBuilder) fstabFor(target string) []fstabEntry {
 // dependencies, and not where an explicit order says the opposite).
 func (b *systemdBuilder) addEdges() {
 	g := b.boot.Graph
-	ids := make([]int, 0, len(b.deps))
-	for i := range b.deps {
-		ids = append(ids, i)
-	}
-	sort.Ints(ids)
 	total := 0
-	for _, i := range ids {
-		total += len(b.deps[i])
+	for _, ds := range b.deps {
+		total += len(ds)
 	}
 	g.Edges = slices.Grow(g.Edges, total)
 	via := map[[2]string]string{} // viaText, each text made once
-	for _, i := range ids {
-		for _, d := range b.deps[i] {
+	for i := range b.deps {
+		for k := range b.deps[i] {
+			d := &b.deps[i][k]
 			to, ok := b.lookup(d.name)
+			d.to = to
+			if !ok {
+				d.to = -1
+			}
 			switch {
 			case !ok && d.kind == graph.Requisite:
 				to = b.pull(d.name)
@@ -309,8 +316,8 @@ func (b *systemdBuilder) addEdges() {
 					s.Phase, s.Pulled, s.Note = graph.NotStarted, false, "is not pulled into the boot by anything"
 				}
 			case !ok && d.kind == graph.SystemdAfter:
-				if d.via == "" && !b.sysvNoEffect(i, d) {
-					b.noEffect(i, d)
+				if d.via == "" && !b.sysvNoEffect(i, *d) {
+					b.noEffect(i, *d)
 				}
 				continue
 			case !ok && d.kind == graph.SystemdBefore:
@@ -323,23 +330,26 @@ func (b *systemdBuilder) addEdges() {
 			}
 			v, ok := via[[2]string{d.name, d.via}]
 			if !ok {
-				v = viaText(d)
+				v = viaText(*d)
 				via[[2]string{d.name, d.via}] = v
 			}
 			g.AddEdge(graph.Edge{From: i, To: to, Kind: d.kind, Pos: d.pos, Via: v})
 		}
 	}
 	ordered := b.orderPairs()
-	for _, i := range ids {
+	for i := range b.deps {
+		if !g.Services[i].Target || len(b.deps[i]) == 0 || !b.hasDefaults(i) {
+			continue
+		}
 		u := b.boot.Units.LoadUnit(g.Services[i].Name)
-		if u == nil || u.Type != "target" || !b.hasDefaults(i) {
+		if u == nil || u.Type != "target" {
 			continue
 		}
 		for _, d := range b.deps[i] {
 			if !pullKinds[d.kind] && d.kind != graph.Requisite {
 				continue
 			}
-			to, ok := b.lookup(d.name)
+			to, ok := d.to, d.to >= 0
 			if !ok || to == i || !b.hasDefaults(to) || ordered[[2]int{to, i}] {
 				continue
 			}
@@ -358,6 +368,9 @@ func viaText(d dep) string {
 
 // lookup finds a unit of the transaction by any name.
 func (b *systemdBuilder) lookup(name string) (int, bool) {
+	if i, ok := b.index[name]; ok {
+		return i, true
+	}
 	if u := b.boot.Units.LoadUnit(name); u != nil {
 		name = u.Name
 	}
@@ -387,7 +400,10 @@ func (b *systemdBuilder) orderPairs() map[[2]int]bool {
 			if d.kind != graph.SystemdBefore && d.kind != graph.SystemdAfter {
 				continue
 			}
-			to, ok := b.lookup(d.name)
+			to, ok := d.to, d.to >= 0
+			if !ok { // a unit Requisite= pulled in after this look
+				to, ok = b.lookup(d.name)
+			}
 			// Only pairs whose second unit is a target are asked for.
 			switch {
 			case !ok:

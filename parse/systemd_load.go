@@ -60,6 +60,7 @@ func ReadUnits(fsys *rootfs.FS) (*Units, ErrorList, error) {
 	}
 	sort.Strings(ids)
 	us.prefetch()
+	us.buildAliases()
 	for _, n := range ids {
 		if us.LoadUnit(n) == nil && us.ids[n].alias != "" {
 			us.errs.add(wholeFile(us.linkOf(n)), "", true, "alias of %s, which does not exist", us.ids[n].alias)
@@ -217,11 +218,13 @@ func (us *Units) parse(p string) *parsedFile {
 // that prefetch can run it on every core.
 func (us *Units) readParsed(p string) *parsedFile {
 	pf := &parsedFile{}
-	if null, err := us.nullOrEmpty(p); err == nil && null {
+	data, err := us.fsys.ReadFile(p)
+	if null, nerr := us.nullOrEmpty(p); nerr == nil && null {
+		// After the read, which tells a regular file's size: /dev/null, or
+		// an empty file.
 		pf.uf = &UnitFile{Path: p}
 		return pf
 	}
-	data, err := us.fsys.ReadFile(p)
 	if err != nil {
 		pf.err = fileError(p, err)
 		pf.errs = ErrorList{pf.err}
@@ -243,11 +246,12 @@ func (us *Units) prefetch() {
 			paths = append(paths, id.file)
 		}
 	}
+	paths = append(paths, us.dropInFiles()...)
 	sort.Strings(paths)
 	paths = slices.Compact(paths)
 	pfs := make([]*parsedFile, len(paths))
 	parallel(len(paths), func(i int) {
-		if fi, err := us.fsys.Lstat(paths[i]); err == nil && fi.Mode().IsRegular() {
+		if t, err := us.fsys.Type(paths[i]); err == nil && t.IsRegular() {
 			pfs[i] = us.readParsed(paths[i])
 		}
 	})
@@ -285,6 +289,20 @@ func (us *Units) prefetch() {
 		}
 	}
 	parallel(len(links), func(i int) { us.fsys.Resolve(links[i]) })
+}
+
+// dropInFiles lists the NAME.d/ directories of the search path and
+// returns the .conf files in them, as loadDropIns names them.
+func (us *Units) dropInFiles() []string {
+	var files []string
+	for base, dirs := range us.suffixed[".d"] {
+		for _, d := range dirs {
+			if r := us.realDir(d + "/" + base + ".d"); r != "" {
+				files = append(files, us.listDir([]string{r}, ".conf")...)
+			}
+		}
+	}
+	return files
 }
 
 // loadDropIns applies the unit's NAME.d/*.conf files (unit_load_dropin):
@@ -376,8 +394,8 @@ func (us *Units) realDir(p string) string {
 		return r
 	}
 	r := ""
-	if fi, err := us.fsys.Stat(p); err == nil && fi.IsDir() {
-		if res, err := us.fsys.Resolve(p); err == nil {
+	if res, err := us.fsys.Resolve(p); err == nil {
+		if t, err := us.fsys.Type(res); err == nil && t.IsDir() {
 			r = res
 		}
 	}
@@ -422,12 +440,12 @@ func (us *Units) loadDeps(u *Unit, suffix, kind string) []Option {
 		if null, _ := us.nullOrEmpty(f); null {
 			continue
 		}
-		fi, err := us.fsys.Lstat(f)
+		t, err := us.fsys.Type(f)
 		if err != nil {
 			us.unitError(u, &Error{Pos: wholeFile(f), Err: fmt.Errorf("%s dropin unreadable, ignoring: %v", kind, unwrapPath(err)), Warning: true})
 			continue
 		}
-		if fi.Mode()&fs.ModeSymlink == 0 {
+		if t&fs.ModeSymlink == 0 {
 			us.unitError(u, &Error{Pos: wholeFile(f), Err: fmt.Errorf("%s dependency dropin is not a symlink, ignoring", kind), Warning: true})
 			continue
 		}

@@ -124,8 +124,14 @@ func (us *Units) buildNameMap() error {
 			}
 		}
 	}
-	// The reverse map: unit name -> every name that leads to it. A mask
-	// has no other names.
+	return nil
+}
+
+// buildAliases makes the reverse of the name map: unit name -> every
+// name that leads to it. A mask has no other names. It runs after
+// prefetch, which read the files, so that telling an empty one costs no
+// system call.
+func (us *Units) buildAliases() {
 	srcs := make([]string, 0, len(us.ids))
 	for n := range us.ids {
 		srcs = append(srcs, n)
@@ -151,7 +157,6 @@ func (us *Units) buildNameMap() error {
 		}
 		us.names[dst] = append(us.names[dst], src)
 	}
-	return nil
 }
 
 // readSymlink classifies the symlink dir/name: an alias when its target is
@@ -289,11 +294,15 @@ func (us *Units) nullOrEmpty(p string) (bool, error) {
 	if r == "dev/null" {
 		return true, nil
 	}
-	fi, err := us.fsys.Lstat(r)
+	t, err := us.fsys.Type(r)
+	if err != nil || !t.IsRegular() {
+		return t&fs.ModeCharDevice != 0, err
+	}
+	fi, err := us.fsys.Lstat(r) // the size: known once the file was read
 	if err != nil {
 		return false, err
 	}
-	return fi.Mode()&fs.ModeCharDevice != 0 || fi.Mode().IsRegular() && fi.Size() == 0, nil
+	return fi.Size() == 0, nil
 }
 
 // findFragment returns the fragment of name and every name of the unit it

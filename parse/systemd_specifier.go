@@ -188,7 +188,7 @@ func (u *Unit) ExpandValues(section, name string) ([]Option, ErrorList) {
 		if err != nil {
 			errs.add(o.Pos, o.Name, true, "%v, ignoring the rest of %q", err, o.Value)
 		}
-		var got []Option
+		got := make([]Option, 0, len(words))
 		for _, w := range words {
 			v, err := u.expand(w, r.specs)
 			if err != nil {
@@ -271,6 +271,15 @@ func splitValue(s string, mode splitMode) ([]string, error) {
 // nextValueWord reads the word at the start of s and returns it with the
 // number of bytes it took.
 func nextValueWord(s string, mode splitMode) (string, int, error) {
+	// Most words have no quote and no backslash: the word is s up to the
+	// next blank, and nothing is copied.
+	plain := 0
+	for plain < len(s) && s[plain] != '"' && s[plain] != '\'' && s[plain] != '\\' && strings.IndexByte(unitWhitespace, s[plain]) < 0 {
+		plain++
+	}
+	if plain == len(s) || strings.IndexByte(unitWhitespace, s[plain]) >= 0 {
+		return s[:plain], plain, nil
+	}
 	var w strings.Builder
 	var quote byte
 	i := 0

@@ -3,7 +3,6 @@ package parse
 import (
 	"fmt"
 	"path"
-	"sort"
 	"strings"
 
 	"github.com/initorder/initorder/graph"
@@ -93,13 +92,8 @@ func (b *systemdBuilder) sysvNoEffect(i int, d dep) bool {
 // BindsTo= on it make the unit never start, which Start reports.)
 func (b *systemdBuilder) sysvNotConverted() []graph.Finding {
 	us, g := b.boot.Units, b.boot.Graph
-	ids := make([]int, 0, len(b.deps))
-	for i := range b.deps {
-		ids = append(ids, i)
-	}
-	sort.Ints(ids)
 	var found []graph.Finding
-	for _, i := range ids {
+	for i := range b.deps {
 		for _, d := range b.deps[i] {
 			if d.kind != graph.Wants && d.kind != graph.Upholds || us.sysvSkipped[d.name] == "" {
 				continue
