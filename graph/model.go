@@ -138,12 +138,43 @@ func (g *Graph) index() {
 	if g.out != nil {
 		return
 	}
-	g.out = make([][]int, len(g.Services))
-	g.in = make([][]int, len(g.Services))
-	for k, e := range g.Edges {
-		g.out[e.From] = append(g.out[e.From], k)
-		g.in[e.To] = append(g.in[e.To], k)
+	g.out = bucket(len(g.Services), len(g.Edges), func(k int) int { return g.Edges[k].From })
+	g.in = bucket(len(g.Services), len(g.Edges), func(k int) int { return g.Edges[k].To })
+}
+
+// bucket returns, for each of n services, the edges 0..m-1 that key
+// gives it, in order: one array for all, cut by a count of each.
+func bucket(n, m int, key func(int) int) [][]int {
+	start := make([]int, n+1)
+	for k := range m {
+		start[key(k)+1]++
 	}
+	for i := range n {
+		start[i+1] += start[i]
+	}
+	flat := make([]int, m)
+	next := slices.Clone(start[:n])
+	for k := range m {
+		i := key(k)
+		flat[next[i]] = k
+		next[i]++
+	}
+	out := make([][]int, n)
+	for i := range n {
+		if start[i] < start[i+1] {
+			out[i] = flat[start[i]:start[i+1]:start[i+1]]
+		}
+	}
+	return out
+}
+
+// Grow makes room for n more services, so that adding them does not
+// grow the name index again and again.
+func (g *Graph) Grow(n int) {
+	if g.byName == nil {
+		g.byName = make(map[string]int, n)
+	}
+	g.Services = slices.Grow(g.Services, n)
 }
 
 // PhaseName returns the name of phase p, or "not started".

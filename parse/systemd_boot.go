@@ -97,8 +97,9 @@ func ReadSystemd(fsys *rootfs.FS, opt SystemdOptions) (*SystemdBoot, error) {
 	}
 	b := &systemdBuilder{
 		boot:  &SystemdBoot{Target: target, Units: units, Graph: &graph.Graph{Phases: []string{"boot"}}},
-		index: map[string]int{},
+		index: make(map[string]int, len(units.ByName)),
 	}
+	b.boot.Graph.Grow(len(units.Names))
 	entries, ferrs := readFstab(fsys)
 	b.fstab = map[string]*fstabEntry{}
 	for k := range entries {
@@ -226,7 +227,11 @@ func (b *systemdBuilder) expand(name string) {
 	}
 	u := b.boot.Units.LoadUnit(name)
 	ds := make([]dep, 0, len(u.Options)+len(u.Wants)+len(u.Requires)+len(u.Upholds)+12)
+	has := u.unitKeys()
 	for _, k := range unitKinds {
+		if !has(k.key) {
+			continue
+		}
 		for _, o := range u.Values("Unit", k.key) {
 			ds = append(ds, dep{kind: k.kind, name: o.Value, pos: o.Pos})
 		}
@@ -242,6 +247,9 @@ func (b *systemdBuilder) expand(name string) {
 	}
 	// RequiresMountsFor= and WantsMountsFor=: the mounts of the paths.
 	for key, kind := range map[string]graph.Kind{"RequiresMountsFor": graph.Requires, "WantsMountsFor": graph.Wants} {
+		if !has(key) {
+			continue
+		}
 		for _, o := range u.Values("Unit", key) {
 			for _, m := range b.mountsFor(o.Value) {
 				ds = append(ds, dep{kind: kind, name: m, pos: o.Pos, via: key + "=" + o.Value},
@@ -273,6 +281,9 @@ func (b *systemdBuilder) pullAll(ds []dep) {
 // fstabFor returns the fstab units a target pulls in: local-fs.target
 // the local mounts, remote-fs.target the network ones, swap.target swaps.
 func (b *systemdBuilder) fstabFor(target string) []fstabEntry {
+	if target != "swap.target" && target != "remote-fs.target" && target != "local-fs.target" {
+		return nil
+	}
 	var out []fstabEntry
 	for _, e := range b.fstab {
 		switch {

@@ -342,15 +342,39 @@ func (us *Units) loadDropIns(u *Unit) {
 // (foo-bar-.service, foo-.service); last the type's ("service.d").
 func (us *Units) dropInDirs(u *Unit, suffix string) []string {
 	var dirs []string
-	for _, n := range append([]string{u.Name}, u.Aliases...) {
+	for k := -1; k < len(u.Aliases); k++ {
+		n := u.Name
+		if k >= 0 {
+			n = u.Aliases[k]
+		}
+		if !us.anyDir(n, suffix) {
+			continue // most names have none: one look for each of its dirNames
+		}
 		for _, d := range us.dirs {
 			us.findDirs(d, n, suffix, &dirs)
 		}
 	}
-	for _, d := range us.dirs {
-		us.findDirs(d, u.Type, suffix, &dirs)
+	if us.anyDir(u.Type, suffix) {
+		for _, d := range us.dirs {
+			us.findDirs(d, u.Type, suffix, &dirs)
+		}
 	}
 	return dirs
+}
+
+// anyDir reports whether some search directory has a NAME+suffix
+// directory for one of the names that apply to a unit called name.
+func (us *Units) anyDir(name, suffix string) bool {
+	m := us.suffixed[suffix]
+	if len(m) == 0 {
+		return false
+	}
+	for _, n := range us.dirNames(name) {
+		if len(m[n]) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // findDirs adds dir/name+suffix and those of name's template and dash

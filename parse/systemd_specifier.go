@@ -210,6 +210,28 @@ func (u *Unit) ExpandValues(section, name string) ([]Option, ErrorList) {
 	return vals, errs
 }
 
+// unitKeys returns a test of whether the unit's [Unit] section assigns
+// the setting key (or an older name of it), found in one pass over the
+// options: a unit sets a few of the dozen dependency settings expand asks
+// Values for.
+func (u *Unit) unitKeys() func(key string) bool {
+	var set []string
+	for _, o := range u.Options {
+		if o.Section == "Unit" && !slices.Contains(set, o.Name) {
+			set = append(set, o.Name)
+		}
+	}
+	return func(key string) bool {
+		_, names := settingRule("Unit", key)
+		for _, n := range names {
+			if slices.Contains(set, n) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
 // Value returns the last assignment of a setting in section as written,
 // e.g. Value("Unit", "DefaultDependencies"), with ok false when there is
 // none. An empty value is an assignment too: it resets the setting.

@@ -25,6 +25,37 @@ func (f *FS) resolve(name string, followLast bool) (string, error) {
 	if r, ok := f.resolveClean(name, followLast); ok {
 		return r, nil
 	}
+	// The long way, once for each name: the root is read as a snapshot,
+	// and a .wants/ link is resolved for its target, then for its type.
+	key := resolveKey{name, followLast}
+	f.mu.Lock()
+	c, ok := f.resolved[key]
+	f.mu.Unlock()
+	if ok {
+		return c.path, c.err
+	}
+	r, err := f.chase(name, followLast)
+	f.mu.Lock()
+	if f.resolved == nil {
+		f.resolved = map[resolveKey]resolution{}
+	}
+	f.resolved[key] = resolution{r, err}
+	f.mu.Unlock()
+	return r, err
+}
+
+type resolveKey struct {
+	name       string
+	followLast bool
+}
+
+type resolution struct {
+	path string
+	err  error
+}
+
+// chase is resolve without the fast path and the memo.
+func (f *FS) chase(name string, followLast bool) (string, error) {
 	if name == "" || name == "." || strings.HasSuffix(name, "/") || strings.HasSuffix(name, "/.") {
 		followLast = true // "foo/" names the directory foo leads to, as in the kernel
 	}
@@ -108,6 +139,16 @@ func (f *FS) resolveClean(name string, followLast bool) (string, bool) {
 	if name == "" || name[0] == '/' || name[len(name)-1] == '/' || name == devNull {
 		return "", false
 	}
+	// A name in a directory found clean before: only its last component
+	// is left to look at.
+	dir, base := split(name)
+	if dir != "." && base != "." && base != ".." && f.isClean(dir) {
+		mode, err := f.b.lmode(name)
+		if err != nil || mode&fs.ModeSymlink != 0 && followLast {
+			return "", false
+		}
+		return name, true
+	}
 	start := 0
 	for start <= len(name) {
 		end := strings.IndexByte(name[start:], '/')
@@ -133,6 +174,9 @@ func (f *FS) resolveClean(name string, followLast bool) (string, bool) {
 			return "", false
 		}
 		if last {
+			if dir != "." {
+				f.markClean(dir)
+			}
 			return name, true
 		}
 		start = end + 1
@@ -168,4 +212,21 @@ func parent(p string) string {
 		return "."
 	}
 	return p[:i]
+}
+
+// isClean reports whether the directory dir resolves to itself: resolveClean
+// found each of its components to be a directory, not a symlink.
+func (f *FS) isClean(dir string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.clean[dir]
+}
+
+func (f *FS) markClean(dir string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.clean == nil {
+		f.clean = map[string]bool{}
+	}
+	f.clean[dir] = true
 }

@@ -22,6 +22,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -55,6 +56,10 @@ var (
 type FS struct {
 	path string
 	b    backend
+
+	mu       sync.Mutex
+	clean    map[string]bool           // directories that resolve to themselves (resolveClean)
+	resolved map[resolveKey]resolution // the names resolve took the long way for
 }
 
 // backend is the storage under a root: a directory (dirFS) or an archive
