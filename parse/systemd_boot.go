@@ -54,11 +54,12 @@ var unitKinds = []struct {
 var pullKinds = map[graph.Kind]bool{graph.Wants: true, graph.Requires: true, graph.BindsTo: true, graph.Upholds: true}
 
 type systemdBuilder struct {
-	boot  *SystemdBoot
-	index map[string]int // unit name -> service
-	queue []string
-	deps  [][]dep                // per service: its dependencies, explicit and implicit
-	fstab map[string]*fstabEntry // units systemd-fstab-generator makes
+	boot    *SystemdBoot
+	index   map[string]int // unit name -> service
+	queue   []string
+	deps    [][]dep                // per service: its dependencies, explicit and implicit
+	scratch []dep                  // expand's buffer
+	fstab   map[string]*fstabEntry // units systemd-fstab-generator makes
 }
 
 // dep is one dependency of a unit on another, by name.
@@ -226,7 +227,7 @@ func (b *systemdBuilder) expand(name string) {
 		return
 	}
 	u := b.boot.Units.LoadUnit(name)
-	ds := make([]dep, 0, len(u.Options)+len(u.Wants)+len(u.Requires)+len(u.Upholds)+12)
+	ds := b.scratch[:0] // made here, kept at its size below
 	has := u.unitKeys()
 	for _, k := range unitKinds {
 		if !has(k.key) {
@@ -266,7 +267,8 @@ func (b *systemdBuilder) expand(name string) {
 		ds = append(ds, dep{kind: kind, name: e.unit, pos: e.pos, via: "fstab"})
 	}
 	ds = append(ds, b.implicit(u)...)
-	b.deps[i] = ds
+	b.scratch = ds
+	b.deps[i] = slices.Clone(ds)
 	b.pullAll(ds)
 }
 
