@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -38,7 +39,7 @@ func openDirFS(path string) (*dirFS, error) {
 		return nil, err
 	}
 	return &dirFS{
-		root: h, maxDirs: dirBudget(),
+		root: h, maxDirs: dirBudget,
 		stats: map[string]lstatResult{},
 		links: map[string]readlinkResult{},
 		dirs:  map[string]dirHandle{},
@@ -101,16 +102,23 @@ func (d *dirFS) handle(dir string) (dirHandle, func(), error) {
 }
 
 // keep keeps h open as the directory dir, unless one is kept already or
-// the budget is spent.
+// the budget, shared by every root open in the process, is spent.
 func (d *dirFS) keep(dir string, h dirHandle) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if _, ok := d.dirs[dir]; ok || len(d.dirs) >= d.maxDirs {
+	if _, ok := d.dirs[dir]; ok || d.dirs == nil || len(d.dirs) >= d.maxDirs {
+		return false
+	}
+	if keptDirs.Add(1) > int64(dirBudget) {
+		keptDirs.Add(-1)
 		return false
 	}
 	d.dirs[dir] = h
 	return true
 }
+
+// keptDirs counts the directories kept open by all roots.
+var keptDirs atomic.Int64
 
 // lmode returns the type of name (and its permissions, when they were
 // read): all that resolve needs, which a listing gives without a system
@@ -238,6 +246,7 @@ func (d *dirFS) close() error {
 	for _, h := range d.dirs {
 		h.close()
 	}
+	keptDirs.Add(-int64(len(d.dirs)))
 	d.dirs = nil
 	return d.root.close()
 }

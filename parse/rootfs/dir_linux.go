@@ -247,13 +247,13 @@ func infoOf(name string, st *unix.Stat_t) *statInfo {
 	return &statInfo{name: name, size: st.Size, mode: mode, mtime: time.Unix(st.Mtim.Unix())}
 }
 
-// dirBudget is how many directories a root keeps open: the descriptors
-// the process may open (Go raises the soft limit to the hard one) but 512,
-// at most 65,536.
-func dirBudget() int {
+// dirBudget is how many directories the open roots keep open, together:
+// the descriptors the process may open (Go raises the soft limit to the
+// hard one) but 512, at most 65,536.
+var dirBudget = func() int {
 	var lim unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil || lim.Cur < 1024 {
 		return 256
 	}
 	return int(min(lim.Cur-512, 65536))
-}
+}()

@@ -128,5 +128,5 @@ func (h dirHandle) list() ([]dirent, error) {
 
 func (h dirHandle) close() error { return h.r.Close() }
 
-// dirBudget is how many directories a root keeps open.
-func dirBudget() int { return 256 }
+// dirBudget is how many directories the open roots keep open, together.
+var dirBudget = 256
