@@ -34,7 +34,14 @@ func (f *FS) resolve(name string, followLast bool) (string, error) {
 	if ok {
 		return c.path, c.err
 	}
-	r, err := f.chase(name, followLast)
+	r, ok := "", false
+	if followLast {
+		r, ok = f.followClean(name)
+	}
+	var err error
+	if !ok {
+		r, err = f.chase(name, followLast)
+	}
 	f.mu.Lock()
 	if f.resolved == nil {
 		f.resolved = map[resolveKey]resolution{}
@@ -52,6 +59,76 @@ type resolveKey struct {
 type resolution struct {
 	path string
 	err  error
+}
+
+// followClean is the short way for a symlink in a clean directory (a
+// .wants/ link to ../../../lib/systemd/system/foo.service, or to
+// /lib/systemd/system/foo.service): the target is joined to the link's
+// directory lexically, which is what the kernel does when every ".." it
+// takes leaves a directory that is not a symlink (the link's clean
+// directory, or the root, which ".." does not leave), and the result is
+// looked at by resolveClean, link after link, at most maxHops. Anything
+// else (a ".." after a component of the target, /dev/null, a missing
+// file, too many links) reports false, and chase takes the long way from
+// the start: the short way only ever returns what resolveClean found.
+func (f *FS) followClean(name string) (string, bool) {
+	for range maxHops {
+		dir, _ := split(name)
+		if dir != "." && !f.isClean(dir) {
+			return "", false
+		}
+		if mode, err := f.b.lmode(name); err != nil || mode&fs.ModeSymlink == 0 {
+			return "", false
+		}
+		target, err := f.b.readlink(name)
+		if err != nil || target == "" || len(target) >= pathMax {
+			return "", false
+		}
+		if name, err = joinLexically(dir, target); err != nil {
+			return "", false
+		}
+		if r, ok := f.resolveClean(name, true); ok {
+			return r, true
+		}
+	}
+	return "", false
+}
+
+var errNotLexical = errors.New("not lexical")
+
+// joinLexically joins a symlink's target to its clean directory dir, as
+// followClean needs: leading ".." components leave dir (the root stays the
+// root), and a ".." after a component of the target is refused.
+func joinLexically(dir, target string) (string, error) {
+	out := dir
+	if target[0] == '/' || out == "." {
+		out = ""
+	}
+	inTarget := false
+	for c := range strings.SplitSeq(target, "/") {
+		switch {
+		case c == "" || c == ".":
+		case c == ".." && inTarget:
+			return "", errNotLexical
+		case c == "..":
+			if i := strings.LastIndexByte(out, '/'); i >= 0 {
+				out = out[:i]
+			} else {
+				out = ""
+			}
+		default:
+			inTarget = true
+			if out == "" {
+				out = c
+			} else {
+				out += "/" + c
+			}
+		}
+	}
+	if out == "" {
+		return "", errNotLexical // the root itself: chase says so
+	}
+	return out, nil
 }
 
 // chase is resolve without the fast path and the memo.
@@ -167,6 +244,9 @@ func (f *FS) resolveClean(name string, followLast bool) (string, bool) {
 		case err != nil:
 			return "", false
 		case mode&fs.ModeSymlink != 0:
+			if last && dir != "." {
+				f.markClean(dir) // every component before the link is a directory
+			}
 			if !last || followLast {
 				return "", false
 			}

@@ -351,3 +351,44 @@ func TestListingThenLstat(t *testing.T) {
 		t.Errorf("Lstat(foo) after ReadDir = %v %d, %v; want -rwxr-x--- 10", fi.Mode(), fi.Size(), err)
 	}
 }
+
+// TestFollowCleanAgreesWithChase resolves every name of the resolve cases,
+// and every entry of the tree, both ways (followClean and resolveClean
+// first, then chase alone) on fresh roots: the short ways must give what
+// the long way gives.
+func TestFollowCleanAgreesWithChase(t *testing.T) {
+	names := []string{}
+	for _, tc := range fsCases {
+		names = append(names, tc.arg)
+	}
+	for _, n := range tree {
+		names = append(names, n.name)
+	}
+	for kind, f := range roots(t, tree) {
+		for _, name := range names {
+			want, wantErr := f.chase(name, true)
+			got, gotErr := f.resolve(name, true)
+			if got != want || (gotErr == nil) != (wantErr == nil) {
+				t.Errorf("%s: resolve(%q) = %q, %v; chase gives %q, %v", kind, name, got, gotErr, want, wantErr)
+			}
+		}
+	}
+}
+
+func TestJoinLexically(t *testing.T) {
+	for _, tc := range []struct{ dir, target, want string }{
+		{"etc/systemd/system/multi-user.target.wants", "../../../../lib/systemd/system/a.service", "lib/systemd/system/a.service"},
+		{"etc/systemd/system/multi-user.target.wants", "/lib/systemd/system/a.service", "lib/systemd/system/a.service"},
+		{"etc/rc2.d", "../init.d/foo", "etc/init.d/foo"},
+		{"etc", "../../../x", "x"}, // ".." stays at the root
+		{"etc", "a//./b", "etc/a/b"},
+		{".", "etc/x", "etc/x"},
+		{"etc", "a/../b", ""}, // a may be a symlink: not lexical
+		{"etc", "..", ""},     // the root itself
+	} {
+		got, err := joinLexically(tc.dir, tc.target)
+		if tc.want == "" && err == nil || tc.want != "" && got != tc.want {
+			t.Errorf("joinLexically(%q, %q) = %q, %v; want %q", tc.dir, tc.target, got, err, tc.want)
+		}
+	}
+}
