@@ -63,8 +63,8 @@ type Units struct {
 	Default string           // what default.target resolves to ("graphical.target"), "" if none
 
 	// What applies to a unit, computed once (dirNames, realDir).
-	dirNameCache map[string][]string // name -> the names whose directories apply to it
-	realDirs     map[string]string   // a search directory's NAME.d (.wants ...) -> the directory it resolves to, "" for none
+	dirNameCache map[string][]string  // name -> the names whose directories apply to it
+	realDirs     map[[3]string]string // {search directory, NAME, ".d" (".wants" ...)} -> the directory it resolves to, "" for none
 
 	fsys     *rootfs.FS
 	dirs     []string                       // the search path, deduplicated

@@ -266,7 +266,7 @@ func (b *systemdBuilder) expand(name string) {
 		}
 		ds = append(ds, dep{kind: kind, name: e.unit, pos: e.pos, via: "fstab"})
 	}
-	ds = append(ds, b.implicit(u)...)
+	ds = b.implicit(u, ds)
 	b.scratch = ds
 	b.deps[i] = slices.Clone(ds)
 	b.pullAll(ds)

@@ -33,11 +33,11 @@ func implicitWhy(name string) string {
 	return "at boot"
 }
 
-// implicit returns the dependencies a unit gets without writing them
-// (systemd.unit(5) "Implicit Dependencies" and "Default Dependencies").
-func (b *systemdBuilder) implicit(u *Unit) []dep {
+// implicit appends to ds the dependencies a unit gets without writing
+// them (systemd.unit(5) "Implicit Dependencies" and "Default
+// Dependencies").
+func (b *systemdBuilder) implicit(u *Unit, ds []dep) []dep {
 	pos := graph.Pos{File: u.Path}
-	ds := make([]dep, 0, 12)
 	add := func(kind graph.Kind, name, via string) {
 		ds = append(ds, dep{kind: kind, name: name, pos: pos, via: via})
 	}

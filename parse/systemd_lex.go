@@ -58,6 +58,9 @@ const utf8BOM = "\xef\xbb\xbf"
 // business. It runs in time linear in len(data) and does not modify data.
 func ParseUnitFile(data []byte, path string) (*UnitFile, ErrorList) {
 	p := &unitParser{f: &UnitFile{Path: path}, data: data}
+	if len(data) <= wholeTextMax {
+		p.text = string(data)
+	}
 	// An assignment has a "=": room for those of a usual unit file in
 	// one allocation (a hostile file of "=" grows the slice as it goes).
 	p.f.Options = make([]Option, 0, min(bytes.Count(data, []byte("=")), 64))
@@ -65,11 +68,19 @@ func ParseUnitFile(data []byte, path string) (*UnitFile, ErrorList) {
 	return p.f, p.errs
 }
 
+// wholeTextMax bounds the files whose options are cut from one string
+// of the whole file (one allocation a file, not one a line): a bigger
+// file, mostly comments or hostile, has each line copied, so that what
+// its options keep is only what they say.
+const wholeTextMax = 64 << 10
+
 type unitParser struct {
 	f       *UnitFile
 	data    []byte
-	off     int // read position in data
-	line    int // physical lines read
+	text    string // data as a string, when it is at most wholeTextMax
+	off     int    // read position in data
+	start   int    // where the line readLine returned starts
+	line    int    // physical lines read
 	errs    ErrorList
 	warned  int
 	section string
@@ -83,6 +94,7 @@ func (p *unitParser) readLine() (line []byte, ok, long bool) {
 		return nil, false, false
 	}
 	start := p.off
+	p.start = start
 	i := start
 	for i < len(p.data) && p.data[i] != '\n' && p.data[i] != '\r' && p.data[i] != 0 {
 		i++
@@ -137,14 +149,13 @@ func (p *unitParser) run() {
 			l = l[len(utf8BOM):]
 			bomSeen = true
 		}
-		text := l
+		lineStart := p.start + len(buf) - len(l)
 		if cont != nil {
 			if len(cont)+len(l) > longLineMax {
 				p.fatal(contLine, "", fmt.Errorf("continued line too long: more than %d bytes", longLineMax))
 				return
 			}
 			cont = append(cont, l...)
-			text = cont
 		}
 		// The backslash state at the start of l is always "not escaped":
 		// a continued line ends in the space that replaced its backslash.
@@ -168,20 +179,29 @@ func (p *unitParser) run() {
 		if cont != nil {
 			at = contLine
 		}
+		var text string
+		switch {
+		case cont != nil:
+			text = string(cont)
+		case p.text != "":
+			text = p.text[lineStart : lineStart+len(l)]
+		default:
+			text = string(l)
+		}
 		if !p.parseLine(text, at) {
 			return
 		}
 		cont = nil
 	}
 	if cont != nil {
-		p.parseLine(cont, contLine)
+		p.parseLine(string(cont), contLine)
 	}
 }
 
 // parseLine reads one logical line (parse_line); false means systemd
 // stops reading the file.
-func (p *unitParser) parseLine(b []byte, line int) bool {
-	l := strings.Trim(string(b), unitWhitespace)
+func (p *unitParser) parseLine(text string, line int) bool {
+	l := strings.Trim(text, unitWhitespace)
 	if l == "" {
 		return true
 	}

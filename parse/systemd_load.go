@@ -41,7 +41,7 @@ func ReadUnits(fsys *rootfs.FS) (*Units, ErrorList, error) {
 		entries: map[string]map[string]bool{},
 
 		suffixed: map[string]map[string][]string{},
-		realDirs: map[string]string{},
+		realDirs: map[[3]string]string{},
 
 		dirNameCache: map[string][]string{},
 		ids:          map[string]unitID{},
@@ -297,7 +297,7 @@ func (us *Units) dropInFiles() []string {
 	var files []string
 	for base, dirs := range us.suffixed[".d"] {
 		for _, d := range dirs {
-			if r := us.realDir(d + "/" + base + ".d"); r != "" {
+			if r := us.realDir(d, base, ".d"); r != "" {
 				files = append(files, us.listDir([]string{r}, ".conf")...)
 			}
 		}
@@ -384,7 +384,7 @@ func (us *Units) findDirs(dir, name, suffix string, dirs *[]string) {
 		if !us.hasEntry(dir, n, suffix) {
 			continue
 		}
-		if r := us.realDir(dir + "/" + n + suffix); r != "" && !slices.Contains(*dirs, r) {
+		if r := us.realDir(dir, n, suffix); r != "" && !slices.Contains(*dirs, r) {
 			*dirs = append(*dirs, r)
 		}
 	}
@@ -411,19 +411,21 @@ func (us *Units) dirNames(name string) []string {
 	return l
 }
 
-// realDir returns the directory p resolves to, or "" when p is no
-// directory; once for each p.
-func (us *Units) realDir(p string) string {
-	if r, ok := us.realDirs[p]; ok {
+// realDir returns the directory dir/name+suffix resolves to, or "" when
+// it is no directory; once for each.
+func (us *Units) realDir(dir, name, suffix string) string {
+	key := [3]string{dir, name, suffix}
+	if r, ok := us.realDirs[key]; ok {
 		return r
 	}
+	p := dir + "/" + name + suffix
 	r := ""
 	if res, err := us.fsys.Resolve(p); err == nil {
 		if t, err := us.fsys.Type(res); err == nil && t.IsDir() {
 			r = res
 		}
 	}
-	us.realDirs[p] = r
+	us.realDirs[key] = r
 	return r
 }
 
@@ -432,6 +434,9 @@ func (us *Units) realDir(p string) string {
 // directory that has a name hiding the others' file of that name, sorted
 // by file name (conf_files_list_strv).
 func (us *Units) listDir(dirs []string, suffix string) []string {
+	if len(dirs) == 0 {
+		return nil
+	}
 	seen := map[string]bool{}
 	var files []string
 	for _, d := range dirs {
