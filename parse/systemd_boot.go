@@ -324,6 +324,7 @@ func (b *systemdBuilder) addEdges() {
 			switch {
 			case !ok && d.kind == graph.Requisite:
 				to = b.pull(d.name)
+				d.to = to
 				// Not in the transaction: nothing starts it.
 				if s := &g.Services[to]; !s.Missing && s.Note == "" {
 					s.Phase, s.Pulled, s.Note = graph.NotStarted, false, "is not pulled into the boot by anything"

@@ -253,3 +253,43 @@ func TestSystemdCyclesAgreeWithAnalyze(t *testing.T) {
 		})
 	}
 }
+
+// TestTargetAfterRequisite: a target is ordered after what it names with
+// Requisite= too, when that unit is outside the transaction and the
+// Requisite= is what brings it into the graph (as a unit that does not
+// start).
+func TestTargetAfterRequisite(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "lib/systemd/system")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{
+		"t.target":  "[Unit]\nRequisite=x.service\n",
+		"x.service": "[Service]\nExecStart=/bin/true\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fsys, err := rootfs.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	sd, err := ReadSystemd(fsys, SystemdOptions{Target: "t.target"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := sd.Graph
+	var kinds []string
+	for _, e := range g.Edges {
+		if g.Services[e.From].Name == "t.target" && g.Services[e.To].Name == "x.service" {
+			kinds = append(kinds, e.Kind.String())
+		}
+	}
+	slices.Sort(kinds)
+	if want := []string{"After", "Requisite"}; !slices.Equal(kinds, want) {
+		t.Errorf("edges t.target -> x.service: %v, want %v", kinds, want)
+	}
+}

@@ -4,8 +4,10 @@
 // like systemd's chase() with a prefix root: absolute targets are re-anchored
 // at the root, ".." never climbs above it, more than 40 hops is a loop) and the
 // guarantee that no file outside the root is ever opened, stat'ed or read:
-// directory roots are accessed only through an [os.Root], archives only
-// through their own index. It knows no init system: it does not know what
+// directory roots are accessed only through open directories of the root,
+// one name component at a time, never following a symlink (dir.go), archives
+// only through their own index. The root is read as a snapshot: what was
+// seen of a name (its type, a link's target, where it resolves) is kept. It knows no init system: it does not know what
 // etc/init.d, rc2.d or a unit file mean; the parsers in package parse do.
 //
 // All names are slash-separated and relative to the root ("etc/init.d/foo");
