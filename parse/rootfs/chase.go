@@ -42,12 +42,14 @@ func (f *FS) resolve(name string, followLast bool) (string, error) {
 	if !ok {
 		r, err = f.chase(name, followLast)
 	}
-	f.mu.Lock()
-	if f.resolved == nil {
-		f.resolved = map[resolveKey]resolution{}
+	if cacheable(err) {
+		f.mu.Lock()
+		if f.resolved == nil {
+			f.resolved = map[resolveKey]resolution{}
+		}
+		f.resolved[key] = resolution{r, err}
+		f.mu.Unlock()
 	}
-	f.resolved[key] = resolution{r, err}
-	f.mu.Unlock()
 	return r, err
 }
 
@@ -73,6 +75,9 @@ type resolution struct {
 // the start: the short way only ever returns what resolveClean found.
 func (f *FS) followClean(name string) (string, bool) {
 	for range maxHops {
+		if name == devNull {
+			return "", false // always the machine's /dev/null: chase says so
+		}
 		dir, _ := split(name)
 		if dir != "." && !f.isClean(dir) {
 			return "", false

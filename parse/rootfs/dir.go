@@ -1,10 +1,12 @@
 package rootfs
 
 import (
+	"errors"
 	"io/fs"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -24,8 +26,15 @@ import (
 // descriptors, so that a name in one costs one system call; past the
 // budget a directory is opened for the call and closed after it.
 type dirFS struct {
-	root    dirHandle
-	maxDirs int
+	root     dirHandle
+	rootInfo fs.FileInfo
+	maxDirs  int
+
+	// open is held for reading by every access and for writing by close,
+	// so that no descriptor is used after it is closed (its number could
+	// be another file's by then).
+	open   sync.RWMutex
+	closed bool
 
 	mu    sync.Mutex
 	stats map[string]lstatResult
@@ -38,8 +47,13 @@ func openDirFS(path string) (*dirFS, error) {
 	if err != nil {
 		return nil, err
 	}
+	fi, err := h.stat()
+	if err != nil {
+		h.close()
+		return nil, err
+	}
 	return &dirFS{
-		root: h, maxDirs: dirBudget,
+		root: h, rootInfo: fi, maxDirs: dirBudget,
 		stats: map[string]lstatResult{},
 		links: map[string]readlinkResult{},
 		dirs:  map[string]dirHandle{},
@@ -124,11 +138,15 @@ var keptDirs atomic.Int64
 // read): all that resolve needs, which a listing gives without a system
 // call an entry.
 func (d *dirFS) lmode(name string) (fs.FileMode, error) {
+	if !d.enter() {
+		return 0, fs.ErrClosed
+	}
+	defer d.open.RUnlock()
 	d.mu.Lock()
 	c, ok := d.stats[name]
 	d.mu.Unlock()
 	if !ok {
-		c.fi, c.err = d.lstat(name)
+		c.fi, c.err = d.doLstat(name)
 	}
 	if c.err != nil {
 		return 0, c.err
@@ -137,8 +155,27 @@ func (d *dirFS) lmode(name string) (fs.FileMode, error) {
 }
 
 func (d *dirFS) lstat(name string) (fs.FileInfo, error) {
+	if !d.enter() {
+		return nil, fs.ErrClosed
+	}
+	defer d.open.RUnlock()
+	return d.doLstat(name)
+}
+
+// enter begins an access: false when the root is closed. When true, the
+// caller unlocks d.open for reading when done.
+func (d *dirFS) enter() bool {
+	d.open.RLock()
+	if d.closed {
+		d.open.RUnlock()
+		return false
+	}
+	return true
+}
+
+func (d *dirFS) doLstat(name string) (fs.FileInfo, error) {
 	if name == "." {
-		return rootInfo, nil
+		return d.rootInfo, nil
 	}
 	d.mu.Lock()
 	c, ok := d.stats[name]
@@ -153,14 +190,16 @@ func (d *dirFS) lstat(name string) (fs.FileInfo, error) {
 		fi, err = h.lstat(base)
 		release()
 	}
-	d.remember(name, lstatResult{fi: fi, err: err})
+	if cacheable(err) {
+		d.remember(name, lstatResult{fi: fi, err: err})
+	}
 	return fi, err
 }
 
 func (d *dirFS) remember(name string, r lstatResult) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if old, ok := d.stats[name]; ok && r.partial && !old.partial {
+	if old, ok := d.stats[name]; ok && r.partial && !old.partial && old.err == nil {
 		return // a listing does not replace a whole lstat
 	}
 	d.stats[name] = r
@@ -169,6 +208,10 @@ func (d *dirFS) remember(name string, r lstatResult) {
 // readlink reads the symlink name, once: a unit's .wants/ link is read
 // to resolve it and again for its target.
 func (d *dirFS) readlink(name string) (string, error) {
+	if !d.enter() {
+		return "", fs.ErrClosed
+	}
+	defer d.open.RUnlock()
 	d.mu.Lock()
 	c, ok := d.links[name]
 	d.mu.Unlock()
@@ -182,15 +225,21 @@ func (d *dirFS) readlink(name string) (string, error) {
 	}
 	target, err := h.readlink(base)
 	release()
-	d.mu.Lock()
-	d.links[name] = readlinkResult{target, err}
-	d.mu.Unlock()
+	if cacheable(err) {
+		d.mu.Lock()
+		d.links[name] = readlinkResult{target, err}
+		d.mu.Unlock()
+	}
 	return target, err
 }
 
 // readFile reads the regular file name; what the open file says of
 // itself (size, permissions) is remembered as its lstat.
 func (d *dirFS) readFile(name string) ([]byte, error) {
+	if !d.enter() {
+		return nil, fs.ErrClosed
+	}
+	defer d.open.RUnlock()
 	dir, base := split(name)
 	h, release, err := d.handle(dir)
 	if err != nil {
@@ -208,6 +257,10 @@ func (d *dirFS) readFile(name string) ([]byte, error) {
 // readDir lists the directory name, with the type of each entry. The
 // directory opened for the listing is kept open for the names in it.
 func (d *dirFS) readDir(name string) ([]fs.DirEntry, error) {
+	if !d.enter() {
+		return nil, fs.ErrClosed
+	}
+	defer d.open.RUnlock()
 	var h dirHandle
 	var err error
 	if name == "." {
@@ -241,6 +294,12 @@ func (d *dirFS) readDir(name string) ([]fs.DirEntry, error) {
 }
 
 func (d *dirFS) close() error {
+	d.open.Lock()
+	defer d.open.Unlock()
+	if d.closed {
+		return fs.ErrClosed
+	}
+	d.closed = true
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, h := range d.dirs {
@@ -272,8 +331,13 @@ func (e dirEntry) IsDir() bool                { return e.e.typ.IsDir() }
 func (e dirEntry) Type() fs.FileMode          { return e.e.typ }
 func (e dirEntry) Info() (fs.FileInfo, error) { return e.d.lstat(e.path) }
 
-// rootInfo describes the root itself, which Open found to be a directory.
-var rootInfo = &statInfo{name: ".", mode: fs.ModeDir | 0o755}
+// cacheable reports whether an outcome belongs to the snapshot of the
+// root: what it holds, not a passing shortage of descriptors or memory.
+func cacheable(err error) bool {
+	return err == nil || errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) ||
+		errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.EACCES) || errors.Is(err, fs.ErrInvalid) ||
+		errors.Is(err, syscall.ENAMETOOLONG) || errors.Is(err, ErrLoop)
+}
 
 // statInfo is what a root's reader needs of an lstat: a fraction of
 // the memory of the os package's FileInfo with its whole syscall.Stat_t

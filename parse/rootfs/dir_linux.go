@@ -172,7 +172,8 @@ func (h dirHandle) list() ([]dirent, error) {
 				name = name[:i]
 			}
 			if s := string(name); s != "." && s != ".." {
-				e := dirent{name: s, typ: direntType(typ), known: typ != unix.DT_UNKNOWN}
+				t, known := direntType(typ)
+				e := dirent{name: s, typ: t, known: known}
 				if !e.known {
 					if fi, err := h.lstat(s); err == nil {
 						e.typ, e.known = fi.Mode().Type(), true
@@ -190,6 +191,15 @@ func (h dirHandle) list() ([]dirent, error) {
 
 func (h dirHandle) close() error { return unix.Close(int(h)) }
 
+// stat describes the directory h itself.
+func (h dirHandle) stat() (fs.FileInfo, error) {
+	var st unix.Stat_t
+	if _, err := retry(func() (int, error) { return 0, unix.Fstat(int(h), &st) }); err != nil {
+		return nil, err
+	}
+	return infoOf(".", &st), nil
+}
+
 // retry calls f again while it is interrupted by a signal.
 func retry(f func() (int, error)) (int, error) {
 	for {
@@ -200,22 +210,26 @@ func retry(f func() (int, error)) (int, error) {
 	}
 }
 
-func direntType(t uint8) fs.FileMode {
+// direntType is the type getdents gives; false for DT_UNKNOWN and any
+// type without an fs.FileMode (DT_WHT), which are lstat'ed.
+func direntType(t uint8) (fs.FileMode, bool) {
 	switch t {
+	case unix.DT_REG:
+		return 0, true
 	case unix.DT_DIR:
-		return fs.ModeDir
+		return fs.ModeDir, true
 	case unix.DT_LNK:
-		return fs.ModeSymlink
+		return fs.ModeSymlink, true
 	case unix.DT_CHR:
-		return fs.ModeDevice | fs.ModeCharDevice
+		return fs.ModeDevice | fs.ModeCharDevice, true
 	case unix.DT_BLK:
-		return fs.ModeDevice
+		return fs.ModeDevice, true
 	case unix.DT_FIFO:
-		return fs.ModeNamedPipe
+		return fs.ModeNamedPipe, true
 	case unix.DT_SOCK:
-		return fs.ModeSocket
+		return fs.ModeSocket, true
 	}
-	return 0
+	return 0, false
 }
 
 // infoOf describes a stat as the os package does (fillFileStatFromSys).

@@ -128,5 +128,14 @@ func (h dirHandle) list() ([]dirent, error) {
 
 func (h dirHandle) close() error { return h.r.Close() }
 
+// stat describes the directory h itself.
+func (h dirHandle) stat() (fs.FileInfo, error) {
+	fi, err := h.r.Stat(".")
+	if err != nil {
+		return nil, err
+	}
+	return compactInfo(fi), nil
+}
+
 // dirBudget is how many directories the open roots keep open, together.
 var dirBudget = 256

@@ -392,3 +392,90 @@ func TestJoinLexically(t *testing.T) {
 		}
 	}
 }
+
+// TestAfterClose: a closed root refuses every access (its descriptors'
+// numbers may be another file's by then), and a second Close fails
+// without closing anything.
+func TestAfterClose(t *testing.T) {
+	dir := t.TempDir()
+	writeDir(t, dir, []node{{name: "etc/a", data: "a"}})
+	f, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ents, err := f.ReadDir("etc")
+	if err != nil || len(ents) != 1 {
+		t.Fatalf("ReadDir(etc) = %v, %v", ents, err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.ReadFile("etc/b"); !errors.Is(err, fs.ErrClosed) {
+		t.Errorf("ReadFile after Close: %v, want %v", err, fs.ErrClosed)
+	}
+	if _, err := f.ReadDir("."); !errors.Is(err, fs.ErrClosed) {
+		t.Errorf("ReadDir after Close: %v, want %v", err, fs.ErrClosed)
+	}
+	if _, err := ents[0].Info(); !errors.Is(err, fs.ErrClosed) {
+		t.Errorf("DirEntry.Info after Close: %v, want %v", err, fs.ErrClosed)
+	}
+	if err := f.Close(); !errors.Is(err, fs.ErrClosed) {
+		t.Errorf("second Close: %v, want %v", err, fs.ErrClosed)
+	}
+}
+
+// TestRootsOwnDevNull: a root whose dev/null is a symlink still masks
+// what links to /dev/null, on the short way (a dev directory found clean
+// before) as on the long one.
+func TestRootsOwnDevNull(t *testing.T) {
+	dir := t.TempDir()
+	writeDir(t, dir, []node{
+		{name: "dev/console", data: "x"},
+		{name: "dev/null", link: "../etc/real"},
+		{name: "etc/real", data: "r"},
+		{name: "etc/systemd/system/m.service", link: "/dev/null"},
+	})
+	f, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Resolve("dev/console"); err != nil { // dev is clean now
+		t.Fatal(err)
+	}
+	for _, name := range []string{"etc/systemd/system/m.service", "dev/null"} {
+		if r, err := f.Resolve(name); r != devNull || err != nil {
+			t.Errorf("Resolve(%s) = %q, %v; want dev/null", name, r, err)
+		}
+	}
+}
+
+// TestListingAfterMiss: a name that was missing and then listed is
+// found; the root described by Lstat(".") is the real one.
+func TestListingAfterMiss(t *testing.T) {
+	dir := t.TempDir()
+	writeDir(t, dir, []node{{name: "etc/a", data: "a"}})
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Lstat("etc/new"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Lstat(etc/new) before it exists: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "etc/new"), []byte("n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.ReadDir("etc"); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := f.ReadFile("etc/new"); err != nil || string(data) != "n" {
+		t.Errorf("ReadFile(etc/new) after the listing = %q, %v", data, err)
+	}
+	if fi, err := f.Lstat("."); err != nil || fi.Mode() != fs.ModeDir|0o700 {
+		t.Errorf("Lstat(.) = %v, %v; want drwx------", fi.Mode(), err)
+	}
+}
