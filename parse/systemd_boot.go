@@ -137,17 +137,14 @@ func ReadSystemd(fsys *rootfs.FS, opt SystemdOptions) (*SystemdBoot, error) {
 
 // pull adds the unit name to the transaction if it is not there yet.
 func (b *systemdBuilder) pull(name string) int {
-	if i, ok := b.index[name]; ok {
+	if i, ok := b.lookup(name); ok {
+		b.index[name] = i // an alias: found in one look next time
 		return i
 	}
 	asked := name
 	u := b.boot.Units.LoadUnit(name)
 	if u != nil {
 		name = u.Name
-	}
-	if i, ok := b.index[name]; ok {
-		b.index[asked] = i // an alias: found in one look next time
-		return i
 	}
 	g := b.boot.Graph
 	s := graph.Service{Name: name, Init: "systemd", Phase: 0, Pulled: true}
