@@ -11,6 +11,7 @@ import (
 	"github.com/initorder/initorder/graph"
 	"github.com/initorder/initorder/internal/oracle"
 	"github.com/initorder/initorder/parse/rootfs"
+	"github.com/rogpeppe/go-internal/txtar"
 )
 
 // TestSystemdTransaction is the differential test of issue 3: the units
@@ -260,18 +261,13 @@ func TestSystemdCyclesAgreeWithAnalyze(t *testing.T) {
 // start).
 func TestTargetAfterRequisite(t *testing.T) {
 	root := t.TempDir()
-	dir := filepath.Join(root, "lib/systemd/system")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for name, text := range map[string]string{
-		"t.target":  "[Unit]\nRequisite=x.service\n",
-		"x.service": "[Service]\nExecStart=/bin/true\n",
-	} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeUnitRoot(t, root, txtar.Parse([]byte(`-- lib/systemd/system/t.target --
+[Unit]
+Requisite=x.service
+-- lib/systemd/system/x.service --
+[Service]
+ExecStart=/bin/true
+`)))
 	fsys, err := rootfs.Open(root)
 	if err != nil {
 		t.Fatal(err)

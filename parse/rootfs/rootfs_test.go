@@ -323,13 +323,8 @@ func TestReadFileCopies(t *testing.T) {
 // gives the permissions and the size, and Type the type alone.
 func TestListingThenLstat(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "etc/init.d"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "etc/init.d/foo"), []byte("#!/bin/sh\n"), 0o750); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink("foo", filepath.Join(dir, "etc/init.d/bar")); err != nil {
+	writeDir(t, dir, []node{{name: "etc/init.d/foo", data: "#!/bin/sh\n"}, {name: "etc/init.d/bar", link: "foo"}})
+	if err := os.Chmod(filepath.Join(dir, "etc/init.d/foo"), 0o750); err != nil {
 		t.Fatal(err)
 	}
 	f, err := Open(dir)
