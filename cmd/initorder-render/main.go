@@ -9,6 +9,10 @@
 // initorder executable or on PATH: go-graphviz compiles Graphviz's
 // WebAssembly when a process that links it starts, and only this
 // command links it, so initorder ls and check start without that cost.
+//
+// The compiled Graphviz is cached in os.UserCacheDir()/initorder-render
+// (mode 0700, owner checked), never in the shared $TMPDIR/go-graphviz that
+// go-graphviz would use: see package gvcache.
 package main
 
 import (
@@ -20,6 +24,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/initorder/initorder/internal/gvcache"
 	"github.com/initorder/initorder/render/raster"
 	"github.com/initorder/initorder/render/svg"
 )
@@ -37,6 +42,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if fl.NArg() > 0 {
 		fmt.Fprintln(stderr, "initorder-render: reads DOT on standard input; no arguments")
 		return 2
+	}
+	if gvcache.Refused != nil {
+		fmt.Fprintf(stderr, "initorder-render: note: compiled Graphviz is not cached (0.5 s more a picture): %v\n", gvcache.Refused)
 	}
 	if err := render(stdin, stdout, *format, *scale); err != nil {
 		fmt.Fprintf(stderr, "initorder-render: %v\n", err)

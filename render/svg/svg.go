@@ -6,8 +6,9 @@
 // It is the only package that imports go-graphviz, and it is kept apart
 // from package render because of what go-graphviz costs a process that
 // merely links it: its package init compiles the Graphviz WebAssembly
-// module (0.8 s cold, 30-40 ms with its cache in $TMPDIR/go-graphviz,
-// which it writes). Only the command initorder-render links this package,
+// module (0.8 s cold, 30-40 ms with its cache, which package gvcache
+// keeps in a private directory rather than go-graphviz's shared
+// $TMPDIR/go-graphviz). Only the command initorder-render links this package,
 // so initorder ls and check never pay for rendering they do not do.
 package svg
 
@@ -20,6 +21,9 @@ import (
 	"sync"
 
 	"github.com/goccy/go-graphviz"
+
+	// Before go-graphviz's init: its compiled code cached where only we write.
+	_ "github.com/initorder/initorder/internal/gvcache"
 )
 
 // mu serialises every use of Graphviz: go-graphviz shares one
