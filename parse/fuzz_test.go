@@ -2,13 +2,12 @@ package parse
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/initorder/initorder/graph"
-	"github.com/initorder/initorder/parse/rootfs"
+	"github.com/initorder/initorder/internal/golden"
+	"github.com/initorder/initorder/internal/roottest"
 	"github.com/rogpeppe/go-internal/txtar"
 )
 
@@ -18,7 +17,7 @@ func FuzzLSB(f *testing.F) {
 	files, _ := filepath.Glob("testdata/lsb/*.txtar")
 	for _, file := range files {
 		if ar, err := txtar.ParseFile(file); err == nil {
-			f.Add(section(ar, "in"))
+			f.Add(golden.Section(ar, "in"))
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -77,7 +76,7 @@ func FuzzRCD(f *testing.F) {
 	f.Add("etc/init.d/a: #!/bin/sh\netc/init.d/b: ### BEGIN INIT INFO\\n# Provides: a\\n### END INIT INFO\netc/rc2.d/S01b -> ../init.d/b\n")
 	f.Add("etc/init.d/a: ### BEGIN INIT INFO\\n# Provides: a foo\\n### END INIT INFO\netc/init.d/foo: ### BEGIN INIT INFO\\n# Provides: bar\\n# Required-Stop: $all a\\n### END INIT INFO\netc/rc2.d/S01foo -> /opt/x\netc/rc0.d/K01a -> ../init.d/a\n")
 	f.Fuzz(func(t *testing.T, spec string) {
-		fsys := openFuzzRoot(t, spec)
+		fsys := roottest.Open(t, spec)
 		for _, stop := range []bool{false, true} {
 			sv, err := ReadSysV(fsys, SysVOptions{Stop: stop})
 			if err != nil {
@@ -91,54 +90,4 @@ func FuzzRCD(f *testing.F) {
 			graph.Check(sv.Graph)
 		}
 	})
-}
-
-// openFuzzRoot writes spec into a fresh root (writeFuzzRoot) and opens
-// it; the root is closed when the test ends.
-func openFuzzRoot(t *testing.T, spec string) *rootfs.FS {
-	root := t.TempDir()
-	writeFuzzRoot(t, root, spec)
-	fsys, err := rootfs.Open(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { fsys.Close() })
-	return fsys
-}
-
-// writeFuzzRoot builds the root through an os.Root, which refuses any
-// path that leaves it: the fuzzer makes symlinks such as "etc -> /etc",
-// and a later entry must not be written through them onto this machine.
-func writeFuzzRoot(t *testing.T, root, spec string) {
-	r, err := os.OpenRoot(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	var links [][2]string
-	for _, line := range strings.Split(spec, "\n") {
-		if name, target, ok := strings.Cut(line, " -> "); ok {
-			links = append(links, [2]string{name, target})
-		} else if name, text, ok := strings.Cut(line, ": "); ok {
-			if name = fuzzName(name); name != "" {
-				r.MkdirAll(filepath.Dir(name), 0o755)
-				r.WriteFile(name, []byte(strings.ReplaceAll(text, `\n`, "\n")+"\n"), 0o755)
-			}
-		}
-	}
-	for _, l := range links {
-		if name := fuzzName(l[0]); name != "" {
-			r.MkdirAll(filepath.Dir(name), 0o755)
-			r.Symlink(l[1], name)
-		}
-	}
-}
-
-// fuzzName makes a fuzzed name relative, or "" when it is unusable.
-func fuzzName(name string) string {
-	name = strings.TrimPrefix(filepath.Clean("/"+name), "/")
-	if name == "" || strings.ContainsRune(name, 0) || len(name) > 200 {
-		return ""
-	}
-	return name
 }

@@ -45,7 +45,7 @@ const maxConfProblems = 20
 func InsservConf(data []byte, path string, facs map[string]*Facility) ErrorList {
 	var errs ErrorList
 	if i := bytes.IndexByte(data, 0); i >= 0 {
-		errs.add(graph.Pos{File: path, Line: bytes.Count(data[:i], []byte("\n")) + 1}, "", true, "binary file (NUL byte), ignoring it")
+		errs.Warnf(graph.Pos{File: path, Line: bytes.Count(data[:i], []byte("\n")) + 1}, "", "binary file (NUL byte), ignoring it")
 		return errs
 	}
 	n := 0
@@ -55,11 +55,11 @@ func InsservConf(data []byte, path string, facs map[string]*Facility) ErrorList 
 		n++
 		pos := graph.Pos{File: path, Line: n}
 		if len(errs) >= maxConfProblems {
-			errs.add(pos, "", true, "%d problems already, ignoring the rest of the file", maxConfProblems)
+			errs.Warnf(pos, "", "%d problems already, ignoring the rest of the file", maxConfProblems)
 			break
 		}
 		if len(line) > maxHeaderLine {
-			errs.add(pos, "", true, "line of %d bytes, ignoring it", len(line))
+			errs.Warnf(pos, "", "line of %d bytes, ignoring it", len(line))
 			continue
 		}
 		text := string(trimCR(line))
@@ -69,7 +69,7 @@ func InsservConf(data []byte, path string, facs map[string]*Facility) ErrorList 
 			continue
 		}
 		if text[0] != '$' && text[0] != '<' {
-			errs.add(pos, "", true, "line does not start with a $facility or <group>, ignoring it")
+			errs.Warnf(pos, "", "line does not start with a $facility or <group>, ignoring it")
 			continue
 		}
 		// The name ends at a blank, "=" or ":"; the words after it are
@@ -85,12 +85,12 @@ func InsservConf(data []byte, path string, facs map[string]*Facility) ErrorList 
 			rest = r
 		}
 		if len(name) < 2 || (name[0] == '<') != strings.HasSuffix(name, ">") {
-			errs.add(pos, "", true, "%q is not a $facility or <group>, ignoring the line", name)
+			errs.Warnf(pos, "", "%q is not a $facility or <group>, ignoring the line", name)
 			continue
 		}
 		f := append([]string{name}, splitNames(rest)...)
 		if i := strings.IndexByte(rest, '#'); i >= 0 {
-			errs.add(pos, name, true, "insserv reads %q as members, not as a comment", strings.TrimSpace(rest[i:]))
+			errs.Warnf(pos, name, "insserv reads %q as members, not as a comment", strings.TrimSpace(rest[i:]))
 		}
 		fac := facs[name]
 		if fac == nil {
@@ -101,7 +101,7 @@ func InsservConf(data []byte, path string, facs map[string]*Facility) ErrorList 
 			opt := strings.HasPrefix(m, "+")
 			m = strings.TrimPrefix(m, "+")
 			if m == "" {
-				errs.add(pos, name, true, "empty member, ignoring")
+				errs.Warnf(pos, name, "empty member, ignoring")
 				continue
 			}
 			fac.Members = append(fac.Members, Member{Name: m, Optional: opt, Pos: pos})

@@ -95,7 +95,7 @@ func LSB(data []byte, path string) (*Script, ErrorList) {
 			continue
 		}
 		if len(line) > maxHeaderLine {
-			errs.add(pos, "", false, "line of %d bytes in the INIT INFO block, ignoring it", len(line))
+			errs.Errorf(pos, "", "line of %d bytes in the INIT INFO block, ignoring it", len(line))
 			last = nil
 			continue
 		}
@@ -106,7 +106,7 @@ func LSB(data []byte, path string) (*Script, ErrorList) {
 		}
 		if !strings.HasPrefix(text, "#") {
 			// insserv skips such a line silently.
-			errs.add(pos, "", true, "line in the INIT INFO block does not start with #, ignoring it")
+			errs.Warnf(pos, "", "line in the INIT INFO block does not start with #, ignoring it")
 			last = nil
 			continue
 		}
@@ -122,7 +122,7 @@ func LSB(data []byte, path string) (*Script, ErrorList) {
 		key, value, ok := strings.Cut(strings.TrimLeft(body, " \t"), ":")
 		if !ok || strings.ContainsAny(key, " \t") {
 			if strings.TrimSpace(body) != "" {
-				errs.add(pos, "", true, "no keyword in %q, ignoring", strings.TrimSpace(body))
+				errs.Warnf(pos, "", "no keyword in %q, ignoring", strings.TrimSpace(body))
 			}
 			continue
 		}
@@ -140,13 +140,13 @@ func LSB(data []byte, path string) (*Script, ErrorList) {
 		}
 		if !known {
 			if !strings.HasPrefix(strings.ToLower(key), "x-") {
-				errs.add(pos, key, true, "unknown keyword, ignoring")
+				errs.Warnf(pos, key, "unknown keyword, ignoring")
 			}
 			continue
 		}
 		if line, dup := seen[canon]; dup {
 			// insserv: the first occurrence of a key wins.
-			errs.add(pos, canon, true, "repeated keyword, ignoring it (line %d has it)", line)
+			errs.Warnf(pos, canon, "repeated keyword, ignoring it (line %d has it)", line)
 			continue
 		}
 		seen[canon] = n
@@ -154,7 +154,7 @@ func LSB(data []byte, path string) (*Script, ErrorList) {
 		// insserv reads a value as [[:print:]]*: it ends at the first tab.
 		if v, rest, cut := strings.Cut(value, "\t"); cut {
 			if strings.TrimSpace(rest) != "" {
-				errs.add(pos, canon, true, "insserv stops reading at a tab: %q is ignored", strings.TrimSpace(rest))
+				errs.Warnf(pos, canon, "insserv stops reading at a tab: %q is ignored", strings.TrimSpace(rest))
 			}
 			value = v
 		}
@@ -173,7 +173,7 @@ func LSB(data []byte, path string) (*Script, ErrorList) {
 		}
 	}
 	if h != nil {
-		errs.add(h.Pos, "", false, "%q without %q: the block is ignored", beginInitInfo, endInitInfo)
+		errs.Errorf(h.Pos, "", "%q without %q: the block is ignored", beginInitInfo, endInitInfo)
 	}
 	return s, errs
 }
@@ -241,13 +241,13 @@ func chkconfigLine(line string, pos graph.Pos, errs *ErrorList) (*Chkconfig, boo
 	}
 	f := strings.Fields(rest)
 	if len(f) != 3 {
-		errs.add(pos, "chkconfig", true, "want runlevels, start and stop priority, got %q, ignoring", strings.TrimSpace(rest))
+		errs.Warnf(pos, "chkconfig", "want runlevels, start and stop priority, got %q, ignoring", strings.TrimSpace(rest))
 		return nil, false
 	}
 	start, err1 := strconv.Atoi(f[1])
 	stop, err2 := strconv.Atoi(f[2])
 	if err1 != nil || err2 != nil || (f[0] != "-" && strings.Trim(f[0], "0123456") != "") {
-		errs.add(pos, "chkconfig", true, "cannot read %q, ignoring", strings.TrimSpace(rest))
+		errs.Warnf(pos, "chkconfig", "cannot read %q, ignoring", strings.TrimSpace(rest))
 		return nil, false
 	}
 	return &Chkconfig{Pos: pos, Levels: f[0], Start: start, Stop: stop}, true

@@ -1,45 +1,22 @@
 package parse
 
 import (
-	"flag"
 	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/initorder/initorder/internal/golden"
 	"github.com/rogpeppe/go-internal/txtar"
 )
-
-var update = flag.Bool("update", false, "update golden files")
 
 // TestLSB reads testdata/lsb/NAME.txtar: the script in "in" is read as
 // etc/init.d/NAME and the dump of the result, then its diagnostics, must
 // equal "want".
 func TestLSB(t *testing.T) {
-	eachTxtar(t, "lsb", func(t *testing.T, name string, ar *txtar.Archive) []byte {
-		s, errs := LSB(section(ar, "in"), "etc/init.d/"+name)
-		return []byte(s.String() + dumpErrors(errs))
+	golden.EachTxtar(t, "lsb", func(t *testing.T, name string, ar *txtar.Archive) []byte {
+		s, errs := LSB(golden.Section(ar, "in"), "etc/init.d/"+name)
+		return []byte(s.String() + errs.String())
 	})
-}
-
-func section(ar *txtar.Archive, name string) []byte {
-	for _, f := range ar.Files {
-		if f.Name == name {
-			return f.Data
-		}
-	}
-	return nil
-}
-
-// setSection replaces the golden section only: -update never rewrites an
-// input (gofmt's guard).
-func setSection(ar *txtar.Archive, name string, data []byte) {
-	for i := range ar.Files {
-		if ar.Files[i].Name == name {
-			ar.Files[i].Data = data
-			return
-		}
-	}
-	ar.Files = append(ar.Files, txtar.File{Name: name, Data: data})
 }
 
 func TestLinkName(t *testing.T) {

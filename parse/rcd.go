@@ -31,7 +31,7 @@ func RCLinks(fsys *rootfs.FS, dir string) ([]Link, []graph.Finding, ErrorList) {
 	ents, err := fsys.ReadDir(dir)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
-			errs = append(errs, fileError(dir, err))
+			errs = append(errs, FileError(dir, err))
 		}
 		return nil, nil, errs
 	}
@@ -56,7 +56,7 @@ func RCLinks(fsys *rootfs.FS, dir string) ([]Link, []graph.Finding, ErrorList) {
 		case err != nil:
 			found = append(found, graph.Finding{
 				Kind: graph.KindDanglingLink, Severity: graph.Warning, Services: []string{l.Name},
-				Message: "link " + l.Path + ": " + unwrapPath(err).Error(),
+				Message: "link " + l.Path + ": " + UnwrapPath(err).Error(),
 				Sources: []graph.Pos{{File: l.Path}},
 			})
 			continue
@@ -85,14 +85,6 @@ func linkName(name string) (Link, bool) {
 	}
 	n, _ := strconv.Atoi(name[1:i])
 	return Link{Start: name[0] == 'S', Number: n, Name: name[i:]}, true
-}
-
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // initdefault returns the default runlevel of etc/inittab

@@ -2,113 +2,30 @@ package parse
 
 import (
 	"bytes"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/initorder/initorder/graph"
-	"github.com/initorder/initorder/parse/rootfs"
-	"github.com/rogpeppe/go-internal/txtar"
+	"github.com/initorder/initorder/internal/roottest"
 )
-
-// The fuzz targets of this file build a whole root from the input, as
-// FuzzRCD does (writeFuzzRoot: one entry a line, "PATH -> TARGET" or
-// "PATH: TEXT" with "\n" for a newline), and read it as the CLI does.
-
-// rootSpec turns a txtar root of the testdata (files and a "symlinks"
-// section) into a fuzz input.
-func rootSpec(ar *txtar.Archive) string {
-	var b strings.Builder
-	for _, f := range ar.Files {
-		switch {
-		case f.Name == "symlinks":
-			b.Write(f.Data)
-		case unitRootSections[f.Name] || f.Name == "want" || f.Name == "in" || f.Name == "override":
-		default:
-			b.WriteString(f.Name + ": " + strings.ReplaceAll(strings.TrimSuffix(string(f.Data), "\n"), "\n", `\n`) + "\n")
-		}
-	}
-	return b.String()
-}
-
-func addRootSeeds(f *testing.F, glob string) {
-	files, _ := filepath.Glob(glob)
-	for _, file := range files {
-		if ar, err := txtar.ParseFile(file); err == nil {
-			f.Add(rootSpec(ar))
-		}
-	}
-}
-
-// checkBoot checks what every reader of a root must give: every service
-// the order lists is started; every position of a service, an edge or a
-// finding names a file of the root that has that line; and the analyses
-// finish.
-func checkBoot(t *testing.T, fsys *rootfs.FS, g *graph.Graph, fs []graph.Finding) {
-	t.Helper()
-	lines := map[string]int{}
-	check := func(what string, p graph.Pos) {
-		if p.File == "" && p.Line == 0 {
-			return
-		}
-		if p.Line < 0 || strings.HasPrefix(p.File, "/") || strings.HasPrefix(p.File, "../") {
-			t.Fatalf("%s at %v: not a line of the root", what, p)
-		}
-		if p.Line == 0 {
-			return
-		}
-		n, ok := lines[p.File]
-		if !ok {
-			data, err := fsys.ReadFile(p.File)
-			if err != nil {
-				t.Fatalf("%s at %v: %v", what, p, err)
-			}
-			n = max(bytes.Count(data, []byte("\n"))+1, readLineCount(data))
-			lines[p.File] = n
-		}
-		if p.Line > n {
-			t.Fatalf("%s at %v: the file has %d lines", what, p, n)
-		}
-	}
-	for _, s := range g.Services {
-		check("service "+s.Name, s.Source)
-	}
-	for _, e := range g.Edges {
-		if e.From < 0 || e.From >= len(g.Services) || e.To < 0 || e.To >= len(g.Services) {
-			t.Fatalf("edge %+v: not between two services", e)
-		}
-		check("edge of "+g.Services[e.From].Name, e.Pos)
-	}
-	for _, st := range graph.Order(g).Steps {
-		if !g.Services[st.Service].Started() {
-			t.Fatalf("Order lists %s, which is not started", g.Services[st.Service].Name)
-		}
-	}
-	for _, f := range append(fs, graph.Check(g)...) {
-		for _, p := range f.Sources {
-			check("finding "+f.Message, p)
-		}
-	}
-}
 
 // FuzzSystemdRoot reads a fuzzed root as a systemd root, with and without
 // its init.d scripts: the unit loader (search path, aliases, drop-ins,
 // templates, .wants links, masks, specifiers), fstab and the transaction.
 func FuzzSystemdRoot(f *testing.F) {
-	addRootSeeds(f, "testdata/systemd/*.txtar")
+	roottest.AddSeeds(f, "testdata/systemd/*.txtar")
 	f.Add("lib/systemd/system/a.service: [Unit]\\nRequires=b.service\\nAfter=b.service\netc/systemd/system/default.target -> /lib/systemd/system/multi-user.target\n" +
 		"lib/systemd/system/multi-user.target: [Unit]\\nWants=a.service c@%i.service\netc/systemd/system/b.service -> /dev/null\n")
 	f.Add("etc/fstab: /dev/sda1 / ext4 defaults 0 1\\nserver:/x /srv/x nfs _netdev 0 0\\n/dev/sdb none swap sw 0 0\nlib/systemd/system/x.service: [Unit]\\nRequiresMountsFor=/srv/x/y\\n\nlib/systemd/system/default.target: [Unit]\\nWants=x.service local-fs.target remote-fs.target swap.target\n")
 	f.Add("etc/init.d/foo: ### BEGIN INIT INFO\\n# Provides: foo bar\\n# Required-Start: $network $remote_fs\\n# Default-Start: 2 3 4 5\\n### END INIT INFO\netc/rc2.d/S01foo -> ../init.d/foo\nlib/systemd/system/multi-user.target: [Unit]\\nDescription=x\n")
 	f.Add("lib/systemd/system/a.service -> a.service\nlib/systemd/system/b.service -> ../../../lib/systemd/system/c.service\nlib/systemd/system/c.service -> /lib/systemd/system/b.service\nlib/systemd/system -> /lib/systemd/system\n")
 	f.Fuzz(func(t *testing.T, spec string) {
-		fsys := openFuzzRoot(t, spec)
+		fsys := roottest.Open(t, spec)
 		for _, sysv := range []bool{false, true} {
 			sd, err := ReadSystemd(fsys, SystemdOptions{SysV: sysv})
 			if err != nil {
 				continue
 			}
-			checkBoot(t, fsys, sd.Graph, sd.Findings)
+			roottest.CheckBoot(t, fsys, sd.Graph, sd.Findings, readLineCount)
 		}
 	})
 }
@@ -123,13 +40,13 @@ func FuzzUpstartRoot(f *testing.F) {
 	f.Add("etc/init/net/a.conf: start on starting net/b\netc/init/net/b.conf: start on stopped net/a RESULT=ok\netc/init -> /etc/init/net\n")
 	f.Add("etc/inittab: id:5:initdefault:\netc/init/x.conf: start on runlevel [5] and net-device-up IFACE!=lo\\npost-start script\\n  initctl emit --no-wait y\\nend script\netc/init/y.conf: start on y\n")
 	f.Fuzz(func(t *testing.T, spec string) {
-		fsys := openFuzzRoot(t, spec)
+		fsys := roottest.Open(t, spec)
 		for _, sysv := range []bool{false, true} {
 			up, err := ReadUpstart(fsys, UpstartOptions{SysV: sysv, Events: []string{"static-network-up"}})
 			if err != nil {
 				continue
 			}
-			checkBoot(t, fsys, up.Graph, up.Findings)
+			roottest.CheckBoot(t, fsys, up.Graph, up.Findings, nil)
 		}
 	})
 }

@@ -56,7 +56,7 @@ func parseFstab(data []byte) ([]fstabEntry, ErrorList) {
 		}
 		pos := graph.Pos{File: "etc/fstab", Line: n}
 		if len(f) < 3 {
-			errs.add(pos, "", true, "want at least device, mount point and type, ignoring the line")
+			errs.Warnf(pos, "", "want at least device, mount point and type, ignoring the line")
 			continue
 		}
 		e := fstabEntry{where: f[1], fstype: f[2], pos: pos}
@@ -82,7 +82,7 @@ func parseFstab(data []byte) ([]fstabEntry, ErrorList) {
 			if e.fstype == "swap" {
 				what = f[0]
 			}
-			errs.add(pos, "", true, "%s: the unit name would be longer than %d bytes, ignoring the line", what, unitNameMax-1)
+			errs.Warnf(pos, "", "%s: the unit name would be longer than %d bytes, ignoring the line", what, unitNameMax-1)
 			continue
 		}
 		entries = append(entries, e)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/initorder/initorder/internal/roottest"
 	"github.com/rogpeppe/go-internal/txtar"
 )
 
@@ -22,7 +23,7 @@ func FuzzUnit(f *testing.F) {
 			continue
 		}
 		for _, fl := range ar.Files {
-			if !unitRootSections[fl.Name] {
+			if !roottest.Sections[fl.Name] {
 				f.Add(fl.Data)
 			}
 		}

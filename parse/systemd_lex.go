@@ -254,9 +254,9 @@ func (p *unitParser) warn(line int, msg string) {
 	p.warned++
 	switch {
 	case p.warned < maxUnitFileWarnings:
-		p.errs.add(graph.Pos{File: p.f.Path, Line: line}, "", true, "%s", msg)
+		p.errs.Warnf(graph.Pos{File: p.f.Path, Line: line}, "", "%s", msg)
 	case p.warned == maxUnitFileWarnings:
-		p.errs.add(graph.Pos{File: p.f.Path, Line: line}, "", true, "%s (and more such lines, not reported)", msg)
+		p.errs.Warnf(graph.Pos{File: p.f.Path, Line: line}, "", "%s (and more such lines, not reported)", msg)
 	}
 }
 

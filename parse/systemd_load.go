@@ -63,7 +63,7 @@ func ReadUnits(fsys *rootfs.FS) (*Units, ErrorList, error) {
 	us.buildAliases()
 	for _, n := range ids {
 		if us.LoadUnit(n) == nil && us.ids[n].alias != "" {
-			us.errs.add(wholeFile(us.linkOf(n)), "", true, "alias of %s, which does not exist", us.ids[n].alias)
+			us.errs.Warnf(wholeFile(us.linkOf(n)), "", "alias of %s, which does not exist", us.ids[n].alias)
 		}
 	}
 	us.Default = us.defaultTarget()
@@ -173,7 +173,7 @@ func (us *Units) loadFragment(u *Unit, frag string) {
 	}
 	u.Path = frag
 	if err != nil {
-		u.LoadError = fileError(frag, err)
+		u.LoadError = FileError(frag, err)
 		us.unitError(u, u.LoadError.(*Error))
 		return
 	}
@@ -226,7 +226,7 @@ func (us *Units) readParsed(p string) *parsedFile {
 		return pf
 	}
 	if err != nil {
-		pf.err = fileError(p, err)
+		pf.err = FileError(p, err)
 		pf.errs = ErrorList{pf.err}
 	} else {
 		pf.uf, pf.errs = ParseUnitFile(data, p)
@@ -250,7 +250,7 @@ func (us *Units) prefetch() {
 	sort.Strings(paths)
 	paths = slices.Compact(paths)
 	pfs := make([]*parsedFile, len(paths))
-	parallel(len(paths), func(i int) {
+	Parallel(len(paths), func(i int) {
 		if t, err := us.fsys.Type(paths[i]); err == nil && t.IsRegular() {
 			pfs[i] = us.readParsed(paths[i])
 		}
@@ -288,7 +288,7 @@ func (us *Units) prefetch() {
 			}
 		}
 	}
-	parallel(len(links), func(i int) { us.fsys.Resolve(links[i]) })
+	Parallel(len(links), func(i int) { us.fsys.Resolve(links[i]) })
 }
 
 // dropInFiles lists the NAME.d/ directories of the search path and
@@ -471,7 +471,7 @@ func (us *Units) loadDeps(u *Unit, suffix, kind string) []Option {
 		}
 		t, err := us.fsys.Type(f)
 		if err != nil {
-			us.unitError(u, &Error{Pos: wholeFile(f), Err: fmt.Errorf("%s dropin unreadable, ignoring: %v", kind, unwrapPath(err)), Warning: true})
+			us.unitError(u, &Error{Pos: wholeFile(f), Err: fmt.Errorf("%s dropin unreadable, ignoring: %v", kind, UnwrapPath(err)), Warning: true})
 			continue
 		}
 		if t&fs.ModeSymlink == 0 {

@@ -99,7 +99,7 @@ func (us *Units) buildNameMap() error {
 			if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 				continue
 			}
-			return fmt.Errorf("reading %s: %w", d, unwrapPath(err))
+			return fmt.Errorf("reading %s: %w", d, UnwrapPath(err))
 		}
 		set := map[string]bool{}
 		us.entries[d] = set
@@ -167,7 +167,7 @@ func (us *Units) readSymlink(dir, name string) (unitID, bool) {
 	link := dir + "/" + name
 	target, err := us.fsys.Readlink(link)
 	if err != nil {
-		us.errs.add(wholeFile(link), "", true, "reading symlink, ignoring: %v", unwrapPath(err))
+		us.errs.Warnf(wholeFile(link), "", "reading symlink, ignoring: %v", UnwrapPath(err))
 		return unitID{}, false
 	}
 	full := target
@@ -176,7 +176,7 @@ func (us *Units) readSymlink(dir, name string) (unitID, bool) {
 	}
 	simplified, err := us.chaseParent(full)
 	if err != nil {
-		us.errs.add(wholeFile(link), "", true, "resolving symlink to %s, ignoring: %v", target, unwrapPath(err))
+		us.errs.Warnf(wholeFile(link), "", "resolving symlink to %s, ignoring: %v", target, UnwrapPath(err))
 		return unitID{}, false
 	}
 	tail, inPath := "", false
@@ -194,10 +194,10 @@ func (us *Units) readSymlink(dir, name string) (unitID, bool) {
 		return unitID{}, false // a self-alias has no effect
 	}
 	if strings.Contains(tail, "/") {
-		us.errs.add(wholeFile(link), "", true, "suspicious symlink to %s, treating as alias", simplified)
+		us.errs.Warnf(wholeFile(link), "", "suspicious symlink to %s, treating as alias", simplified)
 	}
 	if err := validateAlias(name, dst); err != nil {
-		us.errs.add(wholeFile(link), "", true, "%v", err)
+		us.errs.Warnf(wholeFile(link), "", "%v", err)
 		return unitID{}, false
 	}
 	return unitID{alias: dst}, true

@@ -10,7 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/initorder/initorder/internal/golden"
 	"github.com/initorder/initorder/internal/oracle"
+	"github.com/initorder/initorder/internal/roottest"
 	"github.com/initorder/initorder/parse/rootfs"
 	"github.com/rogpeppe/go-internal/txtar"
 )
@@ -66,7 +68,7 @@ func TestUnitsOracle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		start := strings.Fields(string(txtarSection(ar, "oracle")))
+		start := strings.Fields(string(golden.Section(ar, "oracle")))
 		if len(start) == 0 {
 			continue
 		}
@@ -211,7 +213,7 @@ func runOracle(t *testing.T, runuser string, ar *txtar.Archive, start []string) 
 		t.Fatal(err)
 	}
 	// Absolute targets are inside the root: make them host paths.
-	writeUnitRoot(t, dir, hostSymlinks(ar, dir))
+	roottest.Write(t, dir, hostSymlinks(ar, dir))
 	out := runSystemdTest(t, runuser, dir, start)
 	units := parseSystemdDump(out, dir+"/")
 	if len(units) == 0 {

@@ -186,13 +186,13 @@ func (u *Unit) ExpandValues(section, name string) ([]Option, ErrorList) {
 		}
 		words, err := splitValue(o.Value, r.split)
 		if err != nil {
-			errs.add(o.Pos, o.Name, true, "%v, ignoring the rest of %q", err, o.Value)
+			errs.Warnf(o.Pos, o.Name, "%v, ignoring the rest of %q", err, o.Value)
 		}
 		got := make([]Option, 0, len(words))
 		for _, w := range words {
 			v, err := u.expand(w, r.specs)
 			if err != nil {
-				errs.add(o.Pos, o.Name, true, "failed to resolve specifiers in %q, ignoring: %v", w, err)
+				errs.Warnf(o.Pos, o.Name, "failed to resolve specifiers in %q, ignoring: %v", w, err)
 				continue
 			}
 			if r.template && validUnitName(v, nameTemplate) {

@@ -157,7 +157,7 @@ func generateSysV(fsys *rootfs.FS, native func(string) (nativeUnit, bool)) (_ []
 	for _, su := range units {
 		data, err := fsys.ReadFile(su.script)
 		if err != nil {
-			errs = append(errs, fileError(su.script, err))
+			errs = append(errs, FileError(su.script, err))
 			continue
 		}
 		su.load(data, &errs)

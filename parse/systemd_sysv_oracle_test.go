@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/internal/golden"
 	"github.com/initorder/initorder/internal/oracle"
+	"github.com/initorder/initorder/internal/roottest"
 	"github.com/initorder/initorder/parse/rootfs"
 	"github.com/rogpeppe/go-internal/txtar"
 )
@@ -269,15 +271,15 @@ func TestSysvGeneratorCases(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if txtarSection(ar, "oracle") == nil {
+		if golden.Section(ar, "oracle") == nil {
 			continue
 		}
 		cases++
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
 			dir := t.TempDir()
-			writeSysVUnitRoot(t, dir, ar)
+			roottest.WriteSysV(t, dir, ar)
 			host := t.TempDir()
-			writeSysVUnitRoot(t, host, hostSymlinks(ar, host))
+			roottest.WriteSysV(t, host, hostSymlinks(ar, host))
 			res := runGenerator(t, host)
 			c := compareGenerator(t, generate(t, dir), res)
 			t.Logf("%v", c)
@@ -334,7 +336,7 @@ func TestSysvGeneratorLongLine(t *testing.T) {
 	if len(res.Units) != 1 || res.Units["short.service"] == nil {
 		t.Errorf("the generator wrote %q, want short.service only", sortedUnitKeys(res.Units))
 	}
-	if got := unitDiags(gen.errs); !strings.Contains(got, "etc/init.d/long:5: line of 1048576 bytes or more") {
+	if got := gen.errs.String(); !strings.Contains(got, "etc/init.d/long:5: line of 1048576 bytes or more") {
 		t.Errorf("diagnostics %q, want one for etc/init.d/long:5", got)
 	}
 }

@@ -150,7 +150,7 @@ func (su *sysvUnit) load(data []byte, errs *ErrorList) {
 		}
 		pos := graph.Pos{File: su.script, Line: n}
 		if tooLong {
-			errs.add(pos, "", false, "line of %d bytes or more: systemd-sysv-generator stops reading the script and makes no unit of it", longLineMax)
+			errs.Errorf(pos, "", "line of %d bytes or more: systemd-sysv-generator stops reading the script and makes no unit of it", longLineMax)
 			return
 		}
 		t := strings.Trim(string(raw), unitWhitespace)
@@ -188,7 +188,7 @@ func (su *sysvUnit) load(data []byte, errs *ErrorList) {
 				if fn := strings.Trim(t[len("pidfile:"):], unitWhitespace); strings.HasPrefix(fn, "/") {
 					su.pidFile = fn
 				} else {
-					errs.add(pos, "pidfile", true, "PID file not absolute, ignoring")
+					errs.Warnf(pos, "pidfile", "PID file not absolute, ignoring")
 				}
 			}
 		case inDescription:

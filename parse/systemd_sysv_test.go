@@ -3,34 +3,14 @@ package parse
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/initorder/initorder/internal/golden"
+	"github.com/initorder/initorder/internal/roottest"
 	"github.com/rogpeppe/go-internal/txtar"
 )
-
-// writeSysVUnitRoot writes a testdata/sysv-generator or upstart-sysv
-// case: its files and symlinks as writeUnitRoot does, then every file of
-// etc/init.d, lib/init and sbin made executable but those its "noexec"
-// section names (one a line).
-func writeSysVUnitRoot(t *testing.T, dir string, ar *txtar.Archive) {
-	t.Helper()
-	writeUnitRoot(t, dir, ar)
-	noexec := map[string]bool{}
-	for _, n := range strings.Fields(string(txtarSection(ar, "noexec"))) {
-		noexec[n] = true
-	}
-	for _, f := range ar.Files {
-		exec := strings.HasPrefix(f.Name, "etc/init.d/") || strings.HasPrefix(f.Name, "lib/init/") || strings.HasPrefix(f.Name, "sbin/")
-		if exec && !noexec[f.Name] {
-			if err := os.Chmod(filepath.Join(dir, filepath.FromSlash(f.Name)), 0o755); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-}
 
 // dumpGenerated prints what generateSysV made: each unit with the
 // settings that vary (not the constant [Service] lines), positioned; its
@@ -58,7 +38,7 @@ func dumpGenerated(gen *generated) string {
 		fmt.Fprintf(&b, "%s: %s: %s %q: %s\n", f.Sources[0], f.Severity, f.Kind, f.Services, f.Message)
 	}
 	b.WriteString("== diagnostics\n")
-	b.WriteString(unitDiags(gen.errs))
+	b.WriteString(gen.errs.String())
 	return b.String()
 }
 
@@ -67,9 +47,9 @@ func dumpGenerated(gen *generated) string {
 // and the dump must equal "want". Cases with an "oracle" section are also
 // compared with the real generator (TestSysvGeneratorCases).
 func TestGenerateSysV(t *testing.T) {
-	eachTxtar(t, "sysv-generator", func(t *testing.T, name string, ar *txtar.Archive) []byte {
+	golden.EachTxtar(t, "sysv-generator", func(t *testing.T, name string, ar *txtar.Archive) []byte {
 		dir := t.TempDir()
-		writeSysVUnitRoot(t, dir, ar)
+		roottest.WriteSysV(t, dir, ar)
 		got := dumpGenerated(generate(t, dir))
 		if again := dumpGenerated(generate(t, dir)); again != got {
 			t.Errorf("generateSysV differs from one run to the next:\n%s\nthen\n%s", got, again)

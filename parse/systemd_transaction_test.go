@@ -10,6 +10,7 @@ import (
 
 	"github.com/initorder/initorder/graph"
 	"github.com/initorder/initorder/internal/oracle"
+	"github.com/initorder/initorder/internal/roottest"
 	"github.com/initorder/initorder/parse/rootfs"
 	"github.com/rogpeppe/go-internal/txtar"
 )
@@ -261,7 +262,7 @@ func TestSystemdCyclesAgreeWithAnalyze(t *testing.T) {
 // start).
 func TestTargetAfterRequisite(t *testing.T) {
 	root := t.TempDir()
-	writeUnitRoot(t, root, txtar.Parse([]byte(`-- lib/systemd/system/t.target --
+	roottest.Write(t, root, txtar.Parse([]byte(`-- lib/systemd/system/t.target --
 [Unit]
 Requisite=x.service
 -- lib/systemd/system/x.service --

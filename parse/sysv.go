@@ -4,12 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/initorder/initorder/graph"
 	"github.com/initorder/initorder/parse/rootfs"
@@ -128,7 +125,7 @@ func (b *sysvBuilder) readScripts() error {
 		errs    ErrorList
 	}
 	results := make([]result, len(ents))
-	parallel(len(ents), func(i int) {
+	Parallel(len(ents), func(i int) {
 		r := &results[i]
 		r.s, r.finding, r.errs = b.scanScript(ents[i])
 	})
@@ -160,7 +157,7 @@ func (b *sysvBuilder) scanScript(ent fs.DirEntry) (*Script, *graph.Finding, Erro
 	case err != nil:
 		return nil, &graph.Finding{
 			Kind: graph.KindDanglingLink, Severity: graph.Warning, Services: []string{name},
-			Message: p + ": " + unwrapPath(err).Error(), Sources: []graph.Pos{{File: p}},
+			Message: p + ": " + UnwrapPath(err).Error(), Sources: []graph.Pos{{File: p}},
 		}, nil
 	case target == "lib/init/upstart-job":
 		return nil, nil, nil // an upstart job that answers to "service"; not a script
@@ -180,21 +177,6 @@ func (b *sysvBuilder) scanScript(ent fs.DirEntry) (*Script, *graph.Finding, Erro
 	return s, nil, errs
 }
 
-// parallel calls f(0) ... f(n-1) on as many goroutines as there are
-// CPUs, and returns when all have returned.
-func parallel(n int, f func(i int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), n) {
-		wg.Go(func() {
-			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
-				f(i)
-			}
-		})
-	}
-	wg.Wait()
-}
-
 // readScript reads the header of the script at p and applies its
 // overrides. insserv reads etc/insserv/overrides/NAME, then
 // usr/share/insserv/overrides/NAME, then the script, and the first one
@@ -207,7 +189,7 @@ func (b *sysvBuilder) readScript(p string) (*Script, ErrorList) {
 	if err != nil {
 		// Still a script: sysv-rc runs it. Ordered by its number, and the
 		// read error is the one thing said about it.
-		return &Script{Name: baseName(p), Path: p, Unread: true}, append(errs, fileError(p, err))
+		return &Script{Name: baseName(p), Path: p, Unread: true}, append(errs, FileError(p, err))
 	}
 	s, lerrs := LSB(data, p)
 	errs = append(errs, lerrs...)
@@ -218,13 +200,13 @@ func (b *sysvBuilder) readScript(p string) (*Script, ErrorList) {
 			continue
 		}
 		if err != nil {
-			errs = append(errs, fileError(op, err))
+			errs = append(errs, FileError(op, err))
 			continue
 		}
 		o, oerrs := LSB(data, op)
 		errs = append(errs, oerrs...)
 		if o.Header == nil {
-			errs.add(graph.Pos{File: op}, "", false, "override has no INIT INFO block, ignoring it")
+			errs.Errorf(graph.Pos{File: op}, "", "override has no INIT INFO block, ignoring it")
 			continue
 		}
 		s.Header, s.Override = o.Header, op
@@ -274,7 +256,7 @@ func (b *sysvBuilder) readFacilities() {
 			return
 		}
 		if err != nil {
-			b.errs = append(b.errs, fileError(p, err))
+			b.errs = append(b.errs, FileError(p, err))
 			return
 		}
 		b.errs = append(b.errs, InsservConf(data, p, b.sv.Facilities)...)
@@ -324,7 +306,7 @@ func (b *sysvBuilder) addServices(stop bool) {
 		i := g.Add(svc)
 		for _, p := range provides {
 			if strings.HasPrefix(p, "$") {
-				b.errs.add(providesPos(s), "Provides", true, "%s provides system facility %s: insserv skips it", name, p)
+				b.errs.Warnf(providesPos(s), "Provides", "%s provides system facility %s: insserv skips it", name, p)
 				continue
 			}
 			if j, dup := b.provider[p]; dup && j != i {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/internal/golden"
 	"github.com/initorder/initorder/parse/rootfs"
 )
 
@@ -78,7 +79,7 @@ func TestReadSysV(t *testing.T) {
 				}
 				fmt.Fprintf(&b, "== %+v\n%s", opt, dumpSysV(sv))
 			}
-			checkGolden(t, filepath.Join("testdata", "sysv", name+".golden"), []byte(b.String()))
+			golden.Check(t, filepath.Join("testdata", "sysv", name+".golden"), []byte(b.String()))
 		})
 	}
 }

@@ -128,7 +128,7 @@ func (p *jobParser) errorf(key string, err error) *stanzaError {
 func (j *Job) parse(data []byte, path string) ErrorList {
 	var errs ErrorList
 	if i := bytes.IndexByte(data, 0); i >= 0 {
-		errs.add(graph.Pos{File: path, Line: bytes.Count(data[:i], []byte("\n")) + 1}, "", false, "binary file (NUL byte), not read")
+		errs.Errorf(graph.Pos{File: path, Line: bytes.Count(data[:i], []byte("\n")) + 1}, "", "binary file (NUL byte), not read")
 		j.Rejected = true
 		return errs
 	}
@@ -166,12 +166,12 @@ func (j *Job) parse(data []byte, path string) ErrorList {
 		if serr.line == 0 {
 			serr.line = line
 		}
-		errs.add(graph.Pos{File: path, Line: serr.line}, serr.key, false, "%w", serr.err)
+		errs.Errorf(graph.Pos{File: path, Line: serr.line}, serr.key, "%w", serr.err)
 		if !serr.synced {
 			l.skipRest()
 		}
 		if len(errs) >= maxJobErrors {
-			errs.add(graph.Pos{File: path, Line: l.line}, "", false, "too many errors, not reading the rest")
+			errs.Errorf(graph.Pos{File: path, Line: l.line}, "", "too many errors, not reading the rest")
 			break
 		}
 	}

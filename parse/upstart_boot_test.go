@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/internal/golden"
+	"github.com/initorder/initorder/internal/roottest"
 	"github.com/initorder/initorder/parse/rootfs"
 	"github.com/rogpeppe/go-internal/txtar"
 )
@@ -59,7 +61,7 @@ func TestUpstartCorpusBoot(t *testing.T) {
 					}
 				}
 			}
-			checkGolden(t, filepath.Join("testdata", "upstart-boot", name+".golden"), []byte(b.String()))
+			golden.Check(t, filepath.Join("testdata", "upstart-boot", name+".golden"), []byte(b.String()))
 		})
 	}
 }
@@ -152,9 +154,9 @@ func TestExpandVars(t *testing.T) {
 // boot order (wave, name, init system, note) and the findings of reading
 // and of graph.Check must equal "want".
 func TestUpstartSysV(t *testing.T) {
-	eachTxtar(t, "upstart-sysv", func(t *testing.T, name string, ar *txtar.Archive) []byte {
+	golden.EachTxtar(t, "upstart-sysv", func(t *testing.T, name string, ar *txtar.Archive) []byte {
 		dir := t.TempDir()
-		writeSysVUnitRoot(t, dir, ar)
+		roottest.WriteSysV(t, dir, ar)
 		fsys, err := rootfs.Open(dir)
 		if err != nil {
 			t.Fatal(err)

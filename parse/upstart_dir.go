@@ -38,7 +38,7 @@ func ReadUpstartJobs(fsys *rootfs.FS) ([]*Job, []graph.Finding, ErrorList, error
 		delete(w.overrides, override)
 		data, err := fsys.ReadFile(conf)
 		if err != nil {
-			w.errs = append(w.errs, fileError(conf, err))
+			w.errs = append(w.errs, FileError(conf, err))
 			continue
 		}
 		job, errs := Upstart(data, strings.TrimSuffix(strings.TrimPrefix(conf, dir+"/"), ".conf"), conf)
@@ -47,7 +47,7 @@ func ReadUpstartJobs(fsys *rootfs.FS) ([]*Job, []graph.Finding, ErrorList, error
 			// An override that cannot be read leaves the job as its .conf
 			// says (conf_load_path_with_override).
 			if data, err := fsys.ReadFile(override); err != nil {
-				w.errs = append(w.errs, fileError(override, err))
+				w.errs = append(w.errs, FileError(override, err))
 			} else {
 				w.errs = append(w.errs, ApplyOverride(job, data, override)...)
 			}
@@ -87,7 +87,7 @@ type upstartWalk struct {
 func (w *upstartWalk) walk(dir string, parents []string) {
 	real, err := w.fsys.Resolve(dir)
 	if err != nil {
-		w.errs = append(w.errs, fileError(dir, err))
+		w.errs = append(w.errs, FileError(dir, err))
 		return
 	}
 	for _, p := range parents {
@@ -102,7 +102,7 @@ func (w *upstartWalk) walk(dir string, parents []string) {
 	}
 	ents, err := w.fsys.ReadDir(dir)
 	if err != nil {
-		w.errs = append(w.errs, fileError(dir, err))
+		w.errs = append(w.errs, FileError(dir, err))
 		return
 	}
 	parents = append(parents, real)
@@ -114,7 +114,7 @@ func (w *upstartWalk) walk(dir string, parents []string) {
 			fi, err := w.fsys.Stat(p)
 			if err != nil {
 				if conf {
-					w.errs = append(w.errs, fileError(p, err))
+					w.errs = append(w.errs, FileError(p, err))
 				}
 				continue
 			}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/internal/golden"
 	"github.com/rogpeppe/go-internal/txtar"
 )
 
@@ -18,7 +19,7 @@ func FuzzUpstart(f *testing.F) {
 	files, _ := filepath.Glob("testdata/upstart/*.txtar")
 	for _, file := range files {
 		if ar, err := txtar.ParseFile(file); err == nil {
-			f.Add(section(ar, "in"), section(ar, "override"))
+			f.Add(golden.Section(ar, "in"), golden.Section(ar, "override"))
 		}
 	}
 	corpus, _ := filepath.Glob(filepath.Join(corpusDir, "*", "etc", "init", "*.conf"))

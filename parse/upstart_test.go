@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/internal/golden"
 	"github.com/initorder/initorder/parse/rootfs"
 	"github.com/rogpeppe/go-internal/txtar"
 )
@@ -17,27 +18,13 @@ import (
 // etc/init/NAME.conf, then "override" (if any) as etc/init/NAME.override,
 // and the dump of the job, then its diagnostics, must equal "want".
 func TestUpstart(t *testing.T) {
-	eachTxtar(t, "upstart", func(t *testing.T, name string, ar *txtar.Archive) []byte {
-		job, errs := Upstart(section(ar, "in"), name, "etc/init/"+name+".conf")
-		if override := section(ar, "override"); override != nil {
+	golden.EachTxtar(t, "upstart", func(t *testing.T, name string, ar *txtar.Archive) []byte {
+		job, errs := Upstart(golden.Section(ar, "in"), name, "etc/init/"+name+".conf")
+		if override := golden.Section(ar, "override"); override != nil {
 			errs = append(errs, ApplyOverride(job, override, "etc/init/"+name+".override")...)
 		}
-		return []byte(job.String() + dumpErrors(errs))
+		return []byte(job.String() + errs.String())
 	})
-}
-
-// dumpErrors prints errs sorted, warnings marked, one a line.
-func dumpErrors(errs ErrorList) string {
-	var b strings.Builder
-	errs.Sort()
-	for _, e := range errs {
-		if e.Warning {
-			b.WriteString(strings.Replace(e.Error(), ": ", ": warning: ", 1) + "\n")
-		} else {
-			b.WriteString(e.Error() + "\n")
-		}
-	}
-	return b.String()
 }
 
 // corpusDir holds real job files that upstart accepted, beside the
@@ -129,24 +116,7 @@ func TestUpstartCorpusExprs(t *testing.T) {
 		}
 		b.WriteString(j.String())
 	}
-	golden(t, "testdata/upstart/corpus-exprs.golden", b.String())
-}
-
-func golden(t *testing.T, file, got string) {
-	t.Helper()
-	want, err := os.ReadFile(file)
-	if err != nil && !*update {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		if *update {
-			if err := os.WriteFile(file, []byte(got), 0o666); err != nil {
-				t.Fatal(err)
-			}
-			return
-		}
-		t.Errorf("%s: got\n%s\nwant\n%s\n(run with -update to accept)", file, got, want)
-	}
+	golden.Check(t, "testdata/upstart/corpus-exprs.golden", []byte(b.String()))
 }
 
 // TestReadUpstartJobs reads a root with subdirectories, overrides (one
@@ -199,7 +169,7 @@ func TestReadUpstartJobs(t *testing.T) {
 	for _, f := range found {
 		b.WriteString(f.String() + "\n")
 	}
-	b.WriteString(dumpErrors(errs))
+	b.WriteString(errs.String())
 	want := `job broken (etc/init/broken.conf)
 rejected
 job linked (etc/init/linked.conf)
@@ -339,7 +309,7 @@ func TestUpstartLexErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		_, errs := Upstart([]byte(tc.in), "f", "f")
-		if got := dumpErrors(errs); got != tc.want {
+		if got := errs.String(); got != tc.want {
 			t.Errorf("Upstart(%q) errors =\n%s\nwant\n%s", tc.in, got, tc.want)
 		}
 	}
