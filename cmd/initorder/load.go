@@ -11,6 +11,7 @@ import (
 	"github.com/initorder/initorder/graph"
 	"github.com/initorder/initorder/parse"
 	"github.com/initorder/initorder/parse/rootfs"
+	"github.com/initorder/initorder/parse/systemd"
 	"github.com/initorder/initorder/render"
 	"github.com/spf13/cobra"
 )
@@ -75,7 +76,7 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 	}
 	switch init {
 	case "systemd":
-		sd, err := parse.ReadSystemd(fsys, parse.SystemdOptions{Target: gl.target, Runlevel: gl.runlevel, SysV: sysv})
+		sd, err := systemd.Read(fsys, systemd.Options{Target: gl.target, Runlevel: gl.runlevel, SysV: sysv})
 		if err != nil {
 			return nil, err
 		}

@@ -1,4 +1,4 @@
-package parse
+package systemd
 
 import (
 	"errors"
@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/initorder/initorder/parse"
 )
 
 // This file maps unit names to unit files as systemd 252 does:
@@ -99,7 +101,7 @@ func (us *Units) buildNameMap() error {
 			if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 				continue
 			}
-			return fmt.Errorf("reading %s: %w", d, UnwrapPath(err))
+			return fmt.Errorf("reading %s: %w", d, parse.UnwrapPath(err))
 		}
 		set := map[string]bool{}
 		us.entries[d] = set
@@ -167,7 +169,7 @@ func (us *Units) readSymlink(dir, name string) (unitID, bool) {
 	link := dir + "/" + name
 	target, err := us.fsys.Readlink(link)
 	if err != nil {
-		us.errs.Warnf(wholeFile(link), "", "reading symlink, ignoring: %v", UnwrapPath(err))
+		us.errs.Warnf(wholeFile(link), "", "reading symlink, ignoring: %v", parse.UnwrapPath(err))
 		return unitID{}, false
 	}
 	full := target
@@ -176,7 +178,7 @@ func (us *Units) readSymlink(dir, name string) (unitID, bool) {
 	}
 	simplified, err := us.chaseParent(full)
 	if err != nil {
-		us.errs.Warnf(wholeFile(link), "", "resolving symlink to %s, ignoring: %v", target, UnwrapPath(err))
+		us.errs.Warnf(wholeFile(link), "", "resolving symlink to %s, ignoring: %v", target, parse.UnwrapPath(err))
 		return unitID{}, false
 	}
 	tail, inPath := "", false

@@ -1,4 +1,4 @@
-package parse
+package systemd
 
 import (
 	"os"
@@ -33,7 +33,7 @@ func TestSystemdTransaction(t *testing.T) {
 		})
 	}
 	// Every unit file and drop-in of those packages read by our lexer and
-	// by go-systemd's (systemd_real_test.go).
+	// by go-systemd's (real_test.go).
 	t.Run("go-systemd", func(t *testing.T) { testParseUnitFileGoSystemd(t, root) })
 }
 
@@ -68,7 +68,7 @@ func needSystemdHost(t *testing.T) {
 // every After/Before order systemd dumps between two of them holds. With
 // sysvOut, the directory systemd-sysv-generator wrote for root, systemd
 // also reads the units made of the root's scripts, and initorder makes
-// them (SystemdOptions.SysV).
+// them (Options.SysV).
 func compareTransaction(t *testing.T, root, target string, minOrders int, sysvOut string) {
 	t.Helper()
 	fsys, err := rootfs.Open(root)
@@ -76,7 +76,7 @@ func compareTransaction(t *testing.T, root, target string, minOrders int, sysvOu
 		t.Fatal(err)
 	}
 	defer fsys.Close()
-	sd, err := ReadSystemd(fsys, SystemdOptions{Target: target, SysV: sysvOut != ""})
+	sd, err := Read(fsys, Options{Target: target, SysV: sysvOut != ""})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +224,7 @@ func TestSystemdCyclesAgreeWithAnalyze(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer fsys.Close()
-			sd, err := ReadSystemd(fsys, SystemdOptions{Target: "t.target"})
+			sd, err := Read(fsys, Options{Target: "t.target"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -274,7 +274,7 @@ ExecStart=/bin/true
 		t.Fatal(err)
 	}
 	defer fsys.Close()
-	sd, err := ReadSystemd(fsys, SystemdOptions{Target: "t.target"})
+	sd, err := Read(fsys, Options{Target: "t.target"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package parse
+package systemd
 
 import (
 	"fmt"
@@ -17,15 +17,15 @@ import (
 // the implicit dependencies of DefaultDependencies=yes, ordered by
 // After= and Before=.
 
-// SystemdOptions selects the boot to build from a systemd root.
-type SystemdOptions struct {
+// Options selects the boot to build from a systemd root.
+type Options struct {
 	Target   string // "" means Runlevel's target, else the default.target link, else graphical.target
 	Runlevel string // a SysV runlevel: "3" boots runlevel3.target, "S" and "1" rescue.target, as systemd's kernel command line does
-	SysV     bool   // also the etc/init.d scripts, as systemd-sysv-generator makes units of them (systemd_sysv.go)
+	SysV     bool   // also the etc/init.d scripts, as systemd-sysv-generator makes units of them (sysv.go)
 }
 
-// SystemdBoot is a systemd root and the graph of its boot transaction.
-type SystemdBoot struct {
+// Boot is a systemd root and the graph of its boot transaction.
+type Boot struct {
 	Target   string
 	Units    *Units
 	Graph    *graph.Graph
@@ -53,8 +53,8 @@ var unitKinds = []struct {
 
 var pullKinds = map[graph.Kind]bool{graph.Wants: true, graph.Requires: true, graph.BindsTo: true, graph.Upholds: true}
 
-type systemdBuilder struct {
-	boot    *SystemdBoot
+type builder struct {
+	boot    *Boot
 	index   map[string]int // unit name -> service
 	queue   []string
 	deps    [][]dep                // per service: its dependencies, explicit and implicit
@@ -71,13 +71,13 @@ type dep struct {
 	to   int    // the unit of the transaction it names, set by addEdges (-1: none)
 }
 
-// ReadSystemd reads the unit search path of the root and builds the boot
+// Read reads the unit search path of the root and builds the boot
 // transaction for the target: every unit it pulls in, transitively, is a
 // service that starts unless something it Requires, BindsTo or is
 // Requisite of cannot start (Start explains the chain); ordering cycles
 // are broken as the manager breaks them, by deleting the start job of a
 // unit that does not matter to the target.
-func ReadSystemd(fsys *rootfs.FS, opt SystemdOptions) (*SystemdBoot, error) {
+func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 	units, errs, err := ReadUnits(fsys)
 	if err != nil {
 		return nil, err
@@ -96,8 +96,8 @@ func ReadSystemd(fsys *rootfs.FS, opt SystemdOptions) (*SystemdBoot, error) {
 	if u := units.LoadUnit(target); u != nil {
 		target = u.Name // default.target: the unit it links to
 	}
-	b := &systemdBuilder{
-		boot:  &SystemdBoot{Target: target, Units: units, Graph: &graph.Graph{Phases: []string{"boot"}}},
+	b := &builder{
+		boot:  &Boot{Target: target, Units: units, Graph: &graph.Graph{Phases: []string{"boot"}}},
 		index: make(map[string]int, len(units.ByName)),
 	}
 	b.boot.Graph.Grow(len(units.Names))
@@ -109,7 +109,7 @@ func ReadSystemd(fsys *rootfs.FS, opt SystemdOptions) (*SystemdBoot, error) {
 		}
 	}
 	b.boot.Findings = append(errs.Findings(), ferrs.Findings()...)
-	if opt.SysV { // SysV bridge (systemd_sysv.go): the generator's units join the search path
+	if opt.SysV { // SysV bridge (sysv.go): the generator's units join the search path
 		b.boot.Findings = append(b.boot.Findings, units.addSysV()...)
 	}
 	if t := &b.boot.Graph.Services[b.pull(target)]; t.Missing || t.Masked {
@@ -136,7 +136,7 @@ func ReadSystemd(fsys *rootfs.FS, opt SystemdOptions) (*SystemdBoot, error) {
 }
 
 // pull adds the unit name to the transaction if it is not there yet.
-func (b *systemdBuilder) pull(name string) int {
+func (b *builder) pull(name string) int {
 	if i, ok := b.lookup(name); ok {
 		b.index[name] = i // an alias: found in one look next time
 		return i
@@ -216,7 +216,7 @@ func noTarget(t *graph.Service, byDefault bool) graph.Finding {
 
 // expand records the dependencies of a loaded unit and pulls in what
 // they name.
-func (b *systemdBuilder) expand(name string) {
+func (b *builder) expand(name string) {
 	i := b.index[name]
 	if e := b.fstab[name]; e != nil {
 		b.deps[i] = fstabDeps(*e)
@@ -269,7 +269,7 @@ func (b *systemdBuilder) expand(name string) {
 	b.pullAll(ds)
 }
 
-func (b *systemdBuilder) pullAll(ds []dep) {
+func (b *builder) pullAll(ds []dep) {
 	for _, d := range ds {
 		if pullKinds[d.kind] {
 			b.pull(d.name)
@@ -279,7 +279,7 @@ func (b *systemdBuilder) pullAll(ds []dep) {
 
 // fstabFor returns the fstab units a target pulls in: local-fs.target
 // the local mounts, remote-fs.target the network ones, swap.target swaps.
-func (b *systemdBuilder) fstabFor(target string) []fstabEntry {
+func (b *builder) fstabFor(target string) []fstabEntry {
 	if target != "swap.target" && target != "remote-fs.target" && target != "local-fs.target" {
 		return nil
 	}
@@ -302,7 +302,7 @@ func (b *systemdBuilder) fstabFor(target string) []fstabEntry {
 // as a unit that does not start. Targets get After= on what they pull in
 // (target_add_default_dependencies: only units with default
 // dependencies, and not where an explicit order says the opposite).
-func (b *systemdBuilder) addEdges() {
+func (b *builder) addEdges() {
 	g := b.boot.Graph
 	total := 0
 	for _, ds := range b.deps {
@@ -378,7 +378,7 @@ func viaText(d dep) string {
 }
 
 // lookup finds a unit of the transaction by any name.
-func (b *systemdBuilder) lookup(name string) (int, bool) {
+func (b *builder) lookup(name string) (int, bool) {
 	if i, ok := b.index[name]; ok {
 		return i, true
 	}
@@ -389,7 +389,7 @@ func (b *systemdBuilder) lookup(name string) (int, bool) {
 	return i, ok
 }
 
-func (b *systemdBuilder) hasDefaults(i int) bool {
+func (b *builder) hasDefaults(i int) bool {
 	u := b.boot.Units.LoadUnit(b.boot.Graph.Services[i].Name)
 	if u == nil {
 		return false
@@ -403,7 +403,7 @@ func (b *systemdBuilder) hasDefaults(i int) bool {
 // which a target's implicit After=a must not contradict
 // (unit_add_default_target_dependency: "Don't create loops"). One pass
 // over the dependencies: O(E).
-func (b *systemdBuilder) orderPairs() map[[2]int]bool {
+func (b *builder) orderPairs() map[[2]int]bool {
 	g := b.boot.Graph
 	pairs := map[[2]int]bool{}
 	for i, ds := range b.deps {
@@ -438,7 +438,7 @@ func (b *systemdBuilder) orderPairs() map[[2]int]bool {
 // unit says "after it, if it runs". Before= on a unit outside the boot
 // orders a later transaction (Before=shutdown.target) and is not
 // reported.
-func (b *systemdBuilder) noEffect(i int, d dep) {
+func (b *builder) noEffect(i int, d dep) {
 	name := b.boot.Graph.Services[i].Name
 	f := graph.Finding{
 		Kind: graph.KindNoEffectOrder, Severity: graph.Info, Services: []string{name, d.name},

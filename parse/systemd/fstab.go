@@ -1,4 +1,4 @@
-package parse
+package systemd
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/parse"
 	"github.com/initorder/initorder/parse/rootfs"
 )
 
@@ -33,7 +34,7 @@ func (e fstabEntry) nofail() bool { return strings.Contains(","+e.options+",", "
 var networkFS = map[string]bool{"nfs": true, "nfs4": true, "cifs": true, "smbfs": true, "sshfs": true, "fuse.sshfs": true, "ncpfs": true, "ncp": true, "afs": true, "ceph": true, "glusterfs": true, "davfs": true, "9p": true, "lustre": true, "ocfs2": true, "gfs": true, "gfs2": true}
 
 // readFstab returns the entries of etc/fstab that are mounted at boot.
-func readFstab(fsys *rootfs.FS) ([]fstabEntry, ErrorList) {
+func readFstab(fsys *rootfs.FS) ([]fstabEntry, parse.ErrorList) {
 	data, err := fsys.ReadFile("etc/fstab")
 	if err != nil {
 		return nil, nil
@@ -42,9 +43,9 @@ func readFstab(fsys *rootfs.FS) ([]fstabEntry, ErrorList) {
 }
 
 // parseFstab returns the entries of an fstab that are mounted at boot.
-func parseFstab(data []byte) ([]fstabEntry, ErrorList) {
+func parseFstab(data []byte) ([]fstabEntry, parse.ErrorList) {
 	var entries []fstabEntry
-	var errs ErrorList
+	var errs parse.ErrorList
 	n := 0
 	for len(data) > 0 {
 		var line []byte
@@ -128,7 +129,7 @@ func fstabDeps(e fstabEntry) []dep {
 
 // mountsFor returns the mount units a path needs (RequiresMountsFor=): the
 // mount of every prefix of the path that has one.
-func (b *systemdBuilder) mountsFor(path string) []string {
+func (b *builder) mountsFor(path string) []string {
 	var names []string
 	p := "/"
 	for _, c := range append([]string{""}, strings.Split(strings.Trim(path, "/"), "/")...) {

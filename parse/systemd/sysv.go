@@ -1,4 +1,4 @@
-package parse
+package systemd
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/parse"
 	"github.com/initorder/initorder/parse/rootfs"
 )
 
@@ -18,7 +19,7 @@ import (
 // generator.late, the last directory of the search path.
 //
 // Checked against the binary (internal/oracle.RunSysvGenerator and the
-// differential tests of systemd_sysv_oracle_test.go): "$all" has no
+// differential tests of sysv_oracle_test.go): "$all" has no
 // special case and becomes After=all.target, a unit nobody defines; the
 // rc links count by name only (a link to /dev/null enables too); rcS.d is
 // not read, so an rcS-only script is converted but nothing wants it;
@@ -99,8 +100,8 @@ var lsbTargets = map[string]string{
 // skipped maps the unit names of the scripts the generator passes over
 // (not executable, not a regular file, not read to the end) to why, for
 // what needs those units.
-func generateSysV(fsys *rootfs.FS, native func(string) (nativeUnit, bool)) (_ []*sysvUnit, _ []graph.Finding, _ ErrorList, skipped map[string]string) {
-	var errs ErrorList
+func generateSysV(fsys *rootfs.FS, native func(string) (nativeUnit, bool)) (_ []*sysvUnit, _ []graph.Finding, _ parse.ErrorList, skipped map[string]string) {
+	var errs parse.ErrorList
 	var found []graph.Finding
 	skipped = map[string]string{}
 	ents, err := fsys.ReadDir("etc/init.d")
@@ -157,7 +158,7 @@ func generateSysV(fsys *rootfs.FS, native func(string) (nativeUnit, bool)) (_ []
 	for _, su := range units {
 		data, err := fsys.ReadFile(su.script)
 		if err != nil {
-			errs = append(errs, FileError(su.script, err))
+			errs = append(errs, parse.FileError(su.script, err))
 			continue
 		}
 		su.load(data, &errs)

@@ -1,4 +1,4 @@
-package parse
+package systemd
 
 import (
 	"fmt"
@@ -14,6 +14,7 @@ import (
 	"github.com/initorder/initorder/internal/golden"
 	"github.com/initorder/initorder/internal/oracle"
 	"github.com/initorder/initorder/internal/roottest"
+	"github.com/initorder/initorder/parse"
 	"github.com/initorder/initorder/parse/rootfs"
 	"github.com/rogpeppe/go-internal/txtar"
 )
@@ -32,7 +33,7 @@ type generated struct {
 	us    *Units
 	units []*sysvUnit
 	found []graph.Finding
-	errs  ErrorList
+	errs  parse.ErrorList
 }
 
 func generate(t *testing.T, root string) *generated {

@@ -1,4 +1,4 @@
-package parse
+package systemd
 
 import (
 	"errors"
@@ -13,7 +13,7 @@ import (
 )
 
 // This file puts the units systemd-sysv-generator makes into a root's
-// Units (systemd_sysv.go makes them), and decides, as the generator does,
+// Units (sysv.go makes them), and decides, as the generator does,
 // which scripts a native unit keeps from being converted.
 
 // nativeUnit is a unit file that keeps the generator from converting the

@@ -1,10 +1,11 @@
-package parse
+package systemd
 
 import (
 	"path"
 	"strings"
 
 	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/parse"
 )
 
 // This file reads an init script as systemd-sysv-generator's load_sysv
@@ -138,7 +139,7 @@ const (
 // it Red Hat's "# description:" (continued by a trailing backslash) and
 // "# pidfile:"; and a Usage line that offers reload. A line of 1 MiB or
 // more stops the reading and no unit is made.
-func (su *sysvUnit) load(data []byte, errs *ErrorList) {
+func (su *sysvUnit) load(data []byte, errs *parse.ErrorList) {
 	var short, long, chk string
 	var shortPos, longPos, chkPos graph.Pos
 	state := inNormal

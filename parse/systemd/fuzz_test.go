@@ -1,4 +1,4 @@
-package parse
+package systemd
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 // input (lines end as read_line() ends them: "\n", "\r", NUL, or one of
 // each in a row), and the file must stop at the error it reports.
 func FuzzUnit(f *testing.F) {
-	files, _ := filepath.Glob("testdata/systemd/*.txtar")
+	files, _ := filepath.Glob("testdata/units/*.txtar")
 	for _, file := range files {
 		ar, err := txtar.ParseFile(file)
 		if err != nil {

@@ -1,4 +1,4 @@
-package parse
+package systemd
 
 import (
 	"errors"
@@ -10,19 +10,20 @@ import (
 	"strings"
 
 	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/parse"
 	"github.com/initorder/initorder/parse/rootfs"
 )
 
 // This file loads units as systemd 252's manager does, on the name map of
-// systemd_namemap.go: unit_load_fragment() in src/core/load-fragment.c,
+// namemap.go: unit_load_fragment() in src/core/load-fragment.c,
 // unit_load_dropin() in src/core/load-dropin.c and
 // unit_file_find_dropin_paths() in src/shared/dropin.c.
 
 // parsedFile is a unit file read once, however many units apply it.
 type parsedFile struct {
 	uf   *UnitFile
-	errs ErrorList
-	err  *Error // it could not be read
+	errs parse.ErrorList
+	err  *parse.Error // it could not be read
 }
 
 // ReadUnits reads the unit search path of a root and loads every unit
@@ -34,7 +35,7 @@ type parsedFile struct {
 // to usr/lib on a merged-/usr system) is read once. Problems in files
 // are diagnostics; the error is for a search directory that exists but
 // cannot be listed.
-func ReadUnits(fsys *rootfs.FS) (*Units, ErrorList, error) {
+func ReadUnits(fsys *rootfs.FS) (*Units, parse.ErrorList, error) {
 	us := &Units{
 		ByName:  map[string]*Unit{},
 		fsys:    fsys,
@@ -168,13 +169,13 @@ func (us *Units) loadFragment(u *Unit, frag string) {
 	if errors.Is(err, fs.ErrNotExist) {
 		// A dangling linked unit file: systemd cannot open it, the unit
 		// is not found.
-		us.unitError(u, &Error{Pos: wholeFile(frag), Err: fmt.Errorf("symlink to a file that does not exist, unit not found"), Warning: true})
+		us.unitError(u, &parse.Error{Pos: wholeFile(frag), Err: fmt.Errorf("symlink to a file that does not exist, unit not found"), Warning: true})
 		return
 	}
 	u.Path = frag
 	if err != nil {
-		u.LoadError = FileError(frag, err)
-		us.unitError(u, u.LoadError.(*Error))
+		u.LoadError = parse.FileError(frag, err)
+		us.unitError(u, u.LoadError.(*parse.Error))
 		return
 	}
 	if null {
@@ -198,7 +199,7 @@ func (us *Units) loadFragment(u *Unit, frag string) {
 }
 
 // unitError records a diagnostic about the unit.
-func (us *Units) unitError(u *Unit, e *Error) {
+func (us *Units) unitError(u *Unit, e *parse.Error) {
 	u.Errors = append(u.Errors, e)
 	us.errs = append(us.errs, e)
 }
@@ -226,8 +227,8 @@ func (us *Units) readParsed(p string) *parsedFile {
 		return pf
 	}
 	if err != nil {
-		pf.err = FileError(p, err)
-		pf.errs = ErrorList{pf.err}
+		pf.err = parse.FileError(p, err)
+		pf.errs = parse.ErrorList{pf.err}
 	} else {
 		pf.uf, pf.errs = ParseUnitFile(data, p)
 	}
@@ -250,11 +251,12 @@ func (us *Units) prefetch() {
 	sort.Strings(paths)
 	paths = slices.Compact(paths)
 	pfs := make([]*parsedFile, len(paths))
-	Parallel(len(paths), func(i int) {
-		if t, err := us.fsys.Type(paths[i]); err == nil && t.IsRegular() {
-			pfs[i] = us.readParsed(paths[i])
-		}
-	})
+	parse.
+		Parallel(len(paths), func(i int) {
+			if t, err := us.fsys.Type(paths[i]); err == nil && t.IsRegular() {
+				pfs[i] = us.readParsed(paths[i])
+			}
+		})
 	for i, p := range paths {
 		if pfs[i] != nil {
 			us.files[p] = pfs[i]
@@ -288,7 +290,8 @@ func (us *Units) prefetch() {
 			}
 		}
 	}
-	Parallel(len(links), func(i int) { us.fsys.Resolve(links[i]) })
+	parse.
+		Parallel(len(links), func(i int) { us.fsys.Resolve(links[i]) })
 }
 
 // dropInFiles lists the NAME.d/ directories of the search path and
@@ -471,15 +474,15 @@ func (us *Units) loadDeps(u *Unit, suffix, kind string) []Option {
 		}
 		t, err := us.fsys.Type(f)
 		if err != nil {
-			us.unitError(u, &Error{Pos: wholeFile(f), Err: fmt.Errorf("%s dropin unreadable, ignoring: %v", kind, UnwrapPath(err)), Warning: true})
+			us.unitError(u, &parse.Error{Pos: wholeFile(f), Err: fmt.Errorf("%s dropin unreadable, ignoring: %v", kind, parse.UnwrapPath(err)), Warning: true})
 			continue
 		}
 		if t&fs.ModeSymlink == 0 {
-			us.unitError(u, &Error{Pos: wholeFile(f), Err: fmt.Errorf("%s dependency dropin is not a symlink, ignoring", kind), Warning: true})
+			us.unitError(u, &parse.Error{Pos: wholeFile(f), Err: fmt.Errorf("%s dependency dropin is not a symlink, ignoring", kind), Warning: true})
 			continue
 		}
 		if !validUnitName(entry, nameAny) {
-			us.unitError(u, &Error{Pos: wholeFile(f), Err: fmt.Errorf("%s dependency dropin is not a valid unit name, ignoring", kind), Warning: true})
+			us.unitError(u, &parse.Error{Pos: wholeFile(f), Err: fmt.Errorf("%s dependency dropin is not a valid unit name, ignoring", kind), Warning: true})
 			continue
 		}
 		target, err := us.fsys.Readlink(f)

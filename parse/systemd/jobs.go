@@ -1,4 +1,4 @@
-package parse
+package systemd
 
 import (
 	"fmt"
@@ -15,7 +15,7 @@ import (
 // the cycle that does not matter to the target — one nothing on the way
 // from the target Requires or BindsTo — and says which. A cycle of units
 // that all matter makes the transaction fail; it is reported as such.
-func (b *systemdBuilder) breakCycles() {
+func (b *builder) breakCycles() {
 	g := b.boot.Graph
 	matters := b.matters()
 	for round := 0; round < 100; round++ {
@@ -53,7 +53,7 @@ func (b *systemdBuilder) breakCycles() {
 
 // matters returns the units the target needs: reachable from it through
 // Requires=, BindsTo= and Requisite= (job_matters_to_anchor).
-func (b *systemdBuilder) matters() []bool {
+func (b *builder) matters() []bool {
 	g := b.boot.Graph
 	m := make([]bool, len(g.Services))
 	start, ok := b.lookup(b.boot.Target)
@@ -81,7 +81,7 @@ func (b *systemdBuilder) matters() []bool {
 // the target is dropped (lightdm Conflicts=plymouth-quit.service: the
 // plymouth-quit a target only wants does not start); when both matter,
 // the transaction fails.
-func (b *systemdBuilder) resolveConflicts() {
+func (b *builder) resolveConflicts() {
 	g := b.boot.Graph
 	matters := b.matters()
 	needs := map[[2]int]bool{}
@@ -128,7 +128,7 @@ func (b *systemdBuilder) resolveConflicts() {
 // contradictions reports a Requisite= on a unit that is not ordered
 // before: the requisite may not be active yet. One reachability index
 // answers every Requisite=, so the cost stays linear.
-func (b *systemdBuilder) contradictions() []graph.Finding {
+func (b *builder) contradictions() []graph.Finding {
 	g := b.boot.Graph
 	var fs []graph.Finding
 	var reach *graph.Reach

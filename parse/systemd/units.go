@@ -1,4 +1,4 @@
-package parse
+package systemd
 
 import (
 	"fmt"
@@ -6,16 +6,17 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/initorder/initorder/parse"
 	"github.com/initorder/initorder/parse/rootfs"
 )
 
 // This file holds the model of the systemd units a root defines, as
 // systemd 252's manager loads them (systemd.unit(5)): which file is a
 // unit's fragment, which names it answers to, which drop-ins and .wants/
-// links apply to it. systemd_lex.go reads the files, systemd_namemap.go
-// maps names to files, systemd_load.go loads units, systemd_specifier.go
-// computes setting values and systemd_name.go holds the unit-name rules.
-// The boot transaction is built on this model elsewhere.
+// links apply to it. lex.go reads the files, namemap.go
+// maps names to files, load.go loads units, specifier.go
+// computes setting values and name.go holds the unit-name rules.
+// The boot transaction is built on this model in boot.go.
 //
 // Where systemd 252 (Debian 12) and this model differ, on purpose:
 // .upholds/ directories are read (systemd 252 misses them: its unit path
@@ -51,7 +52,7 @@ type Unit struct {
 	Wants, Requires, Upholds []Option
 	// Errors are the diagnostics of the unit's fragment, drop-ins and
 	// links (also in Units.Errors).
-	Errors ErrorList
+	Errors parse.ErrorList
 
 	realPath string // the fragment with every symlink resolved, for %y
 }
@@ -59,7 +60,7 @@ type Unit struct {
 // Units is what a root's unit search path holds.
 type Units struct {
 	ByName  map[string]*Unit // every name a unit answers to (aliases included) -> the unit
-	Names   []string         // unit names (not aliases), sorted when ReadUnits and ReadSystemd return (a later LoadUnit appends)
+	Names   []string         // unit names (not aliases), sorted when ReadUnits and Read return (a later LoadUnit appends)
 	Default string           // what default.target resolves to ("graphical.target"), "" if none
 
 	// What applies to a unit, computed once (dirNames, realDir).
@@ -77,7 +78,7 @@ type Units struct {
 	absent   map[string]bool                // names LoadUnit found nothing for
 	unsorted bool                           // names were appended to Names since it was sorted
 	listings map[string][]fs.DirEntry       // drop-in and dependency directories read so far
-	errs     ErrorList
+	errs     parse.ErrorList
 
 	// With the SysV bridge (addSysV): the units systemd-sysv-generator
 	// made, by name, and why it made none of some scripts.
@@ -88,8 +89,8 @@ type Units struct {
 // Errors returns every diagnostic found so far, by ReadUnits and later
 // LoadUnit calls, once each, sorted by position. (A problem in a drop-in
 // or link that applies to many units is in each one's Unit.Errors.)
-func (us *Units) Errors() ErrorList {
-	var l ErrorList
+func (us *Units) Errors() parse.ErrorList {
+	var l parse.ErrorList
 	seen := map[string]bool{}
 	for _, e := range us.errs {
 		if k := fmt.Sprint(e.Warning, e); !seen[k] {

@@ -1,4 +1,4 @@
-package parse
+package systemd
 
 import (
 	"fmt"
@@ -38,7 +38,7 @@ func (us *Units) notFoundNote(name string) string {
 // X-Start-Before or X-Start-After, or an order from the rc links (Before=
 // the target of another runlevel, fix_order's priorities), silently, as
 // insserv passes over an optional name that is not there.
-func (b *systemdBuilder) sysvNoEffect(i int, d dep) bool {
+func (b *builder) sysvNoEffect(i int, d dep) bool {
 	us := b.boot.Units
 	name := b.boot.Graph.Services[i].Name
 	su := us.sysv[name]
@@ -90,7 +90,7 @@ func (b *systemdBuilder) sysvNoEffect(i int, d dep) bool {
 // .wants/ link, Upholds=) a unit the generator would have made of a
 // script it passed over: nothing starts that script. (Requires= and
 // BindsTo= on it make the unit never start, which Start reports.)
-func (b *systemdBuilder) sysvNotConverted() []graph.Finding {
+func (b *builder) sysvNotConverted() []graph.Finding {
 	us, g := b.boot.Units, b.boot.Graph
 	var found []graph.Finding
 	for i := range b.deps {

@@ -1,4 +1,4 @@
-package parse
+package systemd
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/initorder/initorder/internal/golden"
 	"github.com/initorder/initorder/internal/roottest"
+	"github.com/initorder/initorder/parse"
 	"github.com/rogpeppe/go-internal/txtar"
 )
 
@@ -76,7 +77,7 @@ func FuzzSysvScript(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		orig := bytes.Clone(data)
 		su := &sysvUnit{name: "fuzz.service", script: "etc/init.d/fuzz", priority: -1}
-		var errs ErrorList
+		var errs parse.ErrorList
 		su.load(data, &errs)
 		su.write()
 		if !bytes.Equal(data, orig) {

@@ -1,4 +1,4 @@
-package parse
+package systemd
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/parse"
 )
 
 // This file lexes unit files and drop-ins as config_parse() and
@@ -28,7 +29,7 @@ type UnitFile struct {
 	// it was read to the end. Options holds what came before it: systemd
 	// applies those, and refuses to load a unit whose fragment has one
 	// (load state "error"); a drop-in with one is applied up to it.
-	Err *Error
+	Err *parse.Error
 }
 
 // longLineMax is LONG_LINE_MAX: read_line() fails on a line of this many
@@ -56,7 +57,7 @@ const utf8BOM = "\xef\xbb\xbf"
 //
 // Unknown sections and keys are kept: which ones apply is the reader's
 // business. It runs in time linear in len(data) and does not modify data.
-func ParseUnitFile(data []byte, path string) (*UnitFile, ErrorList) {
+func ParseUnitFile(data []byte, path string) (*UnitFile, parse.ErrorList) {
 	p := &unitParser{f: &UnitFile{Path: path}, data: data}
 	if len(data) <= wholeTextMax {
 		p.text = string(data)
@@ -81,7 +82,7 @@ type unitParser struct {
 	off     int    // read position in data
 	start   int    // where the line readLine returned starts
 	line    int    // physical lines read
-	errs    ErrorList
+	errs    parse.ErrorList
 	warned  int
 	section string
 	inside  bool // a section header was read ("[]" names the section "")
@@ -246,7 +247,7 @@ func (p *unitParser) parseLine(text string, line int) bool {
 }
 
 func (p *unitParser) fatal(line int, key string, err error) {
-	p.f.Err = &Error{Pos: graph.Pos{File: p.f.Path, Line: line}, Key: key, Err: err}
+	p.f.Err = &parse.Error{Pos: graph.Pos{File: p.f.Path, Line: line}, Key: key, Err: err}
 	p.errs = append(p.errs, p.f.Err)
 }
 

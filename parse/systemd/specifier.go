@@ -1,4 +1,4 @@
-package parse
+package systemd
 
 import (
 	"errors"
@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/initorder/initorder/parse"
 )
 
 // This file computes the value of a setting the way systemd 252's parsers
@@ -169,10 +171,10 @@ func (u *Unit) Values(section, name string) []Option {
 // words it drops: an unknown specifier, or a specifier that cannot expand
 // (%I of an instance that is no valid escape, %y of a unit without
 // fragment), or unbalanced quotes.
-func (u *Unit) ExpandValues(section, name string) ([]Option, ErrorList) {
+func (u *Unit) ExpandValues(section, name string) ([]Option, parse.ErrorList) {
 	r, names := settingRule(section, name)
 	var vals []Option
-	var errs ErrorList
+	var errs parse.ErrorList
 	for _, o := range u.Options {
 		if o.Section != section || !slices.Contains(names, o.Name) {
 			continue

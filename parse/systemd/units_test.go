@@ -1,4 +1,4 @@
-package parse
+package systemd
 
 import (
 	"fmt"
@@ -7,13 +7,14 @@ import (
 
 	"github.com/initorder/initorder/internal/golden"
 	"github.com/initorder/initorder/internal/roottest"
+	"github.com/initorder/initorder/parse"
 	"github.com/initorder/initorder/parse/rootfs"
 	"github.com/rogpeppe/go-internal/txtar"
 )
 
 // readUnitRoot builds the root of a txtar case and reads it: ReadUnits,
 // then LoadUnit of every name in its "load" section.
-func readUnitRoot(t *testing.T, ar *txtar.Archive) (us *Units, errs ErrorList, loads, dir string) {
+func readUnitRoot(t *testing.T, ar *txtar.Archive) (us *Units, errs parse.ErrorList, loads, dir string) {
 	dir = t.TempDir()
 	roottest.Write(t, dir, ar)
 	fsys, err := rootfs.Open(dir)
@@ -36,12 +37,12 @@ func readUnitRoot(t *testing.T, ar *txtar.Archive) (us *Units, errs ErrorList, l
 	return us, errs, b.String(), dir
 }
 
-// TestReadUnits reads testdata/systemd/NAME.txtar: its files (and
+// TestReadUnits reads testdata/units/NAME.txtar: its files (and
 // "symlinks") make a root, ReadUnits reads it and LoadUnit loads the names
 // of "load"; the dump of the units, then the diagnostics of ReadUnits and
 // then of Units.Errors must equal "want".
 func TestReadUnits(t *testing.T) {
-	golden.EachTxtar(t, "systemd", func(t *testing.T, name string, ar *txtar.Archive) []byte {
+	golden.EachTxtar(t, "units", func(t *testing.T, name string, ar *txtar.Archive) []byte {
 		us, errs, loads, _ := readUnitRoot(t, ar)
 		dump := us.String()
 		if again := us.String(); again != dump {

@@ -1,4 +1,4 @@
-package parse
+package systemd
 
 import (
 	"bufio"
@@ -41,7 +41,7 @@ type dumpedUnit struct {
 const oracleTarget = "initorder-oracle.target"
 
 // TestUnitsOracle compares ReadUnits with systemd 252 itself on the
-// testdata/systemd cases that have an "oracle" section (units to start):
+// testdata/units cases that have an "oracle" section (units to start):
 // the root is copied with absolute symlink targets made host paths, and
 // "systemd --test --system" run as nobody over it with SYSTEMD_UNIT_PATH
 // set to the search path dumps every unit of the transaction. For each,
@@ -61,7 +61,7 @@ func TestUnitsOracle(t *testing.T) {
 	if err != nil || os.Geteuid() != 0 {
 		oracle.Unavailable(t, "needs root and runuser to run systemd --test as nobody")
 	}
-	files, _ := filepath.Glob("testdata/systemd/*.txtar")
+	files, _ := filepath.Glob("testdata/units/*.txtar")
 	cases := 0
 	for _, file := range files {
 		ar, err := txtar.ParseFile(file)
@@ -103,7 +103,7 @@ func TestUnitsOracle(t *testing.T) {
 		})
 	}
 	if cases == 0 {
-		t.Fatal("no testdata/systemd case has an oracle section")
+		t.Fatal("no testdata/units case has an oracle section")
 	}
 }
 

@@ -1,4 +1,4 @@
-package parse
+package systemd
 
 import (
 	"fmt"
@@ -36,7 +36,7 @@ func implicitWhy(name string) string {
 // implicit appends to ds the dependencies a unit gets without writing
 // them (systemd.unit(5) "Implicit Dependencies" and "Default
 // Dependencies").
-func (b *systemdBuilder) implicit(u *Unit, ds []dep) []dep {
+func (b *builder) implicit(u *Unit, ds []dep) []dep {
 	pos := graph.Pos{File: u.Path}
 	add := func(kind graph.Kind, name, via string) {
 		ds = append(ds, dep{kind: kind, name: name, pos: pos, via: via})
