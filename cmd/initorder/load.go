@@ -9,9 +9,10 @@ import (
 	"strings"
 
 	"github.com/initorder/initorder/graph"
-	"github.com/initorder/initorder/parse"
 	"github.com/initorder/initorder/parse/rootfs"
 	"github.com/initorder/initorder/parse/systemd"
+	"github.com/initorder/initorder/parse/sysv"
+	"github.com/initorder/initorder/parse/upstart"
 	"github.com/initorder/initorder/render"
 	"github.com/spf13/cobra"
 )
@@ -66,17 +67,17 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		return nil, fmt.Errorf("reading root: %w", err)
 	}
 	defer fsys.Close()
-	init, sysv, err := pickInit(fsys, g.inits, g.pid1)
+	init, scripts, err := pickInit(fsys, g.inits, g.pid1)
 	if err != nil {
 		return nil, err
 	}
 	l := &loaded{}
-	if sysv {
+	if scripts {
 		l.note = init + " as PID 1, with the etc/init.d scripts as it runs them"
 	}
 	switch init {
 	case "systemd":
-		sd, err := systemd.Read(fsys, systemd.Options{Target: gl.target, Runlevel: gl.runlevel, SysV: sysv})
+		sd, err := systemd.Read(fsys, systemd.Options{Target: gl.target, Runlevel: gl.runlevel, SysV: scripts})
 		if err != nil {
 			return nil, err
 		}
@@ -86,14 +87,14 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		if gl.stop {
 			return nil, errors.New("--stop: the shutdown order is read for SysV only so far")
 		}
-		up, err := parse.ReadUpstart(fsys, parse.UpstartOptions{Runlevel: gl.runlevel, Events: gl.events, SysV: sysv})
+		up, err := upstart.Read(fsys, upstart.Options{Runlevel: gl.runlevel, Events: gl.events, SysV: scripts})
 		if err != nil {
 			return nil, err
 		}
 		l.boot = render.Boot{Init: "upstart", Goal: "runlevel " + up.Runlevel, Graph: up.Graph}
 		l.findings = up.Findings
 	default:
-		sv, err := parse.ReadSysV(fsys, parse.SysVOptions{Runlevel: gl.runlevel, Stop: gl.stop})
+		sv, err := sysv.Read(fsys, sysv.Options{Runlevel: gl.runlevel, Stop: gl.stop})
 		if err != nil {
 			return nil, err
 		}
@@ -119,7 +120,7 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 //     in its graph. With auto too, the scripts join when there are any.
 //   - upstart with systemd is refused: a machine boots one of them, and
 //     neither runs the other's jobs.
-func pickInit(fsys *rootfs.FS, inits []string, pid1Flag string) (init string, sysv bool, err error) {
+func pickInit(fsys *rootfs.FS, inits []string, pid1Flag string) (init string, scripts bool, err error) {
 	for _, in := range inits {
 		switch in {
 		case "auto", "sysv", "upstart", "systemd":

@@ -1,4 +1,4 @@
-package parse
+package sysv
 
 import (
 	"fmt"
@@ -28,7 +28,7 @@ func BenchmarkSysV(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				sv, err := ReadSysV(fsys, SysVOptions{Runlevel: "2"})
+				sv, err := Read(fsys, Options{Runlevel: "2"})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -1,4 +1,4 @@
-package parse
+package upstart
 
 import (
 	"errors"
@@ -9,10 +9,11 @@ import (
 	"strings"
 
 	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/parse"
 	"github.com/initorder/initorder/parse/rootfs"
 )
 
-// ReadUpstartJobs reads every etc/init/**/*.conf of the root
+// ReadJobs reads every etc/init/**/*.conf of the root
 // (recursively, sorted by name), applies the matching .override, and
 // returns the jobs sorted by Name. Like upstart (conf_dir_filter,
 // nih_dir_walk) it follows symbolic links, skips hidden and backup
@@ -21,7 +22,7 @@ import (
 // oversized files are ErrorList entries. It returns an error only when
 // etc/init exists but cannot be listed; without etc/init it returns
 // nothing.
-func ReadUpstartJobs(fsys *rootfs.FS) ([]*Job, []graph.Finding, ErrorList, error) {
+func ReadJobs(fsys *rootfs.FS) ([]*Job, []graph.Finding, parse.ErrorList, error) {
 	const dir = "etc/init"
 	if _, err := fsys.ReadDir(dir); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -29,7 +30,7 @@ func ReadUpstartJobs(fsys *rootfs.FS) ([]*Job, []graph.Finding, ErrorList, error
 		}
 		return nil, nil, nil, fmt.Errorf("reading %s: %w", dir, err)
 	}
-	w := &upstartWalk{fsys: fsys, overrides: map[string]bool{}}
+	w := &jobWalk{fsys: fsys, overrides: map[string]bool{}}
 	w.walk(dir, nil)
 	var jobs []*Job
 	for _, conf := range w.confs {
@@ -38,16 +39,16 @@ func ReadUpstartJobs(fsys *rootfs.FS) ([]*Job, []graph.Finding, ErrorList, error
 		delete(w.overrides, override)
 		data, err := fsys.ReadFile(conf)
 		if err != nil {
-			w.errs = append(w.errs, FileError(conf, err))
+			w.errs = append(w.errs, parse.FileError(conf, err))
 			continue
 		}
-		job, errs := Upstart(data, strings.TrimSuffix(strings.TrimPrefix(conf, dir+"/"), ".conf"), conf)
+		job, errs := Parse(data, strings.TrimSuffix(strings.TrimPrefix(conf, dir+"/"), ".conf"), conf)
 		w.errs = append(w.errs, errs...)
 		if hasOverride {
 			// An override that cannot be read leaves the job as its .conf
 			// says (conf_load_path_with_override).
 			if data, err := fsys.ReadFile(override); err != nil {
-				w.errs = append(w.errs, FileError(override, err))
+				w.errs = append(w.errs, parse.FileError(override, err))
 			} else {
 				w.errs = append(w.errs, ApplyOverride(job, data, override)...)
 			}
@@ -75,34 +76,34 @@ func ReadUpstartJobs(fsys *rootfs.FS) ([]*Job, []graph.Finding, ErrorList, error
 // sets are two or three levels deep).
 const maxJobDepth = 32
 
-type upstartWalk struct {
+type jobWalk struct {
 	fsys      *rootfs.FS
 	confs     []string
 	overrides map[string]bool
-	errs      ErrorList
+	errs      parse.ErrorList
 }
 
 // walk lists dir; parents are the resolved directories above it, to stop
 // at a loop (nih_dir_walk_visit: "Directory loop detected").
-func (w *upstartWalk) walk(dir string, parents []string) {
+func (w *jobWalk) walk(dir string, parents []string) {
 	real, err := w.fsys.Resolve(dir)
 	if err != nil {
-		w.errs = append(w.errs, FileError(dir, err))
+		w.errs = append(w.errs, parse.FileError(dir, err))
 		return
 	}
 	for _, p := range parents {
 		if p == real {
-			w.errs = append(w.errs, &Error{Pos: graph.Pos{File: dir}, Err: errors.New("directory loop, not read"), Warning: true})
+			w.errs = append(w.errs, &parse.Error{Pos: graph.Pos{File: dir}, Err: errors.New("directory loop, not read"), Warning: true})
 			return
 		}
 	}
 	if len(parents) > maxJobDepth {
-		w.errs = append(w.errs, &Error{Pos: graph.Pos{File: dir}, Err: fmt.Errorf("directories nested more than %d deep, not read", maxJobDepth), Warning: true})
+		w.errs = append(w.errs, &parse.Error{Pos: graph.Pos{File: dir}, Err: fmt.Errorf("directories nested more than %d deep, not read", maxJobDepth), Warning: true})
 		return
 	}
 	ents, err := w.fsys.ReadDir(dir)
 	if err != nil {
-		w.errs = append(w.errs, FileError(dir, err))
+		w.errs = append(w.errs, parse.FileError(dir, err))
 		return
 	}
 	parents = append(parents, real)
@@ -114,7 +115,7 @@ func (w *upstartWalk) walk(dir string, parents []string) {
 			fi, err := w.fsys.Stat(p)
 			if err != nil {
 				if conf {
-					w.errs = append(w.errs, FileError(p, err))
+					w.errs = append(w.errs, parse.FileError(p, err))
 				}
 				continue
 			}

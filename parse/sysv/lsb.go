@@ -1,4 +1,4 @@
-package parse
+package sysv
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/parse"
 )
 
 // This file reads the comment block of an init script, as specified by
@@ -69,9 +70,9 @@ const (
 // data found at path. A script without a block has a nil Header; that is
 // not an error. Problems inside the block are reported with their line
 // and the rest of the block is still read.
-func LSB(data []byte, path string) (*Script, ErrorList) {
+func LSB(data []byte, path string) (*Script, parse.ErrorList) {
 	s := &Script{Name: baseName(path), Path: path}
-	var errs ErrorList
+	var errs parse.ErrorList
 	var h *Header
 	var last *string         // the free-text field a continuation line extends
 	seen := map[string]int{} // keyword -> its line
@@ -234,7 +235,7 @@ func splitNames(s string) []string {
 }
 
 // chkconfigLine reads "# chkconfig: 2345 55 25".
-func chkconfigLine(line string, pos graph.Pos, errs *ErrorList) (*Chkconfig, bool) {
+func chkconfigLine(line string, pos graph.Pos, errs *parse.ErrorList) (*Chkconfig, bool) {
 	rest, ok := strings.CutPrefix(strings.TrimLeft(strings.TrimPrefix(line, "#"), " \t"), "chkconfig:")
 	if !ok {
 		return nil, false

@@ -1,4 +1,4 @@
-package parse
+package sysv
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/parse"
 	"github.com/initorder/initorder/parse/rootfs"
 )
 
@@ -25,13 +26,13 @@ type Link struct {
 // RCLinks reads the S and K links of dir (etc/rc2.d), sorted by name as
 // ls and sysv-rc sort them. Entries that are not [SK]NNname are ignored
 // (README); links that lead nowhere are reported as dangling.
-func RCLinks(fsys *rootfs.FS, dir string) ([]Link, []graph.Finding, ErrorList) {
-	var errs ErrorList
+func RCLinks(fsys *rootfs.FS, dir string) ([]Link, []graph.Finding, parse.ErrorList) {
+	var errs parse.ErrorList
 	var found []graph.Finding
 	ents, err := fsys.ReadDir(dir)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
-			errs = append(errs, FileError(dir, err))
+			errs = append(errs, parse.FileError(dir, err))
 		}
 		return nil, nil, errs
 	}
@@ -56,7 +57,7 @@ func RCLinks(fsys *rootfs.FS, dir string) ([]Link, []graph.Finding, ErrorList) {
 		case err != nil:
 			found = append(found, graph.Finding{
 				Kind: graph.KindDanglingLink, Severity: graph.Warning, Services: []string{l.Name},
-				Message: "link " + l.Path + ": " + UnwrapPath(err).Error(),
+				Message: "link " + l.Path + ": " + parse.UnwrapPath(err).Error(),
 				Sources: []graph.Pos{{File: l.Path}},
 			})
 			continue
@@ -87,9 +88,9 @@ func linkName(name string) (Link, bool) {
 	return Link{Start: name[0] == 'S', Number: n, Name: name[i:]}, true
 }
 
-// initdefault returns the default runlevel of etc/inittab
+// DefaultRunlevel returns the default runlevel of etc/inittab
 // ("id:2:initdefault:"), or "" when there is none.
-func initdefault(fsys *rootfs.FS) string {
+func DefaultRunlevel(fsys *rootfs.FS) string {
 	data, err := fsys.ReadFile("etc/inittab")
 	if err != nil {
 		return ""

@@ -1,4 +1,4 @@
-package parse
+package sysv
 
 import (
 	"fmt"
@@ -14,7 +14,7 @@ import (
 // -Stop counterparts for a stop. A facility stands for its members; a
 // member written "+name" is optional: its edge keeps the keyword it was
 // written with but is Soft, so it orders without being needed.
-func (b *sysvBuilder) addEdges(stop bool) {
+func (b *builder) addEdges(stop bool) {
 	g := b.sv.Graph
 	type fieldKind struct {
 		f    *Field
@@ -87,7 +87,7 @@ func (b *sysvBuilder) addEdges(stop bool) {
 // analyses can say so. It returns the facilities that nothing defines
 // (insserv only warns about those) and the facility loops it met (path:
 // the facilities being expanded).
-func (b *sysvBuilder) resolve(name string, required bool, path []string, add func(to int, required bool)) (unknown []string, loops [][]string) {
+func (b *builder) resolve(name string, required bool, path []string, add func(to int, required bool)) (unknown []string, loops [][]string) {
 	if i, ok := b.provider[name]; ok {
 		add(i, required)
 		return nil, nil
@@ -120,7 +120,7 @@ func (b *sysvBuilder) resolve(name string, required bool, path []string, add fun
 // missing returns the service standing for a name nothing provides. insserv
 // resolves names through Provides only: a script's file name is not one,
 // so where a script has that name the stand-in says so.
-func (b *sysvBuilder) missing(name string) int {
+func (b *builder) missing(name string) int {
 	g := b.sv.Graph
 	s := graph.Service{Name: name, Init: "sysv", Phase: graph.NotStarted, Missing: true}
 	if i, ok := g.Lookup(name); ok && g.Services[i].Missing {
@@ -140,7 +140,7 @@ func (b *sysvBuilder) missing(name string) int {
 // that depends on a $all script as a loop ("depends on b and therefore on
 // system facility $all which can not be true!"), and drops the edge
 // between two $all scripts (they are not ordered among themselves).
-func (b *sysvBuilder) dependsOnAll(e graph.Edge) bool {
+func (b *builder) dependsOnAll(e graph.Edge) bool {
 	first, then, ok := e.Ordering()
 	g := b.sv.Graph
 	f, t := &g.Services[first], &g.Services[then]
@@ -180,7 +180,7 @@ func (b *sysvBuilder) dependsOnAll(e graph.Edge) bool {
 // their own dependencies. To stay linear, the order goes through one
 // hidden barrier per link number: the barrier of a number comes after
 // every script of the number before it and after that number's barrier.
-func (b *sysvBuilder) orderHeaderless() {
+func (b *builder) orderHeaderless() {
 	g := b.sv.Graph
 	byPhase := map[int][]int{}
 	for i := range g.Services {

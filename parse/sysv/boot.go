@@ -1,4 +1,4 @@
-package parse
+package sysv
 
 import (
 	"errors"
@@ -9,18 +9,19 @@ import (
 	"strings"
 
 	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/parse"
 	"github.com/initorder/initorder/parse/rootfs"
 )
 
-// SysVOptions selects the boot to build from a SysV root.
-type SysVOptions struct {
+// Options selects the boot to build from a SysV root.
+type Options struct {
 	Runlevel string // "2"; "" means the initdefault of etc/inittab, else 2 (0 with Stop)
 	Stop     bool   // the K links of the runlevel instead of its S links
 }
 
-// SysV is what a SysV root holds: its scripts, facilities and rc links,
+// Boot is what a SysV root holds: its scripts, facilities and rc links,
 // and the graph of one boot built from them.
-type SysV struct {
+type Boot struct {
 	Runlevel   string
 	Scripts    map[string]*Script
 	Facilities map[string]*Facility
@@ -28,7 +29,7 @@ type SysV struct {
 	Findings   []graph.Finding // from reading: parse errors, dangling links, duplicate provides
 }
 
-// ReadSysV reads etc/init.d, the insserv configuration and the rc links
+// Read reads etc/init.d, the insserv configuration and the rc links
 // of root and builds the graph of the boot opt selects: for a start,
 // phase rcS then rcN, with the scripts that need $all in a phase of their
 // own at the end of each (insserv puts them last); for a stop, the K
@@ -36,15 +37,15 @@ type SysV struct {
 // dependencies resolve through Provides and the facilities of
 // insserv.conf. It returns an error only when the root cannot be read at
 // all.
-func ReadSysV(fsys *rootfs.FS, opt SysVOptions) (*SysV, error) {
-	b := &sysvBuilder{fsys: fsys, loopSeen: map[string]bool{}, sv: &SysV{
+func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
+	b := &builder{fsys: fsys, loopSeen: map[string]bool{}, sv: &Boot{
 		Scripts:    map[string]*Script{},
 		Facilities: map[string]*Facility{},
 		Graph:      &graph.Graph{},
 	}}
 	rl := opt.Runlevel
 	if rl == "" {
-		rl = initdefault(fsys)
+		rl = DefaultRunlevel(fsys)
 	}
 	if rl == "" || (opt.Stop && opt.Runlevel == "") {
 		rl = map[bool]string{false: "2", true: "0"}[opt.Stop]
@@ -94,10 +95,10 @@ func ReadSysV(fsys *rootfs.FS, opt SysVOptions) (*SysV, error) {
 	return b.sv, nil
 }
 
-type sysvBuilder struct {
+type builder struct {
 	fsys     *rootfs.FS
-	sv       *SysV
-	errs     ErrorList
+	sv       *Boot
+	errs     parse.ErrorList
 	names    []string          // script names, sorted
 	provider map[string]int    // provided name -> service
 	hasAll   map[int]bool      // services that need $all
@@ -108,7 +109,7 @@ type sysvBuilder struct {
 
 // readScripts reads every script of etc/init.d that insserv would read,
 // and applies the insserv overrides.
-func (b *sysvBuilder) readScripts() error {
+func (b *builder) readScripts() error {
 	ents, err := b.fsys.ReadDir("etc/init.d")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -122,13 +123,14 @@ func (b *sysvBuilder) readScripts() error {
 	type result struct {
 		s       *Script
 		finding *graph.Finding
-		errs    ErrorList
+		errs    parse.ErrorList
 	}
 	results := make([]result, len(ents))
-	Parallel(len(ents), func(i int) {
-		r := &results[i]
-		r.s, r.finding, r.errs = b.scanScript(ents[i])
-	})
+	parse.
+		Parallel(len(ents), func(i int) {
+			r := &results[i]
+			r.s, r.finding, r.errs = b.scanScript(ents[i])
+		})
 	for _, r := range results {
 		b.errs = append(b.errs, r.errs...)
 		if r.finding != nil {
@@ -144,7 +146,7 @@ func (b *sysvBuilder) readScripts() error {
 
 // scanScript reads one entry of etc/init.d, or says why it is not a
 // script. It only reads: it is safe to call from several goroutines.
-func (b *sysvBuilder) scanScript(ent fs.DirEntry) (*Script, *graph.Finding, ErrorList) {
+func (b *builder) scanScript(ent fs.DirEntry) (*Script, *graph.Finding, parse.ErrorList) {
 	name := ent.Name()
 	if ignoredScript(name) {
 		return nil, nil, nil
@@ -157,7 +159,7 @@ func (b *sysvBuilder) scanScript(ent fs.DirEntry) (*Script, *graph.Finding, Erro
 	case err != nil:
 		return nil, &graph.Finding{
 			Kind: graph.KindDanglingLink, Severity: graph.Warning, Services: []string{name},
-			Message: p + ": " + UnwrapPath(err).Error(), Sources: []graph.Pos{{File: p}},
+			Message: p + ": " + parse.UnwrapPath(err).Error(), Sources: []graph.Pos{{File: p}},
 		}, nil
 	case target == "lib/init/upstart-job":
 		return nil, nil, nil // an upstart job that answers to "service"; not a script
@@ -183,13 +185,13 @@ func (b *sysvBuilder) scanScript(ent fs.DirEntry) (*Script, *graph.Finding, Erro
 // with a whole INIT INFO block wins outright, even over a script that has
 // a header (scan_script_defaults; insserv(8) says otherwise, the code and
 // the binary agree with each other).
-func (b *sysvBuilder) readScript(p string) (*Script, ErrorList) {
-	var errs ErrorList
+func (b *builder) readScript(p string) (*Script, parse.ErrorList) {
+	var errs parse.ErrorList
 	data, err := b.fsys.ReadFile(p)
 	if err != nil {
 		// Still a script: sysv-rc runs it. Ordered by its number, and the
 		// read error is the one thing said about it.
-		return &Script{Name: baseName(p), Path: p, Unread: true}, append(errs, FileError(p, err))
+		return &Script{Name: baseName(p), Path: p, Unread: true}, append(errs, parse.FileError(p, err))
 	}
 	s, lerrs := LSB(data, p)
 	errs = append(errs, lerrs...)
@@ -200,7 +202,7 @@ func (b *sysvBuilder) readScript(p string) (*Script, ErrorList) {
 			continue
 		}
 		if err != nil {
-			errs = append(errs, FileError(op, err))
+			errs = append(errs, parse.FileError(op, err))
 			continue
 		}
 		o, oerrs := LSB(data, op)
@@ -249,14 +251,14 @@ func ignoredScript(name string) bool {
 	return false
 }
 
-func (b *sysvBuilder) readFacilities() {
+func (b *builder) readFacilities() {
 	read := func(p string) {
 		data, err := b.fsys.ReadFile(p)
 		if errors.Is(err, fs.ErrNotExist) {
 			return
 		}
 		if err != nil {
-			b.errs = append(b.errs, FileError(p, err))
+			b.errs = append(b.errs, parse.FileError(p, err))
 			return
 		}
 		b.errs = append(b.errs, InsservConf(data, p, b.sv.Facilities)...)
@@ -283,7 +285,7 @@ func (b *sysvBuilder) readFacilities() {
 // what each provides and which scripts need $all to start (or stop). A
 // name provided twice stays with the script whose name sorts first
 // (insserv: "service already provided").
-func (b *sysvBuilder) addServices(stop bool) {
+func (b *builder) addServices(stop bool) {
 	g := b.sv.Graph
 	b.provider = map[string]int{}
 	b.hasAll = map[int]bool{}
@@ -346,7 +348,7 @@ func providesPos(s *Script) graph.Pos {
 // interactive reports whether the script needs the console to itself:
 // "X-Interactive: true" or a name in insserv.conf's <interactive> group.
 // startpar runs such a script with nothing beside it.
-func (b *sysvBuilder) interactive(s *Script, provides []string) bool {
+func (b *builder) interactive(s *Script, provides []string) bool {
 	if s.Header != nil && s.Header.XInteractive {
 		return true
 	}
@@ -361,7 +363,7 @@ func (b *sysvBuilder) interactive(s *Script, provides []string) bool {
 }
 
 // links reads the S (start) or K links of dir.
-func (b *sysvBuilder) links(dir string, start bool) []Link {
+func (b *builder) links(dir string, start bool) []Link {
 	links, found, errs := RCLinks(b.fsys, dir)
 	b.sv.Findings = append(b.sv.Findings, found...)
 	b.errs = append(b.errs, errs...)
@@ -378,7 +380,7 @@ func (b *sysvBuilder) links(dir string, start bool) []Link {
 // etc/init.d (sysv-rc runs whatever an S link leads to): each becomes a
 // script named by the link, or by the link's path where an etc/init.d
 // script has that name.
-func (b *sysvBuilder) readLinkedScripts(links []Link) {
+func (b *builder) readLinkedScripts(links []Link) {
 	if b.linked == nil {
 		b.linked = map[string]string{}
 	}
@@ -421,7 +423,7 @@ func (b *sysvBuilder) readLinkedScripts(links []Link) {
 // sort them); it returns the last step. A link to a file of etc/init.d
 // that is not a script (not executable, or a name insserv ignores) is
 // reported. A script already started in an earlier phase stays there.
-func (b *sysvBuilder) enable(links []Link, phase, allPhase, step int) int {
+func (b *builder) enable(links []Link, phase, allPhase, step int) int {
 	g := b.sv.Graph
 	for _, l := range links {
 		name := l.Script

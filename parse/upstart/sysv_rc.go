@@ -1,4 +1,4 @@
-package parse
+package upstart
 
 import (
 	"slices"
@@ -10,7 +10,7 @@ import (
 )
 
 // This file is how upstart's rc jobs run the SysV scripts (see
-// upstart_sysv.go): in parallel with startpar or one at a time, phase
+// sysv.go): in parallel with startpar or one at a time, phase
 // after phase, and what waits for them.
 
 // startparPaths are where sysv-rc looks for startpar (the PATH of

@@ -1,4 +1,4 @@
-package parse
+package sysv
 
 import (
 	"os"
@@ -31,14 +31,14 @@ func oracleRoot(t *testing.T, pkgs []string) (string, *oracle.Insserv) {
 	return root, oracle.RunInsserv(t, oracle.Find(debs, "insserv"), root)
 }
 
-func readSysV(t *testing.T, root string, opt SysVOptions) (*SysV, []graph.Finding) {
+func readSysV(t *testing.T, root string, opt Options) (*Boot, []graph.Finding) {
 	t.Helper()
 	fsys, err := rootfs.Open(root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer fsys.Close()
-	sv, err := ReadSysV(fsys, opt)
+	sv, err := Read(fsys, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func readSysV(t *testing.T, root string, opt SysVOptions) (*SysV, []graph.Findin
 }
 
 // waves maps every started script to its wave.
-func waves(sv *SysV, s graph.Schedule) map[string]int {
+func waves(sv *Boot, s graph.Schedule) map[string]int {
 	w := map[string]int{}
 	for _, st := range s.Steps {
 		w[sv.Graph.Services[st.Service].Name] = st.Wave
@@ -103,7 +103,7 @@ func TestInsservDebianRoot(t *testing.T) {
 		t.Fatalf("insserv linked %d scripts in rcS.d and rc2.d, want at least 100", len(rcS)+len(rc2))
 	}
 
-	sv, fs := readSysV(t, root, SysVOptions{Runlevel: "2"})
+	sv, fs := readSysV(t, root, Options{Runlevel: "2"})
 	w := waves(sv, graph.Order(sv.Graph))
 
 	// The same boot set: the scripts insserv linked in rcS.d and rc2.d.
@@ -180,7 +180,7 @@ func TestInsservDebianRoot(t *testing.T) {
 
 	// Shutdown: every .depend.stop edge between two K links of rc0.d.
 	k0 := linked(res, "rc0.d", 'K')
-	svStop, fsStop := readSysV(t, root, SysVOptions{Runlevel: "0", Stop: true})
+	svStop, fsStop := readSysV(t, root, Options{Runlevel: "0", Stop: true})
 	for _, f := range fsStop {
 		if f.Severity == graph.Error {
 			t.Errorf("initorder --stop: %v, but insserv accepted the root", f)
@@ -219,7 +219,7 @@ func reaches(dep map[string][]string, from, to string) bool {
 // the numbers, and insserv's numbers are not the depth of the .depend
 // graph (winbind is S08 in this root with .depend prerequisites that are
 // all S01), so this is information, not a check.
-func levelsLog(t *testing.T, sv *SysV, w map[string]int, rcS, rc2 map[string]int) {
+func levelsLog(t *testing.T, sv *Boot, w map[string]int, rcS, rc2 map[string]int) {
 	offset := phaseOffsets(sv, w)
 	mismatch := 0
 	for i := range sv.Graph.Services {
@@ -241,7 +241,7 @@ func levelsLog(t *testing.T, sv *SysV, w map[string]int, rcS, rc2 map[string]int
 
 // phaseOffsets returns, per runlevel (rcS, rc2), the wave before its
 // first one.
-func phaseOffsets(sv *SysV, w map[string]int) map[string]int {
+func phaseOffsets(sv *Boot, w map[string]int) map[string]int {
 	off := map[string]int{"rcS": 0}
 	maxS := 0
 	for i := range sv.Graph.Services {
@@ -306,7 +306,7 @@ func TestInsservRefusals(t *testing.T) {
 	for _, c := range oracle.RefusalCases {
 		t.Run(c.Name, func(t *testing.T) {
 			root, res := oracleRoot(t, c.Packages)
-			_, fs := readSysV(t, root, SysVOptions{Runlevel: "2"})
+			_, fs := readSysV(t, root, Options{Runlevel: "2"})
 			checkRefusals(t, res, fs)
 		})
 	}
@@ -332,7 +332,7 @@ func TestInsservLoops(t *testing.T) {
 				writeScript(t, root, name, scripts[name])
 			}
 			res = oracle.RunInsserv(t, oracle.Find(oracle.Fetch(t, oracle.CacheDir(t), []string{"insserv"}), "insserv"), root)
-			_, fs := readSysV(t, root, SysVOptions{Runlevel: "2"})
+			_, fs := readSysV(t, root, Options{Runlevel: "2"})
 			checkRefusals(t, res, fs)
 		})
 	}
@@ -387,7 +387,7 @@ func TestInsservOverrides(t *testing.T) {
 			t.Fatalf("insserv's .depend.start has no %s: %s; it has %s: %q (the case expects insserv to read the override)", e[0], e[1], e[0], res.Start[e[0]])
 		}
 	}
-	sv, _ := readSysV(t, root, SysVOptions{Runlevel: "2"})
+	sv, _ := readSysV(t, root, Options{Runlevel: "2"})
 	w := waves(sv, graph.Order(sv.Graph))
 	inBoot := func(name string) bool { _, ok := w[name]; return ok }
 	if n := checkDepend(t, ".depend.start", res.Start, w, inBoot); n == 0 {

@@ -1,8 +1,9 @@
-package parse
+package sysv
 
 import (
 	"bytes"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/initorder/initorder/graph"
@@ -78,7 +79,7 @@ func FuzzRCD(f *testing.F) {
 	f.Fuzz(func(t *testing.T, spec string) {
 		fsys := roottest.Open(t, spec)
 		for _, stop := range []bool{false, true} {
-			sv, err := ReadSysV(fsys, SysVOptions{Stop: stop})
+			sv, err := Read(fsys, Options{Stop: stop})
 			if err != nil {
 				continue
 			}
@@ -88,6 +89,23 @@ func FuzzRCD(f *testing.F) {
 				}
 			}
 			graph.Check(sv.Graph)
+		}
+	})
+}
+
+// FuzzInittab reads any bytes as etc/inittab: the default runlevel is a
+// runlevel or nothing.
+func FuzzInittab(f *testing.F) {
+	f.Add([]byte("# inittab\nid:2:initdefault:\nsi::sysinit:/etc/init.d/rcS\n"))
+	f.Add([]byte("id:S:initdefault:\r\n  id:5:initdefault:\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		orig := bytes.Clone(data)
+		got := inittabDefault(data)
+		if !bytes.Equal(data, orig) {
+			t.Fatalf("inittabDefault modified its input")
+		}
+		if got != "" && (len(got) != 1 || !strings.Contains("0123456Ss", got)) {
+			t.Fatalf("inittabDefault = %q, not a runlevel", got)
 		}
 	})
 }

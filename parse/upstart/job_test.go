@@ -1,4 +1,4 @@
-package parse
+package upstart
 
 import (
 	"errors"
@@ -14,12 +14,12 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 )
 
-// TestUpstart reads testdata/upstart/NAME.txtar: "in" is read as
+// TestUpstart reads testdata/jobs/NAME.txtar: "in" is read as
 // etc/init/NAME.conf, then "override" (if any) as etc/init/NAME.override,
 // and the dump of the job, then its diagnostics, must equal "want".
 func TestUpstart(t *testing.T) {
-	golden.EachTxtar(t, "upstart", func(t *testing.T, name string, ar *txtar.Archive) []byte {
-		job, errs := Upstart(golden.Section(ar, "in"), name, "etc/init/"+name+".conf")
+	golden.EachTxtar(t, "jobs", func(t *testing.T, name string, ar *txtar.Archive) []byte {
+		job, errs := Parse(golden.Section(ar, "in"), name, "etc/init/"+name+".conf")
 		if override := golden.Section(ar, "override"); override != nil {
 			errs = append(errs, ApplyOverride(job, override, "etc/init/"+name+".override")...)
 		}
@@ -28,8 +28,8 @@ func TestUpstart(t *testing.T) {
 }
 
 // corpusDir holds real job files that upstart accepted, beside the
-// repository: main/parse/../../shared is shared/, the sibling of main/.
-const corpusDir = "../../shared/corpus/upstart"
+// repository: main/parse/upstart/../../../shared is shared/, the sibling of main/.
+const corpusDir = "../../../shared/corpus/upstart"
 
 // corpusSets returns the roots of the corpus (each holds etc/init), or
 // skips the test when the corpus is not there.
@@ -59,7 +59,7 @@ func TestUpstartCorpus(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer fsys.Close()
-			jobs, found, errs, err := ReadUpstartJobs(fsys)
+			jobs, found, errs, err := ReadJobs(fsys)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -110,19 +110,19 @@ func TestUpstartCorpusExprs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		j, errs := Upstart(data, strings.TrimSuffix(filepath.Base(f), ".conf"), f)
+		j, errs := Parse(data, strings.TrimSuffix(filepath.Base(f), ".conf"), f)
 		if len(errs) > 0 {
 			t.Errorf("%s: %v", f, errs)
 		}
 		b.WriteString(j.String())
 	}
-	golden.Check(t, "testdata/upstart/corpus-exprs.golden", []byte(b.String()))
+	golden.Check(t, "testdata/jobs/corpus-exprs.golden", []byte(b.String()))
 }
 
-// TestReadUpstartJobs reads a root with subdirectories, overrides (one
+// TestReadJobs reads a root with subdirectories, overrides (one
 // without its job), a symlinked job, a directory loop, hidden and
 // non-job files, and an unreadable job.
-func TestReadUpstartJobs(t *testing.T) {
+func TestReadJobs(t *testing.T) {
 	root := t.TempDir()
 	write := func(name, text string) {
 		p := filepath.Join(root, name)
@@ -158,7 +158,7 @@ func TestReadUpstartJobs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fsys.Close()
-	jobs, found, errs, err := ReadUpstartJobs(fsys)
+	jobs, found, errs, err := ReadJobs(fsys)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,20 +191,20 @@ etc/init/huge.conf: file too large: 8388609 bytes, limit 8388608
 etc/init/net/loop: warning: directory loop, not read
 `
 	if got := b.String(); got != want {
-		t.Errorf("ReadUpstartJobs =\n%s\nwant\n%s", got, want)
+		t.Errorf("ReadJobs =\n%s\nwant\n%s", got, want)
 	}
 }
 
-func TestReadUpstartJobsNoInit(t *testing.T) {
+func TestReadJobsNoInit(t *testing.T) {
 	root := t.TempDir()
 	fsys, err := rootfs.Open(root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer fsys.Close()
-	jobs, found, errs, err := ReadUpstartJobs(fsys)
+	jobs, found, errs, err := ReadJobs(fsys)
 	if jobs != nil || found != nil || errs != nil || err != nil {
-		t.Errorf("ReadUpstartJobs(empty root) = %v, %v, %v, %v, want nothing", jobs, found, errs, err)
+		t.Errorf("ReadJobs(empty root) = %v, %v, %v, %v, want nothing", jobs, found, errs, err)
 	}
 	if err := os.MkdirAll(filepath.Join(root, "etc"), 0o755); err != nil {
 		t.Fatal(err)
@@ -217,8 +217,8 @@ func TestReadUpstartJobsNoInit(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fsys.Close()
-	if _, _, _, err := ReadUpstartJobs(fsys); err == nil || errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("ReadUpstartJobs(etc/init a file) error = %v, want one", err)
+	if _, _, _, err := ReadJobs(fsys); err == nil || errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("ReadJobs(etc/init a file) error = %v, want one", err)
 	}
 }
 
@@ -239,7 +239,7 @@ func TestExprString(t *testing.T) {
 		{"net-device-up IFACE!=lo", "net-device-up IFACE!=lo"},
 	}
 	for _, tc := range tests {
-		j, errs := Upstart([]byte("start on "+tc.in+"\n"), "t", "t.conf")
+		j, errs := Parse([]byte("start on "+tc.in+"\n"), "t", "t.conf")
 		if len(errs) > 0 || j.StartOn == nil {
 			t.Errorf("start on %s: %v", tc.in, errs)
 			continue
@@ -247,7 +247,7 @@ func TestExprString(t *testing.T) {
 		if got := j.StartOn.String(); got != tc.want {
 			t.Errorf("Expr(%q).String() = %q, want %q", tc.in, got, tc.want)
 		}
-		j2, errs := Upstart([]byte("start on "+tc.want+"\n"), "t", "t.conf")
+		j2, errs := Parse([]byte("start on "+tc.want+"\n"), "t", "t.conf")
 		if len(errs) > 0 || j2.StartOn.String() != tc.want {
 			t.Errorf("start on %s: does not read back: %v %v", tc.want, j2.StartOn, errs)
 		}
@@ -308,9 +308,9 @@ func TestUpstartLexErrors(t *testing.T) {
 		{"start on e" + strings.Repeat(" or e", maxExprEvents), "f:1: start on: expression of more than 10000 events, not read\n"},
 	}
 	for _, tc := range tests {
-		_, errs := Upstart([]byte(tc.in), "f", "f")
+		_, errs := Parse([]byte(tc.in), "f", "f")
 		if got := errs.String(); got != tc.want {
-			t.Errorf("Upstart(%q) errors =\n%s\nwant\n%s", tc.in, got, tc.want)
+			t.Errorf("Parse(%q) errors =\n%s\nwant\n%s", tc.in, got, tc.want)
 		}
 	}
 }

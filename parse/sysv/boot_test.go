@@ -1,4 +1,4 @@
-package parse
+package sysv
 
 import (
 	"fmt"
@@ -12,10 +12,10 @@ import (
 	"github.com/initorder/initorder/parse/rootfs"
 )
 
-// dumpSysV is the canonical text of what ReadSysV built: phases, every
+// dumpSysV is the canonical text of what Read built: phases, every
 // service with where it starts, every edge with its directive and place,
 // and the findings.
-func dumpSysV(sv *SysV) string {
+func dumpSysV(sv *Boot) string {
 	var b strings.Builder
 	g := sv.Graph
 	fmt.Fprintf(&b, "runlevel %s\nphases %q\n", sv.Runlevel, g.Phases)
@@ -55,13 +55,13 @@ func dumpSysV(sv *SysV) string {
 	return b.String()
 }
 
-// TestReadSysV reads every shared fixture root under ../testdata/roots for
+// TestRead reads every shared fixture root under ../../testdata/roots for
 // a start into runlevel 2, into S, and a stop into 0, and compares the
-// dumps with testdata/sysv/ROOT.golden.
-func TestReadSysV(t *testing.T) {
-	roots, _ := filepath.Glob("../testdata/roots/*")
+// dumps with testdata/boot/ROOT.golden.
+func TestRead(t *testing.T) {
+	roots, _ := filepath.Glob("../../testdata/roots/*")
 	if len(roots) == 0 {
-		t.Fatal("no shared fixture roots in ../testdata/roots")
+		t.Fatal("no shared fixture roots in ../../testdata/roots")
 	}
 	for _, root := range roots {
 		name := filepath.Base(root)
@@ -72,21 +72,21 @@ func TestReadSysV(t *testing.T) {
 			}
 			defer fsys.Close()
 			var b strings.Builder
-			for _, opt := range []SysVOptions{{Runlevel: "2"}, {Runlevel: "S"}, {Stop: true}} {
-				sv, err := ReadSysV(fsys, opt)
+			for _, opt := range []Options{{Runlevel: "2"}, {Runlevel: "S"}, {Stop: true}} {
+				sv, err := Read(fsys, opt)
 				if err != nil {
 					t.Fatal(err)
 				}
 				fmt.Fprintf(&b, "== %+v\n%s", opt, dumpSysV(sv))
 			}
-			golden.Check(t, filepath.Join("testdata", "sysv", name+".golden"), []byte(b.String()))
+			golden.Check(t, filepath.Join("testdata", "boot", name+".golden"), []byte(b.String()))
 		})
 	}
 }
 
-// TestReadSysVHostile builds roots of files no one should have written
+// TestReadHostile builds roots of files no one should have written
 // and checks that each gives diagnostics and a finished analysis.
-func TestReadSysVHostile(t *testing.T) {
+func TestReadHostile(t *testing.T) {
 	bigLine := "# Provides: " + strings.Repeat("x", 1<<20) + "\n"
 	tests := []struct {
 		name  string
@@ -167,9 +167,9 @@ func TestReadSysVHostile(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer fsys.Close()
-			sv, err := ReadSysV(fsys, SysVOptions{Runlevel: "2"})
+			sv, err := Read(fsys, Options{Runlevel: "2"})
 			if err != nil {
-				t.Fatalf("ReadSysV = %v, want findings and a finished analysis", err)
+				t.Fatalf("Read = %v, want findings and a finished analysis", err)
 			}
 			graph.Order(sv.Graph)
 			var got []string
@@ -208,7 +208,7 @@ func TestHeaderlessLinear(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fsys.Close()
-	sv, err := ReadSysV(fsys, SysVOptions{Runlevel: "2"})
+	sv, err := Read(fsys, Options{Runlevel: "2"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package parse
+package upstart
 
 import (
 	"fmt"
@@ -14,13 +14,13 @@ import (
 )
 
 // TestUpstartCorpusBoot builds the boot of every real job set in
-// ../../shared/corpus/upstart (read at test time, not copied) and compares
-// the order and the findings with testdata/upstart-boot/SET.golden: a
+// ../../../shared/corpus/upstart (read at test time, not copied) and compares
+// the order and the findings with testdata/boot/SET.golden: a
 // plausible boot order, and every job that never starts explained.
 func TestUpstartCorpusBoot(t *testing.T) {
-	sets, _ := filepath.Glob("../../shared/corpus/upstart/*/etc/init")
+	sets, _ := filepath.Glob("../../../shared/corpus/upstart/*/etc/init")
 	if len(sets) == 0 {
-		t.Skip("no ../../shared/corpus/upstart (the shared directory beside the repository)")
+		t.Skip("no ../../../shared/corpus/upstart (the shared directory beside the repository)")
 	}
 	for _, dir := range sets {
 		root := filepath.Dir(filepath.Dir(dir))
@@ -32,8 +32,8 @@ func TestUpstartCorpusBoot(t *testing.T) {
 			}
 			defer fsys.Close()
 			var b strings.Builder
-			for _, opt := range []UpstartOptions{{}, {Events: []string{"static-network-up", "net-device-up"}}} {
-				up, err := ReadUpstart(fsys, opt)
+			for _, opt := range []Options{{}, {Events: []string{"static-network-up", "net-device-up"}}} {
+				up, err := Read(fsys, opt)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -61,7 +61,7 @@ func TestUpstartCorpusBoot(t *testing.T) {
 					}
 				}
 			}
-			golden.Check(t, filepath.Join("testdata", "upstart-boot", name+".golden"), []byte(b.String()))
+			golden.Check(t, filepath.Join("testdata", "boot", name+".golden"), []byte(b.String()))
 		})
 	}
 }
@@ -110,9 +110,9 @@ func TestCNF(t *testing.T) {
 		{"(a or b) and (c or d)", "[a b] [c d]"},
 	}
 	for _, tc := range tests {
-		job, errs := Upstart([]byte("start on "+tc.in+"\n"), "t", "t.conf")
+		job, errs := Parse([]byte("start on "+tc.in+"\n"), "t", "t.conf")
 		if len(errs) > 0 || job.StartOn == nil {
-			t.Fatalf("Upstart(start on %s): %v", tc.in, errs)
+			t.Fatalf("Parse(start on %s): %v", tc.in, errs)
 		}
 		var parts []string
 		for _, clause := range cnf(job.StartOn, 64) {
@@ -131,7 +131,7 @@ func TestCNF(t *testing.T) {
 	for i := 0; i < 30; i++ {
 		terms = append(terms, fmt.Sprintf("(a%d and b%d)", i, i))
 	}
-	job, _ := Upstart([]byte("start on "+strings.Join(terms, " or ")+"\n"), "t", "t.conf")
+	job, _ := Parse([]byte("start on "+strings.Join(terms, " or ")+"\n"), "t", "t.conf")
 	if n := len(cnf(job.StartOn, 64)); n > 64 {
 		t.Errorf("cnf of 30 or-ed ands has %d clauses, want at most 64", n)
 	}
@@ -148,13 +148,13 @@ func TestExpandVars(t *testing.T) {
 	}
 }
 
-// TestUpstartSysV reads testdata/upstart-sysv/NAME.txtar: its files and
+// TestUpstartSysV reads testdata/sysv/NAME.txtar: its files and
 // symlinks make a root (files of etc/init.d executable, see
-// writeSysVUnitRoot), ReadUpstart reads it with its SysV scripts, and the
+// roottest.WriteSysV), Read reads it with its SysV scripts, and the
 // boot order (wave, name, init system, note) and the findings of reading
 // and of graph.Check must equal "want".
 func TestUpstartSysV(t *testing.T) {
-	golden.EachTxtar(t, "upstart-sysv", func(t *testing.T, name string, ar *txtar.Archive) []byte {
+	golden.EachTxtar(t, "sysv", func(t *testing.T, name string, ar *txtar.Archive) []byte {
 		dir := t.TempDir()
 		roottest.WriteSysV(t, dir, ar)
 		fsys, err := rootfs.Open(dir)
@@ -162,7 +162,7 @@ func TestUpstartSysV(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer fsys.Close()
-		up, err := ReadUpstart(fsys, UpstartOptions{SysV: true})
+		up, err := Read(fsys, Options{SysV: true})
 		if err != nil {
 			t.Fatal(err)
 		}

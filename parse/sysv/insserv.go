@@ -1,10 +1,11 @@
-package parse
+package sysv
 
 import (
 	"bytes"
 	"strings"
 
 	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/parse"
 )
 
 // This file reads /etc/insserv.conf and /etc/insserv.conf.d/*, insserv(8)
@@ -42,8 +43,8 @@ const maxConfProblems = 20
 // insserv.conf).
 // A file with a NUL byte is not a configuration file: it is reported
 // once and not read.
-func InsservConf(data []byte, path string, facs map[string]*Facility) ErrorList {
-	var errs ErrorList
+func InsservConf(data []byte, path string, facs map[string]*Facility) parse.ErrorList {
+	var errs parse.ErrorList
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		errs.Warnf(graph.Pos{File: path, Line: bytes.Count(data[:i], []byte("\n")) + 1}, "", "binary file (NUL byte), ignoring it")
 		return errs

@@ -1,4 +1,4 @@
-package parse
+package upstart
 
 import (
 	"fmt"
@@ -8,21 +8,22 @@ import (
 
 	"github.com/initorder/initorder/graph"
 	"github.com/initorder/initorder/parse/rootfs"
+	"github.com/initorder/initorder/parse/sysv"
 )
 
 // This file turns upstart jobs into the graph of one boot (SPEC §3.2,
 // init(5), upstart-events(7)): which events happen, which jobs they
 // start, and in what guaranteed order.
 
-// UpstartOptions selects the boot to build from an upstart root.
-type UpstartOptions struct {
+// Options selects the boot to build from an upstart root.
+type Options struct {
 	Runlevel string   // the runlevel rc-sysinit enters; "" = its DEFAULT_RUNLEVEL, inittab's initdefault, else 2
 	Events   []string // events the outside world emits (--event NAME)
-	SysV     bool     // also the etc/init.d scripts the rc jobs run (upstart_sysv.go)
+	SysV     bool     // also the etc/init.d scripts the rc jobs run (sysv.go)
 }
 
-// UpstartBoot is an upstart root: its jobs and the graph of one boot.
-type UpstartBoot struct {
+// Boot is an upstart root: its jobs and the graph of one boot.
+type Boot struct {
 	Runlevel string
 	Jobs     []*Job
 	Graph    *graph.Graph
@@ -65,9 +66,9 @@ type emitter struct {
 	name string   // for messages: what emits it
 }
 
-type upstartBuilder struct {
-	up       *UpstartBoot
-	opt      UpstartOptions
+type builder struct {
+	up       *Boot
+	opt      Options
 	byName   map[string]*Job
 	jobIndex map[string]int       // job name -> index in Jobs (and in the graph)
 	emitters map[string][]emitter // event name -> emitters
@@ -75,19 +76,19 @@ type upstartBuilder struct {
 	nextAny  int
 }
 
-// ReadUpstart reads etc/init and builds the graph of the boot into the
+// Read reads etc/init and builds the graph of the boot into the
 // runlevel: every job with a start on is a triggered service, an event
 // stands for the jobs that emit it (one of several will do), and a
 // job's condition becomes its edges in conjunctive normal form, so that
 // what every branch of an "or" shares is a binding order and the rest are
 // alternatives. It returns an error only when etc/init cannot be read.
-func ReadUpstart(fsys *rootfs.FS, opt UpstartOptions) (*UpstartBoot, error) {
-	jobs, found, errs, err := ReadUpstartJobs(fsys)
+func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
+	jobs, found, errs, err := ReadJobs(fsys)
 	if err != nil {
 		return nil, err
 	}
-	b := &upstartBuilder{
-		up:       &UpstartBoot{Jobs: jobs, Graph: &graph.Graph{Phases: []string{"boot"}}},
+	b := &builder{
+		up:       &Boot{Jobs: jobs, Graph: &graph.Graph{Phases: []string{"boot"}}},
 		opt:      opt,
 		byName:   map[string]*Job{},
 		jobIndex: map[string]int{},
@@ -117,7 +118,7 @@ func ReadUpstart(fsys *rootfs.FS, opt UpstartOptions) (*UpstartBoot, error) {
 		}
 		b.up.Findings = append(b.up.Findings, f)
 	}
-	if opt.SysV { // SysV bridge (upstart_sysv.go): the rc jobs run the scripts
+	if opt.SysV { // SysV bridge (sysv.go): the rc jobs run the scripts
 		if err := b.addSysV(fsys); err != nil {
 			return nil, err
 		}
@@ -127,11 +128,11 @@ func ReadUpstart(fsys *rootfs.FS, opt UpstartOptions) (*UpstartBoot, error) {
 }
 
 // runlevel is the runlevel rc-sysinit asks telinit for.
-func (b *upstartBuilder) runlevel(fsys *rootfs.FS) string {
+func (b *builder) runlevel(fsys *rootfs.FS) string {
 	if b.opt.Runlevel != "" {
 		return b.opt.Runlevel
 	}
-	if rl := initdefault(fsys); rl != "" {
+	if rl := sysv.DefaultRunlevel(fsys); rl != "" {
 		return rl
 	}
 	for _, j := range b.up.Jobs {
@@ -144,7 +145,7 @@ func (b *upstartBuilder) runlevel(fsys *rootfs.FS) string {
 
 // addJobs adds one service per job. A job without start on, or manual,
 // is not started by any event.
-func (b *upstartBuilder) addJobs() {
+func (b *builder) addJobs() {
 	g := b.up.Graph
 	for k, j := range b.up.Jobs {
 		b.byName[j.Name] = j
@@ -169,7 +170,7 @@ func (b *upstartBuilder) addJobs() {
 // addEmitters records who emits what: init, the outside world
 // (--event), the jobs' emits stanzas and initctl emit lines, the
 // standard helpers, and rc-sysinit's telinit.
-func (b *upstartBuilder) addEmitters() {
+func (b *builder) addEmitters() {
 	for ev := range initEvents {
 		b.emitters[ev] = append(b.emitters[ev], emitter{job: -1, name: "init"})
 	}
@@ -198,7 +199,7 @@ func (b *upstartBuilder) addEmitters() {
 }
 
 // addCondition adds the edges of job i's start on, clause by clause.
-func (b *upstartBuilder) addCondition(i int, j *Job) {
+func (b *builder) addCondition(i int, j *Job) {
 	for _, clause := range cnf(j.StartOn, 64) {
 		b.addClause(i, j, clause)
 	}
@@ -207,7 +208,7 @@ func (b *upstartBuilder) addCondition(i int, j *Job) {
 // addClause adds one clause: a single way to meet it binds alone; several
 // are alternatives; one that init or the outside world meets at once
 // drops the clause; none at all waits for a missing event or job.
-func (b *upstartBuilder) addClause(i int, j *Job, clause []*Expr) {
+func (b *builder) addClause(i int, j *Job, clause []*Expr) {
 	g := b.up.Graph
 	type way struct {
 		to   int
@@ -302,7 +303,7 @@ const (
 
 // ways returns the services whose start makes e happen, or always when
 // init or the outside world emits it at boot.
-func (b *upstartBuilder) ways(j *Job, e *Expr) (ways []int, always bool) {
+func (b *builder) ways(j *Job, e *Expr) (ways []int, always bool) {
 	g := b.up.Graph
 	args := expandArgs(j, e.Args)
 	switch e.Event {
@@ -343,7 +344,7 @@ func (b *upstartBuilder) ways(j *Job, e *Expr) (ways []int, always bool) {
 // may match: the one job a literal first argument names (fnmatch of a
 // pattern without metacharacters is equality), else every job. It keeps
 // "started foo" from comparing itself with every job of the root.
-func (b *upstartBuilder) candidates(args []string) []int {
+func (b *builder) candidates(args []string) []int {
 	if a := args[0]; !strings.Contains(a, "=") && !strings.ContainsAny(a, "*?[\\$\x00") {
 		if k, ok := b.jobIndex[a]; ok {
 			return []int{k}
@@ -361,7 +362,7 @@ func (b *upstartBuilder) candidates(args []string) []int {
 // waits for: the job it names, or the event as written. An event that
 // does happen, but not in this boot (other arguments, at run time only,
 // or a service job's stop), is marked so, apart from what is missing.
-func (b *upstartBuilder) placeholder(j *Job, e *Expr) int {
+func (b *builder) placeholder(j *Job, e *Expr) int {
 	g := b.up.Graph
 	args := expandArgs(j, e.Args)
 	name, why := e.String(), ""

@@ -1,4 +1,4 @@
-package parse
+package upstart
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 // it names, and every event expression must read back from its String
 // unchanged.
 func FuzzUpstart(f *testing.F) {
-	files, _ := filepath.Glob("testdata/upstart/*.txtar")
+	files, _ := filepath.Glob("testdata/jobs/*.txtar")
 	for _, file := range files {
 		if ar, err := txtar.ParseFile(file); err == nil {
 			f.Add(golden.Section(ar, "in"), golden.Section(ar, "override"))
@@ -31,12 +31,12 @@ func FuzzUpstart(f *testing.F) {
 	f.Fuzz(func(t *testing.T, conf, override []byte) {
 		const confPath, overridePath = "etc/init/fuzz.conf", "etc/init/fuzz.override"
 		origConf, origOverride := bytes.Clone(conf), bytes.Clone(override)
-		j, errs := Upstart(conf, "fuzz", confPath)
+		j, errs := Parse(conf, "fuzz", confPath)
 		if len(override) > 0 {
 			errs = append(errs, ApplyOverride(j, override, overridePath)...)
 		}
 		if !bytes.Equal(conf, origConf) || !bytes.Equal(override, origOverride) {
-			t.Fatalf("Upstart modified its input")
+			t.Fatalf("Parse modified its input")
 		}
 		lines := map[string]int{
 			confPath:     bytes.Count(conf, []byte("\n")) + 1,
@@ -74,7 +74,7 @@ func FuzzUpstart(f *testing.F) {
 			}
 			walk(e)
 			s := e.String()
-			again, errs := Upstart([]byte("start on "+s+"\n"), "again", "again.conf")
+			again, errs := Parse([]byte("start on "+s+"\n"), "again", "again.conf")
 			if len(errs) > 0 || again.StartOn == nil || again.StartOn.String() != s {
 				t.Fatalf("%q does not read back: %v, %v", s, again.StartOn, errs)
 			}

@@ -1,8 +1,6 @@
-package parse
+package upstart
 
 import (
-	"bytes"
-	"strings"
 	"testing"
 
 	"github.com/initorder/initorder/internal/roottest"
@@ -19,29 +17,12 @@ func FuzzUpstartRoot(f *testing.F) {
 	f.Add("etc/inittab: id:5:initdefault:\netc/init/x.conf: start on runlevel [5] and net-device-up IFACE!=lo\\npost-start script\\n  initctl emit --no-wait y\\nend script\netc/init/y.conf: start on y\n")
 	f.Fuzz(func(t *testing.T, spec string) {
 		fsys := roottest.Open(t, spec)
-		for _, sysv := range []bool{false, true} {
-			up, err := ReadUpstart(fsys, UpstartOptions{SysV: sysv, Events: []string{"static-network-up"}})
+		for _, scripts := range []bool{false, true} {
+			up, err := Read(fsys, Options{SysV: scripts, Events: []string{"static-network-up"}})
 			if err != nil {
 				continue
 			}
 			roottest.CheckBoot(t, fsys, up.Graph, up.Findings, nil)
-		}
-	})
-}
-
-// FuzzInittab reads any bytes as etc/inittab: the default runlevel is a
-// runlevel or nothing.
-func FuzzInittab(f *testing.F) {
-	f.Add([]byte("# inittab\nid:2:initdefault:\nsi::sysinit:/etc/init.d/rcS\n"))
-	f.Add([]byte("id:S:initdefault:\r\n  id:5:initdefault:\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		orig := bytes.Clone(data)
-		got := inittabDefault(data)
-		if !bytes.Equal(data, orig) {
-			t.Fatalf("inittabDefault modified its input")
-		}
-		if got != "" && (len(got) != 1 || !strings.Contains("0123456Ss", got)) {
-			t.Fatalf("inittabDefault = %q, not a runlevel", got)
 		}
 	})
 }

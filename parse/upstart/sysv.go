@@ -1,4 +1,4 @@
-package parse
+package upstart
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/initorder/initorder/graph"
 	"github.com/initorder/initorder/parse/rootfs"
+	"github.com/initorder/initorder/parse/sysv"
 )
 
 // This file adds the SysV scripts of an upstart root to its boot (SPEC
@@ -34,8 +35,8 @@ import (
 
 // sysvBridge is the state of adding a SysV boot to an upstart one.
 type sysvBridge struct {
-	up     *upstartBuilder
-	sv     *SysV
+	up     *builder
+	sv     *sysv.Boot
 	g      *graph.Graph // the upstart graph, which receives the scripts
 	idx    []int        // SysV service -> service of g; -1: left out
 	isJob  []bool       // the SysV service stands for an upstart job of its name
@@ -56,8 +57,8 @@ const upstartJobWrapper = "lib/init/upstart-job"
 // adds them to the upstart graph: each started script starts after the
 // job that runs it (and, as in a SysV boot, after the scripts it needs and
 // the phases before its own), or not at all when that job does not start.
-func (b *upstartBuilder) addSysV(fsys *rootfs.FS) error {
-	sv, err := ReadSysV(fsys, SysVOptions{Runlevel: b.up.Runlevel})
+func (b *builder) addSysV(fsys *rootfs.FS) error {
+	sv, err := sysv.Read(fsys, sysv.Options{Runlevel: b.up.Runlevel})
 	if err != nil {
 		return err
 	}
@@ -258,7 +259,7 @@ func (br *sysvBridge) bridgeHeaders() {
 		}
 		done := map[int]bool{}
 		for _, f := range []struct {
-			field *Field
+			field *sysv.Field
 			kind  graph.Kind
 		}{{&sc.Header.RequiredStart, graph.RequiredStart}, {&sc.Header.ShouldStart, graph.ShouldStart}} {
 			for _, name := range f.field.Values {

@@ -1,4 +1,4 @@
-package parse
+package upstart
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/parse"
 )
 
 // This file reads upstart 1.x job files as init(5) describes them and as
@@ -77,7 +78,7 @@ const maxJobErrors = 20
 // all (conf_reload_path logs "path:line: message"). This function reports
 // every error, with upstart's message, drops the stanza in error, goes on
 // with the next one and marks the job Rejected.
-func Upstart(data []byte, name, path string) (*Job, ErrorList) {
+func Parse(data []byte, name, path string) (*Job, parse.ErrorList) {
 	j := &Job{Name: name, Path: path, Pos: graph.Pos{File: path}, Env: map[string]string{}}
 	return j, j.parse(data, path)
 }
@@ -91,7 +92,7 @@ func Upstart(data []byte, name, path string) (*Job, ErrorList) {
 // script of a process, expect ...); the list stanzas add to the list
 // (emits, env, export: nih_str_array_addp), env replacing a key;
 // "manual" drops the start on read so far.
-func ApplyOverride(job *Job, data []byte, path string) ErrorList {
+func ApplyOverride(job *Job, data []byte, path string) parse.ErrorList {
 	job.Override = path
 	return job.parse(data, path)
 }
@@ -125,8 +126,8 @@ func (p *jobParser) errorf(key string, err error) *stanzaError {
 // parse reads the stanzas of data as nih_config_parse_file does: blank
 // lines and comments are skipped, and every other line starts with a
 // stanza keyword.
-func (j *Job) parse(data []byte, path string) ErrorList {
-	var errs ErrorList
+func (j *Job) parse(data []byte, path string) parse.ErrorList {
+	var errs parse.ErrorList
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		errs.Errorf(graph.Pos{File: path, Line: bytes.Count(data[:i], []byte("\n")) + 1}, "", "binary file (NUL byte), not read")
 		j.Rejected = true
