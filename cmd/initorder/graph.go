@@ -105,7 +105,7 @@ initorder or on PATH), which links Graphviz so that initorder does not.`,
 
 // drawings loads the boot, or with --layout the boot of each node
 // (every node, or those --node names), and cuts each down as the flags
-// say.
+// say. The nodes of a group share its analysis (eachGroup).
 func drawings(g *globals, gl goal, lf layoutFlags, cut cutFlags) ([]render.Drawing, error) {
 	var ls []*loaded
 	if lf.file == "" || len(lf.nodes) == 1 {
@@ -115,18 +115,23 @@ func drawings(g *globals, gl goal, lf layoutFlags, cut cutFlags) ([]render.Drawi
 		}
 		ls = append(ls, l)
 	} else {
-		lay, _, err := readLayout(lf)
+		lay, fs, err := readLayout(lf)
 		if err != nil {
 			return nil, err
 		}
-		for _, group := range lay.Groups(lf.nodes) {
-			for _, name := range group {
-				l, err := loadNode(g, gl, layoutFlags{file: lf.file, nodes: []string{name}})
-				if err != nil {
-					return nil, err
-				}
-				ls = append(ls, l)
+		groups := lay.Groups(lf.nodes)
+		byGroup := make([][]*loaded, len(groups))
+		err = eachGroup(g, gl, lay, groups, func(k int, gr group) error {
+			for _, name := range gr.nodes {
+				byGroup[k] = append(byGroup[k], gr.node(name, fs))
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, nodes := range byGroup {
+			ls = append(ls, nodes...)
 		}
 	}
 	var ds []render.Drawing
