@@ -301,6 +301,31 @@ func TestAlias(t *testing.T) {
 	}
 }
 
+// TestFind looks up names as a user gives them: a service's name or alias
+// first, then what the graph's Complete makes of it, if it has one.
+func TestFind(t *testing.T) {
+	g := &Graph{}
+	ssh := g.Add(Service{Name: "ssh.service"})
+	ssh2 := g.Add(Service{Name: "ssh"})
+	g.Alias(ssh, "sshd.service")
+	if _, ok := g.Find("sshd"); ok {
+		t.Errorf("Find(sshd) with no Complete = found, want not found")
+	}
+	g.Complete = func(name string) (string, bool) { return name + ".service", !strings.Contains(name, ".") }
+	for _, tc := range []struct {
+		name string
+		want int
+	}{{"ssh", ssh2}, {"ssh.service", ssh}, {"sshd", ssh}, {"sshd.service", ssh}, {"cron", -1}, {"sshd.socket", -1}} {
+		i, ok := g.Find(tc.name)
+		if !ok {
+			i = -1
+		}
+		if i != tc.want {
+			t.Errorf("Find(%q) = %d, want %d", tc.name, i, tc.want)
+		}
+	}
+}
+
 func TestParseSeverity(t *testing.T) {
 	for _, s := range []Severity{Info, Warning, Error} {
 		if got, err := ParseSeverity(s.String()); err != nil || got != s {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/initorder/initorder/graph"
 	"github.com/initorder/initorder/render"
@@ -164,7 +163,7 @@ func cutDown(g *graph.Graph, cut cutFlags) ([]bool, error) {
 	if len(cut.focus) > 0 {
 		var roots []int
 		for _, name := range cut.focus {
-			i, ok := lookupService(g, name)
+			i, ok := g.Find(name)
 			if !ok {
 				return nil, fmt.Errorf("--focus %s: no such service", name)
 			}
@@ -184,18 +183,6 @@ func cutDown(g *graph.Graph, cut cutFlags) ([]bool, error) {
 		and(graph.Chains(g, from, to))
 	}
 	return keep, nil
-}
-
-// lookupService finds a service by any of its names (graph.Lookup) or,
-// as systemctl does, a name without a suffix as NAME.service.
-func lookupService(g *graph.Graph, name string) (int, bool) {
-	if i, ok := g.Lookup(name); ok {
-		return i, true
-	}
-	if !strings.Contains(name, ".") {
-		return g.Lookup(name + ".service")
-	}
-	return 0, false
 }
 
 // matchAll returns the services matching any of the patterns; a pattern

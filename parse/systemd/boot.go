@@ -97,7 +97,7 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 		target = u.Name // default.target: the unit it links to
 	}
 	b := &builder{
-		boot:  &Boot{Target: target, Units: units, Graph: &graph.Graph{Phases: []string{"boot"}}},
+		boot:  &Boot{Target: target, Units: units, Graph: &graph.Graph{Phases: []string{"boot"}, Complete: completeName}},
 		index: make(map[string]int, len(units.ByName)),
 	}
 	b.boot.Graph.Grow(len(units.Names))

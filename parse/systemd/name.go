@@ -64,6 +64,17 @@ func unitNameKind(n string) nameKind {
 	return nameTemplate
 }
 
+// completeName is the unit a name without a unit type stands for: a
+// service, as systemctl reads the names it is given
+// (unit_name_mangle_with_suffix adds ".service" to a name that does not
+// end in a unit type). It is the boot graph's Complete.
+func completeName(name string) (string, bool) {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 && unitTypes[name[i+1:]] {
+		return "", false
+	}
+	return name + ".service", true
+}
+
 // validUnitName reports whether n is a valid unit name of one of kinds.
 func validUnitName(n string, kinds nameKind) bool { return unitNameKind(n)&kinds != 0 }
 

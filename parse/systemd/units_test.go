@@ -101,6 +101,23 @@ func TestParseUnitFileLines(t *testing.T) {
 	}
 }
 
+// TestCompleteName completes names as systemctl does: a name that does
+// not end in a unit type is a service's.
+func TestCompleteName(t *testing.T) {
+	for in, want := range map[string]string{
+		"ssh": "ssh.service", "foo.bar": "foo.bar.service", "getty@tty1": "getty@tty1.service",
+		"ssh.service": "", "network.target": "", "x.mount": "",
+	} {
+		got, ok := completeName(in)
+		if !ok {
+			got = ""
+		}
+		if got != want {
+			t.Errorf("completeName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestUnitNames(t *testing.T) {
 	tests := []struct {
 		name string
