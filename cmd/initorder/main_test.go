@@ -146,7 +146,7 @@ func TestNoGraphviz(t *testing.T) {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
 	for _, pkg := range strings.Fields(string(out)) {
-		if strings.HasPrefix(pkg, "github.com/goccy/go-graphviz") || strings.HasPrefix(pkg, "github.com/tetratelabs/wazero") || pkg == "github.com/initorder/initorder/render/svg" {
+		if strings.HasPrefix(pkg, "github.com/goccy/go-graphviz") || strings.HasPrefix(pkg, "github.com/tetratelabs/wazero") || pkg == "github.com/initorder/initorder/render/graphviz" {
 			t.Errorf("initorder links %s", pkg)
 		}
 	}

@@ -66,38 +66,6 @@ func TestUpstartCorpusBoot(t *testing.T) {
 	}
 }
 
-func TestMatchEnv(t *testing.T) {
-	runlevel := []string{"RUNLEVEL=2", "PREVLEVEL=N"}
-	job := jobEventEnv(&Job{Name: "mountall"})
-	tests := []struct {
-		args []string
-		env  []string
-		want bool
-	}{
-		{[]string{"[2345]"}, runlevel, true},
-		{[]string{"[!2345]"}, runlevel, false},
-		{[]string{"[016]"}, runlevel, false},
-		{[]string{"2", "N"}, runlevel, true},
-		{[]string{"2", "N", "extra"}, runlevel, false},
-		{[]string{"RUNLEVEL=[2345]"}, runlevel, true},
-		{[]string{"PREVLEVEL!=N"}, runlevel, false},
-		{[]string{"FOO!=x"}, runlevel, true},
-		{[]string{"FOO=x"}, runlevel, false},
-		{[]string{"mountall"}, job, true},
-		{[]string{"mount*"}, job, true},
-		{[]string{"udev"}, job, false},
-		{[]string{"mountall", "EXIT_STATUS=4"}, job, false},
-		{[]string{"mountall", "EXIT_STATUS!=4"}, job, true},
-		{[]string{"mountall", "RUNLEVEL=[2345]"}, job, true}, // from the event that started it: not known
-		{[]string{"IFACE=lo"}, []string{"IFACE=$iface"}, true},
-	}
-	for _, tc := range tests {
-		if got := matchEnv(tc.args, tc.env); got != tc.want {
-			t.Errorf("matchEnv(%q, %q) = %v, want %v", tc.args, tc.env, got, tc.want)
-		}
-	}
-}
-
 func TestCNF(t *testing.T) {
 	tests := []struct {
 		in, want string
@@ -134,17 +102,6 @@ func TestCNF(t *testing.T) {
 	job, _ := Parse([]byte("start on "+strings.Join(terms, " or ")+"\n"), "t", "t.conf")
 	if n := len(cnf(job.StartOn, 64)); n > 64 {
 		t.Errorf("cnf of 30 or-ed ands has %d clauses, want at most 64", n)
-	}
-}
-
-func TestExpandVars(t *testing.T) {
-	env := map[string]string{"X": "1", "LONG_NAME": "v"}
-	for in, want := range map[string]string{
-		"$X": "1", "${X}y": "1y", "$LONG_NAME-$X": "v-1", "$MISSING": "$MISSING", "a$": "a$", "${": "${",
-	} {
-		if got := expandVars(in, env); got != want {
-			t.Errorf("expandVars(%q) = %q, want %q", in, got, want)
-		}
 	}
 }
 

@@ -1,4 +1,4 @@
-// Package svg lays out the DOT text that render.DOT writes with Graphviz
+// Package graphviz lays out the DOT text that render.DOT writes with Graphviz
 // (github.com/goccy/go-graphviz: Graphviz compiled to WebAssembly, no
 // system graphviz) and writes it as SVG, or as Graphviz's JSON with the
 // drawing operations of every object, which package raster draws as PNG.
@@ -10,7 +10,7 @@
 // keeps in a private directory rather than go-graphviz's shared
 // $TMPDIR/go-graphviz). Only the command initorder-render links this package,
 // so initorder ls and check never pay for rendering they do not do.
-package svg
+package graphviz
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ import (
 	"io"
 	"sync"
 
-	"github.com/goccy/go-graphviz"
+	gv "github.com/goccy/go-graphviz"
 
 	// Before go-graphviz's init: its compiled code cached where only we write.
 	_ "github.com/initorder/initorder/internal/gvcache"
@@ -31,23 +31,23 @@ import (
 var mu sync.Mutex
 
 // SVG lays out dot with the dot layout engine and writes it as SVG.
-func SVG(w io.Writer, dot []byte) error { return layout(w, dot, graphviz.SVG) }
+func SVG(w io.Writer, dot []byte) error { return layout(w, dot, gv.SVG) }
 
 // JSON lays out dot and writes Graphviz's "json" output: every node,
 // edge and cluster with its drawing operations in xdot form (_draw_,
 // _ldraw_, _hdraw_ ...), in points, y growing upwards.
 func JSON(w io.Writer, dot []byte) error { return layout(w, dot, "json") }
 
-func layout(w io.Writer, dot []byte, format graphviz.Format) error {
+func layout(w io.Writer, dot []byte, format gv.Format) error {
 	mu.Lock()
 	defer mu.Unlock()
 	ctx := context.Background()
-	gv, err := graphviz.New(ctx)
+	engine, err := gv.New(ctx)
 	if err != nil {
 		return fmt.Errorf("graphviz: %w", err)
 	}
-	defer gv.Close()
-	g, err := graphviz.ParseBytes(dot)
+	defer engine.Close()
+	g, err := gv.ParseBytes(dot)
 	if err != nil {
 		return fmt.Errorf("graphviz: reading the DOT text: %w", err)
 	}
@@ -56,7 +56,7 @@ func layout(w io.Writer, dot []byte, format graphviz.Format) error {
 	}
 	defer g.Close()
 	var buf bytes.Buffer
-	if err := gv.Render(ctx, g, format, &buf); err != nil {
+	if err := engine.Render(ctx, g, format, &buf); err != nil {
 		return fmt.Errorf("graphviz: %w", err)
 	}
 	if buf.Len() == 0 {
