@@ -251,12 +251,11 @@ func (us *Units) prefetch() {
 	sort.Strings(paths)
 	paths = slices.Compact(paths)
 	pfs := make([]*parsedFile, len(paths))
-	parse.
-		Parallel(len(paths), func(i int) {
-			if t, err := us.fsys.Type(paths[i]); err == nil && t.IsRegular() {
-				pfs[i] = us.readParsed(paths[i])
-			}
-		})
+	parse.Parallel(len(paths), func(i int) {
+		if t, err := us.fsys.Type(paths[i]); err == nil && t.IsRegular() {
+			pfs[i] = us.readParsed(paths[i])
+		}
+	})
 	for i, p := range paths {
 		if pfs[i] != nil {
 			us.files[p] = pfs[i]
@@ -290,8 +289,7 @@ func (us *Units) prefetch() {
 			}
 		}
 	}
-	parse.
-		Parallel(len(links), func(i int) { us.fsys.Resolve(links[i]) })
+	parse.Parallel(len(links), func(i int) { us.fsys.Resolve(links[i]) })
 }
 
 // dropInFiles lists the NAME.d/ directories of the search path and

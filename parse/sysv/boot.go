@@ -126,11 +126,10 @@ func (b *builder) readScripts() error {
 		errs    parse.ErrorList
 	}
 	results := make([]result, len(ents))
-	parse.
-		Parallel(len(ents), func(i int) {
-			r := &results[i]
-			r.s, r.finding, r.errs = b.scanScript(ents[i])
-		})
+	parse.Parallel(len(ents), func(i int) {
+		r := &results[i]
+		r.s, r.finding, r.errs = b.scanScript(ents[i])
+	})
 	for _, r := range results {
 		b.errs = append(b.errs, r.errs...)
 		if r.finding != nil {
