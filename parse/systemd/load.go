@@ -276,12 +276,7 @@ func (us *Units) prefetch() {
 		for _, base := range bases {
 			for _, d := range us.suffixed[suffix][base] {
 				dir := d + "/" + base + suffix
-				ents, ok := us.listings[dir]
-				if !ok {
-					ents, _ = us.fsys.ReadDir(dir)
-					us.listings[dir] = ents
-				}
-				for _, e := range ents {
+				for _, e := range us.listing(dir) {
 					if e.Type()&fs.ModeSymlink != 0 {
 						links = append(links, dir+"/"+e.Name())
 					}
@@ -441,13 +436,7 @@ func (us *Units) listDir(dirs []string, suffix string) []string {
 	seen := map[string]bool{}
 	var files []string
 	for _, d := range dirs {
-		ents, ok := us.listings[d]
-		if !ok {
-			// Read once: a type's service.d applies to every service.
-			ents, _ = us.fsys.ReadDir(d)
-			us.listings[d] = ents
-		}
-		for _, e := range ents {
+		for _, e := range us.listing(d) {
 			n := e.Name()
 			if hiddenOrBackup(n) || !strings.HasSuffix(n, suffix) || seen[n] {
 				continue
@@ -458,6 +447,24 @@ func (us *Units) listDir(dirs []string, suffix string) []string {
 	}
 	sort.Slice(files, func(i, j int) bool { return path.Base(files[i]) < path.Base(files[j]) })
 	return files
+}
+
+// listing returns the entries of the drop-in or .wants/ (.requires/,
+// .upholds/) directory dir, read once: a type's service.d applies to every
+// service. A directory that cannot be read counts as empty, as systemd
+// 252 passes over a directory it cannot open ("Failed to search for files
+// in %s, ignoring"), and it is a warning here.
+func (us *Units) listing(dir string) []fs.DirEntry {
+	ents, ok := us.listings[dir]
+	if !ok {
+		var err error
+		ents, err = us.fsys.ReadDir(dir)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			us.errs.Warnf(wholeFile(dir), "", "%v, ignoring the directory", parse.UnwrapPath(err))
+		}
+		us.listings[dir] = ents
+	}
+	return ents
 }
 
 // loadDeps reads the unit's NAME.wants/ (.requires/, .upholds/) links
