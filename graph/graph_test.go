@@ -279,8 +279,11 @@ func TestAlias(t *testing.T) {
 	g := &Graph{}
 	a := g.Add(Service{Name: "a"})
 	b := g.Add(Service{Name: "b"})
-	if !g.Alias(a, "x") || !g.Alias(a, "x") {
-		t.Errorf("Alias(a, x) = false, want true (twice)")
+	if !g.Alias(a, "x") {
+		t.Errorf("Alias(a, x) = false, want true")
+	}
+	if !g.Alias(a, "x") || len(g.Services[a].Aliases) != 1 {
+		t.Errorf("Alias(a, x) again = false or a second alias (%v), want true and x once", g.Services[a].Aliases)
 	}
 	if g.Alias(b, "x") {
 		t.Errorf("Alias(b, x) = true after x became a's alias, want false")

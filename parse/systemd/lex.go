@@ -214,11 +214,13 @@ func (p *unitParser) parseLine(text string, line int) bool {
 	}
 	if l[0] == '[' {
 		if l[len(l)-1] != ']' {
+			//lint:ignore ST1005 systemd's own message, verbatim
 			p.fatal(line, "", fmt.Errorf("Invalid section header '%s'", clipText(l)))
 			return false
 		}
 		name := l[1 : len(l)-1]
 		if !stringIsSafe(name) {
+			//lint:ignore ST1005 systemd's own message, verbatim
 			p.fatal(line, "", fmt.Errorf("Bad characters in section header '%s'", clipText(l)))
 			return false
 		}

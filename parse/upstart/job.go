@@ -55,18 +55,6 @@ func (e Emit) String() string {
 	return s
 }
 
-// More of upstart's messages (init/errors.h).
-var (
-	errIllegalInterval = errors.New("Illegal interval, expected number of seconds")
-	errIllegalExit     = errors.New("Illegal exit status, expected integer")
-	errIllegalSignal   = errors.New("Illegal signal status, expected integer")
-	errIllegalUmask    = errors.New("Illegal file creation mask, expected octal integer")
-	errIllegalNice     = errors.New("Illegal nice value, expected -20 to 19")
-	errIllegalOOM      = errors.New("Illegal oom adjustment, expected -16 to 15 or 'never'")
-	errIllegalOOMScore = errors.New("Illegal oom score adjustment, expected -999 to 1000 or 'never'")
-	errIllegalLimit    = errors.New("Illegal limit, expected 'unlimited' or integer")
-)
-
 // maxJobErrors bounds the diagnostics of one file: past it, the file is
 // not worth reading on (upstart stops at the first).
 const maxJobErrors = 20
