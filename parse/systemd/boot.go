@@ -78,7 +78,7 @@ type dep struct {
 // are broken as the manager breaks them, by deleting the start job of a
 // unit that does not matter to the target.
 func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
-	units, errs, err := ReadUnits(fsys)
+	units, errs, err := readUnits(fsys)
 	if err != nil {
 		return nil, err
 	}

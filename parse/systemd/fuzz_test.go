@@ -41,9 +41,9 @@ func FuzzUnit(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const name = "lib/systemd/system/fuzz-a@.service"
 		orig := bytes.Clone(data)
-		uf, errs := ParseUnitFile(data, name)
+		uf, errs := parseUnitFile(data, name)
 		if !bytes.Equal(data, orig) {
-			t.Fatalf("ParseUnitFile modified its input")
+			t.Fatalf("parseUnitFile modified its input")
 		}
 		lines := readLineCount(data)
 		for _, o := range uf.Options {

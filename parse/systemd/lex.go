@@ -45,7 +45,7 @@ const unitWhitespace = " \t\n\r"
 
 const utf8BOM = "\xef\xbb\xbf"
 
-// ParseUnitFile reads data as systemd reads a unit file or drop-in: lines
+// parseUnitFile reads data as systemd reads a unit file or drop-in: lines
 // end at "\n", "\r", "\r\n" or NUL; a line whose first non-blank character
 // is "#" or ";" is a comment, even between continued lines; a line ending in
 // an odd number of backslashes continues on the next, the last backslash
@@ -57,7 +57,7 @@ const utf8BOM = "\xef\xbb\xbf"
 //
 // Unknown sections and keys are kept: which ones apply is the reader's
 // business. It runs in time linear in len(data) and does not modify data.
-func ParseUnitFile(data []byte, path string) (*UnitFile, parse.ErrorList) {
+func parseUnitFile(data []byte, path string) (*UnitFile, parse.ErrorList) {
 	p := &unitParser{f: &UnitFile{Path: path}, data: data}
 	if len(data) <= wholeTextMax {
 		p.text = string(data)

@@ -26,7 +26,7 @@ type parsedFile struct {
 	err  *parse.Error // it could not be read
 }
 
-// ReadUnits reads the unit search path of a root and loads every unit
+// readUnits reads the unit search path of a root and loads every unit
 // that a file or symlink in it names (templates included, as units of
 // their own; instances only when a symlink names them). Names that
 // dependencies mention load on demand with LoadUnit.
@@ -35,7 +35,7 @@ type parsedFile struct {
 // to usr/lib on a merged-/usr system) is read once. Problems in files
 // are diagnostics; the error is for a search directory that exists but
 // cannot be listed.
-func ReadUnits(fsys *rootfs.FS) (*Units, parse.ErrorList, error) {
+func readUnits(fsys *rootfs.FS) (*Units, parse.ErrorList, error) {
 	us := &Units{
 		ByName:  map[string]*Unit{},
 		fsys:    fsys,
@@ -230,7 +230,7 @@ func (us *Units) readParsed(p string) *parsedFile {
 		pf.err = parse.FileError(p, err)
 		pf.errs = parse.ErrorList{pf.err}
 	} else {
-		pf.uf, pf.errs = ParseUnitFile(data, p)
+		pf.uf, pf.errs = parseUnitFile(data, p)
 	}
 	return pf
 }

@@ -40,7 +40,7 @@ type dumpedUnit struct {
 // the case's "oracle" section, and is not part of the case.
 const oracleTarget = "initorder-oracle.target"
 
-// TestUnitsOracle compares ReadUnits with systemd 252 itself on the
+// TestUnitsOracle compares readUnits with systemd 252 itself on the
 // testdata/units cases that have an "oracle" section (units to start):
 // the root is copied with absolute symlink targets made host paths, and
 // "systemd --test --system" run as nobody over it with SYSTEMD_UNIT_PATH
@@ -223,7 +223,7 @@ func runOracle(t *testing.T, runuser string, ar *txtar.Archive, start []string) 
 }
 
 // runSystemdTest runs systemd --test as nobody over the root dir, with
-// the search path of ReadUnits and, last, a directory of its own holding
+// the search path of readUnits and, last, a directory of its own holding
 // oracleTarget, which wants the units of start. It runs as
 // docs/systemd-oracle.md says: no generators, nothing from the host's
 // environment or kernel command line.
@@ -243,13 +243,13 @@ func runSystemdTest(t *testing.T, runuser, dir string, start []string) string {
 	if err := os.Chmod(extra, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	// ReadUnits reads merged directories once; systemd reads both, to the
+	// readUnits reads merged directories once; systemd reads both, to the
 	// same effect, but names files by the first: give it our list.
 	fsys, err := rootfs.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	us, _, err := ReadUnits(fsys)
+	us, _, err := readUnits(fsys)
 	fsys.Close()
 	if err != nil {
 		t.Fatal(err)
@@ -320,7 +320,7 @@ func parseSystemdDump(out, prefix string) map[string]*dumpedUnit {
 }
 
 // TestUnitsOracleRealRoots is TestUnitsOracle on the real roots of
-// realUnitRoots: systemd starts every unit ReadUnits found there (but
+// realUnitRoots: systemd starts every unit readUnits found there (but
 // templates), and every unit it dumps must be loaded as we load it. An
 // absolute symlink is read by systemd on this machine, not in the root:
 // give roots whose absolute links (other than to /dev/null) mean the same
@@ -340,7 +340,7 @@ func TestUnitsOracleRealRoots(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer fsys.Close()
-			us, _, err := ReadUnits(fsys)
+			us, _, err := readUnits(fsys)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -62,7 +62,7 @@ func realUnitRoots(t *testing.T) []string {
 	return roots
 }
 
-// TestUnitsRealRoot reads real roots: ReadUnits must find no error in
+// TestUnitsRealRoot reads real roots: readUnits must find no error in
 // them.
 func TestUnitsRealRoot(t *testing.T) {
 	for _, root := range realUnitRoots(t) {
@@ -76,7 +76,7 @@ func testUnitsRealRoot(t *testing.T, root string) {
 		t.Fatal(err)
 	}
 	defer fsys.Close()
-	us, errs, err := ReadUnits(fsys)
+	us, errs, err := readUnits(fsys)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func testUnitsRealRoot(t *testing.T, root string) {
 	}
 }
 
-// TestParseUnitFileGoSystemd compares ParseUnitFile with go-systemd's
+// TestParseUnitFileGoSystemd compares parseUnitFile with go-systemd's
 // unit.DeserializeOptions on every unit file and drop-in of the real roots
 // that go-systemd can read (it rejects lines of 2048 bytes or more and
 // lines without "="; systemd reads both). go-systemd keeps a continued
@@ -132,7 +132,7 @@ func testParseUnitFileGoSystemd(t *testing.T, root string) {
 		t.Fatal(err)
 	}
 	defer fsys.Close()
-	us, _, err := ReadUnits(fsys)
+	us, _, err := readUnits(fsys)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func testParseUnitFileGoSystemd(t *testing.T, root string) {
 			t.Errorf("%s: %v", f, err)
 			continue
 		}
-		uf, errs := ParseUnitFile(data, f)
+		uf, errs := parseUnitFile(data, f)
 		parsed++
 		for _, e := range errs {
 			if !e.Warning {
@@ -181,7 +181,7 @@ func testParseUnitFileGoSystemd(t *testing.T, root string) {
 			buggy = append(buggy, f)
 			continue
 		}
-		t.Errorf("%s: ParseUnitFile =\n%s\ngo-systemd =\n%s", f, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		t.Errorf("%s: parseUnitFile =\n%s\ngo-systemd =\n%s", f, strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	t.Logf("%d files parsed (%d empty), %d equal to go-systemd's (%d options), skipped where go-systemd fails: %v; differing by go-systemd's comment bugs: %d %q",
 		parsed, empty, equal, options, skipped, len(buggy), buggy)

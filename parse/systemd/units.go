@@ -60,7 +60,7 @@ type Unit struct {
 // Units is what a root's unit search path holds.
 type Units struct {
 	ByName  map[string]*Unit // every name a unit answers to (aliases included) -> the unit
-	Names   []string         // unit names (not aliases), sorted when ReadUnits and Read return (a later LoadUnit appends)
+	Names   []string         // unit names (not aliases), sorted when readUnits and Read return (a later LoadUnit appends)
 	Default string           // what default.target resolves to ("graphical.target"), "" if none
 
 	// What applies to a unit, computed once (dirNames, realDir).
@@ -86,7 +86,7 @@ type Units struct {
 	sysvSkipped map[string]string
 }
 
-// Errors returns every diagnostic found so far, by ReadUnits and later
+// Errors returns every diagnostic found so far, by readUnits and later
 // LoadUnit calls, once each, sorted by position. (A problem in a drop-in
 // or link that applies to many units is in each one's Unit.Errors.)
 func (us *Units) Errors() parse.ErrorList {

@@ -12,7 +12,7 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 )
 
-// readUnitRoot builds the root of a txtar case and reads it: ReadUnits,
+// readUnitRoot builds the root of a txtar case and reads it: readUnits,
 // then LoadUnit of every name in its "load" section.
 func readUnitRoot(t *testing.T, ar *txtar.Archive) (us *Units, errs parse.ErrorList, loads, dir string) {
 	dir = t.TempDir()
@@ -22,9 +22,9 @@ func readUnitRoot(t *testing.T, ar *txtar.Archive) (us *Units, errs parse.ErrorL
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { fsys.Close() })
-	us, errs, err = ReadUnits(fsys)
+	us, errs, err = readUnits(fsys)
 	if err != nil {
-		t.Fatalf("ReadUnits: %v", err)
+		t.Fatalf("readUnits: %v", err)
 	}
 	var b strings.Builder
 	for _, n := range strings.Fields(string(golden.Section(ar, "load"))) {
@@ -38,8 +38,8 @@ func readUnitRoot(t *testing.T, ar *txtar.Archive) (us *Units, errs parse.ErrorL
 }
 
 // TestReadUnits reads testdata/units/NAME.txtar: its files (and
-// "symlinks") make a root, ReadUnits reads it and LoadUnit loads the names
-// of "load"; the dump of the units, then the diagnostics of ReadUnits and
+// "symlinks") make a root, readUnits reads it and LoadUnit loads the names
+// of "load"; the dump of the units, then the diagnostics of readUnits and
 // then of Units.Errors must equal "want".
 func TestReadUnits(t *testing.T) {
 	golden.EachTxtar(t, "units", func(t *testing.T, name string, ar *txtar.Archive) []byte {
@@ -79,7 +79,7 @@ func TestParseUnitFileLines(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			uf, errs := ParseUnitFile([]byte(tc.in), "u")
+			uf, errs := parseUnitFile([]byte(tc.in), "u")
 			var b strings.Builder
 			for _, o := range uf.Options {
 				fmt.Fprintf(&b, "%d [%s] %s=%s\n", o.Pos.Line, o.Section, o.Name, o.Value)
@@ -92,10 +92,10 @@ func TestParseUnitFileLines(t *testing.T) {
 				}
 			}
 			if (uf.Err != nil) != strings.Contains(tc.want, "error") {
-				t.Errorf("ParseUnitFile(%.40q).Err = %v", tc.in, uf.Err)
+				t.Errorf("parseUnitFile(%.40q).Err = %v", tc.in, uf.Err)
 			}
 			if got := b.String(); got != tc.want {
-				t.Errorf("ParseUnitFile(%.40q) =\n%.300s\nwant\n%.300s", tc.in, got, tc.want)
+				t.Errorf("parseUnitFile(%.40q) =\n%.300s\nwant\n%.300s", tc.in, got, tc.want)
 			}
 		})
 	}

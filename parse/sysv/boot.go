@@ -192,7 +192,7 @@ func (b *builder) readScript(p string) (*Script, parse.ErrorList) {
 		// read error is the one thing said about it.
 		return &Script{Name: baseName(p), Path: p, Unread: true}, append(errs, parse.FileError(p, err))
 	}
-	s, lerrs := LSB(data, p)
+	s, lerrs := parseLSB(data, p)
 	errs = append(errs, lerrs...)
 	for _, dir := range []string{"etc/insserv/overrides/", "usr/share/insserv/overrides/"} {
 		op := dir + s.Name
@@ -204,7 +204,7 @@ func (b *builder) readScript(p string) (*Script, parse.ErrorList) {
 			errs = append(errs, parse.FileError(op, err))
 			continue
 		}
-		o, oerrs := LSB(data, op)
+		o, oerrs := parseLSB(data, op)
 		errs = append(errs, oerrs...)
 		if o.Header == nil {
 			errs.Errorf(graph.Pos{File: op}, "", "override has no INIT INFO block, ignoring it")
@@ -260,7 +260,7 @@ func (b *builder) readFacilities() {
 			b.errs = append(b.errs, parse.FileError(p, err))
 			return
 		}
-		b.errs = append(b.errs, InsservConf(data, p, b.sv.Facilities)...)
+		b.errs = append(b.errs, parseInsservConf(data, p, b.sv.Facilities)...)
 	}
 	read("etc/insserv.conf")
 	ents, _ := b.fsys.ReadDir("etc/insserv.conf.d")
@@ -363,7 +363,7 @@ func (b *builder) interactive(s *Script, provides []string) bool {
 
 // links reads the S (start) or K links of dir.
 func (b *builder) links(dir string, start bool) []Link {
-	links, found, errs := RCLinks(b.fsys, dir)
+	links, found, errs := rcLinks(b.fsys, dir)
 	b.sv.Findings = append(b.sv.Findings, found...)
 	b.errs = append(b.errs, errs...)
 	var out []Link

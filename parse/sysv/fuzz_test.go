@@ -23,9 +23,9 @@ func FuzzLSB(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		orig := bytes.Clone(data)
-		s, errs := LSB(data, "etc/init.d/fuzz")
+		s, errs := parseLSB(data, "etc/init.d/fuzz")
 		if !bytes.Equal(data, orig) {
-			t.Fatalf("LSB modified its input")
+			t.Fatalf("parseLSB modified its input")
 		}
 		lines := bytes.Count(data, []byte("\n")) + 1
 		check := func(p graph.Pos) {
@@ -55,7 +55,7 @@ func FuzzInsservConf(f *testing.F) {
 	f.Add([]byte("$a $b\n$b $a\n# loop\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		facs := map[string]*Facility{}
-		errs := InsservConf(data, "etc/insserv.conf", facs)
+		errs := parseInsservConf(data, "etc/insserv.conf", facs)
 		lines := bytes.Count(data, []byte("\n")) + 1
 		for _, e := range errs {
 			if e.Pos.Line < 1 || e.Pos.Line > lines {

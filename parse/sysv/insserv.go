@@ -38,12 +38,12 @@ var builtinFacilities = []string{"$local_fs", "$network", "$named", "$portmap", 
 // before the rest of it is passed over: a file that bad is not one.
 const maxConfProblems = 20
 
-// InsservConf reads one insserv.conf-style file into facs, merging lines
+// parseInsservConf reads one insserv.conf-style file into facs, merging lines
 // that name a facility already defined (insserv.conf.d files extend
 // insserv.conf).
 // A file with a NUL byte is not a configuration file: it is reported
 // once and not read.
-func InsservConf(data []byte, path string, facs map[string]*Facility) parse.ErrorList {
+func parseInsservConf(data []byte, path string, facs map[string]*Facility) parse.ErrorList {
 	var errs parse.ErrorList
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		errs.Warnf(graph.Pos{File: path, Line: bytes.Count(data[:i], []byte("\n")) + 1}, "", "binary file (NUL byte), ignoring it")

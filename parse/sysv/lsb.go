@@ -66,11 +66,11 @@ const (
 	endInitInfo   = "### END INIT INFO"
 )
 
-// LSB reads the LSB comment block and the chkconfig line of the script
+// parseLSB reads the LSB comment block and the chkconfig line of the script
 // data found at path. A script without a block has a nil Header; that is
 // not an error. Problems inside the block are reported with their line
 // and the rest of the block is still read.
-func LSB(data []byte, path string) (*Script, parse.ErrorList) {
+func parseLSB(data []byte, path string) (*Script, parse.ErrorList) {
 	s := &Script{Name: baseName(path), Path: path}
 	var errs parse.ErrorList
 	var h *Header

@@ -14,7 +14,7 @@ import (
 // equal "want".
 func TestLSB(t *testing.T) {
 	golden.EachTxtar(t, "lsb", func(t *testing.T, name string, ar *txtar.Archive) []byte {
-		s, errs := LSB(golden.Section(ar, "in"), "etc/init.d/"+name)
+		s, errs := parseLSB(golden.Section(ar, "in"), "etc/init.d/"+name)
 		return []byte(s.String() + errs.String())
 	})
 }
@@ -48,7 +48,7 @@ func TestLinkName(t *testing.T) {
 func TestInsservConf(t *testing.T) {
 	in := "# comment\n$local_fs +mountall,+mountall-bootclean\n$remote_fs $local_fs +mountnfs # trailing\n<interactive> +keymap\nbogus line\n$remote_fs=+extra;x\n$empty: +\n $indented +a\n"
 	facs := map[string]*Facility{}
-	errs := InsservConf([]byte(in), "etc/insserv.conf", facs)
+	errs := parseInsservConf([]byte(in), "etc/insserv.conf", facs)
 	var b strings.Builder
 	for _, name := range []string{"$local_fs", "$remote_fs", "<interactive>", "$empty"} {
 		f := facs[name]
@@ -71,23 +71,23 @@ etc/insserv.conf:7: $empty: empty member, ignoring
 etc/insserv.conf:8: line does not start with a $facility or <group>, ignoring it
 `
 	if got := b.String(); got != want {
-		t.Errorf("InsservConf =\n%s\nwant\n%s", got, want)
+		t.Errorf("parseInsservConf =\n%s\nwant\n%s", got, want)
 	}
 }
 
 func TestInsservConfBinary(t *testing.T) {
 	data := []byte("$local_fs +a\n$x\x00\x01\x02 y\n$remote_fs b\n" + strings.Repeat("\xff\xfe garbage\n", 1000))
 	facs := map[string]*Facility{}
-	errs := InsservConf(data, "etc/insserv.conf", facs)
+	errs := parseInsservConf(data, "etc/insserv.conf", facs)
 	if len(errs) != 1 || errs[0].Error() != "etc/insserv.conf:2: binary file (NUL byte), ignoring it" || len(facs) != 0 {
-		t.Errorf("InsservConf(binary) = %v and %d facilities, want one diagnostic at line 2 and none", errs, len(facs))
+		t.Errorf("parseInsservConf(binary) = %v and %d facilities, want one diagnostic at line 2 and none", errs, len(facs))
 	}
 }
 
 func TestInsservConfGarbage(t *testing.T) {
-	errs := InsservConf([]byte(strings.Repeat("not a facility\n", 1000)), "etc/insserv.conf", map[string]*Facility{})
+	errs := parseInsservConf([]byte(strings.Repeat("not a facility\n", 1000)), "etc/insserv.conf", map[string]*Facility{})
 	if len(errs) != maxConfProblems+1 || errs[maxConfProblems].Error() != "etc/insserv.conf:21: 20 problems already, ignoring the rest of the file" {
-		t.Errorf("InsservConf(1000 bad lines) = %d diagnostics, the last %v; want %d, the last saying the rest is passed over", len(errs), errs[len(errs)-1], maxConfProblems+1)
+		t.Errorf("parseInsservConf(1000 bad lines) = %d diagnostics, the last %v; want %d, the last saying the rest is passed over", len(errs), errs[len(errs)-1], maxConfProblems+1)
 	}
 }
 

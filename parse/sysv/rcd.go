@@ -23,10 +23,10 @@ type Link struct {
 	Script string // the script's name when the target is in etc/init.d
 }
 
-// RCLinks reads the S and K links of dir (etc/rc2.d), sorted by name as
+// rcLinks reads the S and K links of dir (etc/rc2.d), sorted by name as
 // ls and sysv-rc sort them. Entries that are not [SK]NNname are ignored
 // (README); links that lead nowhere are reported as dangling.
-func RCLinks(fsys *rootfs.FS, dir string) ([]Link, []graph.Finding, parse.ErrorList) {
+func rcLinks(fsys *rootfs.FS, dir string) ([]Link, []graph.Finding, parse.ErrorList) {
 	var errs parse.ErrorList
 	var found []graph.Finding
 	ents, err := fsys.ReadDir(dir)

@@ -82,7 +82,7 @@ type builder struct {
 // what every branch of an "or" shares is a binding order and the rest are
 // alternatives. It returns an error only when etc/init cannot be read.
 func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
-	jobs, found, errs, err := ReadJobs(fsys)
+	jobs, found, errs, err := readJobs(fsys)
 	if err != nil {
 		return nil, err
 	}

@@ -78,9 +78,9 @@ func TestCNF(t *testing.T) {
 		{"(a or b) and (c or d)", "[a b] [c d]"},
 	}
 	for _, tc := range tests {
-		job, errs := Parse([]byte("start on "+tc.in+"\n"), "t", "t.conf")
+		job, errs := parseJob([]byte("start on "+tc.in+"\n"), "t", "t.conf")
 		if len(errs) > 0 || job.StartOn == nil {
-			t.Fatalf("Parse(start on %s): %v", tc.in, errs)
+			t.Fatalf("parseJob(start on %s): %v", tc.in, errs)
 		}
 		var parts []string
 		for _, clause := range cnf(job.StartOn, 64) {
@@ -99,7 +99,7 @@ func TestCNF(t *testing.T) {
 	for i := 0; i < 30; i++ {
 		terms = append(terms, fmt.Sprintf("(a%d and b%d)", i, i))
 	}
-	job, _ := Parse([]byte("start on "+strings.Join(terms, " or ")+"\n"), "t", "t.conf")
+	job, _ := parseJob([]byte("start on "+strings.Join(terms, " or ")+"\n"), "t", "t.conf")
 	if n := len(cnf(job.StartOn, 64)); n > 64 {
 		t.Errorf("cnf of 30 or-ed ands has %d clauses, want at most 64", n)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/initorder/initorder/parse/rootfs"
 )
 
-// ReadJobs reads every etc/init/**/*.conf of the root
+// readJobs reads every etc/init/**/*.conf of the root
 // (recursively, sorted by name), applies the matching .override, and
 // returns the jobs sorted by Name. Like upstart (conf_dir_filter,
 // nih_dir_walk) it follows symbolic links, skips hidden and backup
@@ -22,7 +22,7 @@ import (
 // oversized files are ErrorList entries. It returns an error only when
 // etc/init exists but cannot be listed; without etc/init it returns
 // nothing.
-func ReadJobs(fsys *rootfs.FS) ([]*Job, []graph.Finding, parse.ErrorList, error) {
+func readJobs(fsys *rootfs.FS) ([]*Job, []graph.Finding, parse.ErrorList, error) {
 	const dir = "etc/init"
 	if _, err := fsys.ReadDir(dir); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -42,7 +42,7 @@ func ReadJobs(fsys *rootfs.FS) ([]*Job, []graph.Finding, parse.ErrorList, error)
 			w.errs = append(w.errs, parse.FileError(conf, err))
 			continue
 		}
-		job, errs := Parse(data, strings.TrimSuffix(strings.TrimPrefix(conf, dir+"/"), ".conf"), conf)
+		job, errs := parseJob(data, strings.TrimSuffix(strings.TrimPrefix(conf, dir+"/"), ".conf"), conf)
 		w.errs = append(w.errs, errs...)
 		if hasOverride {
 			// An override that cannot be read leaves the job as its .conf
@@ -50,7 +50,7 @@ func ReadJobs(fsys *rootfs.FS) ([]*Job, []graph.Finding, parse.ErrorList, error)
 			if data, err := fsys.ReadFile(override); err != nil {
 				w.errs = append(w.errs, parse.FileError(override, err))
 			} else {
-				w.errs = append(w.errs, ApplyOverride(job, data, override)...)
+				w.errs = append(w.errs, applyOverride(job, data, override)...)
 			}
 		}
 		jobs = append(jobs, job)

@@ -31,12 +31,12 @@ func FuzzUpstart(f *testing.F) {
 	f.Fuzz(func(t *testing.T, conf, override []byte) {
 		const confPath, overridePath = "etc/init/fuzz.conf", "etc/init/fuzz.override"
 		origConf, origOverride := bytes.Clone(conf), bytes.Clone(override)
-		j, errs := Parse(conf, "fuzz", confPath)
+		j, errs := parseJob(conf, "fuzz", confPath)
 		if len(override) > 0 {
-			errs = append(errs, ApplyOverride(j, override, overridePath)...)
+			errs = append(errs, applyOverride(j, override, overridePath)...)
 		}
 		if !bytes.Equal(conf, origConf) || !bytes.Equal(override, origOverride) {
-			t.Fatalf("Parse modified its input")
+			t.Fatalf("parseJob modified its input")
 		}
 		lines := map[string]int{
 			confPath:     bytes.Count(conf, []byte("\n")) + 1,
@@ -74,7 +74,7 @@ func FuzzUpstart(f *testing.F) {
 			}
 			walk(e)
 			s := e.String()
-			again, errs := Parse([]byte("start on "+s+"\n"), "again", "again.conf")
+			again, errs := parseJob([]byte("start on "+s+"\n"), "again", "again.conf")
 			if len(errs) > 0 || again.StartOn == nil || again.StartOn.String() != s {
 				t.Fatalf("%q does not read back: %v, %v", s, again.StartOn, errs)
 			}

@@ -59,19 +59,19 @@ func (e Emit) String() string {
 // not worth reading on (upstart stops at the first).
 const maxJobErrors = 20
 
-// Upstart parses one job file. name is the job name, path its
+// parseJob parses one job file. name is the job name, path its
 // root-relative path.
 //
 // upstart itself stops at the first error and does not load the job at
 // all (conf_reload_path logs "path:line: message"). This function reports
 // every error, with upstart's message, drops the stanza in error, goes on
 // with the next one and marks the job Rejected.
-func Parse(data []byte, name, path string) (*Job, parse.ErrorList) {
+func parseJob(data []byte, name, path string) (*Job, parse.ErrorList) {
 	j := &Job{Name: name, Path: path, Pos: graph.Pos{File: path}, Env: map[string]string{}}
 	return j, j.parse(data, path)
 }
 
-// ApplyOverride applies an .override file to job, as upstart does: it
+// applyOverride applies an .override file to job, as upstart does: it
 // parses the override "on top" of the job (parse_job with the existing
 // JobClass), so each stanza does what it does in a .conf. init(5),
 // "Override File Handling": the stanzas it contains "take precedence
@@ -80,7 +80,7 @@ func Parse(data []byte, name, path string) (*Job, parse.ErrorList) {
 // script of a process, expect ...); the list stanzas add to the list
 // (emits, env, export: nih_str_array_addp), env replacing a key;
 // "manual" drops the start on read so far.
-func ApplyOverride(job *Job, data []byte, path string) parse.ErrorList {
+func applyOverride(job *Job, data []byte, path string) parse.ErrorList {
 	job.Override = path
 	return job.parse(data, path)
 }

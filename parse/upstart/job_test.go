@@ -19,9 +19,9 @@ import (
 // and the dump of the job, then its diagnostics, must equal "want".
 func TestUpstart(t *testing.T) {
 	golden.EachTxtar(t, "jobs", func(t *testing.T, name string, ar *txtar.Archive) []byte {
-		job, errs := Parse(golden.Section(ar, "in"), name, "etc/init/"+name+".conf")
+		job, errs := parseJob(golden.Section(ar, "in"), name, "etc/init/"+name+".conf")
 		if override := golden.Section(ar, "override"); override != nil {
-			errs = append(errs, ApplyOverride(job, override, "etc/init/"+name+".override")...)
+			errs = append(errs, applyOverride(job, override, "etc/init/"+name+".override")...)
 		}
 		return []byte(job.String() + errs.String())
 	})
@@ -59,7 +59,7 @@ func TestUpstartCorpus(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer fsys.Close()
-			jobs, found, errs, err := ReadJobs(fsys)
+			jobs, found, errs, err := readJobs(fsys)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -110,7 +110,7 @@ func TestUpstartCorpusExprs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		j, errs := Parse(data, strings.TrimSuffix(filepath.Base(f), ".conf"), f)
+		j, errs := parseJob(data, strings.TrimSuffix(filepath.Base(f), ".conf"), f)
 		if len(errs) > 0 {
 			t.Errorf("%s: %v", f, errs)
 		}
@@ -158,7 +158,7 @@ func TestReadJobs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fsys.Close()
-	jobs, found, errs, err := ReadJobs(fsys)
+	jobs, found, errs, err := readJobs(fsys)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ etc/init/huge.conf: file too large: 8388609 bytes, limit 8388608
 etc/init/net/loop: warning: directory loop, not read
 `
 	if got := b.String(); got != want {
-		t.Errorf("ReadJobs =\n%s\nwant\n%s", got, want)
+		t.Errorf("readJobs =\n%s\nwant\n%s", got, want)
 	}
 }
 
@@ -202,9 +202,9 @@ func TestReadJobsNoInit(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fsys.Close()
-	jobs, found, errs, err := ReadJobs(fsys)
+	jobs, found, errs, err := readJobs(fsys)
 	if jobs != nil || found != nil || errs != nil || err != nil {
-		t.Errorf("ReadJobs(empty root) = %v, %v, %v, %v, want nothing", jobs, found, errs, err)
+		t.Errorf("readJobs(empty root) = %v, %v, %v, %v, want nothing", jobs, found, errs, err)
 	}
 	if err := os.MkdirAll(filepath.Join(root, "etc"), 0o755); err != nil {
 		t.Fatal(err)
@@ -217,8 +217,8 @@ func TestReadJobsNoInit(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fsys.Close()
-	if _, _, _, err := ReadJobs(fsys); err == nil || errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("ReadJobs(etc/init a file) error = %v, want one", err)
+	if _, _, _, err := readJobs(fsys); err == nil || errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("readJobs(etc/init a file) error = %v, want one", err)
 	}
 }
 
@@ -239,7 +239,7 @@ func TestExprString(t *testing.T) {
 		{"net-device-up IFACE!=lo", "net-device-up IFACE!=lo"},
 	}
 	for _, tc := range tests {
-		j, errs := Parse([]byte("start on "+tc.in+"\n"), "t", "t.conf")
+		j, errs := parseJob([]byte("start on "+tc.in+"\n"), "t", "t.conf")
 		if len(errs) > 0 || j.StartOn == nil {
 			t.Errorf("start on %s: %v", tc.in, errs)
 			continue
@@ -247,7 +247,7 @@ func TestExprString(t *testing.T) {
 		if got := j.StartOn.String(); got != tc.want {
 			t.Errorf("Expr(%q).String() = %q, want %q", tc.in, got, tc.want)
 		}
-		j2, errs := Parse([]byte("start on "+tc.want+"\n"), "t", "t.conf")
+		j2, errs := parseJob([]byte("start on "+tc.want+"\n"), "t", "t.conf")
 		if len(errs) > 0 || j2.StartOn.String() != tc.want {
 			t.Errorf("start on %s: does not read back: %v %v", tc.want, j2.StartOn, errs)
 		}
@@ -308,9 +308,9 @@ func TestUpstartLexErrors(t *testing.T) {
 		{"start on e" + strings.Repeat(" or e", maxExprEvents), "f:1: start on: expression of more than 10000 events, not read\n"},
 	}
 	for _, tc := range tests {
-		_, errs := Parse([]byte(tc.in), "f", "f")
+		_, errs := parseJob([]byte(tc.in), "f", "f")
 		if got := errs.String(); got != tc.want {
-			t.Errorf("Parse(%q) errors =\n%s\nwant\n%s", tc.in, got, tc.want)
+			t.Errorf("parseJob(%q) errors =\n%s\nwant\n%s", tc.in, got, tc.want)
 		}
 	}
 }
