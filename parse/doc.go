@@ -1,8 +1,10 @@
 // Package parse holds what the readers of the init systems share:
 // positioned diagnostics ("path:line: message", paths relative to the
-// root: Error, ErrorList) and the layout files that place services on
-// nodes (Layout, an INI file). Each init system has a package of its own
-// below it, which turns a root into the graph of one boot:
+// root: Error, ErrorList), the layout files that place services on nodes
+// (Layout, an INI file), and which init system a root boots as PID 1
+// (Detect, its rules in order, with the evidence). Each init system has a
+// package of its own below it, which turns a root into the graph of one
+// boot:
 //
 //   - parse/sysv: init scripts and their LSB headers, insserv.conf, the
 //     rcN.d links, the boot as insserv and startpar order it;
