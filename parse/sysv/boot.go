@@ -160,7 +160,7 @@ func (b *builder) scanScript(ent fs.DirEntry) (*Script, *graph.Finding, parse.Er
 			Kind: graph.KindDanglingLink, Severity: graph.Warning, Services: []string{name},
 			Message: p + ": " + parse.UnwrapPath(err).Error(), Sources: []graph.Pos{{File: p}},
 		}, nil
-	case target == "lib/init/upstart-job":
+	case target == UpstartJob:
 		return nil, nil, nil // an upstart job that answers to "service"; not a script
 	}
 	// insserv: "script X is a symlink to another script, skipped!" when

@@ -51,7 +51,7 @@ type sysvBridge struct {
 
 // upstartJobWrapper is what /etc/init.d/NAME links to when NAME is an
 // upstart job that answers to "service NAME start".
-const upstartJobWrapper = "lib/init/upstart-job"
+const upstartJobWrapper = sysv.UpstartJob
 
 // addSysV reads the SysV scripts of the root for the boot's runlevel and
 // adds them to the upstart graph: each started script starts after the
