@@ -17,6 +17,13 @@ import (
 // /lib/init/upstart-job): that name is the job, not a script.
 const UpstartJob = "lib/init/upstart-job"
 
+// IsUpstartJob reports whether a link resolves (or would resolve, were it
+// in the root) to the upstart-job wrapper: target is what Resolve returned,
+// with or without an error; on a merged-/usr root it is under usr/.
+func IsUpstartJob(target string) bool {
+	return target == UpstartJob || target == "usr/"+UpstartJob
+}
+
 // Link is one entry of an /etc/rcN.d directory: S20foo or K01foo, a
 // symlink to the script it runs (sysv-rc, "The rc?.d links").
 type Link struct {
@@ -52,6 +59,10 @@ func rcLinks(fsys *rootfs.FS, dir string) ([]Link, []graph.Finding, parse.ErrorL
 		switch {
 		case target == "dev/null":
 			l.Target = target
+		case IsUpstartJob(target):
+			// The wrapper may be absent (an /etc-only tree): the link
+			// still says which job it is.
+			l.Target = UpstartJob
 		case errors.Is(err, fs.ErrNotExist):
 			found = append(found, graph.Finding{
 				Kind: graph.KindDanglingLink, Severity: graph.Warning, Services: []string{l.Name},

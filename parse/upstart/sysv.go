@@ -167,7 +167,7 @@ func (br *sysvBridge) addServices() {
 		if s.Source.File == upstartJobWrapper {
 			br.idx[i] = -1
 			br.found = append(br.found, graph.Finding{
-				Kind: graph.KindDanglingLink, Severity: graph.Warning, Services: []string{s.Name},
+				Kind: graph.KindNeverStarts, Severity: graph.Warning, Services: []string{s.Name},
 				Message: fmt.Sprintf("%s leads to /%s, but there is no upstart job %s: it is not run", s.Link, upstartJobWrapper, s.Name),
 				Sources: []graph.Pos{{File: s.Link}},
 			})
