@@ -52,6 +52,8 @@ const (
 	KindParseError        = "parse-error"
 	KindNoHeader          = "no-header"
 	KindUnknownService    = "unknown-service"
+	KindOrphanOverride    = "orphan-override"
+	KindEmptyBoot         = "empty-boot"
 )
 
 // Finding is one thing worth telling about a boot. Services lists the
