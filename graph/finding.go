@@ -56,6 +56,14 @@ const (
 	KindEmptyBoot         = "empty-boot"
 )
 
+// Kinds lists every finding kind, in the order check --help explains
+// them.
+var Kinds = []string{
+	KindEmptyBoot, KindCycle, KindNeverStarts, KindMissingDependency, KindMasked, KindRace,
+	KindNoEffectOrder, KindDuplicateProvides, KindOrderConflict, KindDanglingLink, KindParseError,
+	KindNoHeader, KindOrphanOverride, KindCrossNode, KindUnknownService,
+}
+
 // Finding is one thing worth telling about a boot. Services lists the
 // services it is about, the dependent first; for a cycle, the loop in
 // order. Sources are the directives behind it.

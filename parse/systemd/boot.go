@@ -82,7 +82,7 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 	if err != nil {
 		return nil, err
 	}
-	target, asked := opt.Target, "--target "+opt.Target
+	target, asked := targetName(opt.Target), "--target "+opt.Target
 	if target == "" && opt.Runlevel != "" {
 		target, asked = runlevelTarget(opt.Runlevel), "--runlevel "+opt.Runlevel+": "+runlevelTarget(opt.Runlevel)
 	}
@@ -97,7 +97,7 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 		target = u.Name // default.target: the unit it links to
 	}
 	b := &builder{
-		boot:  &Boot{Target: target, Units: units, Graph: &graph.Graph{Phases: []string{"boot"}, Complete: completeName}},
+		boot:  &Boot{Target: target, Units: units, Graph: &graph.Graph{Phases: []string{"boot"}, Complete: completeName, Outside: units.outside}},
 		index: make(map[string]int, len(units.ByName)),
 	}
 	b.boot.Graph.Grow(len(units.Names))
@@ -185,6 +185,38 @@ func (b *builder) pull(name string) int {
 	b.index[asked] = i
 	b.deps = append(b.deps, nil)
 	return i
+}
+
+// targetName is the unit --target names: a name without a unit type is a
+// target ("multi-user" is multi-user.target), as systemctl isolate and
+// set-default read it (unit_name_mangle_with_suffix with ".target").
+func targetName(name string) string {
+	if i := strings.LastIndexByte(name, '.'); name == "" || i >= 0 && unitTypes[name[i+1:]] {
+		return name
+	}
+	return name + ".target"
+}
+
+// outside describes a unit the root defines that the boot does not pull
+// in (the graph's Outside): why says it is not part of this boot.
+func (us *Units) outside(name string) (graph.Service, bool) {
+	u := us.LoadUnit(name)
+	if u == nil {
+		if full, ok := completeName(name); ok {
+			u = us.LoadUnit(full)
+		}
+	}
+	if u == nil || u.Path == "" {
+		return graph.Service{}, false
+	}
+	s := graph.Service{Name: u.Name, Init: "systemd", Source: graph.Pos{File: u.Path}, Masked: u.Masked, Aliases: slices.Sorted(slices.Values(u.Aliases))}
+	if us.sysv[u.Name] != nil {
+		s.Init = "sysv"
+	}
+	if u.Masked {
+		s.Note = "is masked"
+	}
+	return s, true
 }
 
 // runlevelTarget is the target systemd boots for a SysV runlevel given
