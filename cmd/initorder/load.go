@@ -68,9 +68,13 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		return nil, fmt.Errorf("reading root: %w", err)
 	}
 	defer fsys.Close()
-	init, scripts, err := pickInit(parse.Detect(fsys), g.inits, g.pid1)
+	d := parse.Detect(fsys)
+	init, scripts, detected, err := pickInit(d, g.inits, g.pid1)
 	if err != nil {
 		return nil, err
+	}
+	if note := d.Note(); detected && note != "" {
+		g.notef(root, "%s", note)
 	}
 	l := &loaded{}
 	if scripts {
@@ -122,18 +126,21 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 //     in its graph. With auto too, the scripts join when there are any.
 //   - upstart with systemd is refused: a machine boots one of them, and
 //     neither runs the other's jobs.
-func pickInit(d parse.Detection, inits []string, pid1Flag string) (init string, scripts bool, err error) {
+//
+// detected reports whether parse.Detect chose PID 1 (neither --pid1 nor
+// --init named it).
+func pickInit(d parse.Detection, inits []string, pid1Flag string) (init string, scripts, detected bool, err error) {
 	for _, in := range inits {
 		switch in {
 		case "auto", "sysv", "upstart", "systemd":
 		default:
-			return "", false, fmt.Errorf("--init %q: want auto, sysv, upstart or systemd", in)
+			return "", false, false, fmt.Errorf("--init %q: want auto, sysv, upstart or systemd", in)
 		}
 	}
 	switch pid1Flag {
 	case "", "sysv", "upstart", "systemd":
 	default:
-		return "", false, fmt.Errorf("--pid1 %q: want sysv, upstart or systemd", pid1Flag)
+		return "", false, false, fmt.Errorf("--pid1 %q: want sysv, upstart or systemd", pid1Flag)
 	}
 	explicit := slices.DeleteFunc(slices.Clone(inits), func(s string) bool { return s == "auto" })
 	slices.Sort(explicit)
@@ -143,24 +150,24 @@ func pickInit(d parse.Detection, inits []string, pid1Flag string) (init string, 
 	pid1 := slices.DeleteFunc(slices.Clone(explicit), func(s string) bool { return s == "sysv" })
 	switch {
 	case len(pid1) > 1:
-		return "", false, fmt.Errorf("--init %s: a machine boots one of upstart and systemd, and neither runs the other's jobs: give one (with sysv, the scripts join its graph)", strings.Join(explicit, ","))
+		return "", false, false, fmt.Errorf("--init %s: a machine boots one of upstart and systemd, and neither runs the other's jobs: give one (with sysv, the scripts join its graph)", strings.Join(explicit, ","))
 	case len(pid1) == 1 && pid1Flag != "" && pid1Flag != pid1[0]:
-		return "", false, fmt.Errorf("--pid1 %s, but --init reads %s", pid1Flag, pid1[0])
+		return "", false, false, fmt.Errorf("--pid1 %s, but --init reads %s", pid1Flag, pid1[0])
 	case len(pid1) == 1:
-		return pid1[0], hasSysV || auto && d.Scripts, nil
+		return pid1[0], hasSysV || auto && d.Scripts, false, nil
 	case hasSysV && !auto && pid1Flag != "" && pid1Flag != "sysv":
-		return "", false, fmt.Errorf("--pid1 %s, but --init sysv reads the scripts alone (add --init %s)", pid1Flag, pid1Flag)
+		return "", false, false, fmt.Errorf("--pid1 %s, but --init sysv reads the scripts alone (add --init %s)", pid1Flag, pid1Flag)
 	case hasSysV && !auto:
-		return "sysv", false, nil
+		return "sysv", false, false, nil
 	}
 	init = pid1Flag
 	if init == "" {
 		if d.Init == "" {
-			return "", false, fmt.Errorf("no init configuration in the root: %s (--init names one to read anyway)", d.Evidence)
+			return "", false, false, fmt.Errorf("no init configuration in the root: %s (--init names one to read anyway)", d.Evidence)
 		}
 		init = d.Init
 	}
-	return init, init != "sysv" && d.Scripts, nil
+	return init, init != "sysv" && d.Scripts, pid1Flag == "", nil
 }
 
 // options returns the text options for w: colour only on a terminal and

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime/debug"
 
@@ -45,13 +46,26 @@ func Main() int {
 	return exitUsage
 }
 
-// globals are the flags every verb shares.
+// globals are the flags every verb shares, and where notes go.
 type globals struct {
 	root    string
 	inits   []string
 	pid1    string
 	format  string
 	noColor bool
+	// stderr receives the notes a run owes its user whatever the output
+	// (SPEC §6 "never a silent exit 0"): how the init system was
+	// guessed, an archive read from inside its top directory, a first
+	// boot, an empty boot.
+	stderr io.Writer
+}
+
+// notef writes a note about root to stderr: "initorder: ROOT: ...".
+func (g *globals) notef(root, format string, args ...any) {
+	if g.stderr == nil {
+		return
+	}
+	fmt.Fprintf(g.stderr, "initorder: %s: %s\n", root, fmt.Sprintf(format, args...))
 }
 
 func newRoot() *cobra.Command {
@@ -79,6 +93,7 @@ may be a directory or a .tar/.tar.gz image.`,
 		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: false},
 	}
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
+	cmd.PersistentPreRun = func(c *cobra.Command, _ []string) { g.stderr = c.ErrOrStderr() }
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&g.root, "root", "/", "the root to read: a directory or a .tar/.tar.gz image")
 	pf.StringSliceVar(&g.inits, "init", []string{"auto"}, "init systems to read, repeatable: auto, sysv, upstart or systemd (upstart or systemd with sysv: the scripts join its graph)")
