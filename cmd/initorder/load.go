@@ -110,7 +110,27 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		l.boot = render.Boot{Init: "sysv", Goal: goalName, Stop: gl.stop, Graph: sv.Graph}
 		l.findings = sv.Findings
 	}
+	sayEmpty(g, root, l.findings, d, detected)
 	return l, nil
+}
+
+// sayEmpty completes an empty-boot finding with what the root holds of
+// the other init systems when the init system was guessed (--pid1 reads
+// it as one of those), and says it on stderr for every verb but check,
+// which prints it with the other findings.
+func sayEmpty(g *globals, root string, fs []graph.Finding, d parse.Detection, detected bool) {
+	for k := range fs {
+		f := &fs[k]
+		if f.Kind != graph.KindEmptyBoot {
+			continue
+		}
+		if detected && d.Guess && d.Also != "" {
+			f.Message += "; --pid1 reads the root as another init system (" + d.Also + ")"
+		}
+		if g.verb != "check" {
+			g.notef(root, "%s", f.Message)
+		}
+	}
 }
 
 // pickInit returns the init system to read as PID 1 and whether the

@@ -58,6 +58,7 @@ type globals struct {
 	// guessed, an archive read from inside its top directory, a first
 	// boot, an empty boot.
 	stderr io.Writer
+	verb   string // the verb that runs: ls, check, ...
 }
 
 // notef writes a note about root to stderr: "initorder: ROOT: ...".
@@ -93,7 +94,7 @@ may be a directory or a .tar/.tar.gz image.`,
 		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: false},
 	}
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
-	cmd.PersistentPreRun = func(c *cobra.Command, _ []string) { g.stderr = c.ErrOrStderr() }
+	cmd.PersistentPreRun = func(c *cobra.Command, _ []string) { g.stderr, g.verb = c.ErrOrStderr(), c.Name() }
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&g.root, "root", "/", "the root to read: a directory or a .tar/.tar.gz image")
 	pf.StringSliceVar(&g.inits, "init", []string{"auto"}, "init systems to read, repeatable: auto, sysv, upstart or systemd (upstart or systemd with sysv: the scripts join its graph)")

@@ -116,7 +116,7 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 		if t.Missing && explicit {
 			return nil, fmt.Errorf("%s: no unit of that name in any unit directory", asked)
 		}
-		b.boot.Findings = append(b.boot.Findings, noTarget(t, !explicit))
+		b.boot.Findings = append(b.boot.Findings, units.noTarget(t, !explicit))
 	}
 	for len(b.queue) > 0 {
 		name := b.queue[0]
@@ -130,6 +130,9 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 	b.boot.Findings = append(b.boot.Findings, graph.Start(g)...)
 	b.breakCycles()
 	b.boot.Findings = append(b.boot.Findings, b.contradictions()...)
+	if f := b.emptyBoot(target); f != nil {
+		b.boot.Findings = append(b.boot.Findings, *f)
+	}
 	graph.SortFindings(b.boot.Findings)
 	units.sortNames()
 	return b.boot, nil
@@ -229,21 +232,6 @@ func runlevelTarget(runlevel string) string {
 		return "rescue.target"
 	}
 	return "runlevel" + runlevel + ".target"
-}
-
-// noTarget is the finding for a boot target that is missing or masked:
-// the manager has nothing to start ("Failed to isolate default target").
-func noTarget(t *graph.Service, byDefault bool) graph.Finding {
-	how := "the boot target " + t.Name
-	if byDefault {
-		how += " (no default.target link names another)"
-	}
-	f := graph.Finding{Kind: graph.KindMissingDependency, Severity: graph.Error, Services: []string{t.Name},
-		Message: how + " is not found in any unit directory: nothing starts"}
-	if t.Masked {
-		f.Kind, f.Message, f.Sources = graph.KindMasked, how+" is masked: nothing starts", []graph.Pos{t.Source}
-	}
-	return f
 }
 
 // expand records the dependencies of a loaded unit and pulls in what

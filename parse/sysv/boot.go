@@ -91,6 +91,13 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 	}
 	b.addEdges(opt.Stop)
 	b.orderHeaderless()
+	n := 0
+	for _, r := range runs {
+		n += len(r.links)
+	}
+	if f := b.emptyBoot(opt, n); f != nil {
+		b.sv.Findings = append(b.sv.Findings, *f)
+	}
 	b.sv.Findings = append(b.sv.Findings, b.errs.Findings()...)
 	graph.SortFindings(b.sv.Findings)
 	return b.sv, nil
@@ -106,6 +113,7 @@ type builder struct {
 	allPhase map[int]int       // phase -> the phase of its runlevel's scripts that need $all
 	linked   map[string]string // link path -> script name, for links outside etc/init.d
 	loopSeen map[string]bool   // facilities whose loop is reported
+	defaults bool              // the links are update-rc.d's defaults (Options.Defaults)
 }
 
 // readScripts reads every script of etc/init.d that insserv would read,

@@ -70,6 +70,9 @@ func (b *builder) addSysV(fsys *rootfs.FS) error {
 	br.waitForScripts()
 	br.bridgeHeaders()
 	for _, f := range sv.Findings {
+		if f.Kind == graph.KindEmptyBoot {
+			continue // scripts that do not start: the upstart boot says whether it is empty
+		}
 		if i, ok := sv.Graph.Lookup(firstService(f)); ok && f.Kind == graph.KindNoHeader && (br.isJob[i] || sv.Graph.Services[i].Source.File == upstartJobWrapper) {
 			continue // the upstart-job wrapper has no header: it is no script
 		}
