@@ -68,6 +68,9 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		return nil, fmt.Errorf("reading root: %w", err)
 	}
 	defer fsys.Close()
+	if in := fsys.Inside(); in != "" {
+		g.notef(root, "every member of the archive is under %s/: reading the root from inside it", in)
+	}
 	d := parse.Detect(fsys)
 	init, scripts, detected, err := pickInit(d, g.inits, g.pid1)
 	if err != nil {
