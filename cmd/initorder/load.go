@@ -24,6 +24,8 @@ type goal struct {
 	target   string
 	stop     bool
 	events   []string
+	defaults bool // SysV: the links of update-rc.d NAME defaults for every script
+	presets  bool // systemd: the links of systemctl preset-all
 }
 
 // goalFlags registers the flags that say which boot to analyse.
@@ -33,6 +35,7 @@ func goalFlags(cmd *cobra.Command, gl *goal) {
 	f.StringArrayVar(&gl.events, "event", nil, "an upstart event the outside world emits (repeatable)")
 	f.StringVar(&gl.target, "target", "", "systemd target to boot into (default: the default.target link, else graphical.target)")
 	f.BoolVar(&gl.stop, "stop", false, "the shutdown order instead (SysV K links; systemd: the start order reversed)")
+	f.BoolVar(&gl.defaults, "defaults", false, "SysV: read the rc links as update-rc.d NAME defaults would make them for every script (insserv's numbers)")
 }
 
 // loaded is a root read for one goal.
@@ -71,6 +74,12 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 	if in := fsys.Inside(); in != "" {
 		g.notef(root, "every member of the archive is under %s/: reading the root from inside it", in)
 	}
+	var made map[string]bool
+	if gl.defaults {
+		if fsys, made, err = withDefaults(g, root, fsys); err != nil {
+			return nil, err
+		}
+	}
 	d := parse.Detect(fsys)
 	init, scripts, detected, err := pickInit(d, g.inits, g.pid1)
 	if err != nil {
@@ -102,7 +111,7 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		l.boot = render.Boot{Init: "upstart", Goal: "runlevel " + up.Runlevel, Graph: up.Graph}
 		l.findings = up.Findings
 	default:
-		sv, err := sysv.Read(fsys, sysv.Options{Runlevel: gl.runlevel, Stop: gl.stop})
+		sv, err := sysv.Read(fsys, sysv.Options{Runlevel: gl.runlevel, Stop: gl.stop, Made: made})
 		if err != nil {
 			return nil, err
 		}
@@ -115,6 +124,27 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 	}
 	sayEmpty(g, root, l.findings, d, detected)
 	return l, nil
+}
+
+// withDefaults returns root read with the rc links update-rc.d NAME
+// defaults would make for every script, the links it makes or renumbers,
+// and says what it did on stderr.
+func withDefaults(g *globals, root string, fsys *rootfs.FS) (*rootfs.FS, map[string]bool, error) {
+	dl, err := sysv.Defaults(fsys)
+	if err != nil {
+		return nil, nil, err
+	}
+	made := dl.Made(fsys)
+	with, err := fsys.With(dl.Changes())
+	if err != nil {
+		return nil, nil, err
+	}
+	msg := fmt.Sprintf("--defaults: %d rc links as update-rc.d NAME defaults would leave them (insserv's numbers), %d of them made or renumbered", len(dl.Links), len(made))
+	if len(dl.Disabled) > 0 {
+		msg += fmt.Sprintf("; enabled nowhere (no header or no Default-Start): %s", strings.Join(dl.Disabled, ", "))
+	}
+	g.notef(root, "%s", msg)
+	return with, made, nil
 }
 
 // sayEmpty completes an empty-boot finding with what the root holds of

@@ -18,6 +18,10 @@ import (
 type Options struct {
 	Runlevel string // "2"; "" means the initdefault of etc/inittab, else 2 (0 with Stop)
 	Stop     bool   // the K links of the runlevel instead of its S links
+	// Made, when not nil, are the links the root is read with that
+	// update-rc.d NAME defaults would make (Defaults, read through
+	// rootfs.FS.With): the services they start say so.
+	Made map[string]bool
 }
 
 // Boot is what a SysV root holds: its scripts, facilities and rc links,
@@ -39,7 +43,7 @@ type Boot struct {
 // insserv.conf. It returns an error only when the root cannot be read at
 // all.
 func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
-	b := &builder{fsys: fsys, loopSeen: map[string]bool{}, sv: &Boot{
+	b := &builder{fsys: fsys, loopSeen: map[string]bool{}, defaults: opt.Made != nil, made: opt.Made, sv: &Boot{
 		Scripts:    map[string]*Script{},
 		Facilities: map[string]*Facility{},
 		Graph:      &graph.Graph{},
@@ -113,7 +117,8 @@ type builder struct {
 	allPhase map[int]int       // phase -> the phase of its runlevel's scripts that need $all
 	linked   map[string]string // link path -> script name, for links outside etc/init.d
 	loopSeen map[string]bool   // facilities whose loop is reported
-	defaults bool              // the links are update-rc.d's defaults (Options.Defaults)
+	defaults bool              // the links are update-rc.d's defaults (Options.Made)
+	made     map[string]bool   // Options.Made
 }
 
 // readScripts reads every script of etc/init.d that insserv would read,
@@ -506,9 +511,20 @@ func (b *builder) enable(links []Link, phase, allPhase, step int) int {
 		step++
 		svc := &g.Services[i]
 		svc.Phase, svc.Number, svc.Link, svc.Step = phase, l.Number, l.Path, step
+		if b.made[l.Path] {
+			svc.Note = join(svc.Note, "linked by --defaults, as update-rc.d "+name+" defaults would")
+		}
 		if b.hasAll[i] {
 			svc.Phase = allPhase
 		}
 	}
 	return step
+}
+
+// join joins two notes.
+func join(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
 }

@@ -77,7 +77,7 @@ func TestRead(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				fmt.Fprintf(&b, "== %+v\n%s", opt, dumpSysV(sv))
+				fmt.Fprintf(&b, "== {Runlevel:%s Stop:%v}\n%s", opt.Runlevel, opt.Stop, dumpSysV(sv))
 			}
 			golden.Check(t, filepath.Join("testdata", "boot", name+".golden"), []byte(b.String()))
 		})
