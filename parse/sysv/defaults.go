@@ -136,7 +136,7 @@ type node struct {
 	sdepth, kdepth  int
 	provides        []string
 	headerless      bool
-	curStart, curKn int // the highest S number and lowest K number of its current links (0: none)
+	curStart, curKn int  // the highest S number and lowest K number of its current links (0: none)
 	virtual         bool // a name no script provides: no link, and no level of its own but in bumpInteractive
 }
 

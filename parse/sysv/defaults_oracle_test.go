@@ -258,4 +258,3 @@ func TestDefaultsUpdateRCD(t *testing.T) {
 		})
 	}
 }
-

@@ -53,9 +53,9 @@ func TestDefaults(t *testing.T) {
 		{
 			name: "existing links keep their runlevels, dangling ones go",
 			scripts: map[string]string{
-				"c": hdr("c", "# Required-Start:|# Default-Start: 2 3 4 5|# Default-Stop: 0 1 6"),
-				"d": hdr("d", "# Required-Start:|# Default-Start: 2 3 4 5|# Default-Stop: 0 1 6"),
-				"e": hdr("e", "# Required-Start: c|# Default-Start: 2 3 4 5|# Default-Stop:"),
+				"c":      hdr("c", "# Required-Start:|# Default-Start: 2 3 4 5|# Default-Stop: 0 1 6"),
+				"d":      hdr("d", "# Required-Start:|# Default-Start: 2 3 4 5|# Default-Stop: 0 1 6"),
+				"e":      hdr("e", "# Required-Start: c|# Default-Start: 2 3 4 5|# Default-Stop:"),
 				"legacy": "#!/bin/sh\n",
 			},
 			links: map[string]string{"etc/rc3.d/S05c": "../init.d/c", "etc/rc2.d/K01d": "../init.d/d", "etc/rc2.d/S09gone": "../init.d/gone"},
