@@ -36,6 +36,7 @@ func goalFlags(cmd *cobra.Command, gl *goal) {
 	f.StringVar(&gl.target, "target", "", "systemd target to boot into (default: the default.target link, else graphical.target)")
 	f.BoolVar(&gl.stop, "stop", false, "the shutdown order instead (SysV K links; systemd: the start order reversed)")
 	f.BoolVar(&gl.defaults, "defaults", false, "SysV: read the rc links as update-rc.d NAME defaults would make them for every script (insserv's numbers)")
+	f.BoolVar(&gl.presets, "presets", false, "systemd: read the root as systemctl preset-all would leave it (its preset files; a first boot applies them, enable only, without it)")
 }
 
 // loaded is a root read for one goal.
@@ -92,14 +93,22 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 	if scripts {
 		l.note = init + " as PID 1, with the etc/init.d scripts as it runs them"
 	}
+	if gl.presets && init != "systemd" {
+		return nil, fmt.Errorf("--presets: preset files are systemd's, and the root is read as %s", init)
+	}
 	switch init {
 	case "systemd":
-		sd, err := systemd.Read(fsys, systemd.Options{Target: gl.target, Runlevel: gl.runlevel, SysV: scripts})
+		opt := systemd.Options{Target: gl.target, Runlevel: gl.runlevel, SysV: scripts}
+		var presetErrs []graph.Finding
+		if fsys, presetErrs, err = withPresets(g, root, fsys, gl.presets, &opt); err != nil {
+			return nil, err
+		}
+		sd, err := systemd.Read(fsys, opt)
 		if err != nil {
 			return nil, err
 		}
 		l.boot = render.Boot{Init: "systemd", Goal: sd.Target, Stop: gl.stop, Graph: sd.Graph}
-		l.findings = sd.Findings
+		l.findings = append(sd.Findings, presetErrs...)
 	case "upstart":
 		if gl.stop {
 			return nil, errors.New("--stop: the shutdown order is read for SysV only so far")
@@ -145,6 +154,58 @@ func withDefaults(g *globals, root string, fsys *rootfs.FS) (*rootfs.FS, map[str
 	}
 	g.notef(root, "%s", msg)
 	return with, made, nil
+}
+
+// withPresets returns root read as systemd 252 would boot it after its
+// preset files: with --presets, as systemctl preset-all leaves it; at a
+// first boot (no etc/machine-id, or "uninitialized"), as the manager's
+// own preset-all leaves it (enable only). It says so on stderr and sets
+// the notes of opt; the findings are the preset lines systemctl cannot
+// parse.
+func withPresets(g *globals, root string, fsys *rootfs.FS, full bool, opt *systemd.Options) (*rootfs.FS, []graph.Finding, error) {
+	first, why := systemd.FirstBoot(fsys)
+	if !full && !first {
+		return fsys, nil, nil
+	}
+	p, err := systemd.PresetAll(fsys, !full)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !full && len(p.Links) == 0 {
+		return fsys, p.Errors.Findings(), nil // a first boot that changes nothing
+	}
+	with, err := fsys.With(p.Changes())
+	if err != nil {
+		return nil, nil, err
+	}
+	opt.Preset = map[string]bool{}
+	for _, n := range p.Enabled {
+		opt.Preset[n] = true
+	}
+	what := fmt.Sprintf("%s enabled (%s made)", count(len(p.Enabled), "unit"), count(len(p.Links), "link"))
+	if full {
+		what += fmt.Sprintf(", %s disabled (%s removed)", count(len(p.Disabled), "unit"), count(len(p.Removed), "link"))
+	}
+	if len(p.Files) == 0 {
+		what += "; no preset file: every unit with an [Install] section is enabled"
+	}
+	switch {
+	case full:
+		opt.PresetNote = "enabled by --presets (systemctl preset-all)"
+		g.notef(root, "--presets: the root as systemctl preset-all leaves it: %s", what)
+	default:
+		opt.PresetNote = "enabled at the first boot by the preset files"
+		g.notef(root, "first boot: %s, so systemd 252 applies the preset files before it starts anything (preset-all, enable only): %s (--presets applies them in full; an etc/machine-id with an ID reads the root as a machine that has booted)", why, what)
+	}
+	return with, p.Errors.Findings(), nil
+}
+
+// count says n things: "1 unit", "2 units".
+func count(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 // sayEmpty completes an empty-boot finding with what the root holds of

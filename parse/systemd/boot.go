@@ -22,6 +22,11 @@ type Options struct {
 	Target   string // "" means Runlevel's target, else the default.target link, else graphical.target
 	Runlevel string // a SysV runlevel: "3" boots runlevel3.target, "S" and "1" rescue.target, as systemd's kernel command line does
 	SysV     bool   // also the etc/init.d scripts, as systemd-sysv-generator makes units of them (sysv.go)
+	// Preset, when not empty, names the units the preset files enabled
+	// (PresetAll, read through rootfs.FS.With) and says how: the services
+	// they start carry the note.
+	Preset     map[string]bool
+	PresetNote string
 }
 
 // Boot is a systemd root and the graph of its boot transaction.
@@ -54,6 +59,7 @@ var unitKinds = []struct {
 var pullKinds = map[graph.Kind]bool{graph.Wants: true, graph.Requires: true, graph.BindsTo: true, graph.Upholds: true}
 
 type builder struct {
+	opt     Options
 	boot    *Boot
 	index   map[string]int // unit name -> service
 	queue   []string
@@ -97,6 +103,7 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 		target = u.Name // default.target: the unit it links to
 	}
 	b := &builder{
+		opt:   opt,
 		boot:  &Boot{Target: target, Units: units, Graph: &graph.Graph{Phases: []string{"boot"}, Complete: completeName, Outside: units.outside}},
 		index: make(map[string]int, len(units.ByName)),
 	}
@@ -180,6 +187,9 @@ func (b *builder) pull(name string) int {
 		b.queue = append(b.queue, name)
 	}
 	s.Target = strings.HasSuffix(name, ".target")
+	if b.opt.Preset[name] && s.Started() {
+		s.Note = b.opt.PresetNote
+	}
 	i := g.Add(s)
 	for _, a := range aliases {
 		g.Alias(i, a)
