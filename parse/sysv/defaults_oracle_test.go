@@ -166,6 +166,26 @@ func TestDefaultsInsserv(t *testing.T) {
 	for _, rl := range []string{"2", "S", "3"} {
 		sameBoot(t, root, linked, rl)
 	}
+	// Then the existing oracle: every edge of insserv's .depend.boot and
+	// .depend.start holds in the waves of the boot read with Defaults.
+	fsys, err := rootfs.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	with, err := fsys.With(d.Changes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv, err := Read(with, Options{Runlevel: "2", Made: d.Made(fsys)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := waves(sv, graph.Order(sv.Graph))
+	inBoot := func(name string) bool { _, ok := w[name]; return ok }
+	nBoot := checkDepend(t, ".depend.boot", res.Boot, w, inBoot)
+	nStart := checkDepend(t, ".depend.start", res.Start, w, inBoot)
+	t.Logf("--defaults boot: %d scripts; %d .depend.boot and %d .depend.start edges hold", len(w), nBoot, nStart)
 }
 
 // TestDefaultsUpdateRCD: hand-made roots through the real update-rc.d
