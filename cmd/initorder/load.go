@@ -164,6 +164,7 @@ func withDefaults(g *globals, root string, fsys *rootfs.FS) (*rootfs.FS, map[str
 // parse.
 func withPresets(g *globals, root string, fsys *rootfs.FS, full bool, opt *systemd.Options) (*rootfs.FS, []graph.Finding, error) {
 	first, why := systemd.FirstBoot(fsys)
+	opt.FirstBoot = first
 	if !full && !first {
 		return fsys, nil, nil
 	}

@@ -27,6 +27,9 @@ type Options struct {
 	// they start carry the note.
 	Preset     map[string]bool
 	PresetNote string
+	// FirstBoot says the boot is a first boot (FirstBoot): a unit with
+	// ConditionFirstBoot= says whether it runs in it.
+	FirstBoot bool
 }
 
 // Boot is a systemd root and the graph of its boot transaction.
@@ -189,6 +192,11 @@ func (b *builder) pull(name string) int {
 	s.Target = strings.HasSuffix(name, ".target")
 	if b.opt.Preset[name] && s.Started() {
 		s.Note = b.opt.PresetNote
+	}
+	if u != nil && s.Started() {
+		if note := firstBootNote(u, b.opt.FirstBoot); note != "" {
+			s.Note = strings.TrimPrefix(s.Note+"; "+note, "; ")
+		}
 	}
 	i := g.Add(s)
 	for _, a := range aliases {

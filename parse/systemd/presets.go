@@ -49,9 +49,10 @@ type Presets struct {
 	// (full mode only).
 	Links   map[string]string
 	Removed []string
-	// Enabled are the units whose [Install] section it applies, by name
-	// (instances of templates included); Disabled the units a disable
-	// rule names (in enable-only mode too: their links stay).
+	// Enabled are the units it enables that were not, by name
+	// (instances of templates included): it made a link for each;
+	// Disabled the units a disable rule names (in enable-only mode too:
+	// their links stay).
 	Enabled, Disabled []string
 	// Files are the preset files read, in the order their rules apply.
 	Files []string
@@ -314,8 +315,8 @@ func symlinksUnder(fsys *rootfs.FS, dir string, depth int) []string {
 // etc/systemd/system and to the unit's file. A template without an
 // instance takes its DefaultInstance=, else gets no link. systemd 252
 // does not know UpheldBy= in [Install]. A path that is there already
-// with another target is left as it is. It reports whether the unit has
-// an [Install] section to apply.
+// with another target is left as it is. It reports whether it made a
+// link: the unit is enabled by the presets, not before them.
 func (p *Presets) installLinks(fsys *rootfs.FS, us *Units, u *Unit, name string) bool {
 	linkName := name
 	if validUnitName(name, nameTemplate) {
@@ -335,9 +336,8 @@ func (p *Presets) installLinks(fsys *rootfs.FS, us *Units, u *Unit, name string)
 		}
 	}
 	target := "/" + u.Path
-	any := false
+	made := false
 	put := func(link string) {
-		any = true
 		if first, taken := p.Links[link]; taken {
 			// Another unit claimed it first (Alias=ctrl-alt-del.target of
 			// reboot.target and kexec.target): systemctl keeps the first
@@ -353,15 +353,13 @@ func (p *Presets) installLinks(fsys *rootfs.FS, us *Units, u *Unit, name string)
 			}
 			return
 		}
-		if have, err := fsys.Readlink(link); err == nil && have != target && path.Base(have) != path.Base(target) {
-			return // there already, and another unit's (EEXIST)
-		}
 		if _, err := fsys.Lstat(link); err == nil {
-			if _, err := fsys.Readlink(link); err != nil {
-				return // a file, not a link
-			}
+			// There already: this unit's link (nothing to make), another
+			// unit's (EEXIST: left), or a file.
+			return
 		}
 		p.Links[link] = target
+		made = true
 	}
 	for _, dep := range []struct{ key, suffix string }{{"WantedBy", ".wants"}, {"RequiredBy", ".requires"}} {
 		for _, o := range u.Values("Install", dep.key) {
@@ -374,8 +372,7 @@ func (p *Presets) installLinks(fsys *rootfs.FS, us *Units, u *Unit, name string)
 				// template's directory by its template name
 				// (pg_receivewal@.service: WantedBy=postgresql@%i.service).
 				put("etc/systemd/system/" + o.Value + dep.suffix + "/" + name)
-			default:
-				any = true // "is a template without DefaultInstance": nothing
+			default: // "is a template without DefaultInstance": nothing
 			}
 		}
 	}
@@ -385,10 +382,7 @@ func (p *Presets) installLinks(fsys *rootfs.FS, us *Units, u *Unit, name string)
 		}
 		put("etc/systemd/system/" + o.Value)
 	}
-	if len(u.Values("Install", "Also")) > 0 {
-		any = true
-	}
-	return any
+	return made
 }
 
 // FirstBoot reports whether systemd 252 takes the root's next boot for
@@ -410,4 +404,29 @@ func FirstBoot(fsys *rootfs.FS) (bool, string) {
 		return true, "etc/machine-id says uninitialized"
 	}
 	return false, ""
+}
+
+// firstBootNote says what ConditionFirstBoot= of u means for a boot that
+// is (or is not) a first boot: the job is in the transaction either way,
+// and a condition that fails skips the unit without failing it
+// (systemd.unit(5)). "" when u has none.
+func firstBootNote(u *Unit, first bool) string {
+	o, ok := u.Value("Unit", "ConditionFirstBoot")
+	if !ok || o.Value == "" {
+		return ""
+	}
+	want := strings.TrimPrefix(o.Value, "!")
+	yes := slices.Contains([]string{"1", "yes", "y", "true", "t", "on"}, strings.ToLower(want))
+	if strings.HasPrefix(o.Value, "!") {
+		yes = !yes
+	}
+	switch {
+	case yes && first:
+		return "ConditionFirstBoot=" + o.Value + ": runs, this is a first boot"
+	case yes:
+		return "ConditionFirstBoot=" + o.Value + ": skipped, this is not a first boot"
+	case first:
+		return "ConditionFirstBoot=" + o.Value + ": skipped at this first boot"
+	}
+	return "ConditionFirstBoot=" + o.Value + ": runs, this is not a first boot"
 }
