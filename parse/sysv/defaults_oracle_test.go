@@ -13,7 +13,6 @@ import (
 
 	"github.com/initorder/initorder/graph"
 	"github.com/initorder/initorder/internal/oracle"
-	"github.com/initorder/initorder/parse/rootfs"
 )
 
 // This file is the differential test of --defaults (issue 14): the links
@@ -27,15 +26,7 @@ import (
 // lists the links on disk: "rc2.d": "S01foo", sorted.
 func defaultsLinks(t *testing.T, root string) (map[string][]string, *DefaultLinks) {
 	t.Helper()
-	fsys, err := rootfs.Open(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fsys.Close()
-	d, err := Defaults(fsys)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, d := openDefaults(t, root)
 	links := map[string][]string{}
 	for _, rl := range rcDirs {
 		links["rc"+rl+".d"] = []string{}
@@ -100,15 +91,7 @@ func copyRoot(t *testing.T, src string) string {
 // tool linked: the same services in the same waves, the same findings.
 func sameBoot(t *testing.T, root, linked string, rl string) {
 	t.Helper()
-	fsys, err := rootfs.Open(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fsys.Close()
-	d, err := Defaults(fsys)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fsys, d := openDefaults(t, root)
 	with, err := fsys.With(d.Changes())
 	if err != nil {
 		t.Fatal(err)
@@ -207,11 +190,7 @@ func checkDefaultsDepend(t *testing.T, root string, d *DefaultLinks, res *oracle
 	t.Helper()
 	// Then the existing oracle: every edge of insserv's .depend.boot and
 	// .depend.start holds in the waves of the boot read with Defaults.
-	fsys, err := rootfs.Open(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fsys.Close()
+	fsys, _ := openDefaults(t, root)
 	with, err := fsys.With(d.Changes())
 	if err != nil {
 		t.Fatal(err)

@@ -79,15 +79,7 @@ func TestDefaults(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			fsys, err := rootfs.Open(root)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer fsys.Close()
-			d, err := Defaults(fsys)
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, d := openDefaults(t, root)
 			var got []string
 			for _, l := range d.Links {
 				got = append(got, strings.TrimPrefix(l.Path, "etc/"))
@@ -105,4 +97,20 @@ func TestDefaults(t *testing.T) {
 			}
 		})
 	}
+}
+
+// openDefaults opens root and computes its Defaults; the root is closed
+// when the test ends.
+func openDefaults(t *testing.T, root string) (*rootfs.FS, *DefaultLinks) {
+	t.Helper()
+	fsys, err := rootfs.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fsys.Close() })
+	d, err := Defaults(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fsys, d
 }
