@@ -1,6 +1,9 @@
 package graph
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Races returns a race finding for every pair of started services of one
 // phase where the first depends on the second but nothing guarantees
@@ -9,12 +12,17 @@ import "fmt"
 // after b, before a), or a directive that does not order (systemd
 // Wants=, Requires= ...), and no chain of ordering edges that bind alone
 // orders the two either way, nor the first after a socket that activates
-// the second.
+// the second. The message names the service that may start too early:
+// the one that waits (for upstart's "start on starting J", J, which the
+// job is meant to run before). A group of alternatives that is one event
+// several services emit (one match, one place) is said so, not as an
+// "or" nobody wrote.
 //
 // Reachability comes from one Reach index, so that the cost stays
 // near-linear in services and edges, also on wide fan-ins and deep chains.
 func Races(g *Graph) []Finding {
 	r := NewReach(g)
+	groups := alternativeGroups(g)
 	var fs []Finding
 	seen := map[[2]int]bool{}
 	for _, e := range g.Edges {
@@ -32,14 +40,55 @@ func Races(g *Graph) []Finding {
 		why := "nothing orders them"
 		if e.Any != 0 {
 			why = "it is one of several alternatives, so nothing orders them"
+			if gr := groups[[2]int{e.From, e.Any}]; gr != nil && gr.oneMatch && len(gr.to) > 1 {
+				// One event several jobs emit: no "or" was written.
+				why = fmt.Sprintf("%s has %d emitters (%s) and the first will do, so nothing orders them", e.Via, len(gr.to), strings.Join(sortedNames(g, gr.to), ", "))
+			}
+		}
+		// The one that may start too early: the service meant to wait
+		// (for "start on starting J", J, which the job is meant to run
+		// before).
+		first := a.Name
+		if _, then, ok := e.Ordering(); ok {
+			first = g.Services[then].Name
 		}
 		fs = append(fs, Finding{
 			Kind: KindRace, Severity: Warning, Services: []string{a.Name, b.Name},
-			Message: fmt.Sprintf("%s %s %s, but %s: %s may start first", a.Name, e.Kind, edgeTarget(g, e), why, a.Name),
+			Message: fmt.Sprintf("%s %s %s, but %s: %s may start first", a.Name, e.Kind, edgeTarget(g, e), why, first),
 			Sources: []Pos{e.Pos},
 		})
 	}
 	return fs
+}
+
+// altGroup is a group of alternatives of one service: where its edges
+// lead, and whether they all come from one event match (one Via at one
+// Pos: an event that several services emit, not an "or").
+type altGroup struct {
+	to       []int
+	oneMatch bool
+}
+
+// alternativeGroups returns the groups of alternatives of g by service
+// and group number. This algorithm runs in O(E) time.
+func alternativeGroups(g *Graph) map[[2]int]*altGroup {
+	groups := map[[2]int]*altGroup{}
+	first := map[[2]int]Edge{}
+	for _, e := range g.Edges {
+		if e.Any == 0 {
+			continue
+		}
+		k := [2]int{e.From, e.Any}
+		gr := groups[k]
+		if gr == nil {
+			gr = &altGroup{oneMatch: true}
+			groups[k], first[k] = gr, e
+		} else if f := first[k]; f.Via != e.Via || f.Pos != e.Pos || f.Kind != e.Kind {
+			gr.oneMatch = false
+		}
+		gr.to = append(gr.to, e.To)
+	}
+	return groups
 }
 
 // throughSocket reports whether a starts after a socket that activates
