@@ -457,6 +457,7 @@ func TestRaces(t *testing.T) {
 		{"after the socket that activates it", "phase boot: a b s\na wants b\ns sdbefore b\ns activates b\na sdafter s", nil},
 		{"after a socket of another", "phase boot: a b c s\na wants b\ns sdbefore c\ns activates c\na sdafter s", []string{"[a b]"}},
 		{"a socket not started", "phase boot: a b\noff: s\na wants b\ns activates b\na sdafter s", []string{"[a b]"}},
+		{"other alternative only after", "phase boot: a b j\nj or1 a\nj or1 b\nb on j", nil},
 		{"starting alternatives", "phase boot: a b j\nj hookor1 a\nj hookor1 b", []string{"[j a]", "[j b]"}},
 		{"starting alternative ordered anyway", "phase boot: a b j\nj hook a\nj hookor1 a\nj hookor1 b", []string{"[j b]"}},
 	}

@@ -12,7 +12,8 @@ import (
 // after b, before a), or a directive that does not order (systemd
 // Wants=, Requires= ...), and no chain of ordering edges that bind alone
 // orders the two either way, nor the first after a socket that activates
-// the second. The message names the service that may start too early:
+// the second, nor when every other alternative of its group comes only
+// after the first has started (it is then the one way in). The message names the service that may start too early:
 // the one that waits (for upstart's "start on starting J", J, which the
 // job is meant to run before). A group of alternatives that is one event
 // several services emit (one match, one place) is said so, not as an
@@ -26,8 +27,8 @@ func Races(g *Graph) []Finding {
 	var fs []Finding
 	seen := map[[2]int]bool{}
 	for _, e := range g.Edges {
-		if e.Any == 0 && !e.Kind.Depends() {
-			continue
+		if e.Any == 0 && !e.Kind.Depends() || e.Soft && e.Any != 0 {
+			continue // an order alone, or one that only places a service (Soft)
 		}
 		a, b := &g.Services[e.From], &g.Services[e.To]
 		if e.From == e.To || !a.Started() || !b.Started() || a.Hidden || b.Hidden || a.Target || a.Phase != b.Phase || seen[[2]int{e.From, e.To}] {
@@ -37,12 +38,19 @@ func Races(g *Graph) []Finding {
 		if r.Ordered(e.To, e.From) || r.Ordered(e.From, e.To) || throughSocket(g, r, e.From, e.To) {
 			continue
 		}
+		if e.Any != 0 && onlyFirst(g, r, groups[[2]int{e.From, e.Any}], e) {
+			continue
+		}
 		why := "nothing orders them"
 		if e.Any != 0 {
 			why = "it is one of several alternatives, so nothing orders them"
-			if gr := groups[[2]int{e.From, e.Any}]; gr != nil && gr.oneMatch && len(gr.to) > 1 {
+			if gr := groups[[2]int{e.From, e.Any}]; gr != nil && gr.oneMatch && len(gr.edges) > 1 {
 				// One event several jobs emit: no "or" was written.
-				why = fmt.Sprintf("%s has %d emitters (%s) and the first will do, so nothing orders them", e.Via, len(gr.to), strings.Join(sortedNames(g, gr.to), ", "))
+				var to []int
+				for _, f := range gr.edges {
+					to = append(to, f.To)
+				}
+				why = fmt.Sprintf("%s has %d emitters (%s) and the first will do, so nothing orders them", e.Via, len(to), strings.Join(sortedNames(g, to), ", "))
 			}
 		}
 		// The one that may start too early: the service meant to wait
@@ -65,8 +73,27 @@ func Races(g *Graph) []Finding {
 // lead, and whether they all come from one event match (one Via at one
 // Pos: an event that several services emit, not an "or").
 type altGroup struct {
-	to       []int
+	edges    []Edge
 	oneMatch bool
+}
+
+// onlyFirst reports whether e is the one alternative of its group that
+// can come first: every other one that starts comes only after e.From
+// has started (raspbmc's portmap, which portmap-wait also starts, but
+// only after what waits for portmap).
+func onlyFirst(g *Graph, r *Reach, gr *altGroup, e Edge) bool {
+	if gr == nil {
+		return false
+	}
+	for _, f := range gr.edges {
+		switch {
+		case f.To == e.To || !g.Services[f.To].Started():
+		case f.Kind.Direction() != After || !r.Ordered(e.From, f.To):
+			// A starting event comes as its job starts, whatever waits.
+			return false
+		}
+	}
+	return true
 }
 
 // alternativeGroups returns the groups of alternatives of g by service
@@ -86,7 +113,7 @@ func alternativeGroups(g *Graph) map[[2]int]*altGroup {
 		} else if f := first[k]; f.Via != e.Via || f.Pos != e.Pos || f.Kind != e.Kind {
 			gr.oneMatch = false
 		}
-		gr.to = append(gr.to, e.To)
+		gr.edges = append(gr.edges, e)
 	}
 	return groups
 }

@@ -192,7 +192,9 @@ var edgeStyle = map[graph.Kind]string{
 	graph.Sequence:      `color="darkgreen", style="dotted"`,
 	graph.StartOn:       `color="#008000"`,
 	graph.Hook:          `color="#008000"`,
-	graph.StartedBy:     `color="#008000"`,
+	graph.StartFrom:     `color="#008000"`,
+	graph.StopOn:        `color="#008000"`,
+	graph.StopHook:      `color="#008000"`,
 }
 
 func edgeAttrs(g *graph.Graph, e sceneEdge) string {
