@@ -27,6 +27,7 @@ type Job struct {
 	Instance    string            // the instance stanza's value, "" if none
 	Emits       []Emit            // "emits" stanzas: one Emit per event name listed
 	ScriptEmits []Emit            // "initctl emit [--no-wait] NAME [KEY=VALUE]..." in exec lines and script blocks of all processes
+	Scripts     []Command         // upstart's commands (initctl emit, start, stop, restart, telinit) in exec lines and script blocks, in file order
 	Env         map[string]string // "env KEY=VALUE" (and "env KEY" with no value: ""), used for $VAR in expressions
 	Export      []string          // "export" stanzas, in order
 	Description string            // "description"
@@ -36,7 +37,7 @@ type Job struct {
 	Expect   string // "expect": "fork", "daemon", "stop", "none" or ""
 	Rejected bool   // upstart would not load the job: the .conf or .override has an error; the fields hold what could be read
 
-	procs map[string][]Emit // initctl emit lines per process ("main", "pre-start" ...): a new exec or script replaces them
+	procs map[string][]Command // upstart's commands per process ("main", "pre-start" ...): a new exec or script replaces them
 }
 
 // Emit is one event a job emits, with the arguments given (positional or
@@ -167,19 +168,28 @@ func (j *Job) parse(data []byte, path string) parse.ErrorList {
 	if len(errs) > 0 {
 		j.Rejected = true
 	}
-	j.ScriptEmits = nil
-	for _, proc := range []string{"pre-start", "main", "post-start", "pre-stop", "post-stop"} {
-		j.ScriptEmits = append(j.ScriptEmits, j.procs[proc]...)
+	j.Scripts, j.ScriptEmits = nil, nil
+	for _, proc := range processes {
+		j.Scripts = append(j.Scripts, j.procs[proc]...)
 	}
-	sort.SliceStable(j.ScriptEmits, func(a, b int) bool {
-		pa, pb := j.ScriptEmits[a].Pos, j.ScriptEmits[b].Pos
+	sort.SliceStable(j.Scripts, func(a, b int) bool {
+		pa, pb := j.Scripts[a].Pos, j.Scripts[b].Pos
 		if (pa.File == j.Path) != (pb.File == j.Path) {
 			return pa.File == j.Path
 		}
 		return pa.Line < pb.Line
 	})
+	for _, c := range j.Scripts {
+		if c.Verb == "emit" {
+			j.ScriptEmits = append(j.ScriptEmits, c.Emit())
+		}
+	}
 	return errs
 }
+
+// processes are the processes a job may have, in the order they run
+// (init(5) "Process definition").
+var processes = []string{"pre-start", "main", "post-start", "pre-stop", "post-stop"}
 
 // lineRest returns the rest of the line, blanks collapsed, comment cut.
 func lineRest(b []byte) string {
@@ -230,8 +240,16 @@ func (j *Job) String() string {
 	for _, e := range j.Emits {
 		fmt.Fprintf(&b, "emits %s (%s)\n", e, e.Pos)
 	}
-	for _, e := range j.ScriptEmits {
-		fmt.Fprintf(&b, "initctl emit %s (%s)\n", e, e.Pos)
+	for _, c := range j.Scripts {
+		if c.Verb == "emit" {
+			fmt.Fprintf(&b, "initctl emit %s (%s)\n", c.Emit(), c.Pos)
+			continue
+		}
+		cond := ""
+		if c.Cond {
+			cond = ", under a condition"
+		}
+		fmt.Fprintf(&b, "%s: %s (%s%s)\n", c.Proc, c, c.Pos, cond)
 	}
 	keys := make([]string, 0, len(j.Env))
 	for k := range j.Env {
