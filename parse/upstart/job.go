@@ -30,6 +30,8 @@ type Job struct {
 	Scripts     []Command         // upstart's commands (initctl emit, start, stop, restart, telinit) in exec lines and script blocks, in file order
 	Env         map[string]string // "env KEY=VALUE" (and "env KEY" with no value: ""), used for $VAR in expressions
 	Export      []string          // "export" stanzas, in order
+	Import      []string          // ChromeOS's "import" stanzas: the variables the job takes from what starts it
+	Tmpfiles    []string          // ChromeOS's "tmpfiles" stanzas: tmpfiles.d files applied before the job starts
 	Description string            // "description"
 	Pos         graph.Pos         // the file, line 0
 
@@ -191,6 +193,15 @@ func (j *Job) parse(data []byte, path string) parse.ErrorList {
 // (init(5) "Process definition").
 var processes = []string{"pre-start", "main", "post-start", "pre-stop", "post-stop"}
 
+// Dialect returns "chromeos" for a job that uses a stanza only
+// ChromeOS's upstart reads (import, tmpfiles), else "".
+func (j *Job) Dialect() string {
+	if len(j.Import) > 0 || len(j.Tmpfiles) > 0 {
+		return "chromeos"
+	}
+	return ""
+}
+
 // lineRest returns the rest of the line, blanks collapsed, comment cut.
 func lineRest(b []byte) string {
 	line, _, _ := bytes.Cut(b, []byte("\n"))
@@ -261,6 +272,12 @@ func (j *Job) String() string {
 	}
 	if len(j.Export) > 0 {
 		fmt.Fprintf(&b, "export %s\n", strings.Join(j.Export, " "))
+	}
+	if len(j.Import) > 0 {
+		fmt.Fprintf(&b, "import %s\n", strings.Join(j.Import, " "))
+	}
+	if len(j.Tmpfiles) > 0 {
+		fmt.Fprintf(&b, "tmpfiles %s\n", strings.Join(j.Tmpfiles, " "))
 	}
 	return b.String()
 }

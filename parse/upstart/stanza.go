@@ -16,6 +16,8 @@ import (
 var stanzas = map[string]func(*jobParser, string) *stanzaError{
 	"start": (*jobParser).on, "stop": (*jobParser).on,
 	"emits": (*jobParser).emits, "env": (*jobParser).env, "export": (*jobParser).export,
+	// ChromeOS's upstart (docs/upstart.md): import VAR..., tmpfiles PATH...
+	"import": (*jobParser).export, "tmpfiles": (*jobParser).export,
 	"manual": (*jobParser).manual, "debug": func(*jobParser, string) *stanzaError { return nil },
 	"task":      (*jobParser).task,
 	"exec":      func(p *jobParser, _ string) *stanzaError { return p.exec("main") },
@@ -84,12 +86,24 @@ func (p *jobParser) emits(name string) *stanzaError {
 	return nil
 }
 
+// export reads the list stanzas of names: "export VAR..." and
+// ChromeOS's "import VAR..." (stanza_export; stanza_import of
+// ChromeOS's upstart-1.2-import-env.patch, the same reader) and
+// "tmpfiles PATH..." (ChromeOS: the tmpfiles.d files applied before the
+// job starts). Each adds to its list, also from an .override.
 func (p *jobParser) export(name string) *stanzaError {
 	vals, _, err := p.l.args()
 	if err != nil {
 		return p.errorf(name, err)
 	}
-	p.job.Export = append(p.job.Export, vals...)
+	switch name {
+	case "import":
+		p.job.Import = append(p.job.Import, vals...)
+	case "tmpfiles":
+		p.job.Tmpfiles = append(p.job.Tmpfiles, vals...)
+	default:
+		p.job.Export = append(p.job.Export, vals...)
+	}
 	return nil
 }
 
