@@ -94,6 +94,9 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		}
 		l.boot = render.Boot{Init: "upstart", Goal: "runlevel " + up.Runlevel, Graph: up.Graph}
 		l.findings = up.Findings
+		if up.Dialect == "chromeos" {
+			l.note = strings.TrimPrefix(l.note+"; ", "; ") + "ChromeOS's upstart: jobs use its import and tmpfiles stanzas"
+		}
 	default:
 		sv, err := sysv.Read(fsys, sysv.Options{Runlevel: gl.runlevel, Stop: gl.stop})
 		if err != nil {

@@ -22,6 +22,7 @@ type Options struct {
 // Boot is an upstart root: its jobs and the graph of one boot.
 type Boot struct {
 	Runlevel string
+	Dialect  string // "chromeos" when a job uses a stanza of ChromeOS's upstart (import, tmpfiles), else ""
 	Jobs     []*Job
 	Graph    *graph.Graph
 	Findings []graph.Finding
@@ -162,6 +163,9 @@ func newBuilder(jobs []*Job, opt Options) *builder {
 	b.up.Graph.Grow(len(jobs))
 	for k, j := range jobs {
 		b.byName[j.Name], b.jobIndex[j.Name] = j, k
+		if j.Dialect() != "" && !j.Rejected {
+			b.up.Dialect = j.Dialect()
+		}
 	}
 	return b
 }
@@ -217,8 +221,26 @@ func (b *builder) addJobs() {
 		if !s.Triggered && !j.Rejected && len(b.condStarters[k]) > 0 {
 			s.Note += "; " + b.condNote(k)
 		}
+		if d := dialectNote(j); d != "" {
+			s.Note = strings.TrimPrefix(s.Note+"; "+d, "; ")
+		}
 		g.Add(s)
 	}
+}
+
+// dialectNote says which stanzas of ChromeOS's upstart a job uses.
+func dialectNote(j *Job) string {
+	var parts []string
+	if len(j.Import) > 0 {
+		parts = append(parts, "import "+strings.Join(j.Import, " "))
+	}
+	if len(j.Tmpfiles) > 0 {
+		parts = append(parts, "tmpfiles "+strings.Join(j.Tmpfiles, " "))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "ChromeOS upstart: " + strings.Join(parts, "; ")
 }
 
 // addEmitters records who emits what: init, the outside world

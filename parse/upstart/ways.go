@@ -101,6 +101,8 @@ func (b *builder) placeholder(j *Job, e *Expr) int {
 		why, never = b.laterWhy(e.Event), false
 	case e.Event == "runlevel" && shutdownRunlevel(args):
 		why, never = "comes at shutdown or reboot (telinit 0 or 6), not in this boot into runlevel "+b.up.Runlevel, false
+	case chromeOSEvents[e.Event] != "" && b.up.Dialect == "chromeos":
+		why = "is emitted by " + chromeOSEvents[e.Event] + ", not by a job: say so with --event " + e.Event
 	}
 	if why == "" && name == e.String() {
 		why = "is emitted by no job (if something outside emits it, say so with --event " + e.Event + ")"
@@ -144,4 +146,12 @@ func shutdownRunlevel(args []string) bool {
 		}
 	}
 	return matchEnv(args, []string{"RUNLEVEL=0", "PREVLEVEL=" + unknownValue}) || matchEnv(args, []string{"RUNLEVEL=6", "PREVLEVEL=" + unknownValue})
+}
+
+// chromeOSEvents are events that programs of ChromeOS emit, not jobs
+// (platform2 login_manager/README.md: session_manager asks upstart to
+// emit them).
+var chromeOSEvents = map[string]string{
+	"login-prompt-visible": "ChromeOS's session_manager when Chrome shows the login screen",
+	"start-user-session":   "ChromeOS's session_manager when a user logs in",
 }
