@@ -32,7 +32,7 @@ func goalFlags(cmd *cobra.Command, gl *goal) {
 	f.StringVar(&gl.runlevel, "runlevel", "", "runlevel to boot into: S or 0-6 (default: inittab's initdefault, else 2; systemd: runlevelN.target)")
 	f.StringArrayVar(&gl.events, "event", nil, "an upstart event the outside world emits (repeatable)")
 	f.StringVar(&gl.target, "target", "", "systemd target to boot into (default: the default.target link, else graphical.target)")
-	f.BoolVar(&gl.stop, "stop", false, "the shutdown order instead (SysV K links; systemd: the start order reversed)")
+	f.BoolVar(&gl.stop, "stop", false, "the shutdown order instead (SysV K links; upstart: telinit 0 or --runlevel, its jobs and rc's K links; systemd: the start order reversed)")
 }
 
 // loaded is a root read for one goal.
@@ -85,14 +85,15 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		l.boot = render.Boot{Init: "systemd", Goal: sd.Target, Stop: gl.stop, Graph: sd.Graph}
 		l.findings = sd.Findings
 	case "upstart":
-		if gl.stop {
-			return nil, errors.New("--stop: the shutdown order is read for SysV only so far")
-		}
-		up, err := upstart.Read(fsys, upstart.Options{Runlevel: gl.runlevel, Events: gl.events, SysV: scripts})
+		up, err := upstart.Read(fsys, upstart.Options{Runlevel: gl.runlevel, Events: gl.events, SysV: scripts, Stop: gl.stop})
 		if err != nil {
 			return nil, err
 		}
-		l.boot = render.Boot{Init: "upstart", Goal: "runlevel " + up.Runlevel, Graph: up.Graph}
+		goalName := "runlevel " + up.Runlevel
+		if gl.stop {
+			goalName += " stop"
+		}
+		l.boot = render.Boot{Init: "upstart", Goal: goalName, Stop: gl.stop, Graph: up.Graph}
 		l.findings = up.Findings
 		if up.Dialect == "chromeos" {
 			l.note = strings.TrimPrefix(l.note+"; ", "; ") + "ChromeOS's upstart: jobs use its import and tmpfiles stanzas"

@@ -17,6 +17,9 @@ type Options struct {
 	Runlevel string   // the runlevel rc-sysinit enters; "" = its DEFAULT_RUNLEVEL, inittab's initdefault, else 2
 	Events   []string // events the outside world emits (--event NAME)
 	SysV     bool     // also the etc/init.d scripts the rc jobs run (sysv.go)
+	// Stop asks for the shutdown into Runlevel ("" = 0) instead of the
+	// boot (stop.go).
+	Stop bool
 }
 
 // Boot is an upstart root: its jobs and the graph of one boot.
@@ -83,6 +86,7 @@ type builder struct {
 	stopClauses  []clause             // what each of them waits for
 	hidden       map[int]bool         // hidden services the builder added
 	later        map[string][]starter // emits in sections that do not run during the boot, by event
+	shutdown     *shutdown            // set for the shutdown (stop.go)
 }
 
 // Read reads etc/init and builds the graph of the boot into the
@@ -97,6 +101,11 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 		return nil, err
 	}
 	found = append(found, errs.Findings()...)
+	if opt.Stop {
+		// The shutdown starts from the end of the boot (stop.go).
+		boot := readBoot(jobs, nil, fsys, Options{Events: opt.Events})
+		return readStop(jobs, found, fsys, opt, boot.up)
+	}
 	b := readBoot(jobs, found, fsys, opt)
 	if opt.SysV { // SysV bridge (sysv.go): the rc jobs run the scripts
 		if err := b.addSysV(fsys); err != nil {
@@ -249,11 +258,17 @@ func dialectNote(j *Job) string {
 // and rc-sysinit, which ends with telinit even when its script is not
 // there to say so.
 func (b *builder) addEmitters() {
-	for ev := range initEvents {
-		b.emitters[ev] = append(b.emitters[ev], emitter{job: -1, name: "init"})
+	if b.shutdown == nil {
+		for ev := range initEvents {
+			b.emitters[ev] = append(b.emitters[ev], emitter{job: -1, name: "init"})
+		}
+	} else {
+		b.emitters["runlevel"] = append(b.emitters["runlevel"], emitter{job: -1, env: []string{"RUNLEVEL=" + b.up.Runlevel, "PREVLEVEL=" + b.shutdown.prev}, name: "telinit " + b.up.Runlevel})
 	}
 	for _, ev := range b.opt.Events {
-		b.emitters[ev] = append(b.emitters[ev], emitter{job: -1, name: "--event"})
+		if b.shutdown == nil { // what the world emits, it emits while the machine runs
+			b.emitters[ev] = append(b.emitters[ev], emitter{job: -1, name: "--event"})
+		}
 	}
 	for i, j := range b.up.Jobs {
 		emits := append([]Emit(nil), j.Emits...)
@@ -282,7 +297,7 @@ func (b *builder) addEmitters() {
 		for _, c := range telinits(j, b.up.Runlevel, func(proc string) bool { return b.runs(i, proc) }) {
 			b.emitters["runlevel"] = append(b.emitters["runlevel"], emitter{job: i, env: []string{"RUNLEVEL=" + c.Name, "PREVLEVEL=N"}, name: j.Name})
 		}
-		if j.Name == "rc-sysinit" && !hasTelinit(j) {
+		if j.Name == "rc-sysinit" && !hasTelinit(j) && b.shutdown == nil {
 			// Upstart's rc-sysinit ends with "telinit $DEFAULT_RUNLEVEL".
 			b.emitters["runlevel"] = append(b.emitters["runlevel"], emitter{job: i, env: []string{"RUNLEVEL=" + b.up.Runlevel, "PREVLEVEL=N"}, name: j.Name})
 		}

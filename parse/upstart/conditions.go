@@ -56,6 +56,9 @@ func (b *builder) condition(i int, j *Job) condition {
 	if j.Manual {
 		expr = nil
 	}
+	if b.shutdown != nil && b.shutdown.running[i] {
+		expr, c.starts = j.StopOn, nil // a running job stops on its stop on
+	}
 	if expr != nil {
 		c.startOn = expr
 		for _, e := range events(expr) {
@@ -76,15 +79,31 @@ func (b *builder) leaf(j *Job, e *Expr) leaf {
 	if len(ws) == 0 {
 		ws = []int{b.placeholder(j, e)}
 	}
-	kind := graph.StartOn
-	if e.Event == "starting" {
-		kind = graph.Hook // the job holds the event, so J waits for it
-	}
+	stopOn := b.shutdown != nil && b.shutdown.running[b.jobIndex[j.Name]]
 	l := leaf{e: e}
 	for _, to := range ws {
-		l.ways = append(l.ways, way{to: to, kind: kind, pos: e.Pos, via: e.String()})
+		l.ways = append(l.ways, way{to: to, kind: b.kind(e.Event, to, stopOn), pos: e.Pos, via: e.String()})
 	}
 	return l
+}
+
+// kind is the kind of the edge from a job to service to, which makes
+// event happen: the job holds starting J, and in a shutdown stopping J of
+// a job J that stops there (J's service is its stop), so J waits for it
+// (Hook); otherwise the job comes after (StartOn). In a shutdown, what a
+// job that stops waits for is its stop on (StopOn, StopHook).
+func (b *builder) kind(event string, to int, stopOn bool) graph.Kind {
+	hook := event == "starting" ||
+		event == "stopping" && b.shutdown != nil && to < len(b.up.Jobs) && b.shutdown.running[to]
+	switch {
+	case stopOn && hook:
+		return graph.StopHook
+	case stopOn:
+		return graph.StopOn
+	case hook:
+		return graph.Hook
+	}
+	return graph.StartOn
 }
 
 // clauses returns the clauses of a condition: its start on in

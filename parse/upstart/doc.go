@@ -14,7 +14,7 @@
 //     job's events carry (job_emit_event); conditions.go: a job's
 //     condition as edges, without what cannot happen; env.go matches an
 //     event's arguments with its environment (event_operator_match,
-//     fnmatch);
+//     fnmatch); stop.go: the shutdown (--stop);
 //   - ChromeOS's upstart: its import and tmpfiles stanzas (stanza.go);
 //     docs/upstart.md has every rule and where it comes from;
 //   - sysv.go, sysv_rc.go: the rc jobs that run /etc/init.d/rc, and the

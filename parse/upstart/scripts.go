@@ -28,9 +28,15 @@ func runsAtBoot(job *Job, proc string) bool {
 	return false
 }
 
-// runs reports whether process proc of job k runs (runsAtBoot).
+// runs reports whether process proc of job k runs: in a boot, as
+// runsAtBoot says; in a shutdown, the pre-stop and post-stop of a job
+// that stops, and the processes of a job that starts as in a boot.
 func (b *builder) runs(k int, proc string) bool {
-	return runsAtBoot(b.up.Jobs[k], proc)
+	j := b.up.Jobs[k]
+	if b.shutdown != nil && b.shutdown.running[k] {
+		return proc == "pre-stop" || proc == "post-stop"
+	}
+	return runsAtBoot(j, proc)
 }
 
 // starter is a job whose script starts (or stops) another.

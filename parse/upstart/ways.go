@@ -26,7 +26,12 @@ func (b *builder) ways(j *Job, e *Expr) (ways []int, always bool) {
 			if !matchEnv(args, jobEventEnv(job, e.Event, false)) {
 				continue
 			}
-			if !isStopEvent(e.Event) || stopsAtBoot(job) {
+			switch {
+			case b.shutdown != nil && b.shutdown.running[k]:
+				if isStopEvent(e.Event) { // its service is its stop
+					ways = append(ways, k)
+				}
+			case !isStopEvent(e.Event) || stopsAtBoot(job):
 				ways = append(ways, k)
 			}
 			if isStopEvent(e.Event) {
