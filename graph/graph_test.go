@@ -279,8 +279,11 @@ func TestAlias(t *testing.T) {
 	g := &Graph{}
 	a := g.Add(Service{Name: "a"})
 	b := g.Add(Service{Name: "b"})
-	if !g.Alias(a, "x") || !g.Alias(a, "x") {
-		t.Errorf("Alias(a, x) = false, want true (twice)")
+	if !g.Alias(a, "x") {
+		t.Errorf("Alias(a, x) = false, want true")
+	}
+	if !g.Alias(a, "x") || len(g.Services[a].Aliases) != 1 {
+		t.Errorf("Alias(a, x) again = false or a second alias (%v), want true and x once", g.Services[a].Aliases)
 	}
 	if g.Alias(b, "x") {
 		t.Errorf("Alias(b, x) = true after x became a's alias, want false")
@@ -298,6 +301,31 @@ func TestAlias(t *testing.T) {
 	}
 	if i, _ := g.Lookup("x"); i != x || len(g.Services[a].Aliases) != 0 {
 		t.Errorf("after Add(x): Lookup(x) = %d, a's aliases %v; want %d and none", i, g.Services[a].Aliases, x)
+	}
+}
+
+// TestFind looks up names as a user gives them: a service's name or alias
+// first, then what the graph's Complete makes of it, if it has one.
+func TestFind(t *testing.T) {
+	g := &Graph{}
+	ssh := g.Add(Service{Name: "ssh.service"})
+	ssh2 := g.Add(Service{Name: "ssh"})
+	g.Alias(ssh, "sshd.service")
+	if _, ok := g.Find("sshd"); ok {
+		t.Errorf("Find(sshd) with no Complete = found, want not found")
+	}
+	g.Complete = func(name string) (string, bool) { return name + ".service", !strings.Contains(name, ".") }
+	for _, tc := range []struct {
+		name string
+		want int
+	}{{"ssh", ssh2}, {"ssh.service", ssh}, {"sshd", ssh}, {"sshd.service", ssh}, {"cron", -1}, {"sshd.socket", -1}} {
+		i, ok := g.Find(tc.name)
+		if !ok {
+			i = -1
+		}
+		if i != tc.want {
+			t.Errorf("Find(%q) = %d, want %d", tc.name, i, tc.want)
+		}
 	}
 }
 

@@ -113,7 +113,7 @@ func Place(g *Graph, fs []Finding, l *Layout, node string) (*Graph, []Finding) {
 	awayRoles := map[int][]string{}
 	for _, r := range l.Roles {
 		for _, name := range r.Services {
-			i, ok := lookupRoleName(g, name)
+			i, ok := g.Find(name)
 			if ok && g.Services[i].Hidden {
 				ok = false
 			}
@@ -136,7 +136,7 @@ func Place(g *Graph, fs []Finding, l *Layout, node string) (*Graph, []Finding) {
 	}
 
 	g.index() // shared with the copy
-	p := &Graph{Phases: g.Phases, Services: slices.Clone(g.Services), Edges: slices.Clip(g.Edges), byName: maps.Clone(g.byName), out: g.out, in: g.in}
+	p := &Graph{Phases: g.Phases, Complete: g.Complete, Services: slices.Clone(g.Services), Edges: slices.Clip(g.Edges), byName: maps.Clone(g.byName), out: g.out, in: g.in}
 	elsewhere := make([]bool, len(p.Services))
 	type where struct {
 		why       string
@@ -290,14 +290,4 @@ func PerNode(fs []Finding, nodes []string) []Finding {
 		}
 	}
 	return out
-}
-
-// lookupRoleName finds the service a role names: by name or alias, or
-// a systemd service named without its suffix (SPEC §5: nginx matches
-// nginx.service).
-func lookupRoleName(g *Graph, name string) (int, bool) {
-	if i, ok := g.Lookup(name); ok {
-		return i, ok
-	}
-	return g.Lookup(name + ".service")
 }

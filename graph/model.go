@@ -80,6 +80,12 @@ type Graph struct {
 	Phases   []string
 	Services []Service
 	Edges    []Edge
+	// Complete, when set, gives the name a user's name stands for in
+	// this graph's init system when no service has it: a systemd unit
+	// named without its type is a service ("ssh" is ssh.service, as
+	// systemctl reads it). The reader of that init system sets it; Find
+	// uses it.
+	Complete func(name string) (string, bool)
 	byName   map[string]int
 	out, in  [][]int // edge indexes by From and by To; built lazily
 }
@@ -119,6 +125,21 @@ func (g *Graph) Alias(i int, name string) bool {
 func (g *Graph) Lookup(name string) (int, bool) {
 	i, ok := g.byName[name]
 	return i, ok
+}
+
+// Find returns the index of the service a user names: the service of
+// that name or alias (Lookup), else the one of the name Complete makes of
+// it. Layouts' roles, --focus and why name services this way.
+func (g *Graph) Find(name string) (int, bool) {
+	if i, ok := g.Lookup(name); ok {
+		return i, true
+	}
+	if g.Complete != nil {
+		if full, ok := g.Complete(name); ok {
+			return g.Lookup(full)
+		}
+	}
+	return 0, false
 }
 
 // AddEdge adds e.

@@ -57,51 +57,88 @@ type alt struct {
 // can with Unorderable). It is Knuth's generalisation of Dijkstra's
 // algorithm to and/or graphs, on the components of the ordering graph,
 // with a bucket queue: O(V + E) time.
+//
+// It runs in three passes: levels within each phase (levels), what a
+// deadlock leaves last (settle), then waves numbered across the phases
+// (schedule).
 func Order(g *Graph) Schedule {
+	o := newOrdering(g)
+	o.levels()
+	o.settle()
+	return o.schedule()
+}
+
+// ordering is the state Order's passes share, per component of the
+// ordering graph.
+type ordering struct {
+	g        *Graph
+	succ     [][]int32 // the ordering edges that bind alone (orderingEdges)
+	comps    [][]int32 // the strongly connected components of succ
+	comp     []int32   // service -> its component
+	pending  []int     // what a component still waits for: edges from other components, groups of alternatives not met
+	altsFrom map[int32][]alt
+	met      map[groupKey]bool // a group of alternatives: false pending, true met
+	level    []int             // a component's level in its phase
+	cyclic   []bool            // a component on an ordering cycle, or stuck in a deadlock
+	phaseMax []int             // per phase, its highest level
+}
+
+// groupKey names a group of alternatives: the service that waits for the
+// first of them, and the group.
+type groupKey struct {
+	then  int32
+	group int
+}
+
+// newOrdering finds the components of the ordering graph of g and counts
+// what each waits for.
+func newOrdering(g *Graph) *ordering {
 	succ, alts := orderingEdges(g)
-	comps := scc(len(g.Services), succ)
-	comp := make([]int32, len(g.Services))
-	for c, members := range comps {
+	o := &ordering{g: g, succ: succ, comps: scc(len(g.Services), succ), comp: make([]int32, len(g.Services))}
+	for c, members := range o.comps {
 		for _, v := range members {
-			comp[v] = int32(c)
+			o.comp[v] = int32(c)
 		}
 	}
-	// pending[c] counts what component c still waits for: edges from
-	// other components, and groups of alternatives not yet met.
-	pending := make([]int, len(comps))
+	o.pending = make([]int, len(o.comps))
 	for v := range succ {
 		for _, w := range succ[v] {
-			if comp[w] != comp[v] {
-				pending[comp[w]]++
+			if o.comp[w] != o.comp[v] {
+				o.pending[o.comp[w]]++
 			}
 		}
 	}
-	type groupKey struct {
-		then  int32
-		group int
-	}
-	met := map[groupKey]bool{} // false: pending; true: met
-	altsFrom := make(map[int32][]alt)
+	o.met = map[groupKey]bool{}
+	o.altsFrom = make(map[int32][]alt)
 	for _, a := range alts {
-		if comp[a.first] == comp[a.then] {
+		if o.comp[a.first] == o.comp[a.then] {
 			continue // an alternative that waits for its own loop never comes first
 		}
 		k := groupKey{a.then, a.group}
-		if _, seen := met[k]; !seen {
-			met[k] = false
-			pending[comp[a.then]]++
+		if _, seen := o.met[k]; !seen {
+			o.met[k] = false
+			o.pending[o.comp[a.then]]++
 		}
-		altsFrom[a.first] = append(altsFrom[a.first], a)
+		o.altsFrom[a.first] = append(o.altsFrom[a.first], a)
 	}
-	level := make([]int, len(comps))
-	// A hidden service (a barrier) takes no wave of its own: its level is
-	// that of the latest service before it.
-	width := func(c int32) int {
-		if len(comps[c]) == 1 && g.Services[comps[c][0]].Hidden {
-			return 0
-		}
-		return 1
+	return o
+}
+
+// width is how many levels component c takes: a hidden service (a
+// barrier) takes none, its level is that of the latest service before it.
+func (o *ordering) width(c int32) int {
+	if len(o.comps[c]) == 1 && o.g.Services[o.comps[c][0]].Hidden {
+		return 0
 	}
+	return 1
+}
+
+// levels gives each component that can start its level: one more than
+// the highest level of the components it waits for, and for each group
+// of alternatives, than the earliest of them. Components are taken level
+// by level from a bucket queue.
+func (o *ordering) levels() {
+	o.level = make([]int, len(o.comps))
 	var buckets [][]int32 // buckets[l]: components whose level is l
 	push := func(c int32, l int) {
 		for len(buckets) <= l {
@@ -109,77 +146,88 @@ func Order(g *Graph) Schedule {
 		}
 		buckets[l] = append(buckets[l], c)
 	}
-	for c := range comps {
-		if pending[c] == 0 && g.Services[comps[c][0]].Started() {
-			level[c] = width(int32(c))
-			push(int32(c), level[c])
+	// reach lowers what component d waits for by one, now that something
+	// of level l it waits for has started.
+	reach := func(d int32, l int) {
+		o.level[d] = max(o.level[d], l+o.width(d))
+		if o.pending[d]--; o.pending[d] == 0 {
+			push(d, o.level[d])
+		}
+	}
+	for c := range o.comps {
+		if o.pending[c] == 0 && o.g.Services[o.comps[c][0]].Started() {
+			o.level[c] = o.width(int32(c))
+			push(int32(c), o.level[c])
 		}
 	}
 	for l := 0; l < len(buckets); l++ {
 		for k := 0; k < len(buckets[l]); k++ { // a barrier may join the bucket being walked
 			c := buckets[l][k]
-			for _, v := range comps[c] {
-				for _, w := range succ[v] {
-					if d := comp[w]; d != c {
-						level[d] = max(level[d], l+width(d))
-						if pending[d]--; pending[d] == 0 {
-							push(d, level[d])
-						}
+			for _, v := range o.comps[c] {
+				for _, w := range o.succ[v] {
+					if d := o.comp[w]; d != c {
+						reach(d, l)
 					}
 				}
-				for _, a := range altsFrom[v] {
+				for _, a := range o.altsFrom[v] {
 					k := groupKey{a.then, a.group}
-					if met[k] {
+					if o.met[k] {
 						continue
 					}
-					met[k] = true
-					d := comp[a.then]
-					level[d] = max(level[d], l+width(d))
-					if pending[d]--; pending[d] == 0 {
-						push(d, level[d])
-					}
+					o.met[k] = true
+					reach(o.comp[a.then], l)
 				}
 			}
 		}
 	}
-	// What is still pending waits for alternatives that all come after it
-	// (a deadlock): it goes last in its phase, marked as on a loop.
-	phaseMax := make([]int, len(g.Phases))
+}
+
+// settle puts what is still pending, waiting for alternatives that all
+// come after it (a deadlock), last in its phase, marked as on a loop, and
+// finds the highest level of each phase.
+func (o *ordering) settle() {
+	g := o.g
+	o.phaseMax = make([]int, len(g.Phases))
 	var stuck []int32
-	for c, members := range comps {
+	for c, members := range o.comps {
 		sv := &g.Services[members[0]]
-		if !sv.Started() || sv.Phase >= len(g.Phases) || width(int32(c)) == 0 {
+		if !sv.Started() || sv.Phase >= len(g.Phases) || o.width(int32(c)) == 0 {
 			continue
 		}
-		if pending[c] > 0 {
+		if o.pending[c] > 0 {
 			stuck = append(stuck, int32(c))
 			continue
 		}
-		phaseMax[sv.Phase] = max(phaseMax[sv.Phase], level[c])
+		o.phaseMax[sv.Phase] = max(o.phaseMax[sv.Phase], o.level[c])
 	}
-	cyclic := make([]bool, len(comps))
-	for c, members := range comps {
-		cyclic[c] = len(members) > 1
-	}
-	for _, c := range stuck {
-		p := g.Services[comps[c][0]].Phase
-		level[c] = phaseMax[p] + 1
-		cyclic[c] = true
+	o.cyclic = make([]bool, len(o.comps))
+	for c, members := range o.comps {
+		o.cyclic[c] = len(members) > 1
 	}
 	for _, c := range stuck {
-		p := g.Services[comps[c][0]].Phase
-		phaseMax[p] = max(phaseMax[p], level[c])
+		p := g.Services[o.comps[c][0]].Phase
+		o.level[c] = o.phaseMax[p] + 1
+		o.cyclic[c] = true
 	}
-	// A service that starts alone takes a wave of its own at its level;
-	// the others of that level and every later level move up (startpar
-	// runs an interactive script with nothing beside it).
+	for _, c := range stuck {
+		p := g.Services[o.comps[c][0]].Phase
+		o.phaseMax[p] = max(o.phaseMax[p], o.level[c])
+	}
+}
+
+// schedule numbers the waves, the levels of the phases one after the
+// other. A service that starts alone takes a wave of its own at its
+// level; the others of that level and every later level move up
+// (startpar runs an interactive script with nothing beside it).
+func (o *ordering) schedule() Schedule {
+	g, level, cyclic := o.g, o.level, o.cyclic
 	alone := make([][]int, len(g.Phases))   // per phase and level: how many start alone
 	others := make([][]bool, len(g.Phases)) // per phase and level: whether others start
 	for p := range g.Phases {
-		alone[p] = make([]int, phaseMax[p]+1)
-		others[p] = make([]bool, phaseMax[p]+1)
+		alone[p] = make([]int, o.phaseMax[p]+1)
+		others[p] = make([]bool, o.phaseMax[p]+1)
 	}
-	for c, members := range comps {
+	for c, members := range o.comps {
 		for _, v := range members {
 			sv := &g.Services[v]
 			if !sv.Started() || sv.Phase >= len(g.Phases) || sv.Hidden {
@@ -196,8 +244,8 @@ func Order(g *Graph) Schedule {
 	start := make([][]int, len(g.Phases))
 	w := 0
 	for p := range g.Phases {
-		start[p] = make([]int, phaseMax[p]+1)
-		for l := 1; l <= phaseMax[p]; l++ {
+		start[p] = make([]int, o.phaseMax[p]+1)
+		for l := 1; l <= o.phaseMax[p]; l++ {
 			start[p][l] = w
 			w += alone[p][l]
 			if others[p][l] {
@@ -207,7 +255,7 @@ func Order(g *Graph) Schedule {
 	}
 	var s Schedule
 	var lone []Step // the services that start alone, waves given below
-	for c, members := range comps {
+	for c, members := range o.comps {
 		cyclic := cyclic[c]
 		for _, v := range members {
 			sv := &g.Services[v]

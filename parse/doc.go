@@ -1,22 +1,23 @@
-// Package parse reads a machine's init configuration from a root and
-// builds the graph of one boot from it, with positioned diagnostics
-// ("path:line: message", paths relative to the root) for everything it
-// could not use. The root itself is read through parse/rootfs, the one
-// place that touches the disk.
+// Package parse holds what the readers of the init systems share:
+// positioned diagnostics ("path:line: message", paths relative to the
+// root: Error, ErrorList), the layout files that place services on nodes
+// (Layout, an INI file), and which init system a root boots as PID 1
+// (Detect, its rules in order, with the evidence). Each init system has a
+// package of its own below it, which turns a root into the graph of one
+// boot:
 //
-// The formats and the specifications followed:
+//   - parse/sysv: init scripts and their LSB headers, insserv.conf, the
+//     rcN.d links, the boot as insserv and startpar order it;
+//   - parse/upstart: upstart job files and events, and the rc jobs that
+//     run the SysV scripts (it imports parse/sysv for them);
+//   - parse/systemd: units, the boot transaction, and the generators
+//     that matter to it (fstab, systemd-sysv-generator).
 //
-//   - lsb.go: init script comment blocks, LSB Core 4.1 §20.3 "Comment
-//     Conventions for Init Scripts", with Debian's X-Start-Before,
-//     X-Stop-After and X-Interactive, read the way insserv 1.24.0 reads
-//     them where it differs (docs/insserv.md); Red Hat's "# chkconfig:".
-//   - insserv.go: /etc/insserv.conf and insserv.conf.d, insserv(8).
-//   - rcd.go: /etc/rcN.d links and /etc/inittab's initdefault (sysv-rc).
-//   - sysv.go, sysv_edges.go: the SysV boot as insserv and startpar order it.
-//   - upstart.go, upstart_expr.go: upstart job files, init(5) of upstart
-//     1.3 to 1.13, lexed as libnih's config parser does.
-//   - upstart_boot.go: the upstart boot, upstart-events(7).
+// The root itself is read through parse/rootfs, the one place that
+// touches the disk.
 //
-// Package parse knows nothing of output formats: it never imports
-// render. The analyses of the graphs it builds are package graph's.
+// Package parse knows no format of an init system: it never imports the
+// packages below it, which import no other format (upstart's use of
+// sysv aside), and never render. The analyses of the graphs are package
+// graph's.
 package parse

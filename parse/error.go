@@ -1,7 +1,10 @@
 package parse
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"slices"
 	"sort"
 	"strings"
 
@@ -30,8 +33,14 @@ func (e *Error) Unwrap() error { return e.Err }
 // Sort puts them in order of position (go/scanner.ErrorList).
 type ErrorList []*Error
 
-func (l *ErrorList) add(pos graph.Pos, key string, warning bool, format string, args ...any) {
-	*l = append(*l, &Error{Pos: pos, Key: key, Err: fmt.Errorf(format, args...), Warning: warning})
+// Errorf adds an error at pos: input that could not be used.
+func (l *ErrorList) Errorf(pos graph.Pos, key, format string, args ...any) {
+	*l = append(*l, &Error{Pos: pos, Key: key, Err: fmt.Errorf(format, args...)})
+}
+
+// Warnf adds a warning at pos: input that was used anyway ("..., ignoring").
+func (l *ErrorList) Warnf(pos graph.Pos, key, format string, args ...any) {
+	*l = append(*l, &Error{Pos: pos, Key: key, Err: fmt.Errorf(format, args...), Warning: true})
 }
 
 // Sort sorts the list by file and line.
@@ -52,6 +61,23 @@ func (l ErrorList) Error() string {
 		return l[0].Error()
 	}
 	return fmt.Sprintf("%s (and %d more errors)", l[0], len(l)-1)
+}
+
+// String returns the list sorted by position, one error a line, a
+// warning with "warning: " after its position: the form goldens hold. l
+// is not modified.
+func (l ErrorList) String() string {
+	var b strings.Builder
+	l = slices.Clone(l)
+	l.Sort()
+	for _, e := range l {
+		s := e.Error()
+		if e.Warning {
+			s = strings.Replace(s, ": ", ": warning: ", 1)
+		}
+		b.WriteString(s + "\n")
+	}
+	return b.String()
 }
 
 // Err returns l as an error, or nil when l is empty.
@@ -80,9 +106,20 @@ func (l ErrorList) Findings() []graph.Finding {
 	return fs
 }
 
-// fileError turns an error from reading a file into a positioned Error.
-func fileError(path string, err error) *Error {
-	return &Error{Pos: graph.Pos{File: path}, Err: unwrapPath(err)}
+// FileError turns an error from reading the file at path into a
+// positioned Error: "etc/init.d/foo: permission denied".
+func FileError(path string, err error) *Error {
+	return &Error{Pos: graph.Pos{File: path}, Err: UnwrapPath(err)}
+}
+
+// UnwrapPath returns the error inside a *fs.PathError, whose path (the
+// file's path on this machine, not in the root) the caller says better.
+func UnwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // fileService names the service a file defines, if it defines one: the

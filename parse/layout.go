@@ -55,12 +55,12 @@ func Layout(data []byte, path string) (*graph.Layout, ErrorList) {
 	var errs ErrorList
 	sections, clean := scanLayout(data, file, &errs)
 	if len(sections) == 0 && len(errs) == 0 {
-		errs.add(graph.Pos{File: file}, "", false, "empty layout: no [role \"NAME\"] or [node \"NAME\"] section")
+		errs.Errorf(graph.Pos{File: file}, "", "empty layout: no [role \"NAME\"] or [node \"NAME\"] section")
 		return nil, errs
 	}
 	f, err := ini.LoadSources(ini.LoadOptions{IgnoreContinuation: true}, clean)
 	if err != nil {
-		errs.add(graph.Pos{File: file}, "", false, "%v", err)
+		errs.Errorf(graph.Pos{File: file}, "", "%v", err)
 		errs.Sort()
 		return nil, errs
 	}
@@ -74,7 +74,7 @@ func Layout(data []byte, path string) (*graph.Layout, ErrorList) {
 		}
 		pos := graph.Pos{File: file, Line: s.line}
 		if at, dup := first[[2]string{s.kind, s.name}]; dup {
-			errs.add(pos, "", false, "duplicate section [%s]: the first is at line %d, and ini merges them", s.header, at)
+			errs.Errorf(pos, "", "duplicate section [%s]: the first is at line %d, and ini merges them", s.header, at)
 			continue
 		}
 		first[[2]string{s.kind, s.name}] = s.line
@@ -107,12 +107,12 @@ func Layout(data []byte, path string) (*graph.Layout, ErrorList) {
 	for _, n := range l.Nodes {
 		for _, r := range n.Roles {
 			if !roles[r] {
-				errs.add(graph.Pos{File: file, Line: rolesLine[n.Name]}, "roles", false, "node %s names role %s, which no [role %q] section defines", n.Name, r, r)
+				errs.Errorf(graph.Pos{File: file, Line: rolesLine[n.Name]}, "roles", "node %s names role %s, which no [role %q] section defines", n.Name, r, r)
 			}
 		}
 	}
 	if len(l.Nodes) == 0 {
-		errs.add(graph.Pos{File: file}, "", false, "no [node \"NAME\"] section: the layout places nothing")
+		errs.Errorf(graph.Pos{File: file}, "", "no [node \"NAME\"] section: the layout places nothing")
 	}
 	errs.Sort()
 	for _, e := range errs {
@@ -134,7 +134,7 @@ func scanLayout(data []byte, file string, errs *ErrorList) ([]*rawSection, []byt
 	for k := 0; k < len(lines); k++ {
 		pos := graph.Pos{File: file, Line: k + 1}
 		if len(lines[k]) > maxLayoutLine {
-			errs.add(pos, "", false, "line of %d bytes: longer than %d, not read", len(lines[k]), maxLayoutLine)
+			errs.Errorf(pos, "", "line of %d bytes: longer than %d, not read", len(lines[k]), maxLayoutLine)
 			lines[k] = nil
 			continue
 		}
@@ -145,7 +145,7 @@ func scanLayout(data []byte, file string, errs *ErrorList) ([]*rawSection, []byt
 		case line[0] == '[':
 			end := strings.LastIndexByte(line, ']')
 			if end < 0 {
-				errs.add(pos, "", false, "section header without its closing ]")
+				errs.Errorf(pos, "", "section header without its closing ]")
 				lines[k] = nil
 				cur = nil
 				continue
@@ -155,9 +155,9 @@ func scanLayout(data []byte, file string, errs *ErrorList) ([]*rawSection, []byt
 			kind, name, ok := splitHeader(cur.header)
 			switch {
 			case layoutKeys[kind] != nil && !ok:
-				errs.add(pos, "", false, "[%s]: want [%s \"NAME\"]", cur.header, kind)
+				errs.Errorf(pos, "", "[%s]: want [%s \"NAME\"]", cur.header, kind)
 			case layoutKeys[kind] == nil:
-				errs.add(pos, "", true, "unknown section [%s], ignoring it", cur.header)
+				errs.Warnf(pos, "", "unknown section [%s], ignoring it", cur.header)
 			default:
 				cur.kind, cur.name = kind, name
 			}
@@ -165,7 +165,7 @@ func scanLayout(data []byte, file string, errs *ErrorList) ([]*rawSection, []byt
 		}
 		key, value, ok := splitKey(line)
 		if !ok {
-			errs.add(pos, "", false, "%s is not a key = value line, a [section] or a comment", shortQuote(line))
+			errs.Errorf(pos, "", "%s is not a key = value line, a [section] or a comment", shortQuote(line))
 			lines[k] = nil
 			continue
 		}
@@ -184,14 +184,14 @@ func scanLayout(data []byte, file string, errs *ErrorList) ([]*rawSection, []byt
 		}
 		switch {
 		case cur == nil:
-			errs.add(pos, key, true, "key outside any section, ignoring it")
+			errs.Warnf(pos, key, "key outside any section, ignoring it")
 		case cur.kind == "":
 			// in a section already reported
 		case !slices.Contains(layoutKeys[cur.kind], key):
-			errs.add(pos, key, true, "unknown key in [%s], ignoring it (want %s)", cur.header, strings.Join(layoutKeys[cur.kind], " or "))
+			errs.Warnf(pos, key, "unknown key in [%s], ignoring it (want %s)", cur.header, strings.Join(layoutKeys[cur.kind], " or "))
 		default:
 			if at, dup := cur.keys[key]; dup {
-				errs.add(pos, key, true, "repeated key: the one at line %d is ignored, the last one wins", at)
+				errs.Warnf(pos, key, "repeated key: the one at line %d is ignored, the last one wins", at)
 			}
 			cur.keys[key] = k + 1
 		}
@@ -257,7 +257,7 @@ func uniqueNames(v string, pos graph.Pos, key string, errs *ErrorList) []string 
 		if seen[n]++; seen[n] == 1 {
 			out = append(out, n)
 		} else if seen[n] == 2 {
-			errs.add(pos, key, true, "%s is listed more than once, counting it once", n)
+			errs.Warnf(pos, key, "%s is listed more than once, counting it once", n)
 		}
 	}
 	return out

@@ -5,7 +5,7 @@
 // DOT (dot.go, from the scene of scene.go) or as data (graphjson.go),
 // and why one service starts before another (why.go). It knows no input
 // format and never reads files: package parse reads roots, package graph
-// analyses them. Laying DOT out as SVG or PNG is not here: render/svg
+// analyses them. Laying DOT out as SVG or PNG is not here: render/graphviz
 // (the only importer of go-graphviz) and render/raster do it, in the
 // command initorder-render, so that initorder does not link Graphviz.
 package render

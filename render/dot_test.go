@@ -2,37 +2,12 @@ package render
 
 import (
 	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/internal/golden"
 )
-
-var update = flag.Bool("update", false, "update golden files")
-
-// checkGolden compares got with testdata/NAME, and with -update writes got
-// into it instead.
-func checkGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	golden := filepath.Join("testdata", name)
-	want, _ := os.ReadFile(golden)
-	if bytes.Equal(got, want) {
-		return
-	}
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(golden), 0o777); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, got, 0o666); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	t.Errorf("%s: got\n%s\nwant\n%s\n(run with -update to accept)", golden, got, want)
-}
 
 // kindsBoot is a boot with an edge of every kind, and every marking: a
 // race (Wants= without order, and an upstart "or"), an ordering loop, a
@@ -129,7 +104,7 @@ func TestDOTGolden(t *testing.T) {
 	if err := DOT(&first, []Drawing{d}); err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, "dot/kinds.dot", first.Bytes())
+	golden.Check(t, "testdata/dot/kinds.dot", first.Bytes())
 	for i := 0; i < 3; i++ {
 		var again bytes.Buffer
 		DOT(&again, []Drawing{kindsBoot(t)})
@@ -147,7 +122,7 @@ func TestDOTLayoutClusters(t *testing.T) {
 	if err := DOT(&out, []Drawing{{Boot: db}, {Boot: web}}); err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, "dot/clusters.dot", out.Bytes())
+	golden.Check(t, "testdata/dot/clusters.dot", out.Bytes())
 }
 
 func TestDOTCut(t *testing.T) {
@@ -160,7 +135,7 @@ func TestDOTCut(t *testing.T) {
 	if err := DOT(&out, []Drawing{d}); err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, "dot/focus.dot", out.Bytes())
+	golden.Check(t, "testdata/dot/focus.dot", out.Bytes())
 }
 
 // TestDOTReduceBarriers: three headerless scripts ordered by their link

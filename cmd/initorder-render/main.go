@@ -25,8 +25,8 @@ import (
 	"os"
 
 	"github.com/initorder/initorder/internal/gvcache"
+	"github.com/initorder/initorder/render/graphviz"
 	"github.com/initorder/initorder/render/raster"
-	"github.com/initorder/initorder/render/svg"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
@@ -64,12 +64,12 @@ func render(stdin io.Reader, stdout io.Writer, format string, scale float64) err
 	w := bufio.NewWriter(stdout)
 	switch format {
 	case "svg":
-		err = svg.SVG(w, dot)
+		err = graphviz.SVG(w, dot)
 	case "json":
-		err = svg.JSON(w, dot)
+		err = graphviz.JSON(w, dot)
 	case "png":
 		var layout bytes.Buffer
-		if err = svg.JSON(&layout, dot); err == nil {
+		if err = graphviz.JSON(&layout, dot); err == nil {
 			err = raster.PNG(w, layout.Bytes(), scale)
 		}
 	default:

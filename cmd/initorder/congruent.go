@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 
 	"github.com/initorder/initorder/graph"
 	"github.com/initorder/initorder/render"
@@ -28,7 +27,11 @@ func congruent(out, errOut io.Writer, g *globals, gl goal, lf layoutFlags) error
 		return err
 	}
 	groups := lay.Groups(lf.nodes)
-	sides, err := groupSides(g, gl, lay, groups)
+	sides := make([]graph.Side, len(groups))
+	err = eachGroup(g, gl, lay, groups, func(k int, gr group) error {
+		sides[k] = graph.Side{Graph: gr.boot.Graph, Schedule: schedule(gr.boot), Findings: gr.findings}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
@@ -49,34 +52,4 @@ func congruent(out, errOut io.Writer, g *globals, gl goal, lf layoutFlags) error
 		return errNotCongruent
 	}
 	return nil
-}
-
-// groupSides analyses the boot of each group of nodes as check does,
-// reading each root once.
-func groupSides(g *globals, gl goal, lay *graph.Layout, groups [][]string) ([]graph.Side, error) {
-	rootOf := func(k int) string { n, _ := lay.Node(groups[k][0]); return nodeRoot(g, n) }
-	byRoot := make([]int, len(groups))
-	for k := range byRoot {
-		byRoot[k] = k
-	}
-	sort.SliceStable(byRoot, func(a, b int) bool { return rootOf(byRoot[a]) < rootOf(byRoot[b]) })
-	sides := make([]graph.Side, len(groups))
-	var l *loaded
-	lastRoot := ""
-	for _, k := range byRoot {
-		if root := rootOf(k); l == nil || root != lastRoot {
-			var err error
-			if l, err = read(g, root, gl); err != nil {
-				return nil, fmt.Errorf("node %s: %w", groups[k][0], err)
-			}
-			lastRoot = root
-		}
-		p, found := graph.Place(l.boot.Graph, l.findings, lay, groups[k][0])
-		found = append(found, graph.Check(p)...)
-		graph.SortFindings(found)
-		b := l.boot
-		b.Graph = p
-		sides[k] = graph.Side{Graph: p, Schedule: schedule(b), Findings: found}
-	}
-	return sides, nil
 }

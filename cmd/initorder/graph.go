@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/initorder/initorder/graph"
 	"github.com/initorder/initorder/render"
@@ -105,7 +104,7 @@ initorder or on PATH), which links Graphviz so that initorder does not.`,
 
 // drawings loads the boot, or with --layout the boot of each node
 // (every node, or those --node names), and cuts each down as the flags
-// say.
+// say. The nodes of a group share its analysis (eachGroup).
 func drawings(g *globals, gl goal, lf layoutFlags, cut cutFlags) ([]render.Drawing, error) {
 	var ls []*loaded
 	if lf.file == "" || len(lf.nodes) == 1 {
@@ -115,18 +114,23 @@ func drawings(g *globals, gl goal, lf layoutFlags, cut cutFlags) ([]render.Drawi
 		}
 		ls = append(ls, l)
 	} else {
-		lay, _, err := readLayout(lf)
+		lay, fs, err := readLayout(lf)
 		if err != nil {
 			return nil, err
 		}
-		for _, group := range lay.Groups(lf.nodes) {
-			for _, name := range group {
-				l, err := loadNode(g, gl, layoutFlags{file: lf.file, nodes: []string{name}})
-				if err != nil {
-					return nil, err
-				}
-				ls = append(ls, l)
+		groups := lay.Groups(lf.nodes)
+		byGroup := make([][]*loaded, len(groups))
+		err = eachGroup(g, gl, lay, groups, func(k int, gr group) error {
+			for _, name := range gr.nodes {
+				byGroup[k] = append(byGroup[k], gr.node(name, fs))
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, nodes := range byGroup {
+			ls = append(ls, nodes...)
 		}
 	}
 	var ds []render.Drawing
@@ -159,7 +163,7 @@ func cutDown(g *graph.Graph, cut cutFlags) ([]bool, error) {
 	if len(cut.focus) > 0 {
 		var roots []int
 		for _, name := range cut.focus {
-			i, ok := lookupService(g, name)
+			i, ok := g.Find(name)
 			if !ok {
 				return nil, fmt.Errorf("--focus %s: no such service", name)
 			}
@@ -179,18 +183,6 @@ func cutDown(g *graph.Graph, cut cutFlags) ([]bool, error) {
 		and(graph.Chains(g, from, to))
 	}
 	return keep, nil
-}
-
-// lookupService finds a service by any of its names (graph.Lookup) or,
-// as systemctl does, a name without a suffix as NAME.service.
-func lookupService(g *graph.Graph, name string) (int, bool) {
-	if i, ok := g.Lookup(name); ok {
-		return i, true
-	}
-	if !strings.Contains(name, ".") {
-		return g.Lookup(name + ".service")
-	}
-	return 0, false
 }
 
 // matchAll returns the services matching any of the patterns; a pattern

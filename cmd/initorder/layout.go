@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 
 	"github.com/initorder/initorder/graph"
@@ -25,9 +26,9 @@ func (lf *layoutFlags) register(cmd *cobra.Command, nodeHelp string) {
 
 // checkFindings returns the findings of the root, or with --layout those
 // of its nodes (every node when no --node is given). Nodes that boot the
-// same graph (the same root and roles) are analysed once, as a group;
-// the fleet copies the group's findings to each node as it writes them.
-// The layout's own warnings come first, with no node.
+// same graph (the same root and roles) are analysed once, as a group
+// (eachGroup); the fleet copies the group's findings to each node as it
+// writes them. The layout's own warnings come first, with no node.
 func checkFindings(g *globals, gl goal, lf layoutFlags) (*fleet, error) {
 	if lf.file == "" {
 		if len(lf.nodes) > 0 {
@@ -45,23 +46,12 @@ func checkFindings(g *globals, gl goal, lf layoutFlags) (*fleet, error) {
 	}
 	graph.SortFindings(fs)
 	f := &fleet{base: fs}
-	groups := lay.Groups(lf.nodes)
-	// One root in memory at a time: the groups by root.
-	rootOf := func(group []string) string { n, _ := lay.Node(group[0]); return nodeRoot(g, n) }
-	sort.SliceStable(groups, func(a, b int) bool { return rootOf(groups[a]) < rootOf(groups[b]) })
-	var l *loaded
-	lastRoot := ""
-	for _, group := range groups {
-		if root := rootOf(group); l == nil || root != lastRoot {
-			if l, err = read(g, root, gl); err != nil {
-				return nil, fmt.Errorf("node %s: %w", group[0], err)
-			}
-			lastRoot = root
-		}
-		p, found := graph.Place(l.boot.Graph, l.findings, lay, group[0])
-		found = append(found, graph.Check(p)...)
-		graph.SortFindings(found)
-		f.groups = append(f.groups, fleetGroup{nodes: group, fs: found})
+	err = eachGroup(g, gl, lay, lay.Groups(lf.nodes), func(_ int, gr group) error {
+		f.groups = append(f.groups, fleetGroup{nodes: gr.nodes, fs: gr.findings})
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return f, nil
 }
@@ -82,17 +72,64 @@ func loadNode(g *globals, gl goal, lf layoutFlags) (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	node, _ := lay.Node(lf.nodes[0])
-	l, err := read(g, nodeRoot(g, node), gl)
-	if err != nil {
-		return nil, fmt.Errorf("node %s: %w", node.Name, err)
+	var l *loaded
+	err = eachGroup(g, gl, lay, [][]string{lf.nodes}, func(_ int, gr group) error {
+		l = gr.node(lf.nodes[0], fs)
+		return nil
+	})
+	return l, err
+}
+
+// group is the boot of a group of nodes that boot alike (the same root
+// and roles): the root's graph with the group's roles placed on it
+// (graph.Place), and the findings of reading, placing and Check, sorted,
+// with no node.
+type group struct {
+	nodes []string
+	loaded
+}
+
+// eachGroup analyses the boot of each group of nodes of the layout
+// (Layout.Groups) as check does, and calls f with each; k is the
+// group's index in groups. It goes through the groups by root, reading
+// each root once and holding one in memory at a time: f must not keep
+// what it is given past the next root unless it means to.
+func eachGroup(g *globals, gl goal, lay *graph.Layout, groups [][]string, f func(k int, gr group) error) error {
+	rootOf := func(k int) string { n, _ := lay.Node(groups[k][0]); return nodeRoot(g, n) }
+	byRoot := make([]int, len(groups))
+	for k := range byRoot {
+		byRoot[k] = k
 	}
-	p, found := graph.Place(l.boot.Graph, l.findings, lay, node.Name)
-	found = append(found, graph.Check(p)...)
-	l.boot.Graph, l.boot.Node = p, node.Name
-	l.findings = append(fs, graph.PerNode(found, []string{node.Name})...)
+	sort.SliceStable(byRoot, func(a, b int) bool { return rootOf(byRoot[a]) < rootOf(byRoot[b]) })
+	var l *loaded
+	lastRoot := ""
+	for _, k := range byRoot {
+		if root := rootOf(k); l == nil || root != lastRoot {
+			var err error
+			if l, err = read(g, root, gl); err != nil {
+				return fmt.Errorf("node %s: %w", groups[k][0], err)
+			}
+			lastRoot = root
+		}
+		gr := group{nodes: groups[k], loaded: *l}
+		gr.boot.Graph, gr.findings = graph.Place(l.boot.Graph, l.findings, lay, groups[k][0])
+		gr.findings = append(gr.findings, graph.Check(gr.boot.Graph)...)
+		graph.SortFindings(gr.findings)
+		if err := f(k, gr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// node returns the boot of one node of the group, its findings with the
+// node's name, after the layout's (layoutFindings), sorted.
+func (gr group) node(name string, layoutFindings []graph.Finding) *loaded {
+	l := gr.loaded
+	l.boot.Node = name
+	l.findings = append(slices.Clip(layoutFindings), graph.PerNode(gr.findings, []string{name})...)
 	graph.SortFindings(l.findings)
-	return l, nil
+	return &l
 }
 
 // readLayout reads the layout file and checks that the nodes named

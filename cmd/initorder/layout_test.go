@@ -66,3 +66,57 @@ func TestReadSmall(t *testing.T) {
 		t.Errorf("readSmall(2 MiB + 1 byte, 3 MiB) = %d bytes, %v", len(data), err)
 	}
 }
+
+// TestDrawingsByGroup draws three nodes of a layout, two of which boot
+// alike: each node has its drawing, in the layout's order, and the two
+// of one group share one analysis of the root (graph --layout reads a
+// root once per group, not once per node).
+func TestDrawingsByGroup(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root")
+	for name, text := range map[string]string{
+		"etc/init.d/base": "#!/bin/sh\n### BEGIN INIT INFO\n# Provides: base\n### END INIT INFO\n",
+		"etc/init.d/web":  "#!/bin/sh\n### BEGIN INIT INFO\n# Provides: web\n# Required-Start: base\n### END INIT INFO\n",
+	} {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(root, "etc/rc2.d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []string{"S01base", "S02web"} {
+		if err := os.Symlink("../init.d/"+l[3:], filepath.Join(root, "etc/rc2.d", l)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	layout := filepath.Join(dir, "fleet.ini")
+	ini := "[role \"web\"]\nservices = web\n[node \"web2\"]\nroles = web\n[node \"db1\"]\nroles =\n[node \"web1\"]\nroles = web\n"
+	if err := os.WriteFile(layout, []byte(ini), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g := &globals{root: root, inits: []string{"auto"}, format: "dot"}
+	ds, err := drawings(g, goal{}, layoutFlags{file: layout}, cutFlags{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	byNode := map[string]int{}
+	for k, d := range ds {
+		got = append(got, d.Node)
+		byNode[d.Node] = k
+	}
+	if want := "db1 web1 web2"; strings.Join(got, " ") != want {
+		t.Fatalf("drawings(web2, db1, web1) draw nodes %v, want %s", got, want)
+	}
+	if ds[byNode["web1"]].Graph != ds[byNode["web2"]].Graph {
+		t.Errorf("web1 and web2 boot alike, but their drawings have graphs of their own: the group was analysed once a node")
+	}
+	if ds[byNode["db1"]].Graph == ds[byNode["web1"]].Graph {
+		t.Errorf("db1 and web1 share a graph, but web runs on web1 only")
+	}
+}

@@ -11,6 +11,9 @@ import (
 	"github.com/initorder/initorder/graph"
 	"github.com/initorder/initorder/parse"
 	"github.com/initorder/initorder/parse/rootfs"
+	"github.com/initorder/initorder/parse/systemd"
+	"github.com/initorder/initorder/parse/sysv"
+	"github.com/initorder/initorder/parse/upstart"
 	"github.com/initorder/initorder/render"
 	"github.com/spf13/cobra"
 )
@@ -65,17 +68,17 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		return nil, fmt.Errorf("reading root: %w", err)
 	}
 	defer fsys.Close()
-	init, sysv, err := pickInit(fsys, g.inits, g.pid1)
+	init, scripts, err := pickInit(parse.Detect(fsys), g.inits, g.pid1)
 	if err != nil {
 		return nil, err
 	}
 	l := &loaded{}
-	if sysv {
+	if scripts {
 		l.note = init + " as PID 1, with the etc/init.d scripts as it runs them"
 	}
 	switch init {
 	case "systemd":
-		sd, err := parse.ReadSystemd(fsys, parse.SystemdOptions{Target: gl.target, Runlevel: gl.runlevel, SysV: sysv})
+		sd, err := systemd.Read(fsys, systemd.Options{Target: gl.target, Runlevel: gl.runlevel, SysV: scripts})
 		if err != nil {
 			return nil, err
 		}
@@ -85,14 +88,14 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		if gl.stop {
 			return nil, errors.New("--stop: the shutdown order is read for SysV only so far")
 		}
-		up, err := parse.ReadUpstart(fsys, parse.UpstartOptions{Runlevel: gl.runlevel, Events: gl.events, SysV: sysv})
+		up, err := upstart.Read(fsys, upstart.Options{Runlevel: gl.runlevel, Events: gl.events, SysV: scripts})
 		if err != nil {
 			return nil, err
 		}
 		l.boot = render.Boot{Init: "upstart", Goal: "runlevel " + up.Runlevel, Graph: up.Graph}
 		l.findings = up.Findings
 	default:
-		sv, err := parse.ReadSysV(fsys, parse.SysVOptions{Runlevel: gl.runlevel, Stop: gl.stop})
+		sv, err := sysv.Read(fsys, sysv.Options{Runlevel: gl.runlevel, Stop: gl.stop})
 		if err != nil {
 			return nil, err
 		}
@@ -108,17 +111,18 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 
 // pickInit returns the init system to read as PID 1 and whether the
 // SysV scripts join its graph (SPEC §2, §3.2 "SysV bridge", §3.3
-// "Mixed"). --init may be given several times (or as a list):
+// "Mixed"), from the flags and what parse.Detect found in the root.
+// --init may be given several times (or as a list):
 //
 //   - auto (the default) reads the init system that is PID 1 (--pid1, else
-//     as autoInit decides); with systemd or upstart, the root's etc/init.d
-//     scripts join the graph as that init runs them.
+//     as parse.Detect decides); with systemd or upstart, the root's
+//     etc/init.d scripts join the graph as that init runs them.
 //   - one of sysv, upstart or systemd reads that one alone.
 //   - upstart or systemd with sysv: that init as PID 1, and the scripts
 //     in its graph. With auto too, the scripts join when there are any.
 //   - upstart with systemd is refused: a machine boots one of them, and
 //     neither runs the other's jobs.
-func pickInit(fsys *rootfs.FS, inits []string, pid1Flag string) (init string, sysv bool, err error) {
+func pickInit(d parse.Detection, inits []string, pid1Flag string) (init string, scripts bool, err error) {
 	for _, in := range inits {
 		switch in {
 		case "auto", "sysv", "upstart", "systemd":
@@ -143,7 +147,7 @@ func pickInit(fsys *rootfs.FS, inits []string, pid1Flag string) (init string, sy
 	case len(pid1) == 1 && pid1Flag != "" && pid1Flag != pid1[0]:
 		return "", false, fmt.Errorf("--pid1 %s, but --init reads %s", pid1Flag, pid1[0])
 	case len(pid1) == 1:
-		return pid1[0], hasSysV || auto && hasDir(fsys, "etc/init.d"), nil
+		return pid1[0], hasSysV || auto && d.Scripts, nil
 	case hasSysV && !auto && pid1Flag != "" && pid1Flag != "sysv":
 		return "", false, fmt.Errorf("--pid1 %s, but --init sysv reads the scripts alone (add --init %s)", pid1Flag, pid1Flag)
 	case hasSysV && !auto:
@@ -151,65 +155,12 @@ func pickInit(fsys *rootfs.FS, inits []string, pid1Flag string) (init string, sy
 	}
 	init = pid1Flag
 	if init == "" {
-		if init, err = autoInit(fsys); err != nil {
-			return "", false, err
+		if d.Init == "" {
+			return "", false, fmt.Errorf("no init configuration in the root: %s (--init names one to read anyway)", d.Evidence)
 		}
+		init = d.Init
 	}
-	return init, init != "sysv" && hasDir(fsys, "etc/init.d"), nil
-}
-
-// autoInit decides which init system is PID 1 as the distribution would
-// boot the root:
-//
-//  1. systemd when sbin/init leads to systemd;
-//  2. upstart when the root has upstart itself: sbin/initctl or the
-//     rc-sysinit job that upstart ships (a package's stray etc/init/*.conf
-//     on a SysV machine, such as Debian 12's tftpd-hpa, is neither);
-//  3. SysV when there is another sbin/init (sysvinit's), etc/init.d or an
-//     etc/rc2.d;
-//  4. upstart when etc/init has jobs (a job set without the rest);
-//  5. systemd when there are unit directories.
-//
-// A root with none of these has no init configuration: an error.
-func autoInit(fsys *rootfs.FS) (string, error) {
-	pid1, err := fsys.Resolve("sbin/init")
-	switch {
-	case err == nil && strings.HasSuffix(pid1, "systemd/systemd"):
-		return "systemd", nil
-	case exists(fsys, "sbin/initctl") || exists(fsys, "etc/init/rc-sysinit.conf"):
-		return "upstart", nil
-	case err == nil || hasDir(fsys, "etc/init.d") || hasDir(fsys, "etc/rc2.d"):
-		return "sysv", nil
-	case hasUpstartJobs(fsys):
-		return "upstart", nil
-	case hasDir(fsys, "lib/systemd/system") || hasDir(fsys, "usr/lib/systemd/system") || hasDir(fsys, "etc/systemd/system"):
-		return "systemd", nil
-	}
-	return "", errors.New("no init configuration in the root: no sbin/init, etc/init.d, etc/rc2.d, etc/init jobs or systemd unit directory (--init names one to read anyway)")
-}
-
-func exists(fsys *rootfs.FS, name string) bool {
-	_, err := fsys.Stat(name)
-	return err == nil
-}
-
-func hasDir(fsys *rootfs.FS, name string) bool {
-	fi, err := fsys.Stat(name)
-	return err == nil && fi.IsDir()
-}
-
-// hasUpstartJobs reports whether the root has upstart jobs in etc/init.
-func hasUpstartJobs(fsys *rootfs.FS) bool {
-	ents, err := fsys.ReadDir("etc/init")
-	if err != nil {
-		return false
-	}
-	for _, e := range ents {
-		if strings.HasSuffix(e.Name(), ".conf") {
-			return true
-		}
-	}
-	return false
+	return init, init != "sysv" && d.Scripts, nil
 }
 
 // options returns the text options for w: colour only on a terminal and

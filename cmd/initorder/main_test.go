@@ -2,7 +2,9 @@ package main
 
 import (
 	"archive/tar"
+	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"flag"
 	"io"
 	"io/fs"
@@ -40,8 +42,9 @@ func TestScripts(t *testing.T) {
 			return err
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"mktar":  mktar,
-			"oddtar": oddtar,
+			"mktar":     mktar,
+			"oddtar":    oddtar,
+			"jsonlines": jsonLines,
 		},
 	})
 }
@@ -56,6 +59,98 @@ func renderBin(t *testing.T) string {
 		t.Fatalf("go build initorder-render: %v\n%s", err, out)
 	}
 	return dir
+}
+
+// jsonlines FILE writes the JSON document in FILE (stdout: the last
+// command's) as lines a reviewer reads: each element of an array of
+// objects on a line of its own, compact, unless it holds such an array
+// itself; the keys in their order. What it writes is the stdout that a
+// cmp after it compares.
+func jsonLines(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: jsonlines FILE")
+	}
+	var b bytes.Buffer
+	ts.Check(writeJSONLines(&b, json.RawMessage(ts.ReadFile(args[0])), ""))
+	b.WriteByte('\n')
+	ts.Stdout().Write(b.Bytes())
+}
+
+// writeJSONLines writes v for jsonLines, at indent: an array of objects
+// one element a line, an object that holds one one member a line, any
+// other value compact.
+func writeJSONLines(b *bytes.Buffer, v json.RawMessage, indent string) error {
+	v = bytes.TrimSpace(v)
+	members, keys, isObject, err := jsonMembers(v)
+	if err != nil {
+		return err
+	}
+	expand := isObjectArray(v)
+	for _, m := range members {
+		expand = expand || isObject && isObjectArray(m)
+	}
+	if !expand {
+		return json.Compact(b, v)
+	}
+	open, end := "[", "]"
+	if isObject {
+		open, end = "{", "}"
+	}
+	b.WriteString(open)
+	for k, m := range members {
+		if k > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("\n" + indent + "  ")
+		if isObject {
+			b.WriteString(keys[k] + ": ")
+		}
+		if err := writeJSONLines(b, m, indent+"  "); err != nil {
+			return err
+		}
+	}
+	b.WriteString("\n" + indent + end)
+	return nil
+}
+
+// jsonMembers returns the members of the object or array v, with the
+// keys of an object as written; nil for any other value.
+func jsonMembers(v json.RawMessage) (members []json.RawMessage, keys []string, isObject bool, err error) {
+	if len(v) == 0 || v[0] != '{' && v[0] != '[' {
+		return nil, nil, false, json.Unmarshal(v, new(any))
+	}
+	isObject = v[0] == '{'
+	dec := json.NewDecoder(bytes.NewReader(v))
+	if _, err := dec.Token(); err != nil {
+		return nil, nil, false, err
+	}
+	for dec.More() {
+		if isObject {
+			key, err := dec.Token()
+			if err != nil {
+				return nil, nil, false, err
+			}
+			quoted, _ := json.Marshal(key)
+			keys = append(keys, string(quoted))
+		}
+		var m json.RawMessage
+		if err := dec.Decode(&m); err != nil {
+			return nil, nil, false, err
+		}
+		members = append(members, m)
+	}
+	return members, keys, isObject, nil
+}
+
+// isObjectArray reports whether v is an array whose first element is an
+// object.
+func isObjectArray(v json.RawMessage) bool {
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 || v[0] != '[' {
+		return false
+	}
+	v = bytes.TrimSpace(v[1:])
+	return len(v) > 0 && v[0] == '{'
 }
 
 // mktar DIR FILE writes the tree under DIR, symlinks as symlinks, into
@@ -146,7 +241,7 @@ func TestNoGraphviz(t *testing.T) {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
 	for _, pkg := range strings.Fields(string(out)) {
-		if strings.HasPrefix(pkg, "github.com/goccy/go-graphviz") || strings.HasPrefix(pkg, "github.com/tetratelabs/wazero") || pkg == "github.com/initorder/initorder/render/svg" {
+		if strings.HasPrefix(pkg, "github.com/goccy/go-graphviz") || strings.HasPrefix(pkg, "github.com/tetratelabs/wazero") || pkg == "github.com/initorder/initorder/render/graphviz" {
 			t.Errorf("initorder links %s", pkg)
 		}
 	}

@@ -42,7 +42,7 @@ ordered, or one of them does not start), 2 when it cannot run.`,
 			b.Schedule = schedule(b)
 			var ab [2]int
 			for k, name := range args {
-				i, ok := lookupService(b.Graph, name)
+				i, ok := b.Graph.Find(name)
 				if !ok {
 					return fmt.Errorf("%s: no such service in %s", name, b.Goal)
 				}

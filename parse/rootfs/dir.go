@@ -349,13 +349,6 @@ type statInfo struct {
 	mtime time.Time
 }
 
-func compactInfo(fi fs.FileInfo) fs.FileInfo {
-	if c, ok := fi.(*statInfo); ok {
-		return c
-	}
-	return &statInfo{name: fi.Name(), size: fi.Size(), mode: fi.Mode(), mtime: fi.ModTime()}
-}
-
 func (s *statInfo) Name() string       { return s.name }
 func (s *statInfo) Size() int64        { return s.size }
 func (s *statInfo) Mode() fs.FileMode  { return s.mode }

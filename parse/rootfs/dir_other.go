@@ -139,3 +139,11 @@ func (h dirHandle) stat() (fs.FileInfo, error) {
 
 // dirBudget is how many directories the open roots keep open, together.
 var dirBudget = 256
+
+// compactInfo keeps of fi what statInfo holds.
+func compactInfo(fi fs.FileInfo) fs.FileInfo {
+	if c, ok := fi.(*statInfo); ok {
+		return c
+	}
+	return &statInfo{name: fi.Name(), size: fi.Size(), mode: fi.Mode(), mtime: fi.ModTime()}
+}

@@ -20,7 +20,9 @@ const MaxPixels = 24 << 20
 
 // PNG draws the Graphviz JSON layout at scale pixels per point (1
 // point = 1/72 inch; 1.5 is 108 dpi) and writes it as a PNG. A layout
-// bigger than MaxPixels at that scale is drawn smaller.
+// bigger than MaxPixels at that scale is drawn smaller. Text that cannot
+// be drawn (a font face that cannot be made) is an error, and no PNG is
+// written.
 func PNG(w io.Writer, layoutJSON []byte, scale float64) error {
 	pw, ph, draws, err := readLayout(layoutJSON)
 	if err != nil {
@@ -38,6 +40,9 @@ func PNG(w io.Writer, layoutJSON []byte, scale float64) error {
 	p := newPainter(int(math.Ceil(pw*scale)), int(math.Ceil(ph*scale)), ph, scale)
 	for _, ops := range draws {
 		p.run(ops)
+	}
+	if p.err != nil {
+		return p.err // a picture without some of its text says less than it should
 	}
 	enc := png.Encoder{CompressionLevel: png.BestSpeed}
 	return enc.Encode(w, p.img)
@@ -57,6 +62,7 @@ type painter struct {
 	fonts       *fonts
 	rasterCache rasterizer
 	mask        *mask
+	err         error // the first operation that could not be drawn
 }
 
 func newPainter(w, h int, height, scale float64) *painter {

@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"image/png"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -137,6 +138,22 @@ func TestPNGBadInput(t *testing.T) {
 	cfg, err := png.DecodeConfig(&out)
 	if err != nil || cfg.Width*cfg.Height > MaxPixels+2*cfg.Width+2*cfg.Height {
 		t.Errorf("100000x100000 points: %dx%d pixels, %v", cfg.Width, cfg.Height, err)
+	}
+}
+
+// TestPNGFontError draws a layout whose text needs a font that cannot be
+// read: PNG says so, and writes no picture without its text.
+func TestPNGFontError(t *testing.T) {
+	regular := goFonts["regular"]
+	goFonts["regular"] = []byte("not a font")
+	defer func() { goFonts["regular"] = regular }()
+	var out bytes.Buffer
+	err := PNG(&out, readKinds(t), 1)
+	if err == nil || !strings.Contains(err.Error(), "the Go regular font") {
+		t.Errorf("PNG with an unreadable font = %v, want an error naming the font", err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("PNG with an unreadable font wrote %d bytes, want none", out.Len())
 	}
 }
 

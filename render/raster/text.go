@@ -1,6 +1,7 @@
 package raster
 
 import (
+	"fmt"
 	"image"
 	"strings"
 
@@ -16,8 +17,8 @@ import (
 // stand in for Graphviz's PostScript faces: sans-serif like Helvetica,
 // bold and italic by the face's name. Faces are made once per size.
 type fonts struct {
-	parsed map[string]*opentype.Font
-	faces  map[faceKey]font.Face
+	parsed map[string]parsedFont
+	faces  map[faceKey]madeFace
 }
 
 type faceKey struct {
@@ -25,51 +26,68 @@ type faceKey struct {
 	size float64
 }
 
+type parsedFont struct {
+	ft  *opentype.Font
+	err error
+}
+
+type madeFace struct {
+	fc  font.Face
+	err error
+}
+
+// goFonts are the fonts by style, as TrueType data.
+var goFonts = map[string][]byte{"regular": goregular.TTF, "bold": gobold.TTF, "italic": goitalic.TTF}
+
 func newFonts() *fonts {
-	return &fonts{parsed: map[string]*opentype.Font{}, faces: map[faceKey]font.Face{}}
+	return &fonts{parsed: map[string]parsedFont{}, faces: map[faceKey]madeFace{}}
 }
 
 // face returns the Go font face for an xdot font name at size pixels, or
-// nil when it cannot be made.
-func (f *fonts) face(name string, size float64) font.Face {
-	ttf, style := goregular.TTF, "regular"
+// why it cannot be made.
+func (f *fonts) face(name string, size float64) (font.Face, error) {
+	style := "regular"
 	lower := strings.ToLower(name)
 	switch {
 	case strings.Contains(lower, "bold"):
-		ttf, style = gobold.TTF, "bold"
+		style = "bold"
 	case strings.Contains(lower, "italic") || strings.Contains(lower, "oblique"):
-		ttf, style = goitalic.TTF, "italic"
+		style = "italic"
 	}
 	key := faceKey{style, size}
-	if fc, ok := f.faces[key]; ok {
-		return fc
+	if m, ok := f.faces[key]; ok {
+		return m.fc, m.err
 	}
-	ft, ok := f.parsed[style]
+	p, ok := f.parsed[style]
 	if !ok {
-		var err error
-		if ft, err = opentype.Parse(ttf); err != nil {
-			ft = nil
-		}
-		f.parsed[style] = ft
+		p.ft, p.err = opentype.Parse(goFonts[style])
+		f.parsed[style] = p
 	}
-	var fc font.Face
-	if ft != nil {
-		fc, _ = opentype.NewFace(ft, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingNone})
+	m := madeFace{err: p.err}
+	if p.err == nil {
+		m.fc, m.err = opentype.NewFace(p.ft, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingNone})
 	}
-	f.faces[key] = fc
-	return fc
+	if m.err != nil {
+		m.err = fmt.Errorf("the Go %s font at %.3g pixels: %w", style, size, m.err)
+	}
+	f.faces[key] = m
+	return m.fc, m.err
 }
 
 // text draws an xdot T operation: the text on its baseline at pt,
-// aligned left, centre or right of it, in the pen colour. The Go font's
+// aligned left, centre or right of it, in the pen colour. A face that
+// cannot be made is the painter's error, which PNG returns. The Go font's
 // width is not Graphviz's estimate: the text is centred by its own.
 func (p *painter) text(o op) {
 	size := p.size * p.scale
 	if size < 1 || size > 500 || o.Text == "" {
 		return
 	}
-	face := p.fonts.face(p.font, size)
-	if face == nil {
+	face, err := p.fonts.face(p.font, size)
+	if err != nil {
+		if p.err == nil {
+			p.err = fmt.Errorf("drawing the text %q: %w", o.Text, err)
+		}
 		return
 	}
 	at := p.pt(o.Pt[0], o.Pt[1])

@@ -1,6 +1,6 @@
 // Package raster draws a graph that Graphviz has laid out as a PNG, in
 // pure Go (golang.org/x/image: the vector rasteriser and the Go fonts).
-// Its input is Graphviz's JSON output (package svg's JSON), whose
+// Its input is Graphviz's JSON output (package graphviz's JSON), whose
 // objects carry their drawing operations in xdot form (Graphviz's
 // xdot(3) "_draw_" attributes: pen and fill colours, styles, polygons,
 // polylines, B-splines, ellipses and text): this package only paints

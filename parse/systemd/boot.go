@@ -1,0 +1,453 @@
+package systemd
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/parse/rootfs"
+)
+
+// This file builds the boot transaction of a systemd root the way the
+// manager builds it (systemd.unit(5), systemd.special(7), and the
+// *_add_default_dependencies functions of src/core): from the target,
+// every unit that Wants=, Requires=, BindsTo= or Upholds= pulls in, with
+// the implicit dependencies of DefaultDependencies=yes, ordered by
+// After= and Before=.
+
+// Options selects the boot to build from a systemd root.
+type Options struct {
+	Target   string // "" means Runlevel's target, else the default.target link, else graphical.target
+	Runlevel string // a SysV runlevel: "3" boots runlevel3.target, "S" and "1" rescue.target, as systemd's kernel command line does
+	SysV     bool   // also the etc/init.d scripts, as systemd-sysv-generator makes units of them (sysv.go)
+}
+
+// Boot is a systemd root and the graph of its boot transaction.
+type Boot struct {
+	Target   string
+	Units    *Units
+	Graph    *graph.Graph
+	Findings []graph.Finding
+}
+
+// unitKinds maps the [Unit] dependency settings to edge kinds; pulls
+// marks those that pull the named unit into the transaction.
+var unitKinds = []struct {
+	key   string
+	kind  graph.Kind
+	pulls bool
+}{
+	{"Wants", graph.Wants, true},
+	{"Requires", graph.Requires, true},
+	{"BindsTo", graph.BindsTo, true},
+	{"Upholds", graph.Upholds, true},
+	{"Requisite", graph.Requisite, false},
+	{"PartOf", graph.PartOf, false},
+	{"Conflicts", graph.Conflicts, false},
+	{"OnFailure", graph.OnFailure, false},
+	{"After", graph.SystemdAfter, false},
+	{"Before", graph.SystemdBefore, false},
+}
+
+var pullKinds = map[graph.Kind]bool{graph.Wants: true, graph.Requires: true, graph.BindsTo: true, graph.Upholds: true}
+
+type builder struct {
+	boot    *Boot
+	index   map[string]int // unit name -> service
+	queue   []string
+	deps    [][]dep                // per service: its dependencies, explicit and implicit
+	scratch []dep                  // expand's buffer
+	fstab   map[string]*fstabEntry // units systemd-fstab-generator makes
+}
+
+// dep is one dependency of a unit on another, by name.
+type dep struct {
+	kind graph.Kind
+	name string
+	pos  graph.Pos
+	via  string // "DefaultDependencies=yes", "socket", ... for implicit ones
+	to   int    // the unit of the transaction it names, set by addEdges (-1: none)
+}
+
+// Read reads the unit search path of the root and builds the boot
+// transaction for the target: every unit it pulls in, transitively, is a
+// service that starts unless something it Requires, BindsTo or is
+// Requisite of cannot start (Start explains the chain); ordering cycles
+// are broken as the manager breaks them, by deleting the start job of a
+// unit that does not matter to the target.
+func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
+	units, errs, err := readUnits(fsys)
+	if err != nil {
+		return nil, err
+	}
+	target, asked := opt.Target, "--target "+opt.Target
+	if target == "" && opt.Runlevel != "" {
+		target, asked = runlevelTarget(opt.Runlevel), "--runlevel "+opt.Runlevel+": "+runlevelTarget(opt.Runlevel)
+	}
+	explicit := target != ""
+	if target == "" {
+		target = units.Default
+	}
+	if target == "" {
+		target = "graphical.target"
+	}
+	if u := units.LoadUnit(target); u != nil {
+		target = u.Name // default.target: the unit it links to
+	}
+	b := &builder{
+		boot:  &Boot{Target: target, Units: units, Graph: &graph.Graph{Phases: []string{"boot"}, Complete: completeName}},
+		index: make(map[string]int, len(units.ByName)),
+	}
+	b.boot.Graph.Grow(len(units.Names))
+	entries, ferrs := readFstab(fsys)
+	b.fstab = map[string]*fstabEntry{}
+	for k := range entries {
+		if units.LoadUnit(entries[k].unit) == nil {
+			b.fstab[entries[k].unit] = &entries[k]
+		}
+	}
+	b.boot.Findings = append(errs.Findings(), ferrs.Findings()...)
+	if opt.SysV { // SysV bridge (sysv.go): the generator's units join the search path
+		b.boot.Findings = append(b.boot.Findings, units.addSysV()...)
+	}
+	if t := &b.boot.Graph.Services[b.pull(target)]; t.Missing || t.Masked {
+		if t.Missing && explicit {
+			return nil, fmt.Errorf("%s: no unit of that name in any unit directory", asked)
+		}
+		b.boot.Findings = append(b.boot.Findings, noTarget(t, !explicit))
+	}
+	for len(b.queue) > 0 {
+		name := b.queue[0]
+		b.queue = b.queue[1:]
+		b.expand(name)
+	}
+	b.boot.Findings = append(b.boot.Findings, b.sysvNotConverted()...) // reads b.deps, which addEdges drops
+	b.addEdges()
+	g := b.boot.Graph
+	b.resolveConflicts()
+	b.boot.Findings = append(b.boot.Findings, graph.Start(g)...)
+	b.breakCycles()
+	b.boot.Findings = append(b.boot.Findings, b.contradictions()...)
+	graph.SortFindings(b.boot.Findings)
+	units.sortNames()
+	return b.boot, nil
+}
+
+// pull adds the unit name to the transaction if it is not there yet.
+func (b *builder) pull(name string) int {
+	if i, ok := b.lookup(name); ok {
+		b.index[name] = i // an alias: found in one look next time
+		return i
+	}
+	asked := name
+	u := b.boot.Units.LoadUnit(name)
+	if u != nil {
+		name = u.Name
+	}
+	g := b.boot.Graph
+	s := graph.Service{Name: name, Init: "systemd", Phase: 0, Pulled: true}
+	var aliases []string
+	if u != nil && u.Path == "" && !u.Masked && !implicitUnit(name) {
+		u = nil // only drop-ins or links name it: not found
+	}
+	switch {
+	case u != nil && u.LoadError != nil && !u.Masked:
+		s.Phase, s.Pulled, s.Source = graph.NotStarted, false, graph.Pos{File: u.Path}
+		s.Note = "is not loaded: " + u.LoadError.Error()
+	case u == nil && b.fstab[name] != nil:
+		s.Source = b.fstab[name].pos
+		s.Note = "made from etc/fstab"
+		b.queue = append(b.queue, name)
+	case u == nil && implicitUnit(name):
+		s.Note = "has no unit file: the manager makes it (" + implicitWhy(name) + ")"
+	case u == nil:
+		s.Phase, s.Pulled, s.Missing = graph.NotStarted, false, true
+		s.Note = b.boot.Units.notFoundNote(name)
+	case u.Masked:
+		s.Phase, s.Pulled, s.Masked, s.Source = graph.NotStarted, false, true, graph.Pos{File: u.Path}
+		s.Note = "is masked"
+	default:
+		s.Source = graph.Pos{File: u.Path}
+		if b.boot.Units.sysv[u.Name] != nil {
+			s.Init = "sysv" // a unit systemd-sysv-generator made of a script
+		}
+		aliases = slices.Sorted(slices.Values(u.Aliases))
+		b.queue = append(b.queue, name)
+	}
+	s.Target = strings.HasSuffix(name, ".target")
+	i := g.Add(s)
+	for _, a := range aliases {
+		g.Alias(i, a)
+	}
+	b.index[name] = i
+	b.index[asked] = i
+	b.deps = append(b.deps, nil)
+	return i
+}
+
+// runlevelTarget is the target systemd boots for a SysV runlevel given
+// on the kernel command line (rlmap in src/core/main.c): S, s and 1 are
+// rescue.target, N is runlevelN.target (an alias systemd ships:
+// runlevel3.target is multi-user.target, runlevel5.target graphical).
+func runlevelTarget(runlevel string) string {
+	switch runlevel {
+	case "S", "s", "1":
+		return "rescue.target"
+	}
+	return "runlevel" + runlevel + ".target"
+}
+
+// noTarget is the finding for a boot target that is missing or masked:
+// the manager has nothing to start ("Failed to isolate default target").
+func noTarget(t *graph.Service, byDefault bool) graph.Finding {
+	how := "the boot target " + t.Name
+	if byDefault {
+		how += " (no default.target link names another)"
+	}
+	f := graph.Finding{Kind: graph.KindMissingDependency, Severity: graph.Error, Services: []string{t.Name},
+		Message: how + " is not found in any unit directory: nothing starts"}
+	if t.Masked {
+		f.Kind, f.Message, f.Sources = graph.KindMasked, how+" is masked: nothing starts", []graph.Pos{t.Source}
+	}
+	return f
+}
+
+// expand records the dependencies of a loaded unit and pulls in what
+// they name.
+func (b *builder) expand(name string) {
+	i := b.index[name]
+	if e := b.fstab[name]; e != nil {
+		b.deps[i] = fstabDeps(*e)
+		b.pullAll(b.deps[i])
+		return
+	}
+	u := b.boot.Units.LoadUnit(name)
+	ds := b.scratch[:0] // made here, kept at its size below
+	has := u.unitKeys()
+	for _, k := range unitKinds {
+		if !has(k.key) {
+			continue
+		}
+		for _, o := range u.Values("Unit", k.key) {
+			ds = append(ds, dep{kind: k.kind, name: o.Value, pos: o.Pos})
+		}
+	}
+	for _, o := range u.Wants {
+		ds = append(ds, dep{kind: graph.Wants, name: o.Name, pos: o.Pos, via: ".wants/"})
+	}
+	for _, o := range u.Requires {
+		ds = append(ds, dep{kind: graph.Requires, name: o.Name, pos: o.Pos, via: ".requires/"})
+	}
+	for _, o := range u.Upholds {
+		ds = append(ds, dep{kind: graph.Upholds, name: o.Name, pos: o.Pos, via: ".upholds/"})
+	}
+	// RequiresMountsFor= and WantsMountsFor=: the mounts of the paths.
+	for key, kind := range map[string]graph.Kind{"RequiresMountsFor": graph.Requires, "WantsMountsFor": graph.Wants} {
+		if !has(key) {
+			continue
+		}
+		for _, o := range u.Values("Unit", key) {
+			for _, m := range b.mountsFor(o.Value) {
+				ds = append(ds, dep{kind: kind, name: m, pos: o.Pos, via: key + "=" + o.Value},
+					dep{kind: graph.SystemdAfter, name: m, pos: o.Pos, via: key + "=" + o.Value})
+			}
+		}
+	}
+	// The targets the fstab generator hooks its units into.
+	for _, e := range b.fstabFor(u.Name) {
+		kind := graph.Requires
+		if e.nofail() {
+			kind = graph.Wants
+		}
+		ds = append(ds, dep{kind: kind, name: e.unit, pos: e.pos, via: "fstab"})
+	}
+	ds = b.implicit(u, ds)
+	b.scratch = ds
+	b.deps[i] = slices.Clone(ds)
+	b.pullAll(ds)
+}
+
+func (b *builder) pullAll(ds []dep) {
+	for _, d := range ds {
+		if pullKinds[d.kind] {
+			b.pull(d.name)
+		}
+	}
+}
+
+// fstabFor returns the fstab units a target pulls in: local-fs.target
+// the local mounts, remote-fs.target the network ones, swap.target swaps.
+func (b *builder) fstabFor(target string) []fstabEntry {
+	if target != "swap.target" && target != "remote-fs.target" && target != "local-fs.target" {
+		return nil
+	}
+	var out []fstabEntry
+	for _, e := range b.fstab {
+		switch {
+		case e.fstype == "swap" && target == "swap.target",
+			e.fstype != "swap" && e.network() && target == "remote-fs.target",
+			e.fstype != "swap" && !e.network() && target == "local-fs.target":
+			out = append(out, *e)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].unit < out[j].unit })
+	return out
+}
+
+// addEdges turns the recorded dependencies into edges between the units
+// of the transaction. An order on a unit outside the transaction has no
+// effect (and is said so); Requisite= on a unit outside it still counts,
+// as a unit that does not start. Targets get After= on what they pull in
+// (target_add_default_dependencies: only units with default
+// dependencies, and not where an explicit order says the opposite).
+func (b *builder) addEdges() {
+	g := b.boot.Graph
+	total := 0
+	for _, ds := range b.deps {
+		total += len(ds)
+	}
+	g.Edges = slices.Grow(g.Edges, total)
+	via := map[[2]string]string{} // viaText, each text made once
+	for i := range b.deps {
+		for k := range b.deps[i] {
+			d := &b.deps[i][k]
+			to, ok := b.lookup(d.name)
+			d.to = to
+			if !ok {
+				d.to = -1
+			}
+			switch {
+			case !ok && d.kind == graph.Requisite:
+				to = b.pull(d.name)
+				d.to = to
+				// Not in the transaction: nothing starts it.
+				if s := &g.Services[to]; !s.Missing && s.Note == "" {
+					s.Phase, s.Pulled, s.Note = graph.NotStarted, false, "is not pulled into the boot by anything"
+				}
+			case !ok && d.kind == graph.SystemdAfter:
+				if d.via == "" && !b.sysvNoEffect(i, *d) {
+					b.noEffect(i, *d)
+				}
+				continue
+			case !ok && d.kind == graph.SystemdBefore:
+				continue // it orders a later transaction: Before=shutdown.target
+			case !ok:
+				continue // Conflicts=, PartOf=, OnFailure= on a unit outside the boot
+			}
+			if to == i {
+				continue
+			}
+			v, ok := via[[2]string{d.name, d.via}]
+			if !ok {
+				v = viaText(*d)
+				via[[2]string{d.name, d.via}] = v
+			}
+			g.AddEdge(graph.Edge{From: i, To: to, Kind: d.kind, Pos: d.pos, Via: v})
+		}
+	}
+	ordered := b.orderPairs()
+	for i := range b.deps {
+		if !g.Services[i].Target || len(b.deps[i]) == 0 || !b.hasDefaults(i) {
+			continue
+		}
+		u := b.boot.Units.LoadUnit(g.Services[i].Name)
+		if u == nil || u.Type != "target" {
+			continue
+		}
+		for _, d := range b.deps[i] {
+			if !pullKinds[d.kind] && d.kind != graph.Requisite {
+				continue
+			}
+			to, ok := d.to, d.to >= 0
+			if !ok || to == i || !b.hasDefaults(to) || ordered[[2]int{to, i}] {
+				continue
+			}
+			g.AddEdge(graph.Edge{From: i, To: to, Kind: graph.SystemdAfter, Pos: d.pos, Via: d.name + " (a target is after what it pulls in)"})
+		}
+	}
+	b.deps = nil // in the graph now: 100,000 units' dependencies are 70 MB
+}
+
+func viaText(d dep) string {
+	if d.via == "" {
+		return ""
+	}
+	return d.name + " (" + d.via + ")"
+}
+
+// lookup finds a unit of the transaction by any name.
+func (b *builder) lookup(name string) (int, bool) {
+	if i, ok := b.index[name]; ok {
+		return i, true
+	}
+	if u := b.boot.Units.LoadUnit(name); u != nil {
+		name = u.Name
+	}
+	i, ok := b.index[name]
+	return i, ok
+}
+
+func (b *builder) hasDefaults(i int) bool {
+	u := b.boot.Units.LoadUnit(b.boot.Graph.Services[i].Name)
+	if u == nil {
+		return false
+	}
+	o, ok := u.Value("Unit", "DefaultDependencies")
+	return !ok || parseBool(o.Value)
+}
+
+// orderPairs returns the pairs {a, c} of units of the transaction where
+// an explicit order already puts a after c (c Before=a, or a After=c),
+// which a target's implicit After=a must not contradict
+// (unit_add_default_target_dependency: "Don't create loops"). One pass
+// over the dependencies: O(E).
+func (b *builder) orderPairs() map[[2]int]bool {
+	g := b.boot.Graph
+	pairs := map[[2]int]bool{}
+	for i, ds := range b.deps {
+		for _, d := range ds {
+			if d.kind != graph.SystemdBefore && d.kind != graph.SystemdAfter {
+				continue
+			}
+			to, ok := d.to, d.to >= 0
+			if !ok { // a unit Requisite= pulled in after this look
+				to, ok = b.lookup(d.name)
+			}
+			// Only pairs whose second unit is a target are asked for.
+			switch {
+			case !ok:
+			case d.kind == graph.SystemdBefore && g.Services[i].Target:
+				pairs[[2]int{to, i}] = true
+			case d.kind == graph.SystemdAfter && g.Services[to].Target:
+				pairs[[2]int{i, to}] = true
+			}
+		}
+	}
+	return pairs
+}
+
+// noEffect reports an After= on a unit nothing pulls into the boot: the
+// order does nothing. It is a warning for network-online.target, which
+// systemd.special(7) asks the units that need it to pull in themselves
+// ("should pull in network-online.target (via a Wants= type dependency)
+// and order themselves after it"); for any other unit it is info: a
+// passive target (network.target, nss-lookup.target) is pulled in by its
+// provider when there is one, and After= on an optional unit is how a
+// unit says "after it, if it runs". Before= on a unit outside the boot
+// orders a later transaction (Before=shutdown.target) and is not
+// reported.
+func (b *builder) noEffect(i int, d dep) {
+	name := b.boot.Graph.Services[i].Name
+	f := graph.Finding{
+		Kind: graph.KindNoEffectOrder, Severity: graph.Info, Services: []string{name, d.name},
+		Message: fmt.Sprintf("%s %s=%s, but nothing pulls %s into the boot: the order has no effect", name, d.kind, d.name, d.name),
+		Sources: []graph.Pos{d.pos},
+	}
+	if d.name == "network-online.target" {
+		f.Severity = graph.Warning
+		f.Message += fmt.Sprintf(" (Wants=%s would pull it in)", d.name)
+	}
+	b.boot.Findings = append(b.boot.Findings, f)
+}

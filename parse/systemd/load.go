@@ -1,0 +1,528 @@
+package systemd
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/parse"
+	"github.com/initorder/initorder/parse/rootfs"
+)
+
+// This file loads units as systemd 252's manager does, on the name map of
+// namemap.go: unit_load_fragment() in src/core/load-fragment.c,
+// unit_load_dropin() in src/core/load-dropin.c and
+// unit_file_find_dropin_paths() in src/shared/dropin.c.
+
+// parsedFile is a unit file read once, however many units apply it.
+type parsedFile struct {
+	uf   *UnitFile
+	errs parse.ErrorList
+	err  *parse.Error // it could not be read
+}
+
+// readUnits reads the unit search path of a root and loads every unit
+// that a file or symlink in it names (templates included, as units of
+// their own; instances only when a symlink names them). Names that
+// dependencies mention load on demand with LoadUnit.
+//
+// A directory of the search path that is a symlink to another one (/lib
+// to usr/lib on a merged-/usr system) is read once. Problems in files
+// are diagnostics; the error is for a search directory that exists but
+// cannot be listed.
+func readUnits(fsys *rootfs.FS) (*Units, parse.ErrorList, error) {
+	us := &Units{
+		ByName:  map[string]*Unit{},
+		fsys:    fsys,
+		entries: map[string]map[string]bool{},
+
+		suffixed: map[string]map[string][]string{},
+		realDirs: map[[3]string]string{},
+
+		dirNameCache: map[string][]string{},
+		ids:          map[string]unitID{},
+		names:        map[string][]string{},
+		files:        map[string]*parsedFile{},
+		absent:       map[string]bool{},
+
+		listings: map[string][]fs.DirEntry{},
+	}
+	if err := us.buildNameMap(); err != nil {
+		return nil, nil, err
+	}
+	ids := make([]string, 0, len(us.ids))
+	for n := range us.ids {
+		ids = append(ids, n)
+	}
+	sort.Strings(ids)
+	us.prefetch()
+	us.buildAliases()
+	for _, n := range ids {
+		if us.LoadUnit(n) == nil && us.ids[n].alias != "" {
+			us.errs.Warnf(wholeFile(us.linkOf(n)), "", "alias of %s, which does not exist", us.ids[n].alias)
+		}
+	}
+	us.Default = us.defaultTarget()
+	us.sortNames()
+	return us, us.Errors(), nil
+}
+
+// LoadUnit loads the unit name leads to (manager_load_unit): an alias
+// gives its unit, an instance of a template its own unit (instances exist
+// only when something names them), a name with a NAME.d/ or NAME.wants/
+// (.requires/, .upholds/) directory of its own but no fragment a unit
+// without Path. It returns nil for an invalid name and for a name that
+// nothing in the search path defines. Units are loaded once: a second
+// call, under any of their names, returns the same *Unit.
+//
+// A unit without Path is what systemd calls "not-found" for services,
+// sockets, targets, timers, paths and automounts; devices, slices and
+// scopes load without a fragment, and so do mounts and swaps that are
+// active (/etc/fstab's come with a fragment from systemd-fstab-generator).
+func (us *Units) LoadUnit(name string) *Unit {
+	if u, ok := us.ByName[name]; ok {
+		return u
+	}
+	kind := unitNameKind(name)
+	if kind == 0 || us.absent[name] {
+		return nil
+	}
+	frag, names := us.findFragment(name)
+	id := name
+	if frag != "" {
+		id = path.Base(frag)
+		if kind == nameInstance && validUnitName(id, nameTemplate) {
+			id, _ = replaceInstance(id, unitInstance(name))
+		}
+	}
+	if u, ok := us.ByName[id]; ok {
+		us.ByName[name] = u
+		if name != id && !slices.Contains(u.Aliases, name) {
+			u.Aliases = append(u.Aliases, name)
+			sort.Strings(u.Aliases)
+		}
+		return u
+	}
+	u := &Unit{Name: id, Type: unitTypeOf(id)}
+	if unitNameKind(id) == nameInstance {
+		u.Template, u.Instance = unitTemplate(id), unitInstance(id)
+	}
+	for _, n := range names {
+		if n != id {
+			u.Aliases = append(u.Aliases, n)
+		}
+	}
+	if name != id && !slices.Contains(u.Aliases, name) {
+		u.Aliases = append(u.Aliases, name)
+	}
+	sort.Strings(u.Aliases)
+	if frag != "" {
+		us.loadFragment(u, frag)
+	}
+	us.loadDropIns(u)
+	u.Wants = us.loadDeps(u, ".wants", "Wants")
+	u.Requires = us.loadDeps(u, ".requires", "Requires")
+	u.Upholds = us.loadDeps(u, ".upholds", "Upholds")
+	if u.Path == "" && u.LoadError == nil && !us.hasOwnDirs(u) {
+		us.absent[name] = true
+		return nil
+	}
+	us.ByName[id] = u
+	for _, a := range u.Aliases {
+		if _, taken := us.ByName[a]; !taken {
+			us.ByName[a] = u
+		}
+	}
+	us.Names = append(us.Names, id)
+	us.unsorted = true
+	return u
+}
+
+// hasOwnDirs reports whether a drop-in or dependency directory is named
+// after one of the unit's names or its template: those that apply to every
+// unit of a type or a dash prefix do not make a unit exist.
+func (us *Units) hasOwnDirs(u *Unit) bool {
+	names := append([]string{u.Name}, u.Aliases...)
+	if u.Template != "" {
+		names = append(names, u.Template)
+	}
+	for _, d := range us.dirs {
+		for _, n := range names {
+			for _, suffix := range dirSuffixes {
+				if us.hasEntry(d, n, suffix) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// loadFragment reads the unit's fragment: a mask, or its options.
+func (us *Units) loadFragment(u *Unit, frag string) {
+	null, err := us.nullOrEmpty(frag)
+	if errors.Is(err, fs.ErrNotExist) {
+		// A dangling linked unit file: systemd cannot open it, the unit
+		// is not found.
+		us.unitError(u, &parse.Error{Pos: wholeFile(frag), Err: fmt.Errorf("symlink to a file that does not exist, unit not found"), Warning: true})
+		return
+	}
+	u.Path = frag
+	if err != nil {
+		u.LoadError = parse.FileError(frag, err)
+		us.unitError(u, u.LoadError.(*parse.Error))
+		return
+	}
+	if null {
+		u.Masked = true
+		return
+	}
+	u.realPath, _ = us.fsys.Resolve(frag)
+	pf := us.parse(frag)
+	u.Errors = append(u.Errors, pf.errs...)
+	switch {
+	case pf.err != nil:
+		u.LoadError = pf.err
+	case pf.uf.Err != nil:
+		u.LoadError = pf.uf.Err
+	}
+	if pf.uf != nil {
+		// Shared with the parsed file (units of one file, a template's
+		// instances, are many): the cap makes a drop-in's append copy.
+		u.Options = slices.Clip(pf.uf.Options)
+	}
+}
+
+// unitError records a diagnostic about the unit.
+func (us *Units) unitError(u *Unit, e *parse.Error) {
+	u.Errors = append(u.Errors, e)
+	us.errs = append(us.errs, e)
+}
+
+// parse reads and lexes a file once.
+func (us *Units) parse(p string) *parsedFile {
+	if pf, ok := us.files[p]; ok {
+		return pf
+	}
+	pf := us.readParsed(p)
+	us.files[p] = pf
+	us.errs = append(us.errs, pf.errs...)
+	return pf
+}
+
+// readParsed reads and lexes the file p. It changes nothing in us, so
+// that prefetch can run it on every core.
+func (us *Units) readParsed(p string) *parsedFile {
+	pf := &parsedFile{}
+	data, err := us.fsys.ReadFile(p)
+	if null, nerr := us.nullOrEmpty(p); nerr == nil && null {
+		// After the read, which tells a regular file's size: /dev/null, or
+		// an empty file.
+		pf.uf = &UnitFile{Path: p}
+		return pf
+	}
+	if err != nil {
+		pf.err = parse.FileError(p, err)
+		pf.errs = parse.ErrorList{pf.err}
+	} else {
+		pf.uf, pf.errs = parseUnitFile(data, p)
+	}
+	return pf
+}
+
+// prefetch parses, on every core, the regular files of the search path
+// that name a unit: the fragments LoadUnit is about to read one by one
+// (reading and lexing are most of the time of a big root), and resolves
+// the links of their dependency directories. What it leaves out is read
+// when asked for, as before.
+func (us *Units) prefetch() {
+	var paths []string
+	for _, id := range us.ids {
+		if id.file != "" && validUnitName(path.Base(id.file), nameAny) {
+			paths = append(paths, id.file)
+		}
+	}
+	paths = append(paths, us.dropInFiles()...)
+	sort.Strings(paths)
+	paths = slices.Compact(paths)
+	pfs := make([]*parsedFile, len(paths))
+	parse.Parallel(len(paths), func(i int) {
+		if t, err := us.fsys.Type(paths[i]); err == nil && t.IsRegular() {
+			pfs[i] = us.readParsed(paths[i])
+		}
+	})
+	for i, p := range paths {
+		if pfs[i] != nil {
+			us.files[p] = pfs[i]
+			us.errs = append(us.errs, pfs[i].errs...)
+		}
+	}
+	// The links of the .wants/ (.requires/, .upholds/) directories: listed,
+	// and resolved on every core, so that loadDeps finds them in the
+	// root's caches (multi-user.target.wants holds most units of a big
+	// root).
+	var links []string
+	for _, suffix := range dirSuffixes[1:] {
+		bases := make([]string, 0, len(us.suffixed[suffix]))
+		for base := range us.suffixed[suffix] {
+			bases = append(bases, base)
+		}
+		sort.Strings(bases)
+		for _, base := range bases {
+			for _, d := range us.suffixed[suffix][base] {
+				dir := d + "/" + base + suffix
+				for _, e := range us.listing(dir) {
+					if e.Type()&fs.ModeSymlink != 0 {
+						links = append(links, dir+"/"+e.Name())
+					}
+				}
+			}
+		}
+	}
+	parse.Parallel(len(links), func(i int) { us.fsys.Resolve(links[i]) })
+}
+
+// dropInFiles lists the NAME.d/ directories of the search path and
+// returns the .conf files in them, as loadDropIns names them.
+func (us *Units) dropInFiles() []string {
+	var files []string
+	for base, dirs := range us.suffixed[".d"] {
+		for _, d := range dirs {
+			if r := us.realDir(d, base, ".d"); r != "" {
+				files = append(files, us.listDir([]string{r}, ".conf")...)
+			}
+		}
+	}
+	return files
+}
+
+// loadDropIns applies the unit's NAME.d/*.conf files (unit_load_dropin):
+// all of them, sorted by file name, a file hiding those of the same name
+// in directories that come after its own.
+func (us *Units) loadDropIns(u *Unit) {
+	files := us.listDir(us.dropInDirs(u, ".d"), ".conf")
+	n := len(u.Options)
+	for _, f := range files {
+		if pf := us.parse(f); pf.uf != nil {
+			n += len(pf.uf.Options)
+		}
+	}
+	if n > len(u.Options) {
+		u.Options = append(make([]Option, 0, n), u.Options...)
+		// The unit has its own copy: forget the fragment's, unless a
+		// template's instances share it (another name of this unit
+		// loads this *Unit). 100,000 units hold 80 MB less.
+		if u.Path != "" && u.Template == "" && !strings.Contains(u.Name, "@") {
+			delete(us.files, u.Path)
+		}
+	}
+	for _, f := range files {
+		u.DropIns = append(u.DropIns, f)
+		pf := us.parse(f)
+		u.Errors = append(u.Errors, pf.errs...)
+		if pf.uf != nil {
+			u.Options = append(u.Options, pf.uf.Options...)
+		}
+	}
+}
+
+// dropInDirs returns the directories NAME+suffix that apply to the unit,
+// in priority order (unit_file_find_dropin_paths): for its name, then for
+// each alias (sorted; systemd takes them in hash order), in every search
+// directory: NAME, then its template, then its dash prefixes
+// (foo-bar-.service, foo-.service); last the type's ("service.d").
+func (us *Units) dropInDirs(u *Unit, suffix string) []string {
+	var dirs []string
+	for k := -1; k < len(u.Aliases); k++ {
+		n := u.Name
+		if k >= 0 {
+			n = u.Aliases[k]
+		}
+		if !us.anyDir(n, suffix) {
+			continue // most names have none: one look for each of its dirNames
+		}
+		for _, d := range us.dirs {
+			us.findDirs(d, n, suffix, &dirs)
+		}
+	}
+	if us.anyDir(u.Type, suffix) {
+		for _, d := range us.dirs {
+			us.findDirs(d, u.Type, suffix, &dirs)
+		}
+	}
+	return dirs
+}
+
+// anyDir reports whether some search directory has a NAME+suffix
+// directory for one of the names that apply to a unit called name.
+func (us *Units) anyDir(name, suffix string) bool {
+	m := us.suffixed[suffix]
+	if len(m) == 0 {
+		return false
+	}
+	for _, n := range us.dirNames(name) {
+		if len(m[n]) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// findDirs adds dir/name+suffix and those of name's template and dash
+// prefixes (unit_file_find_dirs).
+func (us *Units) findDirs(dir, name, suffix string, dirs *[]string) {
+	for _, n := range us.dirNames(name) {
+		if !us.hasEntry(dir, n, suffix) {
+			continue
+		}
+		if r := us.realDir(dir, n, suffix); r != "" && !slices.Contains(*dirs, r) {
+			*dirs = append(*dirs, r)
+		}
+	}
+}
+
+// dirNames returns the names whose directories apply to a unit of that
+// name, in unit_file_find_dirs order: the name, then (for an instance)
+// those of its template, then those of its dash prefix. Each name's list
+// is made once: a unit asks for it for each search directory and suffix.
+func (us *Units) dirNames(name string) []string {
+	if l, ok := us.dirNameCache[name]; ok {
+		return l
+	}
+	l := []string{name}
+	if !unitTypes[name] {
+		if unitNameKind(name) == nameInstance {
+			l = append(l, us.dirNames(unitTemplate(name))...)
+		}
+		if p, ok := dashPrefixName(name); ok {
+			l = append(l, us.dirNames(p)...)
+		}
+	}
+	us.dirNameCache[name] = l
+	return l
+}
+
+// realDir returns the directory dir/name+suffix resolves to, or "" when
+// it is no directory; once for each.
+func (us *Units) realDir(dir, name, suffix string) string {
+	key := [3]string{dir, name, suffix}
+	if r, ok := us.realDirs[key]; ok {
+		return r
+	}
+	p := dir + "/" + name + suffix
+	r := ""
+	if res, err := us.fsys.Resolve(p); err == nil {
+		if t, err := us.fsys.Type(res); err == nil && t.IsDir() {
+			r = res
+		}
+	}
+	us.realDirs[key] = r
+	return r
+}
+
+// listDir lists the files of dirs whose names end in suffix (every one
+// when suffix is ""), skipping hidden and backup files, the first
+// directory that has a name hiding the others' file of that name, sorted
+// by file name (conf_files_list_strv).
+func (us *Units) listDir(dirs []string, suffix string) []string {
+	if len(dirs) == 0 {
+		return nil
+	}
+	seen := map[string]bool{}
+	var files []string
+	for _, d := range dirs {
+		for _, e := range us.listing(d) {
+			n := e.Name()
+			if hiddenOrBackup(n) || !strings.HasSuffix(n, suffix) || seen[n] {
+				continue
+			}
+			seen[n] = true
+			files = append(files, d+"/"+n)
+		}
+	}
+	sort.Slice(files, func(i, j int) bool { return path.Base(files[i]) < path.Base(files[j]) })
+	return files
+}
+
+// listing returns the entries of the drop-in or .wants/ (.requires/,
+// .upholds/) directory dir, read once: a type's service.d applies to every
+// service. A directory that cannot be read counts as empty, as systemd
+// 252 passes over a directory it cannot open ("Failed to search for files
+// in %s, ignoring"), and it is a warning here.
+func (us *Units) listing(dir string) []fs.DirEntry {
+	ents, ok := us.listings[dir]
+	if !ok {
+		var err error
+		ents, err = us.fsys.ReadDir(dir)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			us.errs.Warnf(wholeFile(dir), "", "%v, ignoring the directory", parse.UnwrapPath(err))
+		}
+		us.listings[dir] = ents
+	}
+	return ents
+}
+
+// loadDeps reads the unit's NAME.wants/ (.requires/, .upholds/) links
+// (process_deps): the link's name is the unit pulled in; a link to
+// /dev/null masks that name in the directories after its own.
+func (us *Units) loadDeps(u *Unit, suffix, kind string) []Option {
+	var deps []Option
+	for _, f := range us.listDir(us.dropInDirs(u, suffix), "") {
+		entry := path.Base(f)
+		if null, _ := us.nullOrEmpty(f); null {
+			continue
+		}
+		t, err := us.fsys.Type(f)
+		if err != nil {
+			us.unitError(u, &parse.Error{Pos: wholeFile(f), Err: fmt.Errorf("%s dropin unreadable, ignoring: %v", kind, parse.UnwrapPath(err)), Warning: true})
+			continue
+		}
+		if t&fs.ModeSymlink == 0 {
+			us.unitError(u, &parse.Error{Pos: wholeFile(f), Err: fmt.Errorf("%s dependency dropin is not a symlink, ignoring", kind), Warning: true})
+			continue
+		}
+		if !validUnitName(entry, nameAny) {
+			us.unitError(u, &parse.Error{Pos: wholeFile(f), Err: fmt.Errorf("%s dependency dropin is not a valid unit name, ignoring", kind), Warning: true})
+			continue
+		}
+		target, err := us.fsys.Readlink(f)
+		if err != nil {
+			continue
+		}
+		n := entry
+		if validUnitName(n, nameTemplate) {
+			n = u.resolveTemplate(n)
+		}
+		deps = append(deps, Option{Name: n, Value: target, Pos: graph.Pos{File: f}})
+	}
+	return deps
+}
+
+// defaultTarget returns the unit default.target leads to; for an alias to
+// a unit that does not exist, that unit's name.
+func (us *Units) defaultTarget() string {
+	const name = "default.target"
+	if u := us.LoadUnit(name); u != nil {
+		return u.Name
+	}
+	id, ok := us.ids[name]
+	if !ok {
+		return ""
+	}
+	n := name
+	for i := 0; i < 8 && id.alias != ""; i++ {
+		n = id.alias
+		if id, ok = us.ids[n]; !ok {
+			break
+		}
+	}
+	return n
+}
+
+// wholeFile positions a diagnostic about a link or a file as a whole.
+func wholeFile(file string) graph.Pos { return graph.Pos{File: file} }

@@ -1,0 +1,297 @@
+package sysv
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/parse"
+)
+
+// This file reads the comment block of an init script, as specified by
+// LSB Core 4.1, 20.3 "Comment Conventions for Init Scripts", with the
+// Debian extensions X-Start-Before, X-Stop-After and X-Interactive, and
+// Red Hat's "# chkconfig:" line.
+
+// Field is the value of one header keyword and the line it was on.
+type Field struct {
+	Values []string
+	Pos    graph.Pos // zero when the keyword is absent
+}
+
+// Header is an LSB "### BEGIN INIT INFO" block.
+type Header struct {
+	Pos              graph.Pos // the BEGIN line
+	Provides         Field
+	RequiredStart    Field
+	RequiredStop     Field
+	ShouldStart      Field
+	ShouldStop       Field
+	XStartBefore     Field
+	XStopAfter       Field
+	DefaultStart     Field
+	DefaultStop      Field
+	XInteractive     bool
+	ShortDescription string
+	Description      string
+}
+
+// Chkconfig is Red Hat's "# chkconfig: 2345 55 25" line: the runlevels
+// and the start and stop priorities.
+type Chkconfig struct {
+	Pos         graph.Pos
+	Levels      string // "-" for none
+	Start, Stop int
+}
+
+// Script is an init script as far as ordering is concerned: its name, its
+// header and its chkconfig line. The rest of the script is never looked at.
+type Script struct {
+	Name      string // file name in etc/init.d
+	Path      string // relative to the root
+	Header    *Header
+	Chkconfig *Chkconfig
+	Override  string // the override file whose header replaced the script's own
+	Unread    bool   // the file could not be read: no header is known
+}
+
+// maxHeaderLine bounds one line of the comment block; script bodies may
+// have lines of any length since they are never read.
+const maxHeaderLine = 64 << 10
+
+const (
+	beginInitInfo = "### BEGIN INIT INFO"
+	endInitInfo   = "### END INIT INFO"
+)
+
+// parseLSB reads the LSB comment block and the chkconfig line of the script
+// data found at path. A script without a block has a nil Header; that is
+// not an error. Problems inside the block are reported with their line
+// and the rest of the block is still read.
+func parseLSB(data []byte, path string) (*Script, parse.ErrorList) {
+	s := &Script{Name: baseName(path), Path: path}
+	var errs parse.ErrorList
+	var h *Header
+	var last *string         // the free-text field a continuation line extends
+	seen := map[string]int{} // keyword -> its line
+	n := 0
+	for len(data) > 0 {
+		var line []byte
+		line, data, _ = bytes.Cut(data, []byte("\n"))
+		n++
+		pos := graph.Pos{File: path, Line: n}
+		if h == nil {
+			if s.Chkconfig == nil && bytes.HasPrefix(line, []byte("#")) {
+				if c, ok := chkconfigLine(string(trimCR(line)), pos, &errs); ok {
+					s.Chkconfig = c
+				}
+			}
+			// insserv: the block starts at the first line containing
+			// "### BEGIN INIT INFO", leading blanks allowed.
+			if bytes.HasPrefix(bytes.TrimLeft(line, " \t"), []byte(beginInitInfo)) && s.Header == nil {
+				h = &Header{Pos: pos}
+			}
+			continue
+		}
+		if len(line) > maxHeaderLine {
+			errs.Errorf(pos, "", "line of %d bytes in the INIT INFO block, ignoring it", len(line))
+			last = nil
+			continue
+		}
+		text := string(trimCR(line))
+		if strings.HasPrefix(strings.TrimLeft(text, " \t"), endInitInfo) {
+			s.Header, h = h, nil
+			continue
+		}
+		if !strings.HasPrefix(text, "#") {
+			// insserv skips such a line silently.
+			errs.Warnf(pos, "", "line in the INIT INFO block does not start with #, ignoring it")
+			last = nil
+			continue
+		}
+		body := text[1:]
+		// LSB 20.3: "Additional lines of the description may be written
+		// by starting a line with '#' followed by a tab or at least two
+		// spaces."
+		if last != nil && (strings.HasPrefix(body, "\t") || strings.HasPrefix(body, "  ")) {
+			*last += " " + strings.TrimSpace(body)
+			continue
+		}
+		last = nil
+		key, value, ok := strings.Cut(strings.TrimLeft(body, " \t"), ":")
+		if !ok || strings.ContainsAny(key, " \t") {
+			if strings.TrimSpace(body) != "" {
+				errs.Warnf(pos, "", "no keyword in %q, ignoring", strings.TrimSpace(body))
+			}
+			continue
+		}
+		// insserv: keys are case-insensitive and "-" and "_" are the same;
+		// vendor keys X-<vendor>-Should-Start, -Start-Before, -Stop-After,
+		// -Interactive count as the Debian ones.
+		lower := strings.ToLower(strings.ReplaceAll(key, "_", "-"))
+		canon, known := lsbKeys[lower]
+		if vendor, ok := strings.CutPrefix(lower, "x-"); ok && !known {
+			for suffix, k := range vendorKeys {
+				if v, ok := strings.CutSuffix(vendor, "-"+suffix); ok && v != "" {
+					canon, known = k, true
+				}
+			}
+		}
+		if !known {
+			if !strings.HasPrefix(strings.ToLower(key), "x-") {
+				errs.Warnf(pos, key, "unknown keyword, ignoring")
+			}
+			continue
+		}
+		if line, dup := seen[canon]; dup {
+			// insserv: the first occurrence of a key wins.
+			errs.Warnf(pos, canon, "repeated keyword, ignoring it (line %d has it)", line)
+			continue
+		}
+		seen[canon] = n
+		value = strings.TrimLeft(value, " \t")
+		// insserv reads a value as [[:print:]]*: it ends at the first tab.
+		if v, rest, cut := strings.Cut(value, "\t"); cut {
+			if strings.TrimSpace(rest) != "" {
+				errs.Warnf(pos, canon, "insserv stops reading at a tab: %q is ignored", strings.TrimSpace(rest))
+			}
+			value = v
+		}
+		value = strings.TrimSpace(value)
+		switch canon {
+		case "Short-Description":
+			h.ShortDescription = value
+			last = &h.ShortDescription
+		case "Description":
+			h.Description = value
+			last = &h.Description
+		case "X-Interactive":
+			h.XInteractive = value == "true"
+		default:
+			*h.field(canon) = Field{Values: splitNames(value), Pos: pos}
+		}
+	}
+	if h != nil {
+		errs.Errorf(h.Pos, "", "%q without %q: the block is ignored", beginInitInfo, endInitInfo)
+	}
+	return s, errs
+}
+
+// vendorKeys are the keywords insserv also reads as X-<vendor>-<keyword>
+// (X-UnitedLinux-Should-Start).
+var vendorKeys = map[string]string{
+	"should-start": "Should-Start",
+	"should-stop":  "Should-Stop",
+	"start-before": "X-Start-Before",
+	"stop-after":   "X-Stop-After",
+	"interactive":  "X-Interactive",
+}
+
+// lsbKeys maps the lower-case keywords to their spelling in LSB 20.3.
+var lsbKeys = map[string]string{
+	"provides":          "Provides",
+	"required-start":    "Required-Start",
+	"required-stop":     "Required-Stop",
+	"should-start":      "Should-Start",
+	"should-stop":       "Should-Stop",
+	"x-start-before":    "X-Start-Before",
+	"x-stop-after":      "X-Stop-After",
+	"default-start":     "Default-Start",
+	"default-stop":      "Default-Stop",
+	"x-interactive":     "X-Interactive",
+	"short-description": "Short-Description",
+	"description":       "Description",
+}
+
+func (h *Header) field(key string) *Field {
+	switch key {
+	case "Provides":
+		return &h.Provides
+	case "Required-Start":
+		return &h.RequiredStart
+	case "Required-Stop":
+		return &h.RequiredStop
+	case "Should-Start":
+		return &h.ShouldStart
+	case "Should-Stop":
+		return &h.ShouldStop
+	case "X-Start-Before":
+		return &h.XStartBefore
+	case "X-Stop-After":
+		return &h.XStopAfter
+	case "Default-Start":
+		return &h.DefaultStart
+	case "Default-Stop":
+		return &h.DefaultStop
+	}
+	return nil
+}
+
+// splitNames splits a list of names at blanks, "," and ";" as insserv does.
+func splitNames(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == ',' || r == ';' })
+}
+
+// chkconfigLine reads "# chkconfig: 2345 55 25".
+func chkconfigLine(line string, pos graph.Pos, errs *parse.ErrorList) (*Chkconfig, bool) {
+	rest, ok := strings.CutPrefix(strings.TrimLeft(strings.TrimPrefix(line, "#"), " \t"), "chkconfig:")
+	if !ok {
+		return nil, false
+	}
+	f := strings.Fields(rest)
+	if len(f) != 3 {
+		errs.Warnf(pos, "chkconfig", "want runlevels, start and stop priority, got %q, ignoring", strings.TrimSpace(rest))
+		return nil, false
+	}
+	start, err1 := strconv.Atoi(f[1])
+	stop, err2 := strconv.Atoi(f[2])
+	if err1 != nil || err2 != nil || (f[0] != "-" && strings.Trim(f[0], "0123456") != "") {
+		errs.Warnf(pos, "chkconfig", "cannot read %q, ignoring", strings.TrimSpace(rest))
+		return nil, false
+	}
+	return &Chkconfig{Pos: pos, Levels: f[0], Start: start, Stop: stop}, true
+}
+
+func trimCR(b []byte) []byte { return bytes.TrimSuffix(b, []byte("\r")) }
+
+func baseName(path string) string {
+	if i := strings.LastIndexByte(path, '/'); i >= 0 {
+		return path[i+1:]
+	}
+	return path
+}
+
+// String is a canonical dump of the script, used by golden tests.
+func (s *Script) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "script %s (%s)\n", s.Name, s.Path)
+	if s.Override != "" {
+		fmt.Fprintf(&b, "override %s\n", s.Override)
+	}
+	if c := s.Chkconfig; c != nil {
+		fmt.Fprintf(&b, "chkconfig %s %d %d (line %d)\n", c.Levels, c.Start, c.Stop, c.Pos.Line)
+	}
+	h := s.Header
+	if h == nil {
+		b.WriteString("no header\n")
+		return b.String()
+	}
+	fmt.Fprintf(&b, "header (line %d)\n", h.Pos.Line)
+	for _, k := range []string{"Provides", "Required-Start", "Required-Stop", "Should-Start", "Should-Stop", "X-Start-Before", "X-Stop-After", "Default-Start", "Default-Stop"} {
+		if f := h.field(k); f.Pos.Line != 0 {
+			fmt.Fprintf(&b, "  %s: %q (line %d)\n", k, f.Values, f.Pos.Line)
+		}
+	}
+	if h.XInteractive {
+		b.WriteString("  X-Interactive: true\n")
+	}
+	if h.ShortDescription != "" {
+		fmt.Fprintf(&b, "  Short-Description: %q\n", h.ShortDescription)
+	}
+	if h.Description != "" {
+		fmt.Fprintf(&b, "  Description: %q\n", h.Description)
+	}
+	return b.String()
+}

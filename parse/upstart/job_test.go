@@ -1,0 +1,316 @@
+package upstart
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/internal/golden"
+	"github.com/initorder/initorder/parse/rootfs"
+	"github.com/rogpeppe/go-internal/txtar"
+)
+
+// TestUpstart reads testdata/jobs/NAME.txtar: "in" is read as
+// etc/init/NAME.conf, then "override" (if any) as etc/init/NAME.override,
+// and the dump of the job, then its diagnostics, must equal "want".
+func TestUpstart(t *testing.T) {
+	golden.EachTxtar(t, "jobs", func(t *testing.T, name string, ar *txtar.Archive) []byte {
+		job, errs := parseJob(golden.Section(ar, "in"), name, "etc/init/"+name+".conf")
+		if override := golden.Section(ar, "override"); override != nil {
+			errs = append(errs, applyOverride(job, override, "etc/init/"+name+".override")...)
+		}
+		return []byte(job.String() + errs.String())
+	})
+}
+
+// corpusDir holds real job files that upstart accepted, beside the
+// repository: main/parse/upstart/../../../shared is shared/, the sibling of main/.
+const corpusDir = "../../../shared/corpus/upstart"
+
+// corpusSets returns the roots of the corpus (each holds etc/init), or
+// skips the test when the corpus is not there.
+func corpusSets(t *testing.T) []string {
+	sets, _ := filepath.Glob(filepath.Join(corpusDir, "*", "etc", "init"))
+	if len(sets) == 0 {
+		abs, _ := filepath.Abs(corpusDir)
+		t.Logf("no upstart corpus at %s", abs)
+		t.Skip("no upstart corpus")
+	}
+	for i, s := range sets {
+		sets[i] = filepath.Dir(filepath.Dir(s))
+	}
+	return sets
+}
+
+// TestUpstartCorpus reads every job of the corpus, as upstart would read
+// each set's etc/init: upstart loaded all of them, so no error is
+// allowed, and only overrides of jobs that the set lacks may be
+// reported.
+func TestUpstartCorpus(t *testing.T) {
+	files := 0
+	for _, set := range corpusSets(t) {
+		t.Run(filepath.Base(set), func(t *testing.T) {
+			fsys, err := rootfs.Open(set)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer fsys.Close()
+			jobs, found, errs, err := readJobs(fsys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range errs {
+				if !e.Warning {
+					t.Errorf("%v", e)
+				}
+			}
+			for _, f := range found {
+				t.Logf("%v", f)
+				if f.Severity != graph.Warning || !strings.Contains(f.Message, "override without") {
+					t.Errorf("unexpected finding %v", f)
+				}
+			}
+			emits := 0
+			for _, j := range jobs {
+				if j.Rejected {
+					t.Errorf("%s: rejected", j.Path)
+				}
+				emits += len(j.ScriptEmits)
+				files++
+				if j.Override != "" {
+					files++
+				}
+			}
+			t.Logf("%d jobs, %d initctl emit, %d findings", len(jobs), emits, len(found))
+			files += len(found)
+		})
+	}
+	t.Logf("%d files", files)
+}
+
+// TestUpstartCorpusExprs dumps the expressions of a few corpus jobs that
+// nest parentheses or continue over lines. The input stays in shared/;
+// the dump is ours.
+func TestUpstartCorpusExprs(t *testing.T) {
+	corpusSets(t)
+	var b strings.Builder
+	for _, f := range []string{
+		"ubuntu-14.04-trusty/etc/init/rc-sysinit.conf",
+		"ubuntu-14.04-trusty/etc/init/failsafe.conf",
+		"raspbmc/etc/init/avahi-daemon.conf",
+		"raspbmc/etc/init/gssd.conf",
+		"raspbmc/etc/init/mountall-shell.conf",
+		"raspbmc/etc/init/network-lo.conf",
+	} {
+		data, err := os.ReadFile(filepath.Join(corpusDir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, errs := parseJob(data, strings.TrimSuffix(filepath.Base(f), ".conf"), f)
+		if len(errs) > 0 {
+			t.Errorf("%s: %v", f, errs)
+		}
+		b.WriteString(j.String())
+	}
+	golden.Check(t, "testdata/jobs/corpus-exprs.golden", []byte(b.String()))
+}
+
+// TestReadJobs reads a root with subdirectories, overrides (one
+// without its job), a symlinked job, a directory loop, hidden and
+// non-job files, and an unreadable job.
+func TestReadJobs(t *testing.T) {
+	root := t.TempDir()
+	write := func(name, text string) {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	symlink := func(target, name string) {
+		if err := os.Symlink(target, filepath.Join(root, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("etc/init/net/apache.conf", "start on started net-up\n")
+	write("etc/init/net/apache.override", "start on runlevel [2345]\n")
+	write("etc/init/net-up.conf", "start on startup\nemits net-up\n")
+	write("etc/init/orphan.override", "manual\n")
+	write("etc/init/broken.conf", "start on (a\n")
+	write("etc/init/README", "not a job\n")
+	write("etc/init/.conf", "hidden, no name\n")
+	write("etc/init/.hidden/x.conf", "start on startup\n")
+	write("etc/init/old.conf.dpkg-old", "start on startup\n")
+	write("srv/linked.conf", "start on startup\ntask\n")
+	symlink("/srv/linked.conf", "etc/init/linked.conf")
+	symlink("/etc/init", "etc/init/net/loop")
+	symlink("/nowhere", "etc/init/dangling.conf")
+	write("etc/init/huge.conf", strings.Repeat("#", rootfs.MaxFileSize+1))
+
+	fsys, err := rootfs.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	jobs, found, errs, err := readJobs(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, j := range jobs {
+		b.WriteString(j.String())
+	}
+	for _, f := range found {
+		b.WriteString(f.String() + "\n")
+	}
+	b.WriteString(errs.String())
+	want := `job broken (etc/init/broken.conf)
+rejected
+job linked (etc/init/linked.conf)
+start on startup
+  etc/init/linked.conf:1: startup
+task
+job net-up (etc/init/net-up.conf)
+start on startup
+  etc/init/net-up.conf:1: startup
+emits net-up (etc/init/net-up.conf:2)
+job net/apache (etc/init/net/apache.conf)
+override etc/init/net/apache.override
+start on runlevel [2345]
+  etc/init/net/apache.override:1: runlevel [2345]
+etc/init/orphan.override: warning: parse-error: override without orphan.conf: ignored
+etc/init/broken.conf:1: start on: Mismatched parentheses
+etc/init/dangling.conf: no such file or directory
+etc/init/huge.conf: file too large: 8388609 bytes, limit 8388608
+etc/init/net/loop: warning: directory loop, not read
+`
+	if got := b.String(); got != want {
+		t.Errorf("readJobs =\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestReadJobsNoInit(t *testing.T) {
+	root := t.TempDir()
+	fsys, err := rootfs.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	jobs, found, errs, err := readJobs(fsys)
+	if jobs != nil || found != nil || errs != nil || err != nil {
+		t.Errorf("readJobs(empty root) = %v, %v, %v, %v, want nothing", jobs, found, errs, err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "etc/init"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fsys, err = rootfs.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	if _, _, _, err := readJobs(fsys); err == nil || errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("readJobs(etc/init a file) error = %v, want one", err)
+	}
+}
+
+// TestExprString checks the canonical form: fully parenthesised below
+// the top, quoted where the syntax needs it, and read back the same.
+func TestExprString(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"a or b and c", "(a or b) and c"},
+		{"a and b or c", "(a and b) or c"},
+		{"a or (b and c)", "a or (b and c)"},
+		{"((a))", "a"},
+		{"a and b and c and d", "((a and b) and c) and d"},
+		{"x and (a or b) or c", "(x and (a or b)) or c"},
+		{"runlevel [!2345]", "runlevel [!2345]"},
+		{`foo 'and' "or" "A=b c"`, `foo "and" "or" "A=b c"`},
+		{`"and" or b`, `"and" or b`},
+		{`e "a\"b" "x#y" "(p)" back\\slash`, `e "a\"b" "x#y" "(p)" "back\\slash"`},
+		{"net-device-up IFACE!=lo", "net-device-up IFACE!=lo"},
+	}
+	for _, tc := range tests {
+		j, errs := parseJob([]byte("start on "+tc.in+"\n"), "t", "t.conf")
+		if len(errs) > 0 || j.StartOn == nil {
+			t.Errorf("start on %s: %v", tc.in, errs)
+			continue
+		}
+		if got := j.StartOn.String(); got != tc.want {
+			t.Errorf("Expr(%q).String() = %q, want %q", tc.in, got, tc.want)
+		}
+		j2, errs := parseJob([]byte("start on "+tc.want+"\n"), "t", "t.conf")
+		if len(errs) > 0 || j2.StartOn.String() != tc.want {
+			t.Errorf("start on %s: does not read back: %v %v", tc.want, j2.StartOn, errs)
+		}
+	}
+}
+
+// TestScanEmits checks the shell reading behind ScriptEmits.
+func TestScanEmits(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"initctl emit foo", "foo@1"},
+		{"initctl emit --no-wait foo X=1 Y=2", "foo X=1 Y=2@1"},
+		{"/sbin/initctl -q emit -n foo", "foo@1"},
+		{"initctl emit foo --no-wait", "foo@1"},
+		{"x=$(initctl emit foo) && initctl emit bar || initctl emit baz", "foo@1 bar@1 baz@1"},
+		{"if true; then initctl emit foo; fi", "foo@1"},
+		{"A=1 initctl emit foo", "foo@1"},
+		{"initctl emit foo 2>/dev/null >&2", "foo@1"},
+		{"initctl emit \\\n  foo \\\n  X=\"a b\"", `foo "X=a b"@1`},
+		{"echo\ninitctl emit 'foo' X='$Y'", "foo X=$Y@2"},
+		{"initctl emit $EVENT\ninitctl emit \"$E\"", ""},
+		{"echo initctl emit foo", ""},
+		{"# initctl emit foo\n  initctl emit bar # initctl emit baz", "bar@2"},
+		{"initctl emit", ""},
+		{"initctl start foo", ""},
+		{"su -c 'initctl emit foo'", ""},
+		{"`initctl emit foo`", "foo@1"},
+		{"cat <<EOF\nhello\nEOF\ninitctl emit foo", "foo@4"},
+		{"cat <<-'END' | sh\n\tinitctl emit no\n\tEND\ninitctl emit yes", "yes@4"},
+		{"cat <<EOF >x; initctl emit same-line\ninitctl emit no\nEOF", "same-line@1"},
+		{"echo \"unterminated\ninitctl emit foo", ""},
+		{"initctl emit foo-${X} A=b#c", `foo-${X} "A=b#c"@1`},
+	}
+	for _, tc := range tests {
+		var got []string
+		for _, e := range scanEmits([]byte(tc.in), 1, "f") {
+			got = append(got, e.String()+"@"+e.Pos.String()[2:])
+		}
+		if g := strings.Join(got, " "); g != tc.want {
+			t.Errorf("scanEmits(%q) = %q, want %q", tc.in, g, tc.want)
+		}
+	}
+}
+
+// TestUpstartLexErrors covers inputs that a txtar file cannot hold: no
+// newline at the end of the file.
+func TestUpstartLexErrors(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"start on startup\nemits a \\", "f:2: emits: Trailing slash in file\n"},
+		{"start on a\\", "f:1: start on: Trailing slash in file\n"},
+		{"exec foo \"bar", "f:1: exec: Unterminated quoted string\n"},
+		{"script\nend script", ""},
+		{"script\n  echo\n  end script # done", ""},
+		{"start on (a or\nb)", ""},
+		{"start on (a or", "f:1: start on: Expected event\n"},
+		{"start on (a", "f:1: start on: Mismatched parentheses\n"},
+		{"start on a and", "f:1: start on: Expected event\n"},
+		{"\"unterminated", "f:1: Unterminated quoted string\n"},
+		{"start on e" + strings.Repeat(" or e", maxExprEvents), "f:1: start on: expression of more than 10000 events, not read\n"},
+	}
+	for _, tc := range tests {
+		_, errs := parseJob([]byte(tc.in), "f", "f")
+		if got := errs.String(); got != tc.want {
+			t.Errorf("parseJob(%q) errors =\n%s\nwant\n%s", tc.in, got, tc.want)
+		}
+	}
+}
