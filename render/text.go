@@ -18,6 +18,11 @@ type Boot struct {
 	Stop     bool   // a shutdown order: K instead of S
 	Graph    *graph.Graph
 	Schedule graph.Schedule
+	// Version is the version of the init system whose rules were
+	// applied (systemd: the root's, else 252), VersionFrom the file of
+	// the root that said so ("" when none did).
+	Version     int
+	VersionFrom string
 }
 
 // Options are the presentation choices of the text formats.
@@ -56,6 +61,13 @@ func lsText(w io.Writer, b Boot, o Options) error {
 		}
 		_, err := io.WriteString(w, sb.String())
 		return err
+	}
+	if b.Version != 0 {
+		from := "the root does not say which it has"
+		if b.VersionFrom != "" {
+			from = "from " + printable(b.VersionFrom)
+		}
+		fmt.Fprintf(w, "# %s %d (%s)\n", b.Init, b.Version, from)
 	}
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	for _, st := range b.Schedule.Steps {
