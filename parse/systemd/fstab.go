@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/initorder/initorder/graph"
 	"github.com/initorder/initorder/parse"
@@ -98,7 +99,7 @@ func encodeDevnodeName(s string) string {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c >= 0x80 {
-			if r, size := decodeRune(s[i:]); r >= 0 && size > 1 {
+			if r, size := utf8.DecodeRuneInString(s[i:]); r != utf8.RuneError && size > 1 {
 				b.WriteString(s[i : i+size])
 				i += size
 				continue
@@ -112,17 +113,6 @@ func encodeDevnodeName(s string) string {
 		i++
 	}
 	return b.String()
-}
-
-// decodeRune decodes one UTF-8 character, -1 when it is not valid.
-func decodeRune(s string) (rune, int) {
-	for _, r := range s {
-		if r == '\uFFFD' && !strings.HasPrefix(s, "\uFFFD") {
-			return -1, 1
-		}
-		return r, len(string(r))
-	}
-	return -1, 1
 }
 
 // isDevicePath is is_device_path (src/basic/path-util.c:1248): a path
@@ -210,16 +200,6 @@ func unitNameEscape(s string) string {
 		}
 	}
 	return b.String()
-}
-
-// escapePath is systemd-escape --path: "/" is "-", "/var/lib" is
-// "var-lib", with unit-name escapes for the rest.
-func escapePath(p string) string {
-	p = strings.Trim(simplifyPath(p), "/")
-	if p == "" || p == "." {
-		return "-"
-	}
-	return unitNameEscape(p)
 }
 
 // specifierEscape is specifier_escape: "%" doubled.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/initorder/initorder/graph"
@@ -204,16 +203,6 @@ func isExecutableGenerator(fsys *rootfs.FS, p string) bool {
 	}
 	fi, err := fsys.Stat(p)
 	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
-}
-
-// sortedKeys returns the keys of a generator output, sorted.
-func (o *genOutput) sortedKeys() []string {
-	ks := make([]string, 0, len(o.files))
-	for k := range o.files {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // originOf returns where a file of the generator output comes from.
