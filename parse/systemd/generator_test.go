@@ -215,3 +215,48 @@ lib/systemd/system/multi-user.target.wants/x.service -> ../x.service
 		}
 	}
 }
+
+func TestConflictsWording(t *testing.T) {
+	root := genBase + `-- lib/systemd/system/a.service --
+[Unit]
+Conflicts=b.service
+[Service]
+ExecStart=/bin/true
+-- lib/systemd/system/b.service --
+[Unit]
+Conflicts=a.service
+[Service]
+ExecStart=/bin/true
+-- lib/systemd/system/c.service --
+[Unit]
+Conflicts=d.service
+[Service]
+ExecStart=/bin/true
+-- lib/systemd/system/d.service --
+[Service]
+ExecStart=/bin/true
+-- symlinks --
+lib/systemd/system/multi-user.target.wants/a.service -> ../a.service
+lib/systemd/system/multi-user.target.wants/b.service -> ../b.service
+lib/systemd/system/multi-user.target.wants/c.service -> ../c.service
+lib/systemd/system/multi-user.target.wants/d.service -> ../d.service
+`
+	b := readBoot(t, root, Options{Target: "multi-user.target"})
+	var mutual, oneWay []graph.Finding
+	for _, f := range b.Findings {
+		if f.Kind != graph.KindOrderConflict {
+			continue
+		}
+		if slices.Contains(f.Services, "a.service") {
+			mutual = append(mutual, f)
+		} else {
+			oneWay = append(oneWay, f)
+		}
+	}
+	if len(mutual) != 1 || mutual[0].Severity != graph.Warning || !strings.Contains(mutual[0].Message, "varies from boot to boot") {
+		t.Errorf("a and b conflict with each other: %v, want one warning that the dropped one varies", mutual)
+	}
+	if len(oneWay) != 1 || oneWay[0].Severity != graph.Info || !strings.Contains(oneWay[0].Message, "drops the start job of d.service") || started(b, "d.service") {
+		t.Errorf("c Conflicts=d: %v, want d.service dropped, always", oneWay)
+	}
+}
