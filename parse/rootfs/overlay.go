@@ -24,12 +24,14 @@ type Entry struct {
 // followed inside the root like any other. The view shares f's files and
 // must not outlive it; closing it does not close f. Nothing is written.
 func (f *FS) Overlay(files map[string]Entry) *FS {
-	o := &overlay{base: f.b, files: map[string]Entry{}, dirs: map[string][]string{}}
+	o := &overlay{base: f.b, files: map[string]Entry{}, dirs: map[string][]string{}, tops: map[string]bool{}}
 	for name, e := range files {
 		name = cleanRel(name)
 		if name == "." {
 			continue
 		}
+		top, _, _ := strings.Cut(name, "/")
+		o.tops[top] = true
 		o.files[name] = e
 		for d, child := path.Dir(name), path.Base(name); ; d, child = path.Dir(d), path.Base(d) {
 			if !slices.Contains(o.dirs[d], child) {
@@ -49,9 +51,24 @@ type overlay struct {
 	base  backend
 	files map[string]Entry
 	dirs  map[string][]string // directory -> the names of its overlaid children
+	tops  map[string]bool     // the first components of the entries: what else is the base's alone
+}
+
+// mine reports whether name may be an entry or directory of the
+// overlay, cheaply: most names of a root are not under its top
+// directories.
+func (o *overlay) mine(name string) bool {
+	if name == "." {
+		return true
+	}
+	top, _, _ := strings.Cut(name, "/")
+	return o.tops[top]
 }
 
 func (o *overlay) lstat(name string) (fs.FileInfo, error) {
+	if !o.mine(name) {
+		return o.base.lstat(name)
+	}
 	if e, ok := o.files[name]; ok {
 		return memInfo{name: path.Base(name), entry: e}, nil
 	}
@@ -65,6 +82,9 @@ func (o *overlay) lstat(name string) (fs.FileInfo, error) {
 }
 
 func (o *overlay) lmode(name string) (fs.FileMode, error) {
+	if !o.mine(name) {
+		return o.base.lmode(name)
+	}
 	if _, ok := o.files[name]; ok {
 		fi, _ := o.lstat(name)
 		return fi.Mode(), nil
@@ -76,6 +96,9 @@ func (o *overlay) lmode(name string) (fs.FileMode, error) {
 }
 
 func (o *overlay) readlink(name string) (string, error) {
+	if !o.mine(name) {
+		return o.base.readlink(name)
+	}
 	if e, ok := o.files[name]; ok {
 		if e.Link == "" {
 			return "", syscall.EINVAL
@@ -86,6 +109,9 @@ func (o *overlay) readlink(name string) (string, error) {
 }
 
 func (o *overlay) readFile(name string) ([]byte, error) {
+	if !o.mine(name) {
+		return o.base.readFile(name)
+	}
 	if e, ok := o.files[name]; ok {
 		if len(e.Data) > MaxFileSize {
 			return nil, ErrTooLarge

@@ -2,6 +2,7 @@ package systemd
 
 import (
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/initorder/initorder/graph"
@@ -179,6 +180,24 @@ func (b *builder) swapDeps(u *Unit, pos graph.Pos, defaults bool, ds []dep) []de
 	return ds
 }
 
+// execKeys are the execution settings execDeps reads.
+var execKeys = []string{"WorkingDirectory", "RootDirectory", "RootImage", "RuntimeDirectory", "StateDirectory",
+	"CacheDirectory", "LogsDirectory", "ConfigurationDirectory", "PrivateTmp", "DynamicUser", "LogNamespace"}
+
+// execSet is a set of execKeys, as bits.
+type execSet uint32
+
+func (s *execSet) add(key string) {
+	if i := slices.Index(execKeys, key); i >= 0 {
+		*s |= 1 << i
+	}
+}
+
+func (s execSet) has(key string) bool {
+	i := slices.Index(execKeys, key)
+	return i >= 0 && s&(1<<i) != 0
+}
+
 // execPrefixes are the directories of the *Directory= settings of the
 // system manager (manager.c: prefix[]).
 var execPrefixes = []struct{ key, prefix string }{
@@ -199,18 +218,14 @@ func (b *builder) execDeps(u *Unit, pos graph.Pos, ds []dep) []dep {
 	sec := sectionOf(u.Type)
 	// One pass over the options for the settings read below: most units
 	// set none of them, and Values expands specifiers.
-	has := map[string]bool{}
+	var has execSet
 	for _, o := range u.Options {
 		if o.Section == sec {
-			switch o.Name {
-			case "WorkingDirectory", "RootDirectory", "RootImage", "RuntimeDirectory", "StateDirectory", "CacheDirectory",
-				"LogsDirectory", "ConfigurationDirectory", "PrivateTmp", "DynamicUser", "LogNamespace":
-				has[o.Name] = true
-			}
+			has.add(o.Name)
 		}
 	}
 	last := func(key string) (Option, bool) {
-		if !has[key] {
+		if !has.has(key) {
 			return Option{}, false
 		}
 		return u.Value(sec, key)
@@ -225,7 +240,7 @@ func (b *builder) execDeps(u *Unit, pos graph.Pos, ds []dep) []dep {
 	}
 	writable := false
 	for _, p := range execPrefixes {
-		if !has[p.key] {
+		if !has.has(p.key) {
 			continue
 		}
 		for _, o := range u.Values(sec, p.key) {
