@@ -154,7 +154,7 @@ func TestDOTCut(t *testing.T) {
 	d := kindsBoot(t)
 	g := d.Graph
 	i, _ := g.Lookup("req")
-	d.Only = graph.Neighbourhood(g, []int{i}, 1)
+	d.Only = graph.Neighbourhood(g, []int{i}, 1, nil)
 	d.Reduce = true
 	var out bytes.Buffer
 	if err := DOT(&out, []Drawing{d}); err != nil {

@@ -29,7 +29,15 @@ type cutFlags struct {
 	depth    int
 	from, to []string
 	reduce   bool
+	hubs     bool // walk through hubs and draw them as any other service
 }
+
+// hubNames are the services that, besides systemd targets and barriers,
+// connect much of a boot (graph.Hubs): slices; the journal's socket, which
+// every service that logs is ordered after; upstart's rc and rc-sysinit
+// jobs, its startup event and mountall, whose filesystem events most jobs
+// wait for.
+var hubNames = []string{"*.slice", "systemd-journald.socket", "rc", "rc-sysinit", "startup", "mountall"}
 
 func newGraphCmd(g *globals) *cobra.Command {
 	var o struct {
@@ -55,7 +63,9 @@ beside them, the first at the top.
             does not start dashed and grey (its tooltip says why)
   services  sysv a note, upstart a box, systemd a rounded box (targets bold)
 --focus NAME --depth N keeps what is at most N edges from NAME, either
-way; --from P keeps what services matching the glob P wait for or depend
+way, without walking through hubs (systemd targets and slices, the
+journal's socket; upstart's rc, rc-sysinit, startup and mountall): those
+it reaches are drawn as ends; --hubs walks through them. --from P keeps what services matching the glob P wait for or depend
 on, transitively, --to P what waits for or depends on them, both: the
 chains from one to the other. --reduce leaves out the ordering edges that
 a chain of others implies (a transitive reduction). With --layout, each
@@ -74,6 +84,9 @@ initorder or on PATH), which links Graphviz so that initorder does not.`,
 			}
 			if format != "dot" && format != "json" && format != "svg" && format != "png" {
 				return fmt.Errorf("unknown format %q for graph (want dot, svg, png or json)", g.format)
+			}
+			if cmd.Flags().Changed("depth") && len(o.cut.focus) == 0 {
+				return fmt.Errorf("--depth: counts edges from --focus, and there is none")
 			}
 			if format == "png" && o.output == "" && isTerminal(cmd.OutOrStdout()) {
 				return fmt.Errorf("--format png: not writing a PNG to a terminal: use -o FILE or a pipe")
@@ -100,6 +113,7 @@ initorder or on PATH), which links Graphviz so that initorder does not.`,
 	f.StringArrayVar(&o.cut.from, "from", nil, "draw only the chains from services matching this glob (repeatable)")
 	f.StringArrayVar(&o.cut.to, "to", nil, "draw only the chains to services matching this glob (repeatable)")
 	f.BoolVar(&o.cut.reduce, "reduce", false, "leave out ordering edges that a chain of others implies")
+	f.BoolVar(&o.cut.hubs, "hubs", false, "treat hubs (targets, slices, barriers) as any service: --focus walks through them")
 	return cmd
 }
 
@@ -165,7 +179,11 @@ func cutDown(g *graph.Graph, cut cutFlags) ([]bool, error) {
 			}
 			roots = append(roots, i)
 		}
-		and(graph.Neighbourhood(g, roots, cut.depth))
+		var ends []bool
+		if !cut.hubs {
+			ends, _ = graph.Hubs(g, hubNames)
+		}
+		and(graph.Neighbourhood(g, roots, cut.depth, ends))
 	}
 	if len(cut.from) > 0 || len(cut.to) > 0 {
 		from, err := matchAll(g, "--from", cut.from)
