@@ -54,8 +54,10 @@ const (
 )
 
 // newScene chooses what to draw of d: every service that starts, what a
-// started service points at (a dependency that is missing, masked or
-// does not start), and every service a finding names; of those, the ones
+// started service points at (a dependency that does not start), and
+// every service a finding names (a dependency that is missing or masked
+// only where a finding says it keeps a service from starting); of those,
+// the ones
 // d.Only keeps. Hidden services (barriers) are not drawn: an edge that
 // leads into one is drawn to each visible service the barrier leads to,
 // transitively. With d.Reduce, the drawn ordering edges that a chain of
@@ -68,7 +70,10 @@ func newScene(d Drawing) *scene {
 		want[i] = g.Services[i].Started()
 	}
 	for _, e := range g.Edges {
-		if g.Services[e.From].Started() {
+		// A name nothing defines, or a masked unit, only where a finding
+		// names it: an After= or Wants= on a unit that is not installed
+		// is no error (systemd ignores it, check does not report it).
+		if to := &g.Services[e.To]; g.Services[e.From].Started() && !to.Missing && !to.Masked {
 			want[e.To] = true
 		}
 	}
@@ -76,6 +81,9 @@ func newScene(d Drawing) *scene {
 	for _, f := range d.Findings {
 		for k, name := range f.Services {
 			if i, ok := g.Lookup(name); ok {
+				if s := &g.Services[i]; (s.Missing || s.Masked) && !isWhyNot(f.Kind) {
+					continue // e.g. no-effect-order on a unit that is not installed
+				}
 				want[i] = true
 				if _, seen := named[name]; !seen && k == 0 && isWhyNot(f.Kind) {
 					named[name] = f.Message
