@@ -50,6 +50,7 @@ type painter struct {
 	height      float64 // of the layout, in points
 	scale       float64
 	pen, fill   color.RGBA
+	filled      bool // a fill colour was set: the object's closed shapes are filled
 	width       float64 // pen width in points
 	dash        []float64
 	font        string
@@ -69,7 +70,7 @@ func newPainter(w, h int, height, scale float64) *painter {
 // reset sets the pen as each object's operations start: xdot's state
 // does not carry from one object to the next.
 func (p *painter) reset() {
-	p.pen, p.fill = color.RGBA{A: 255}, color.RGBA{A: 255}
+	p.pen, p.fill, p.filled = color.RGBA{A: 255}, color.RGBA{A: 255}, false
 	p.width, p.dash = 1, nil
 	p.font, p.size = "Helvetica", 14
 }
@@ -91,7 +92,7 @@ func (p *painter) run(ops []op) {
 		case "c":
 			p.pen = parseColor(o.Color)
 		case "C":
-			p.fill = parseColor(o.Color)
+			p.fill, p.filled = parseColor(o.Color), true
 		case "S":
 			p.setStyle(o.Style)
 		case "F":
@@ -105,7 +106,11 @@ func (p *painter) run(ops []op) {
 		case "B", "b", "edge":
 			pts := flatten(p.points(o.Points))
 			closed := len(o.Points) > 1 && o.Points[0] == o.Points[len(o.Points)-1]
-			if o.Op != "edge" && closed {
+			// Graphviz's JSON writes "b" (filled) for every B-spline:
+			// a closed one is filled only when the object set a fill
+			// colour, as a "rounded,filled" node does; a "rounded"
+			// cluster's outline is not (it was painted black).
+			if o.Op != "edge" && closed && p.filled {
 				p.fillPath(pts, p.fill)
 			}
 			p.stroke(pts, false)
