@@ -50,7 +50,7 @@ type painter struct {
 	height      float64 // of the layout, in points
 	scale       float64
 	pen, fill   color.RGBA
-	filled      bool // a fill colour was set: the object's closed shapes are filled
+	filled      bool    // a fill colour was set: the object's closed shapes are filled
 	width       float64 // pen width in points
 	dash        []float64
 	font        string
