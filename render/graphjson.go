@@ -78,7 +78,7 @@ func graphJSON(w io.Writer, ds []Drawing) error {
 				Cyclic: n.cyclic, Source: source(n.svc.Source), Why: n.why,
 			})
 		}
-		for _, e := range sc.edges {
+		for _, e := range sc.drawn() {
 			ej := graphEdgeJSON{
 				Tail: sc.nodes[e.tail].svc.Name, Head: sc.nodes[e.head].svc.Name, Kind: e.edge.Kind.String(),
 				Directive: directive(d.Graph, e.edge), Source: source(e.edge.Pos),

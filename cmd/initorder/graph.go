@@ -29,7 +29,9 @@ type cutFlags struct {
 	depth    int
 	from, to []string
 	reduce   bool
+	noReduce bool
 	hubs     bool // walk through hubs and draw them as any other service
+	picture  bool // a picture (not JSON): reduced and with rails unless the flags say otherwise
 }
 
 // hubNames are the services that, besides systemd targets and barriers,
@@ -85,6 +87,10 @@ initorder or on PATH), which links Graphviz so that initorder does not.`,
 			if format != "dot" && format != "json" && format != "svg" && format != "png" {
 				return fmt.Errorf("unknown format %q for graph (want dot, svg, png or json)", g.format)
 			}
+			if o.cut.reduce && o.cut.noReduce {
+				return fmt.Errorf("--reduce and --no-reduce: give one")
+			}
+			o.cut.picture = format != "json"
 			if cmd.Flags().Changed("depth") && len(o.cut.focus) == 0 {
 				return fmt.Errorf("--depth: counts edges from --focus, and there is none")
 			}
@@ -112,8 +118,9 @@ initorder or on PATH), which links Graphviz so that initorder does not.`,
 	f.IntVar(&o.cut.depth, "depth", 1, "with --focus: how many edges away, either way (-1: no limit)")
 	f.StringArrayVar(&o.cut.from, "from", nil, "draw only the chains from services matching this glob (repeatable)")
 	f.StringArrayVar(&o.cut.to, "to", nil, "draw only the chains to services matching this glob (repeatable)")
-	f.BoolVar(&o.cut.reduce, "reduce", false, "leave out ordering edges that a chain of others implies")
-	f.BoolVar(&o.cut.hubs, "hubs", false, "treat hubs (targets, slices, barriers) as any service: --focus walks through them")
+	f.BoolVar(&o.cut.reduce, "reduce", false, "leave out ordering edges that a chain of others implies (the default but for json)")
+	f.BoolVar(&o.cut.noReduce, "no-reduce", false, "draw every edge, even those a chain of others implies")
+	f.BoolVar(&o.cut.hubs, "hubs", false, "treat hubs (targets, slices, barriers) as any service: --focus walks through them, no rails")
 	return cmd
 }
 
@@ -147,10 +154,13 @@ func drawings(g *globals, gl goal, lf layoutFlags, cut cutFlags) ([]render.Drawi
 	for _, l := range ls {
 		b := l.boot
 		b.Schedule = schedule(b)
-		d := render.Drawing{Boot: b, Findings: l.findings, Reduce: cut.reduce}
+		d := render.Drawing{Boot: b, Findings: l.findings, Reduce: cut.reduce || cut.picture && !cut.noReduce}
 		var err error
 		if d.Only, err = cutDown(b.Graph, cut); err != nil {
 			return nil, err
+		}
+		if cut.picture && !cut.hubs {
+			d.Hubs = railHubs(b.Graph, cut.focus)
 		}
 		ds = append(ds, d)
 	}
@@ -197,6 +207,18 @@ func cutDown(g *graph.Graph, cut cutFlags) ([]bool, error) {
 		and(graph.Chains(g, from, to))
 	}
 	return keep, nil
+}
+
+// railHubs returns the hubs a picture may draw as rails: not those
+// --focus names.
+func railHubs(g *graph.Graph, focus []string) []bool {
+	hubs, _ := graph.Hubs(g, hubNames)
+	for _, name := range focus {
+		if i, ok := lookupService(g, name); ok {
+			hubs[i] = false
+		}
+	}
+	return hubs
 }
 
 // lookupService finds a service by any of its names (graph.Lookup) or,

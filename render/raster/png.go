@@ -153,7 +153,38 @@ func (p *painter) fillPath(pts []point, c color.RGBA) {
 	if c.A == 0 || len(pts) < 3 {
 		return
 	}
+	if r, ok := rect(pts); ok {
+		// A rectangle along the axes, such as the graph's background, is
+		// painted as one: rasterising the background would take two
+		// buffers of the picture's size (4 bytes a pixel each: 150 MB
+		// for a whole Debian boot), and a box's side is on a pixel's
+		// edge give or take half a pixel, which its outline covers.
+		draw.Draw(p.img, r.Intersect(p.img.Bounds()), image.NewUniform(c), image.Point{}, draw.Over)
+		return
+	}
 	p.rasterCache.fill(p.img, [][]point{pts}, c)
+}
+
+// rect returns the pixels of pts when it is a rectangle with sides
+// along the axes, its corners rounded to the nearest pixel edge.
+func rect(pts []point) (image.Rectangle, bool) {
+	if len(pts) != 4 {
+		return image.Rectangle{}, false
+	}
+	minX, minY, maxX, maxY := pts[0].x, pts[0].y, pts[0].x, pts[0].y
+	for _, q := range pts[1:] {
+		minX, minY = math.Min(minX, q.x), math.Min(minY, q.y)
+		maxX, maxY = math.Max(maxX, q.x), math.Max(maxY, q.y)
+	}
+	for _, q := range pts {
+		if (q.x != minX && q.x != maxX) || (q.y != minY && q.y != maxY) {
+			return image.Rectangle{}, false
+		}
+	}
+	if sum := minX + minY + maxX + maxY; math.IsNaN(sum) || math.IsInf(sum, 0) {
+		return image.Rectangle{}, false
+	}
+	return image.Rect(int(math.Round(minX)), int(math.Round(minY)), int(math.Round(maxX)), int(math.Round(maxY))), true
 }
 
 // stroke draws the polyline pts (closed: back to its first point) with
