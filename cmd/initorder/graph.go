@@ -50,9 +50,10 @@ func newGraphCmd(g *globals) *cobra.Command {
 	}
 	cmd := &cobra.Command{
 		Use:   "graph",
-		Short: "Draw the boot: DOT, SVG, PNG or JSON",
+		Short: "Draw the boot: DOT, SVG, PNG, a chart of the waves, or JSON",
 		Long: `graph draws the boot that ls lists and check checks, as Graphviz DOT
-(the default), SVG, PNG or JSON. Arrows go as systemd-analyze dot draws
+(the default), SVG, PNG or JSON, or its waves as a chart (plot: SVG, one
+row a service, like systemd-analyze plot but predicted). Arrows go as systemd-analyze dot draws
 them, from the service that waits for or depends on another to that
 other; services of one wave share a rank, with the wave numbers (S01 ...)
 beside them, the first at the top.
@@ -84,8 +85,8 @@ initorder or on PATH), which links Graphviz so that initorder does not.`,
 			if format == "text" {
 				format = "dot"
 			}
-			if format != "dot" && format != "json" && format != "svg" && format != "png" {
-				return fmt.Errorf("unknown format %q for graph (want dot, svg, png or json)", g.format)
+			if format != "dot" && format != "json" && format != "svg" && format != "png" && format != "plot" {
+				return fmt.Errorf("unknown format %q for graph (want dot, svg, png, plot or json)", g.format)
 			}
 			if o.cut.reduce && o.cut.noReduce {
 				return fmt.Errorf("--reduce and --no-reduce: give one")

@@ -23,10 +23,10 @@ const rendererName = "initorder-render"
 // installHint says how to get the renderer.
 const installHint = "go install ./cmd/... in the initorder checkout, or put initorder-render next to initorder"
 
-// picture writes the drawings in format: dot and json by package render,
-// svg and png by the renderer from the DOT text.
+// picture writes the drawings in format: dot, json and plot by package
+// render, svg and png by the renderer from the DOT text.
 func picture(w io.Writer, format string, ds []render.Drawing) error {
-	if format == "dot" || format == "json" {
+	if format == "dot" || format == "json" || format == "plot" {
 		return render.Graph(w, format, ds)
 	}
 	bin, err := findRenderer()
