@@ -114,7 +114,7 @@ func plotSVG(ds []Drawing, scs []*scene, ids bool) string {
 // then name, then those that do not, by name; base is the index of the
 // scene's first service over all scenes.
 func plotRows(d Drawing, sc *scene, base int) []plotRowOf {
-	waits := make([][]string, len(sc.nodes))  // what each waits for
+	waits := make([][]string, len(sc.nodes))   // what each waits for
 	waiters := make([][]string, len(sc.nodes)) // what waits for each
 	for _, e := range sc.edges {
 		waits[e.tail] = append(waits[e.tail], visible(edgeTip(d.Graph, e)))
