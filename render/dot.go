@@ -73,11 +73,16 @@ func dotText(ds []Drawing, scs []*scene, ids bool) string {
 			prefix, indent = d.Node+"/", "\t\t"
 			fmt.Fprintf(&services, "\tsubgraph %s {\n\t\tlabel=%s;\n\t\tstyle=\"rounded\";\n\t\tcolor=\"grey50\";\n", quote("cluster_"+d.Node), quote("node "+d.Node))
 		}
+		first := nodeID // the ID of the scene's first service, with ids
 		for _, n := range sc.nodes {
 			id := quote(prefix + n.svc.Name)
-			attrs := nodeAttrs(n, !ids)
+			attrs := nodeAttrs(n, !ids, "")
 			if ids {
-				attrs = fmt.Sprintf("id=\"n%d\", %s", nodeID, attrs)
+				// The service is n<N> in the DOT text, so that no name
+				// from the root is an ID of Graphviz's SVG (<title>), and
+				// its label is the name as the map shows it.
+				id = quote(fmt.Sprintf("n%d", nodeID))
+				attrs = fmt.Sprintf("id=\"n%d\", %s", nodeID, nodeAttrs(n, false, visible(prefix+n.svc.Name)))
 			}
 			nodeID++
 			if n.rail {
@@ -109,7 +114,11 @@ func dotText(ds []Drawing, scs []*scene, ids bool) string {
 				// placed above what points at it.
 				attrs += ", constraint=false"
 			}
-			fmt.Fprintf(&services, "%s%s -> %s [%s];\n", indent, quote(prefix+sc.nodes[e.tail].svc.Name), quote(prefix+sc.nodes[e.head].svc.Name), attrs)
+			tail, head := quote(prefix+sc.nodes[e.tail].svc.Name), quote(prefix+sc.nodes[e.head].svc.Name)
+			if ids {
+				tail, head = quote(fmt.Sprintf("n%d", first+e.tail)), quote(fmt.Sprintf("n%d", first+e.head))
+			}
+			fmt.Fprintf(&services, "%s%s -> %s [%s];\n", indent, tail, head, attrs)
 		}
 		if clusters {
 			services.WriteString("\t}\n")
@@ -212,9 +221,13 @@ var initStyle = map[string][3]string{
 const railStyle = `shape=box, style="filled,bold", fillcolor="#c3d5f0", penwidth=2`
 
 // nodeAttrs returns the DOT attributes of a service, with its tooltip
-// if tip.
-func nodeAttrs(n sceneNode, tip bool) string {
+// if tip, and with label as its label if not "" (else its ID, the name).
+func nodeAttrs(n sceneNode, tip bool, label string) string {
 	s := n.svc
+	name := s.Name
+	if label != "" {
+		name = label
+	}
 	var attrs []string
 	switch {
 	case n.rail:
@@ -225,7 +238,7 @@ func nodeAttrs(n sceneNode, tip bool) string {
 			what = "masked"
 		}
 		attrs = append(attrs, "shape=record", `style="rounded,filled"`, `color="red"`, `fillcolor="#ffd9d9"`,
-			"label="+recordLabel(s.Name, what))
+			"label="+recordLabel(name, what))
 	default:
 		st, ok := initStyle[s.Init]
 		if !ok {
@@ -246,6 +259,9 @@ func nodeAttrs(n sceneNode, tip bool) string {
 	}
 	if tip {
 		attrs = append(attrs, "tooltip="+quote(nodeTip(n)))
+	}
+	if label != "" && n.state != stateMissing && n.state != stateMasked {
+		attrs = append(attrs, "label="+quote(label))
 	}
 	return strings.Join(attrs, ", ")
 }

@@ -171,7 +171,7 @@ func nameClass(n sceneNode) string {
 	if n.wave == 0 {
 		return "off"
 	}
-	return "name"
+	return "label"
 }
 
 func dedup(ss []string) []string {

@@ -85,8 +85,8 @@ initorder or on PATH), which links Graphviz so that initorder does not.`,
 			if format == "text" {
 				format = "dot"
 			}
-			if format != "dot" && format != "json" && format != "svg" && format != "png" && format != "plot" {
-				return fmt.Errorf("unknown format %q for graph (want dot, svg, png, plot or json)", g.format)
+			if format != "dot" && format != "json" && format != "svg" && format != "png" && format != "plot" && format != "html" {
+				return fmt.Errorf("unknown format %q for graph (want dot, svg, png, html, plot or json)", g.format)
 			}
 			if o.cut.reduce && o.cut.noReduce {
 				return fmt.Errorf("--reduce and --no-reduce: give one")
