@@ -49,7 +49,7 @@ func TestScripts(t *testing.T) {
 // renderBin builds cmd/initorder-render into a temporary directory and
 // returns that directory. The initorder test binary does not link
 // go-graphviz, as initorder does not.
-func renderBin(t *testing.T) string {
+func renderBin(t testing.TB) string {
 	dir := t.TempDir()
 	out, err := exec.Command("go", "build", "-o", filepath.Join(dir, "initorder-render"), "github.com/initorder/initorder/cmd/initorder-render").CombinedOutput()
 	if err != nil {
