@@ -16,6 +16,7 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
+	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -41,6 +42,7 @@ type mapPage struct {
 	mu       sync.Mutex
 	requests []string // every URL the page asked for
 	dialogs  []string // every alert, confirm or prompt it opened
+	errors   []string // every exception its scripts threw
 }
 
 // openMap writes the page of initorder graph ARGS --format html and
@@ -95,6 +97,13 @@ func openFile(t *testing.T, bin, file string) *mapPage {
 			p.requests = append(p.requests, e.Request.URL)
 		case *page.EventJavascriptDialogOpening:
 			p.dialogs = append(p.dialogs, e.Message)
+		case *cdpruntime.EventExceptionThrown:
+			d := e.ExceptionDetails
+			msg := fmt.Sprintf("%s (line %d:%d)", d.Text, d.LineNumber+1, d.ColumnNumber+1)
+			if d.Exception != nil {
+				msg = d.Exception.Description + " " + msg
+			}
+			p.errors = append(p.errors, msg)
 		}
 	}); err != nil {
 		t.Fatalf("chromium: %v", err)
@@ -211,7 +220,8 @@ func (p *mapPage) screenshot(name string) string {
 	return file
 }
 
-// checkOffline fails if the page asked for anything but itself.
+// checkOffline fails if the page asked for anything but itself, opened
+// a dialog or threw an exception.
 func (p *mapPage) checkOffline() {
 	p.t.Helper()
 	p.mu.Lock()
@@ -223,6 +233,9 @@ func (p *mapPage) checkOffline() {
 	}
 	if len(p.dialogs) > 0 {
 		p.t.Errorf("the page opened dialogs: %q", p.dialogs)
+	}
+	if len(p.errors) > 0 {
+		p.t.Errorf("the page's scripts threw: %q", p.errors)
 	}
 }
 
@@ -495,4 +508,47 @@ func TestMapHostile(t *testing.T) {
 	}
 	p.screenshot("map-hostile")
 	p.checkOffline()
+}
+
+// TestMapInits opens the maps of an upstart root with its SysV scripts
+// (Ubuntu 14.04's job set from ../shared/corpus, when it is there) and
+// of a SysV layout of two nodes (one cluster each): they show their
+// services and run without an error.
+func TestMapInits(t *testing.T) {
+	cases := [][]string{}
+	if trusty, err := filepath.Abs("../../../shared/corpus/upstart/ubuntu-14.04-trusty"); err == nil {
+		if _, err := os.Stat(trusty); err == nil {
+			cases = append(cases, []string{"--root", trusty})
+		}
+	}
+	sv := t.TempDir()
+	for name, text := range map[string]string{
+		"etc/init.d/base": "#!/bin/sh\n### BEGIN INIT INFO\n# Provides: base\n### END INIT INFO\n",
+		"etc/init.d/web":  "#!/bin/sh\n### BEGIN INIT INFO\n# Provides: web\n# Required-Start: base\n### END INIT INFO\n",
+		"fleet.ini":       "[role \"web\"]\nservices = web\n[node \"web1\"]\nroles = web\n[node \"db1\"]\nroles =\n",
+	} {
+		os.MkdirAll(filepath.Join(sv, filepath.Dir(name)), 0o755)
+		if err := os.WriteFile(filepath.Join(sv, name), []byte(text), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.MkdirAll(filepath.Join(sv, "etc/rc2.d"), 0o755)
+	os.Symlink("../init.d/base", filepath.Join(sv, "etc/rc2.d/S01base"))
+	os.Symlink("../init.d/web", filepath.Join(sv, "etc/rc2.d/S02web"))
+	cases = append(cases, []string{"--root", sv, "--layout", filepath.Join(sv, "fleet.ini")})
+	for _, args := range cases {
+		t.Run(filepath.Base(args[1]), func(t *testing.T) {
+			p := openMap(t, args...)
+			services := eval[int](p, `JSON.parse(document.getElementById("initorder-data").textContent).services.length`)
+			if drawn := eval[int](p, `document.querySelectorAll("#map-svg g.node[id^=n]").length`); services < 2 || drawn != services {
+				t.Errorf("the map has %d services and draws %d", services, drawn)
+			}
+			p.click("#map-svg g.node[id^=n]:not(.ruler-node)")
+			if p.text("#info h2") == "" {
+				t.Errorf("a click on a service shows nothing in the panel")
+			}
+			p.screenshot("map-" + filepath.Base(args[1]))
+			p.checkOffline()
+		})
+	}
 }

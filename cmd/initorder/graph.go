@@ -20,7 +20,8 @@ const legend = `   Color legend: black      = Requires (LSB Required-Start: blac
                  red        = Conflicts
                  green      = After, Before, start on (dark green dotted: link numbers)
    Marks:        dashed = a race or an "or" branch, bold red = an ordering loop,
-                 red "NAME | ENOENT" = nothing defines NAME, grey dashed = does not start
+                 red "NAME | ENOENT" = nothing defines NAME, grey dashed = does not start,
+                 bold box in the ruler = a rail: a hub whose edges are not drawn (--hubs)
 `
 
 // cutFlags are graph's ways to draw less than the whole boot.
@@ -50,10 +51,13 @@ func newGraphCmd(g *globals) *cobra.Command {
 	}
 	cmd := &cobra.Command{
 		Use:   "graph",
-		Short: "Draw the boot: DOT, SVG, PNG, a chart of the waves, or JSON",
-		Long: `graph draws the boot that ls lists and check checks, as Graphviz DOT
-(the default), SVG, PNG or JSON, or its waves as a chart (plot: SVG, one
-row a service, like systemd-analyze plot but predicted). Arrows go as systemd-analyze dot draws
+		Short: "Draw the boot: a map to explore, DOT, SVG, PNG, a chart of the waves, or JSON",
+		Long: `graph draws the boot that ls lists and check checks: as a map to explore
+in a browser (html: one file that fetches nothing; search, a click shows
+what a service waits for and what waits for it, the findings, why A
+before B, the waves), as Graphviz DOT (the default), SVG or PNG, as a
+chart of its waves (plot: SVG, one row a service, like systemd-analyze
+plot but predicted), or as JSON. Arrows go as systemd-analyze dot draws
 them, from the service that waits for or depends on another to that
 other; services of one wave share a rank, with the wave numbers (S01 ...)
 beside them, the first at the top.
@@ -61,22 +65,29 @@ beside them, the first at the top.
             BindsTo gold, Wants grey, Conflicts red; Required-Start black
             and green (needs, orders), Should-Start grey and green; start on
             green; a link number's order dark green, dotted
-  marks     a race dashed; an ordering loop bold red; a name nothing
-            defines a red "NAME | ENOENT" box (rcorder -g); a service that
+  marks     a race dashed; an ordering loop bold red; a name check reports
+            missing a red "NAME | ENOENT" box (rcorder -g); a service that
             does not start dashed and grey (its tooltip says why)
   services  sysv a note, upstart a box, systemd a rounded box (targets bold)
---focus NAME --depth N keeps what is at most N edges from NAME, either
-way, without walking through hubs (systemd targets and slices, the
-journal's socket; upstart's rc, rc-sysinit, startup and mountall): those
-it reaches are drawn as ends; --hubs walks through them. --from P keeps what services matching the glob P wait for or depend
-on, transitively, --to P what waits for or depends on them, both: the
-chains from one to the other. --reduce leaves out the ordering edges that
-a chain of others implies (a transitive reduction). With --layout, each
-node is a cluster. svg and png are made by initorder-render (next to
-initorder or on PATH), which links Graphviz so that initorder does not.`,
-		Example: `  initorder graph --root / > boot.dot
-  initorder graph --format svg -o boot.svg --reduce
+  hubs      systemd targets and slices, the journal's socket; upstart's rc,
+            rc-sysinit, startup and mountall. A hub with more than 12
+            edges in the picture is a rail: a bold box in the ruler, its
+            edges not drawn. --hubs draws hubs as any service.
+Pictures leave out the ordering edges that a chain of others implies (a
+transitive reduction; --no-reduce keeps them; json keeps them unless
+--reduce). --focus NAME --depth N keeps what is at most N edges from
+NAME, either way, without walking through hubs: those it reaches are drawn
+as ends (--hubs walks through them). --from P keeps what services matching
+the glob P wait for or depend on, transitively, --to P what waits for or
+depends on them, both: the chains from one to the other. With --layout,
+each node is a cluster. svg, png and html are made with initorder-render
+(next to initorder or on PATH), which links Graphviz so that initorder
+does not.`,
+		Example: `  initorder graph --format html -o boot.html
+  initorder graph --root / > boot.dot
+  initorder graph --format svg -o boot.svg
   initorder graph --format png --focus ssh.service --depth 2 -o ssh.png
+  initorder graph --format plot -o waves.svg
   initorder graph --to 'network*' --format json
   initorder graph --root image.tar --layout fleet.ini --node web1 --node db1`,
 		Args: cobra.NoArgs,
