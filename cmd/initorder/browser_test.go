@@ -55,14 +55,7 @@ func openMap(t *testing.T, args ...string) *mapPage {
 	}
 	t.Setenv("PATH", renderBin(t)+string(os.PathListSeparator)+os.Getenv("PATH"))
 	file := filepath.Join(t.TempDir(), "boot.html")
-	args = append(append([]string{"graph"}, args...), "--format", "html", "-o", file)
-	cmd := newRoot()
-	var stderr bytes.Buffer
-	cmd.SetArgs(args)
-	cmd.SetErr(&stderr)
-	if err := cmd.Execute(); err != nil {
-		t.Fatalf("initorder %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
+	initorder(t, append(append([]string{"graph"}, args...), "--format", "html", "-o", file)...)
 	return openFile(t, bin, file)
 }
 
@@ -390,11 +383,7 @@ func abs(x float64) float64 {
 // ssh.service and sees its chain, and why A B gives a chain as long as
 // initorder why's.
 func TestMapDebian(t *testing.T) {
-	if testing.Short() {
-		t.Skip("fetches Debian packages; not in -short")
-	}
-	debs := oracle.Fetch(t, oracle.CacheDir(t), oracle.SystemdPackages)
-	root := oracle.BuildUnitRoot(t, debs, t.TempDir())
+	root := debianPictures(t)
 	p := openMap(t, "--root", root, "--init", "systemd")
 	services := eval[int](p, `JSON.parse(document.getElementById("initorder-data").textContent).services.length`)
 	drawn := eval[int](p, `document.querySelectorAll("#map-svg g.node[id^=n]").length`)
@@ -430,19 +419,13 @@ func TestMapDebian(t *testing.T) {
 	// why A B: as long a chain as initorder why finds, each link an
 	// ordering directive.
 	for _, pair := range [][2]string{{"network.target", "ssh.service"}, {"local-fs.target", "ssh.service"}, {"systemd-journald.socket", "multi-user.target"}} {
-		var out bytes.Buffer
-		cmd := newRoot()
-		cmd.SetArgs([]string{"why", "--root", root, "--init", "systemd", pair[0], pair[1]})
-		cmd.SetOut(&out)
-		if err := cmd.Execute(); err != nil {
-			t.Fatalf("initorder why %s %s: %v", pair[0], pair[1], err)
-		}
-		want := strings.Count(strings.TrimSpace(out.String()), "\n")
+		out := string(initorder(t, "why", "--root", root, "--init", "systemd", pair[0], pair[1]))
+		want := strings.Count(strings.TrimSpace(out), "\n")
 		p.navigate("why=" + pair[0] + "," + pair[1])
 		head := p.text("#info h2")
 		links := eval[[]string](p, `Array.from(document.querySelectorAll("#info .chain li")).map(li => li.textContent)`)
 		if head != pair[0]+" starts before "+pair[1]+":" || len(links) != want {
-			t.Errorf("why %s %s: the map says %q with %d links %q; initorder why says\n%s", pair[0], pair[1], head, len(links), links, out.String())
+			t.Errorf("why %s %s: the map says %q with %d links %q; initorder why says\n%s", pair[0], pair[1], head, len(links), links, out)
 		}
 	}
 	p.screenshot("boot-map-why")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"archive/tar"
+	"bytes"
 	"compress/gzip"
 	"flag"
 	"io"
@@ -44,6 +45,21 @@ func TestScripts(t *testing.T) {
 			"oddtar": oddtar,
 		},
 	})
+}
+
+// initorder runs the command line in this process and returns what it
+// writes on standard output; an error fails the test, with its stderr.
+func initorder(t testing.TB, args ...string) []byte {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd := newRoot()
+	cmd.SetArgs(args)
+	cmd.SetOut(&stdout)
+	cmd.SetErr(&stderr)
+	if err := cmd.Execute(); err != nil {
+		t.Fatalf("initorder %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return stdout.Bytes()
 }
 
 // renderBin builds cmd/initorder-render into a temporary directory and

@@ -3,14 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
-
-	"github.com/initorder/initorder/internal/oracle"
 )
 
 // BenchmarkPictureDebian times initorder graph, the whole command (read
@@ -25,23 +21,10 @@ import (
 //
 //	go test ./cmd/initorder -run '^$' -bench PictureDebian -benchtime 5x
 func BenchmarkPictureDebian(b *testing.B) {
-	if testing.Short() {
-		b.Skip("fetches Debian packages; not in -short")
-	}
-	debs := oracle.Fetch(b, oracle.CacheDir(b), oracle.SystemdPackages)
-	root := oracle.BuildUnitRoot(b, debs, b.TempDir())
-	b.Setenv("PATH", renderBin(b)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	root := debianPictures(b)
 	out := filepath.Join(b.TempDir(), "boot")
 	run := func(b *testing.B, args ...string) []byte {
-		var stdout, stderr bytes.Buffer
-		cmd := newRoot()
-		cmd.SetArgs(append([]string{"graph", "--root", root, "--init", "systemd"}, args...))
-		cmd.SetOut(&stdout)
-		cmd.SetErr(&stderr)
-		if err := cmd.Execute(); err != nil {
-			b.Fatalf("initorder graph %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-		}
-		return stdout.Bytes()
+		return initorder(b, append([]string{"graph", "--root", root, "--init", "systemd"}, args...)...)
 	}
 	dot := run(b, "--format", "dot")
 	for _, format := range []string{"svg", "png", "html", "plot"} {
