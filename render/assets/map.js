@@ -220,10 +220,10 @@
   // for what waits for i), all the way or one step; it returns the
   // services reached, nearest first, and the edges walked.
   function chain(i, next, far) {
-    var seen = {}, order = [], edges = [], queue = [i];
+    var seen = {}, order = [], edges = [], queue = [i], head = 0;
     seen[i] = true;
-    while (queue.length) {
-      var u = queue.shift();
+    while (head < queue.length) {
+      var u = queue[head++];
       next[u].forEach(function (k) {
         var e = E[k];
         if (!e.c) return;
@@ -354,10 +354,10 @@
   // other (alternatives excluded), as initorder why finds it, over the
   // services of this map.
   function orderChain(a, b) {
-    var prev = {}, queue = [a];
+    var prev = {}, queue = [a], head = 0;
     prev[a] = -1;
-    while (queue.length) {
-      var u = queue.shift();
+    while (head < queue.length) {
+      var u = queue[head++];
       if (u === b) break;
       // Edges whose head is u order u before their tail.
       into[u].forEach(function (k) {
