@@ -35,6 +35,19 @@ func goalFlags(cmd *cobra.Command, gl *goal) {
 	f.BoolVar(&gl.stop, "stop", false, "the shutdown order instead (SysV K links; systemd: the start order reversed)")
 }
 
+// fits refuses a goal flag that means nothing for the init system read
+// as PID 1, rather than ignoring it: --target is systemd's, --event
+// upstart's.
+func (gl goal) fits(init string) error {
+	if gl.target != "" && init != "systemd" {
+		return fmt.Errorf("--target %s: targets are systemd's, and this root boots %s (use --runlevel)", gl.target, init)
+	}
+	if len(gl.events) > 0 && init != "upstart" {
+		return fmt.Errorf("--event %s: events are upstart's, and this root boots %s", gl.events[0], init)
+	}
+	return nil
+}
+
 // loaded is a root read for one goal.
 type loaded struct {
 	boot     render.Boot
@@ -70,6 +83,9 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 	defer fsys.Close()
 	init, scripts, err := pickInit(parse.Detect(fsys), g.inits, g.pid1)
 	if err != nil {
+		return nil, err
+	}
+	if err := gl.fits(init); err != nil {
 		return nil, err
 	}
 	l := &loaded{}
