@@ -117,8 +117,12 @@ func Findings(w io.Writer, format string, fs []graph.Finding, o Options) error {
 		return findingsJSON(w, fs)
 	case "sarif":
 		return findingsSARIF(w, fs)
+	case "junit":
+		return junit(w, fs)
+	case "codequality":
+		return codeQuality(w, fs)
 	}
-	return fmt.Errorf("unknown format %q for findings (want text, json or sarif)", format)
+	return fmt.Errorf("unknown format %q for findings (want text, json, sarif, junit or codequality)", format)
 }
 
 // Summary is the one line that counts findings by severity:

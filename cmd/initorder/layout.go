@@ -9,6 +9,7 @@ import (
 
 	"github.com/initorder/initorder/graph"
 	"github.com/initorder/initorder/parse"
+	"github.com/initorder/initorder/render"
 	"github.com/spf13/cobra"
 )
 
@@ -37,7 +38,7 @@ func checkFindings(g *globals, gl goal, lf layoutFlags) (*fleet, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &fleet{base: l.findings}, nil
+		return &fleet{base: l.findings, root: g.root, services: render.BootNames(l.boot.Graph)}, nil
 	}
 	lay, fs, err := readLayout(lf)
 	if err != nil {
@@ -61,7 +62,7 @@ func checkFindings(g *globals, gl goal, lf layoutFlags) (*fleet, error) {
 		p, found := graph.Place(l.boot.Graph, l.findings, lay, group[0])
 		found = append(found, graph.Check(p)...)
 		graph.SortFindings(found)
-		f.groups = append(f.groups, fleetGroup{nodes: group, fs: found})
+		f.groups = append(f.groups, fleetGroup{nodes: group, fs: found, services: render.BootNames(p)})
 	}
 	return f, nil
 }

@@ -103,7 +103,7 @@ archive (docker-archive:PATH[:NAME:TAG]), found without the prefix too.`,
 	pf.StringVar(&g.root, "root", "/", "the root to read: a directory, a .tar/.tar.gz image, an OCI image (oci:PATH[:TAG]) or a docker save archive")
 	pf.StringSliceVar(&g.inits, "init", []string{"auto"}, "init systems to read, repeatable: auto, sysv, upstart or systemd (upstart or systemd with sysv: the scripts join its graph)")
 	pf.StringVar(&g.pid1, "pid1", "", "the init system that is PID 1: sysv, upstart or systemd (default: as the root's /sbin/init says)")
-	pf.StringVar(&g.format, "format", "text", "output format: text or json; sarif for check; dot, svg or png for graph")
+	pf.StringVar(&g.format, "format", "text", "output format: text or json; sarif, junit or codequality for check; dot, svg or png for graph")
 	pf.BoolVar(&g.noColor, "no-color", false, "no colours, even on a terminal (also NO_COLOR)")
 	cmd.AddCommand(newLSCmd(g), newCheckCmd(g))
 	cmd.AddCommand(newDiffCmd(g), newGraphCmd(g), newWhyCmd(g))
