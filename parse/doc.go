@@ -16,6 +16,10 @@
 //   - upstart.go, upstart_expr.go: upstart job files, init(5) of upstart
 //     1.3 to 1.13, lexed as libnih's config parser does.
 //   - upstart_boot.go: the upstart boot, upstart-events(7).
+//   - layout.go: layouts (SPEC §5); inventory*.go, hostrange.go: Ansible
+//     inventories (INI and YAML) as a layout's nodes, as ansible-core
+//     2.14's ini and yaml inventory plugins read them.
+//   - image.go: the note on a container image whose command is no init.
 //
 // Package parse knows nothing of output formats: it never imports
 // render. The analyses of the graphs it builds are package graph's.

@@ -15,14 +15,20 @@ import (
 
 // layoutFlags are --layout and --node: which nodes of a layout to analyse.
 type layoutFlags struct {
-	file  string
-	nodes []string
+	file      string
+	nodes     []string
+	inventory string
 }
 
 func (lf *layoutFlags) register(cmd *cobra.Command, nodeHelp string) {
 	cmd.Flags().StringVar(&lf.file, "layout", "", "a layout file (INI) that places services on nodes")
 	cmd.Flags().StringArrayVar(&lf.nodes, "node", nil, nodeHelp)
+	cmd.Flags().StringVar(&lf.inventory, "inventory", "", "with --layout: an Ansible inventory (INI or YAML) whose hosts are the nodes and whose groups their roles")
 }
+
+// errInventoryAlone is --inventory without --layout: the inventory gives
+// the nodes and their roles, the layout file the services of the roles.
+var errInventoryAlone = errors.New("--inventory: name the layout file, whose roles say which services each group runs, with --layout")
 
 // checkFindings returns the findings of the root, or with --layout those
 // of its nodes (every node when no --node is given). Nodes that boot the
@@ -33,6 +39,9 @@ func checkFindings(g *globals, gl goal, lf layoutFlags) (*fleet, error) {
 	if lf.file == "" {
 		if len(lf.nodes) > 0 {
 			return nil, errors.New("--node: name the layout with --layout")
+		}
+		if lf.inventory != "" {
+			return nil, errInventoryAlone
 		}
 		l, err := load(g, gl)
 		if err != nil {
@@ -74,6 +83,9 @@ func loadNode(g *globals, gl goal, lf layoutFlags) (*loaded, error) {
 		if len(lf.nodes) > 0 {
 			return nil, errors.New("--node: name the layout with --layout")
 		}
+		if lf.inventory != "" {
+			return nil, errInventoryAlone
+		}
 		return load(g, gl)
 	}
 	if len(lf.nodes) != 1 {
@@ -105,6 +117,13 @@ func readLayout(lf layoutFlags) (*graph.Layout, []graph.Finding, error) {
 		return nil, nil, fmt.Errorf("--layout: %w", err)
 	}
 	lay, diags := parse.Layout(data, lf.file)
+	if lf.inventory != "" {
+		inv, err := readSmall(lf.inventory, maxLayoutSize)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--inventory: %w", err)
+		}
+		lay, diags = parse.InventoryLayout(data, lf.file, inv, lf.inventory)
+	}
 	if lay == nil { // the errors, with the warnings that may explain them
 		var errs []error
 		for _, e := range diags {
