@@ -121,7 +121,7 @@ func drawings(g *globals, gl goal, lf layoutFlags, cut cutFlags) ([]render.Drawi
 		}
 		for _, group := range lay.Groups(lf.nodes) {
 			for _, name := range group {
-				l, err := loadNode(g, gl, layoutFlags{file: lf.file, nodes: []string{name}})
+				l, err := loadNode(g, gl, layoutFlags{file: lf.file, nodes: []string{name}, inventory: lf.inventory})
 				if err != nil {
 					return nil, err
 				}
