@@ -295,3 +295,49 @@ func packLayer(t *testing.T, root, sub string) []byte {
 	}
 	return buf.Bytes()
 }
+
+// TestImageDebianPackages builds an image of real Debian 12 packages,
+// one layer each as a Dockerfile of "COPY" steps would (umoci insert of
+// each package's files, fetched with apt-get download), then a layer
+// that deletes a unit the boot starts: ls, ls -l and check, for the
+// systemd boot and the SysV one, read it as they read the directory the
+// packages make when unpacked one over the other.
+func TestImageDebianPackages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("differential test on Debian packages (-short)")
+	}
+	imageTools(t)
+	debs := oracle.Fetch(t, oracle.CacheDir(t), oracle.SystemdPackages[:24])
+	bin := initorderBin(t)
+	d := t.TempDir()
+	root := filepath.Join(d, "root")
+	tool(t, d, "umoci", "init", "--layout", "img")
+	tool(t, d, "umoci", "new", "--image", "img:pkgs")
+	for i, deb := range debs {
+		pkg := filepath.Join(d, "pkg", fmt.Sprint(i))
+		tool(t, d, "mkdir", "-p", pkg, root)
+		tool(t, d, "dpkg-deb", "-x", deb, pkg)
+		tool(t, d, "dpkg-deb", "-x", deb, root)
+		tool(t, d, "umoci", "insert", "--image", "img:pkgs", pkg, "/")
+	}
+	image := "oci:" + filepath.Join(d, "img") + ":pkgs"
+	for _, init := range []string{"systemd", "sysv"} {
+		sameViews(t, init, views(t, bin, image, "--init", init), views(t, bin, root, "--init", init))
+	}
+	// Delete the unit of a service the boot starts, in a layer of its own.
+	stdout, _ := run(t, bin, "ls", "-l", "--root", root, "--init", "systemd")
+	m := regexp.MustCompile(`(?m)^S\d+\s+\S+\.service\s+systemd\s+(lib/systemd/system/\S+\.service)$`).FindAllStringSubmatch(stdout, -1)
+	if len(m) == 0 {
+		t.Fatalf("no unit file in the boot of the packages:\n%s", stdout)
+	}
+	gone := m[len(m)/2][1]
+	before := views(t, bin, root, "--init", "systemd")
+	tool(t, d, "umoci", "insert", "--image", "img:pkgs", "--whiteout", "/"+gone)
+	tool(t, d, "rm", filepath.Join(root, gone))
+	after := views(t, bin, root, "--init", "systemd")
+	if after["ls"] == before["ls"] {
+		t.Fatalf("deleting %s does not change the boot", gone)
+	}
+	sameViews(t, "after the whiteout of "+gone, views(t, bin, image, "--init", "systemd"), after)
+	t.Logf("%d packages, %d layers and a whiteout of %s: the image reads as the directory", len(debs), len(debs)+1, gone)
+}
