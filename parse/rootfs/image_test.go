@@ -266,6 +266,10 @@ func TestLayers(t *testing.T) {
 			{dir("private/etc/"), reg("private/etc/a", "a1"), reg("private/etc/b", "b1"), sym("etc", "/private/etc")},
 			{reg("etc/c", "c2"), wh("etc/.wh.a")}},
 			"etc -> /private/etc\nprivate/\nprivate/etc/\nprivate/etc/b = b1\nprivate/etc/c = c2"},
+		{"through a symlink that climbs out", [][]member{
+			{sym("etc", "../../../.."), reg("x", "x1"), reg("y", "y1")},
+			{reg("etc/x", "x2"), wh("etc/.wh.y"), reg("etc/../../z", "z2")}},
+			"etc -> ../../../..\nx = x2\nz = z2"},
 		{"hard link to a lower file, which a whiteout removes", [][]member{
 			base, {{name: "etc/hl", typ: tar.TypeLink, link: "etc/a"}}, {wh("etc/.wh.a")}},
 			"etc/\netc/b = b1\netc/hl = a1\netc/init.d/\netc/init.d/x = x1\netc/init.d/y = y1"},
