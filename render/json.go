@@ -15,6 +15,7 @@ type lsDoc struct {
 	Init     string      `json:"init"`
 	Goal     string      `json:"goal"`
 	Node     string      `json:"node"`
+	Notes    []string    `json:"notes,omitempty"`
 	Services []lsService `json:"services"`
 }
 
@@ -30,7 +31,7 @@ type lsService struct {
 }
 
 func lsJSON(w io.Writer, b Boot) error {
-	doc := lsDoc{Init: b.Init, Goal: b.Goal, Node: b.Node, Services: []lsService{}}
+	doc := lsDoc{Init: b.Init, Goal: b.Goal, Node: b.Node, Notes: b.Notes, Services: []lsService{}}
 	for _, st := range b.Schedule.Steps {
 		s := &b.Graph.Services[st.Service]
 		aliases := append([]string{}, s.Aliases...)

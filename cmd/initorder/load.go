@@ -89,6 +89,10 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		return nil, err
 	}
 	l := &loaded{}
+	if note := parse.ImageNote(fsys.Image()); note != "" {
+		l.boot.Notes = append(l.boot.Notes, note)
+		g.note(root, note)
+	}
 	if scripts {
 		l.note = init + " as PID 1, with the etc/init.d scripts as it runs them"
 	}
@@ -98,7 +102,7 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		if err != nil {
 			return nil, err
 		}
-		l.boot = render.Boot{Init: "systemd", Goal: sd.Target, Stop: gl.stop, Graph: sd.Graph}
+		l.boot = render.Boot{Init: "systemd", Goal: sd.Target, Stop: gl.stop, Graph: sd.Graph, Notes: l.boot.Notes}
 		l.findings = sd.Findings
 	case "upstart":
 		if gl.stop {
@@ -108,7 +112,7 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		if err != nil {
 			return nil, err
 		}
-		l.boot = render.Boot{Init: "upstart", Goal: "runlevel " + up.Runlevel, Graph: up.Graph}
+		l.boot = render.Boot{Init: "upstart", Goal: "runlevel " + up.Runlevel, Graph: up.Graph, Notes: l.boot.Notes}
 		l.findings = up.Findings
 	default:
 		sv, err := sysv.Read(fsys, sysv.Options{Runlevel: gl.runlevel, Stop: gl.stop})
@@ -119,7 +123,7 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		if gl.stop {
 			goalName += " stop"
 		}
-		l.boot = render.Boot{Init: "sysv", Goal: goalName, Stop: gl.stop, Graph: sv.Graph}
+		l.boot = render.Boot{Init: "sysv", Goal: goalName, Stop: gl.stop, Graph: sv.Graph, Notes: l.boot.Notes}
 		l.findings = sv.Findings
 	}
 	return l, nil
