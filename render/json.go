@@ -17,6 +17,7 @@ type lsDoc struct {
 	InitVersionFrom string      `json:"init_version_from,omitempty"`
 	Goal            string      `json:"goal"`
 	Node            string      `json:"node"`
+	Notes           []string    `json:"notes,omitempty"`
 	Services        []lsService `json:"services"`
 }
 
@@ -32,7 +33,7 @@ type lsService struct {
 }
 
 func lsJSON(w io.Writer, b Boot) error {
-	doc := lsDoc{Init: b.Init, InitVersion: b.Version, InitVersionFrom: b.VersionFrom, Goal: b.Goal, Node: b.Node, Services: []lsService{}}
+	doc := lsDoc{Init: b.Init, InitVersion: b.Version, InitVersionFrom: b.VersionFrom, Goal: b.Goal, Node: b.Node, Notes: b.Notes, Services: []lsService{}}
 	for _, st := range b.Schedule.Steps {
 		s := &b.Graph.Services[st.Service]
 		aliases := append([]string{}, s.Aliases...)

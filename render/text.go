@@ -18,6 +18,7 @@ type Boot struct {
 	Stop     bool   // a shutdown order: K instead of S
 	Graph    *graph.Graph
 	Schedule graph.Schedule
+	Notes    []string // about the root as a whole: a container image whose command is no init system
 	// Version is the version of the init system whose rules were
 	// applied (systemd: the root's, else 252), VersionFrom the file of
 	// the root that said so ("" when none did).
@@ -68,6 +69,11 @@ func lsText(w io.Writer, b Boot, o Options) error {
 			from = "from " + printable(b.VersionFrom)
 		}
 		fmt.Fprintf(w, "# %s %d (%s)\n", b.Init, b.Version, from)
+	}
+	for _, n := range b.Notes {
+		if _, err := fmt.Fprintf(w, "# note: %s\n", printable(n)); err != nil {
+			return err
+		}
 	}
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	for _, st := range b.Schedule.Steps {
@@ -123,8 +129,12 @@ func Findings(w io.Writer, format string, fs []graph.Finding, o Options) error {
 		return findingsJSON(w, fs)
 	case "sarif":
 		return findingsSARIF(w, fs)
+	case "junit":
+		return junit(w, fs)
+	case "codequality":
+		return codeQuality(w, fs)
 	}
-	return fmt.Errorf("unknown format %q for findings (want text, json or sarif)", format)
+	return fmt.Errorf("unknown format %q for findings (want text, json, sarif, junit or codequality)", format)
 }
 
 // Summary is the one line that counts findings by severity:

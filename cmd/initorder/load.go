@@ -37,6 +37,19 @@ func goalFlags(cmd *cobra.Command, gl *goal) {
 	f.StringArrayVar(&gl.cmdline, "kernel-cmdline", nil, "the kernel command line, split at spaces as /proc/cmdline (repeatable): systemd.unit=, a runlevel word (single, 1-5, emergency), systemd.mask=, systemd.wants=, systemd.debug_shell, console=, fstab=, luks=")
 }
 
+// fits refuses a goal flag that means nothing for the init system read
+// as PID 1, rather than ignoring it: --target is systemd's, --event
+// upstart's.
+func (gl goal) fits(init string) error {
+	if gl.target != "" && init != "systemd" {
+		return fmt.Errorf("--target %s: targets are systemd's, and this root boots %s (use --runlevel)", gl.target, init)
+	}
+	if len(gl.events) > 0 && init != "upstart" {
+		return fmt.Errorf("--event %s: events are upstart's, and this root boots %s", gl.events[0], init)
+	}
+	return nil
+}
+
 // loaded is a root read for one goal.
 type loaded struct {
 	boot     render.Boot
@@ -74,12 +87,19 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := gl.fits(init); err != nil {
+		return nil, err
+	}
 	words := parse.SplitKernelCmdline(gl.cmdline...)
 	runlevel := gl.runlevel
 	if runlevel == "" && gl.target == "" && init != "systemd" {
 		runlevel = parse.KernelRunlevel(words) // sysvinit and upstart read a runlevel word too
 	}
 	l := &loaded{}
+	if note := parse.ImageNote(fsys.Image()); note != "" {
+		l.boot.Notes = append(l.boot.Notes, note)
+		g.note(root, note)
+	}
 	if scripts {
 		l.note = init + " as PID 1, with the etc/init.d scripts as it runs them"
 	}
@@ -89,7 +109,7 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		if err != nil {
 			return nil, err
 		}
-		l.boot = render.Boot{Init: "systemd", Goal: sd.Target, Stop: gl.stop, Graph: sd.Graph,
+		l.boot = render.Boot{Init: "systemd", Goal: sd.Target, Stop: gl.stop, Graph: sd.Graph, Notes: l.boot.Notes,
 			Version: sd.Version, VersionFrom: sd.VersionFrom}
 		l.findings = sd.Findings
 	case "upstart":
@@ -100,7 +120,7 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		if err != nil {
 			return nil, err
 		}
-		l.boot = render.Boot{Init: "upstart", Goal: "runlevel " + up.Runlevel, Graph: up.Graph}
+		l.boot = render.Boot{Init: "upstart", Goal: "runlevel " + up.Runlevel, Graph: up.Graph, Notes: l.boot.Notes}
 		l.findings = up.Findings
 	default:
 		sv, err := sysv.Read(fsys, sysv.Options{Runlevel: runlevel, Stop: gl.stop})
@@ -111,7 +131,7 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		if gl.stop {
 			goalName += " stop"
 		}
-		l.boot = render.Boot{Init: "sysv", Goal: goalName, Stop: gl.stop, Graph: sv.Graph}
+		l.boot = render.Boot{Init: "sysv", Goal: goalName, Stop: gl.stop, Graph: sv.Graph, Notes: l.boot.Notes}
 		l.findings = sv.Findings
 	}
 	return l, nil

@@ -42,7 +42,7 @@ func (f *FS) Overlay(files map[string]Entry) *FS {
 			}
 		}
 	}
-	return &FS{path: f.path, b: o}
+	return &FS{path: f.path, b: o, image: f.image}
 }
 
 // overlay is the backend of an Overlay: its entries and directories in
