@@ -19,6 +19,11 @@ type Boot struct {
 	Graph    *graph.Graph
 	Schedule graph.Schedule
 	Notes    []string // about the root as a whole: a container image whose command is no init system
+	// Version is the version of the init system whose rules were
+	// applied (systemd: the root's, else 252), VersionFrom the file of
+	// the root that said so ("" when none did).
+	Version     int
+	VersionFrom string
 }
 
 // Options are the presentation choices of the text formats.
@@ -57,6 +62,13 @@ func lsText(w io.Writer, b Boot, o Options) error {
 		}
 		_, err := io.WriteString(w, sb.String())
 		return err
+	}
+	if b.Version != 0 {
+		from := "the root does not say which it has"
+		if b.VersionFrom != "" {
+			from = "from " + printable(b.VersionFrom)
+		}
+		fmt.Fprintf(w, "# %s %d (%s)\n", b.Init, b.Version, from)
 	}
 	for _, n := range b.Notes {
 		if _, err := fmt.Fprintf(w, "# note: %s\n", printable(n)); err != nil {

@@ -24,6 +24,7 @@ type goal struct {
 	target   string
 	stop     bool
 	events   []string
+	cmdline  []string // --kernel-cmdline values, each as /proc/cmdline holds it
 }
 
 // goalFlags registers the flags that say which boot to analyse.
@@ -33,6 +34,7 @@ func goalFlags(cmd *cobra.Command, gl *goal) {
 	f.StringArrayVar(&gl.events, "event", nil, "an upstart event the outside world emits (repeatable)")
 	f.StringVar(&gl.target, "target", "", "systemd target to boot into (default: the default.target link, else graphical.target)")
 	f.BoolVar(&gl.stop, "stop", false, "the shutdown order instead (SysV K links; systemd: the start order reversed)")
+	f.StringArrayVar(&gl.cmdline, "kernel-cmdline", nil, "the kernel command line, split at spaces as /proc/cmdline (repeatable): systemd.unit=, a runlevel word (single, 1-5, emergency), systemd.mask=, systemd.wants=, systemd.debug_shell, console=, fstab=, luks=")
 }
 
 // fits refuses a goal flag that means nothing for the init system read
@@ -88,6 +90,11 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 	if err := gl.fits(init); err != nil {
 		return nil, err
 	}
+	words := parse.SplitKernelCmdline(gl.cmdline...)
+	runlevel := gl.runlevel
+	if runlevel == "" && gl.target == "" && init != "systemd" {
+		runlevel = parse.KernelRunlevel(words) // sysvinit and upstart read a runlevel word too
+	}
 	l := &loaded{}
 	if note := parse.ImageNote(fsys.Image()); note != "" {
 		l.boot.Notes = append(l.boot.Notes, note)
@@ -98,24 +105,25 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 	}
 	switch init {
 	case "systemd":
-		sd, err := systemd.Read(fsys, systemd.Options{Target: gl.target, Runlevel: gl.runlevel, SysV: scripts})
+		sd, err := systemd.Read(fsys, systemd.Options{Target: gl.target, Runlevel: gl.runlevel, SysV: scripts, KernelCmdline: words})
 		if err != nil {
 			return nil, err
 		}
-		l.boot = render.Boot{Init: "systemd", Goal: sd.Target, Stop: gl.stop, Graph: sd.Graph, Notes: l.boot.Notes}
+		l.boot = render.Boot{Init: "systemd", Goal: sd.Target, Stop: gl.stop, Graph: sd.Graph, Notes: l.boot.Notes,
+			Version: sd.Version, VersionFrom: sd.VersionFrom}
 		l.findings = sd.Findings
 	case "upstart":
 		if gl.stop {
 			return nil, errors.New("--stop: the shutdown order is read for SysV only so far")
 		}
-		up, err := upstart.Read(fsys, upstart.Options{Runlevel: gl.runlevel, Events: gl.events, SysV: scripts})
+		up, err := upstart.Read(fsys, upstart.Options{Runlevel: runlevel, Events: gl.events, SysV: scripts})
 		if err != nil {
 			return nil, err
 		}
 		l.boot = render.Boot{Init: "upstart", Goal: "runlevel " + up.Runlevel, Graph: up.Graph, Notes: l.boot.Notes}
 		l.findings = up.Findings
 	default:
-		sv, err := sysv.Read(fsys, sysv.Options{Runlevel: gl.runlevel, Stop: gl.stop})
+		sv, err := sysv.Read(fsys, sysv.Options{Runlevel: runlevel, Stop: gl.stop})
 		if err != nil {
 			return nil, err
 		}
