@@ -52,6 +52,9 @@ const (
 	KindParseError        = "parse-error"
 	KindNoHeader          = "no-header"
 	KindUnknownService    = "unknown-service"
+	// KindNotEmulated: a systemd generator of the root that initorder does
+	// not emulate; the units it would make are missing from the boot.
+	KindNotEmulated = "not-emulated"
 )
 
 // Finding is one thing worth telling about a boot. Services lists the

@@ -24,6 +24,7 @@ type goal struct {
 	target   string
 	stop     bool
 	events   []string
+	cmdline  []string // --kernel-cmdline values, each as /proc/cmdline holds it
 }
 
 // goalFlags registers the flags that say which boot to analyse.
@@ -33,6 +34,20 @@ func goalFlags(cmd *cobra.Command, gl *goal) {
 	f.StringArrayVar(&gl.events, "event", nil, "an upstart event the outside world emits (repeatable)")
 	f.StringVar(&gl.target, "target", "", "systemd target to boot into (default: the default.target link, else graphical.target)")
 	f.BoolVar(&gl.stop, "stop", false, "the shutdown order instead (SysV K links; upstart: telinit 0 or --runlevel, its jobs and rc's K links; systemd: the start order reversed)")
+	f.StringArrayVar(&gl.cmdline, "kernel-cmdline", nil, "the kernel command line, split at spaces as /proc/cmdline (repeatable): systemd.unit=, a runlevel word (single, 1-5, emergency), systemd.mask=, systemd.wants=, systemd.debug_shell, console=, fstab=, luks=")
+}
+
+// fits refuses a goal flag that means nothing for the init system read
+// as PID 1, rather than ignoring it: --target is systemd's, --event
+// upstart's.
+func (gl goal) fits(init string) error {
+	if gl.target != "" && init != "systemd" {
+		return fmt.Errorf("--target %s: targets are systemd's, and this root boots %s (use --runlevel)", gl.target, init)
+	}
+	if len(gl.events) > 0 && init != "upstart" {
+		return fmt.Errorf("--event %s: events are upstart's, and this root boots %s", gl.events[0], init)
+	}
+	return nil
 }
 
 // loaded is a root read for one goal.
@@ -72,20 +87,39 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := gl.fits(init); err != nil {
+		return nil, err
+	}
+	words := parse.SplitKernelCmdline(gl.cmdline...)
+	runlevel := gl.runlevel
+	if runlevel == "" && gl.target == "" && init != "systemd" {
+		runlevel = parse.KernelRunlevel(words) // sysvinit and upstart read a runlevel word too
+	}
 	l := &loaded{}
+	if note := parse.ImageNote(fsys.Image()); note != "" {
+		l.boot.Notes = append(l.boot.Notes, note)
+		g.note(root, note)
+	}
 	if scripts {
 		l.note = init + " as PID 1, with the etc/init.d scripts as it runs them"
 	}
 	switch init {
 	case "systemd":
-		sd, err := systemd.Read(fsys, systemd.Options{Target: gl.target, Runlevel: gl.runlevel, SysV: scripts})
+		sd, err := systemd.Read(fsys, systemd.Options{Target: gl.target, Runlevel: gl.runlevel, SysV: scripts, KernelCmdline: words})
 		if err != nil {
 			return nil, err
 		}
-		l.boot = render.Boot{Init: "systemd", Goal: sd.Target, Stop: gl.stop, Graph: sd.Graph}
+		l.boot = render.Boot{Init: "systemd", Goal: sd.Target, Stop: gl.stop, Graph: sd.Graph, Notes: l.boot.Notes,
+			Version: sd.Version, VersionFrom: sd.VersionFrom}
 		l.findings = sd.Findings
 	case "upstart":
-		up, err := upstart.Read(fsys, upstart.Options{Runlevel: gl.runlevel, Events: gl.events, SysV: scripts, Stop: gl.stop})
+		// --runlevel with --stop is the runlevel the shutdown enters; a
+		// runlevel word of the kernel command line is the boot's.
+		opt := upstart.Options{Runlevel: runlevel, Events: gl.events, SysV: scripts}
+		if gl.stop {
+			opt.Runlevel, opt.BootRunlevel, opt.Stop = gl.runlevel, parse.KernelRunlevel(words), true
+		}
+		up, err := upstart.Read(fsys, opt)
 		if err != nil {
 			return nil, err
 		}
@@ -93,13 +127,13 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		if gl.stop {
 			goalName += " stop"
 		}
-		l.boot = render.Boot{Init: "upstart", Goal: goalName, Stop: gl.stop, Graph: up.Graph}
-		l.findings = up.Findings
 		if up.Dialect == "chromeos" {
-			l.note = strings.TrimPrefix(l.note+"; ", "; ") + "ChromeOS's upstart: jobs use its import and tmpfiles stanzas"
+			l.boot.Notes = append(l.boot.Notes, "ChromeOS's upstart: its jobs use the import and tmpfiles stanzas")
 		}
+		l.boot = render.Boot{Init: "upstart", Goal: goalName, Stop: gl.stop, Graph: up.Graph, Notes: l.boot.Notes}
+		l.findings = up.Findings
 	default:
-		sv, err := sysv.Read(fsys, sysv.Options{Runlevel: gl.runlevel, Stop: gl.stop})
+		sv, err := sysv.Read(fsys, sysv.Options{Runlevel: runlevel, Stop: gl.stop})
 		if err != nil {
 			return nil, err
 		}
@@ -107,7 +141,7 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		if gl.stop {
 			goalName += " stop"
 		}
-		l.boot = render.Boot{Init: "sysv", Goal: goalName, Stop: gl.stop, Graph: sv.Graph}
+		l.boot = render.Boot{Init: "sysv", Goal: goalName, Stop: gl.stop, Graph: sv.Graph, Notes: l.boot.Notes}
 		l.findings = sv.Findings
 	}
 	return l, nil

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime/debug"
 
@@ -52,6 +53,22 @@ type globals struct {
 	pid1    string
 	format  string
 	noColor bool
+
+	stderr io.Writer       // the command's stderr, for notes
+	noted  map[string]bool // the notes said so far, each said once
+}
+
+// note says something about the input on stderr, once, whatever the
+// format: a note is not a finding, but must not go unsaid.
+func (g *globals) note(root, msg string) {
+	if msg == "" || g.noted[root+"\x00"+msg] || g.stderr == nil {
+		return
+	}
+	if g.noted == nil {
+		g.noted = map[string]bool{}
+	}
+	g.noted[root+"\x00"+msg] = true
+	fmt.Fprintf(g.stderr, "initorder: note: %s: %s\n", root, msg)
 }
 
 func newRoot() *cobra.Command {
@@ -67,7 +84,9 @@ the ordering loops and the dependencies that can never be met, for the
 root or for each node of a layout of roles on nodes.
 
 Nothing in the root is executed; every path is read inside --root, which
-may be a directory or a .tar/.tar.gz image.`,
+may be a directory, a .tar/.tar.gz image, or a container image: an OCI
+image layout (oci:PATH[:TAG], a directory or an archive) or a docker save
+archive (docker-archive:PATH[:NAME:TAG]), found without the prefix too.`,
 		Example: `  initorder ls                       # this machine, runlevel 2 (or inittab's initdefault)
   initorder ls -l --root /srv/image  # with init system and source of each service
   initorder check --root image.tar.gz --format json
@@ -79,11 +98,12 @@ may be a directory or a .tar/.tar.gz image.`,
 		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: false},
 	}
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
+	cmd.PersistentPreRun = func(c *cobra.Command, _ []string) { g.stderr = c.ErrOrStderr() }
 	pf := cmd.PersistentFlags()
-	pf.StringVar(&g.root, "root", "/", "the root to read: a directory or a .tar/.tar.gz image")
+	pf.StringVar(&g.root, "root", "/", "the root to read: a directory, a .tar/.tar.gz image, an OCI image (oci:PATH[:TAG]) or a docker save archive")
 	pf.StringSliceVar(&g.inits, "init", []string{"auto"}, "init systems to read, repeatable: auto, sysv, upstart or systemd (upstart or systemd with sysv: the scripts join its graph)")
 	pf.StringVar(&g.pid1, "pid1", "", "the init system that is PID 1: sysv, upstart or systemd (default: as the root's /sbin/init says)")
-	pf.StringVar(&g.format, "format", "text", "output format: text or json; sarif for check; dot, svg or png for graph")
+	pf.StringVar(&g.format, "format", "text", "output format: text or json; sarif, junit or codequality for check; dot, svg or png for graph")
 	pf.BoolVar(&g.noColor, "no-color", false, "no colours, even on a terminal (also NO_COLOR)")
 	cmd.AddCommand(newLSCmd(g), newCheckCmd(g))
 	cmd.AddCommand(newDiffCmd(g), newGraphCmd(g), newWhyCmd(g))

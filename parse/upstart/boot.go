@@ -18,8 +18,10 @@ type Options struct {
 	Events   []string // events the outside world emits (--event NAME)
 	SysV     bool     // also the etc/init.d scripts the rc jobs run (sysv.go)
 	// Stop asks for the shutdown into Runlevel ("" = 0) instead of the
-	// boot (stop.go).
-	Stop bool
+	// boot (stop.go), from the end of the boot into BootRunlevel (as
+	// Runlevel for a boot).
+	Stop         bool
+	BootRunlevel string
 }
 
 // Boot is an upstart root: its jobs and the graph of one boot.
@@ -103,7 +105,7 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 	found = append(found, errs.Findings()...)
 	if opt.Stop {
 		// The shutdown starts from the end of the boot (stop.go).
-		boot := readBoot(jobs, nil, fsys, Options{Events: opt.Events})
+		boot := readBoot(jobs, nil, fsys, Options{Runlevel: opt.BootRunlevel, Events: opt.Events})
 		return readStop(jobs, found, fsys, opt, boot.up)
 	}
 	b := readBoot(jobs, found, fsys, opt)
