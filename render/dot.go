@@ -298,7 +298,7 @@ func nodeTip(n sceneNode) string {
 // green), Should-Start a Wants= and an After=; X-Start-Before and
 // X-Stop-After order only (green); the stop directives as their start
 // twins; a link number's order dark green dotted; upstart's start on
-// orders (green).
+// and a job a script starts order (green).
 //
 // Green is written #008000, the green of SVG and of the browsers that
 // show systemd-analyze dot's SVG: Graphviz's own (X11) green, #00ff00,
@@ -324,6 +324,9 @@ var edgeStyle = map[graph.Kind]string{
 	graph.Sequence:      `color="darkgreen", style="dotted"`,
 	graph.StartOn:       `color="#008000"`,
 	graph.Hook:          `color="#008000"`,
+	graph.StartFrom:     `color="#008000"`,
+	graph.StopOn:        `color="#008000"`,
+	graph.StopHook:      `color="#008000"`,
 }
 
 // edgeAttrs returns the DOT attributes of an edge, with its tooltip if

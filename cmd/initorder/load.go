@@ -33,7 +33,7 @@ func goalFlags(cmd *cobra.Command, gl *goal) {
 	f.StringVar(&gl.runlevel, "runlevel", "", "runlevel to boot into: S or 0-6 (default: inittab's initdefault, else 2; systemd: runlevelN.target)")
 	f.StringArrayVar(&gl.events, "event", nil, "an upstart event the outside world emits (repeatable)")
 	f.StringVar(&gl.target, "target", "", "systemd target to boot into (default: the default.target link, else graphical.target)")
-	f.BoolVar(&gl.stop, "stop", false, "the shutdown order instead (SysV K links; systemd: the start order reversed)")
+	f.BoolVar(&gl.stop, "stop", false, "the shutdown order instead (SysV K links; upstart: telinit 0 or --runlevel, its jobs and rc's K links; systemd: the start order reversed)")
 	f.StringArrayVar(&gl.cmdline, "kernel-cmdline", nil, "the kernel command line, split at spaces as /proc/cmdline (repeatable): systemd.unit=, a runlevel word (single, 1-5, emergency), systemd.mask=, systemd.wants=, systemd.debug_shell, console=, fstab=, luks=")
 }
 
@@ -113,14 +113,24 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 			Version: sd.Version, VersionFrom: sd.VersionFrom}
 		l.findings = sd.Findings
 	case "upstart":
+		// --runlevel with --stop is the runlevel the shutdown enters; a
+		// runlevel word of the kernel command line is the boot's.
+		opt := upstart.Options{Runlevel: runlevel, Events: gl.events, SysV: scripts}
 		if gl.stop {
-			return nil, errors.New("--stop: the shutdown order is read for SysV only so far")
+			opt.Runlevel, opt.BootRunlevel, opt.Stop = gl.runlevel, parse.KernelRunlevel(words), true
 		}
-		up, err := upstart.Read(fsys, upstart.Options{Runlevel: runlevel, Events: gl.events, SysV: scripts})
+		up, err := upstart.Read(fsys, opt)
 		if err != nil {
 			return nil, err
 		}
-		l.boot = render.Boot{Init: "upstart", Goal: "runlevel " + up.Runlevel, Graph: up.Graph, Notes: l.boot.Notes}
+		goalName := "runlevel " + up.Runlevel
+		if gl.stop {
+			goalName += " stop"
+		}
+		if up.Dialect == "chromeos" {
+			l.boot.Notes = append(l.boot.Notes, "ChromeOS's upstart: its jobs use the import and tmpfiles stanzas")
+		}
+		l.boot = render.Boot{Init: "upstart", Goal: goalName, Stop: gl.stop, Graph: up.Graph, Notes: l.boot.Notes}
 		l.findings = up.Findings
 	default:
 		sv, err := sysv.Read(fsys, sysv.Options{Runlevel: runlevel, Stop: gl.stop})
