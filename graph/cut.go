@@ -41,20 +41,48 @@ func Match(g *Graph, pattern string) ([]int, error) {
 	return idx, nil
 }
 
+// Hubs returns the services that connect much of a boot and say little
+// about any one service, by index: systemd targets (Service.Target),
+// barriers (Service.Hidden), and the services whose name or one of whose
+// aliases matches one of patterns (path.Match), such as "*.slice" or
+// upstart's "rc". Cuts stop at them (Neighbourhood's ends) and pictures
+// draw them apart. An invalid pattern is an error. O(V) per pattern.
+func Hubs(g *Graph, patterns []string) ([]bool, error) {
+	hub := make([]bool, len(g.Services))
+	for i := range g.Services {
+		hub[i] = g.Services[i].Target || g.Services[i].Hidden
+	}
+	for _, p := range patterns {
+		m, err := Match(g, p)
+		if err != nil {
+			return nil, err
+		}
+		for _, i := range m {
+			hub[i] = true
+		}
+	}
+	return hub, nil
+}
+
 // Neighbourhood returns the services at most depth edges away from one
 // of roots, following edges of any kind in both directions; depth < 0
-// means no limit. A hidden service (a barrier) costs no step: the
+// means no limit. A service of ends (if not nil; Hubs) is reached but
+// not walked through, unless it is a root: sysinit.target is next to
+// nearly every unit, and two steps through it would be the whole boot.
+// A hidden service (a barrier) that is not an end costs no step: the
 // services it connects count as neighbours. It is a breadth-first search
 // with a double-ended queue (0-1 BFS): O(V + E) time.
-func Neighbourhood(g *Graph, roots []int, depth int) []bool {
+func Neighbourhood(g *Graph, roots []int, depth int, ends []bool) []bool {
 	const far = int(^uint(0) >> 1)
 	dist := make([]int, len(g.Services))
 	for i := range dist {
 		dist[i] = far
 	}
+	root := make([]bool, len(g.Services))
 	var deque []int // front: queue[head:]
 	head := 0
 	for _, r := range roots {
+		root[r] = true
 		if dist[r] != 0 {
 			dist[r] = 0
 			deque = append(deque, r)
@@ -63,9 +91,12 @@ func Neighbourhood(g *Graph, roots []int, depth int) []bool {
 	for head < len(deque) {
 		u := deque[head]
 		head++
+		if ends != nil && ends[u] && !root[u] {
+			continue
+		}
 		visit := func(v int) {
 			d := dist[u] + 1
-			if g.Services[v].Hidden {
+			if g.Services[v].Hidden && (ends == nil || !ends[v]) {
 				d = dist[u]
 			}
 			if d >= dist[v] || (depth >= 0 && d > depth) {

@@ -20,26 +20,70 @@ func kept(g *Graph, keep []bool) string {
 
 func TestNeighbourhood(t *testing.T) {
 	const chain = "phase rc2: a b c d e x\na needs b\nb needs c\nc needs d\nd needs e\nx after c"
+	// A hub h that every service waits for: two steps through it would
+	// be everything.
+	const hub = "phase rc2: h a b c d\na needs h\nb needs h\nc needs h\nd needs c\nb needs a"
 	tests := []struct {
 		name, scenario, root string
 		depth                int
+		hubs                 string // names, with --hubs off
 		want                 string
 	}{
-		{"depth 0", chain, "c", 0, "c"},
-		{"depth 1 both ways", chain, "c", 1, "b c d x"},
-		{"depth 2", chain, "c", 2, "a b c d e x"},
-		{"unlimited", chain, "a", -1, "a b c d e x"},
-		{"barrier costs nothing", "phase rc2: a h b c\nhidden: h\na needs h\nh needs b\nb needs c", "a", 1, "a b h"},
-		{"isolated", "phase rc2: a b", "a", 3, "a"},
+		{"depth 0", chain, "c", 0, "", "c"},
+		{"depth 1 both ways", chain, "c", 1, "", "b c d x"},
+		{"depth 2", chain, "c", 2, "", "a b c d e x"},
+		{"unlimited", chain, "a", -1, "", "a b c d e x"},
+		{"barrier costs nothing", "phase rc2: a h b c\nhidden: h\na needs h\nh needs b\nb needs c", "a", 1, "", "a b h"},
+		{"isolated", "phase rc2: a b", "a", 3, "", "a"},
+		{"through a hub", hub, "d", 3, "", "a b c d h"},
+		{"a hub is an end", hub, "d", 3, "h", "c d h"},
+		{"a hub is an end at any depth", hub, "a", -1, "h", "a b h"},
+		{"a hub as the root", hub, "h", 1, "h", "a b c h"},
+		{"a barrier hub is an end", "phase rc2: a h b c\nhidden: h\na needs h\nh needs b\nb needs c", "a", 1, "h", "a h"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			g := build(t, tc.scenario)
-			got := kept(g, Neighbourhood(g, []int{lookup(t, g, tc.root)}, tc.depth))
+			var ends []bool
+			if tc.hubs != "" {
+				ends = make([]bool, len(g.Services))
+				for _, name := range strings.Fields(tc.hubs) {
+					ends[lookup(t, g, name)] = true
+				}
+			}
+			got := kept(g, Neighbourhood(g, []int{lookup(t, g, tc.root)}, tc.depth, ends))
 			if got != tc.want {
-				t.Errorf("Neighbourhood(%s, %d) = %s, want %s", tc.root, tc.depth, got, tc.want)
+				t.Errorf("Neighbourhood(%s, %d, hubs %q) = %s, want %s", tc.root, tc.depth, tc.hubs, got, tc.want)
 			}
 		})
+	}
+}
+
+func TestHubs(t *testing.T) {
+	g := &Graph{}
+	g.Add(Service{Name: "sysinit.target", Target: true})
+	g.Add(Service{Name: "system.slice"})
+	g.Add(Service{Name: "(rcS done)", Hidden: true})
+	g.Add(Service{Name: "ssh.service"})
+	rc := g.Add(Service{Name: "rc-job"})
+	g.Alias(rc, "rc")
+	for _, tc := range []struct {
+		patterns []string
+		want     string
+	}{
+		{nil, "(rcS done) sysinit.target"},
+		{[]string{"*.slice", "rc"}, "(rcS done) rc-job sysinit.target system.slice"},
+	} {
+		hubs, err := Hubs(g, tc.patterns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := kept(g, hubs); got != tc.want {
+			t.Errorf("Hubs(%q) = %s, want %s", tc.patterns, got, tc.want)
+		}
+	}
+	if _, err := Hubs(g, []string{"[a"}); err == nil {
+		t.Errorf("Hubs([a) = nil error, want a pattern error")
 	}
 }
 

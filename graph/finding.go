@@ -54,6 +54,9 @@ const (
 	KindUnknownService    = "unknown-service"
 	KindOrphanOverride    = "orphan-override"
 	KindEmptyBoot         = "empty-boot"
+	// KindNotEmulated: a systemd generator of the root that initorder does
+	// not emulate; the units it would make are missing from the boot.
+	KindNotEmulated = "not-emulated"
 )
 
 // Kinds lists every finding kind, in the order check --help explains
@@ -61,7 +64,7 @@ const (
 var Kinds = []string{
 	KindEmptyBoot, KindCycle, KindNeverStarts, KindMissingDependency, KindMasked, KindRace,
 	KindNoEffectOrder, KindDuplicateProvides, KindOrderConflict, KindDanglingLink, KindParseError,
-	KindNoHeader, KindOrphanOverride, KindCrossNode, KindUnknownService,
+	KindNoHeader, KindOrphanOverride, KindNotEmulated, KindCrossNode, KindUnknownService,
 }
 
 // Finding is one thing worth telling about a boot. Services lists the

@@ -20,6 +20,7 @@ import (
 //	a on b                a start on b (needs b, after it)
 //	a or1 b               a start on b as one of the alternatives of group 1
 //	a hook b              a start on starting b (b waits for a)
+//	a hookor1 b           a start on starting b as one of the alternatives of group 1
 //	a wants b             a Wants=b (systemd: no order)
 //	a sdafter b           a After=b (systemd)
 //	a sdbefore b          a Before=b (systemd)
@@ -61,6 +62,9 @@ func build(t *testing.T, scenario string) *Graph {
 		case len(f) == 3 && strings.HasPrefix(f[1], "or"):
 			any, _ := strconv.Atoi(f[1][2:])
 			g.AddEdge(Edge{From: lookup(t, g, f[0]), To: lookup(t, g, f[2]), Kind: StartOn, Any: any, Pos: pos})
+		case len(f) == 3 && strings.HasPrefix(f[1], "hookor"):
+			any, _ := strconv.Atoi(f[1][6:])
+			g.AddEdge(Edge{From: lookup(t, g, f[0]), To: lookup(t, g, f[2]), Kind: Hook, Any: any, Pos: pos})
 		case f[0] == "alone:":
 			for _, name := range f[1:] {
 				g.Services[lookup(t, g, name)].Alone = true
@@ -408,6 +412,37 @@ func TestStart(t *testing.T) {
 	}
 }
 
+// TestRaceMessages checks who a race says may start first, and how an
+// event of several emitters reads.
+func TestRaceMessages(t *testing.T) {
+	g := &Graph{Phases: []string{"boot"}}
+	for _, n := range []string{"a", "b", "j", "k", "mountall", "udev", "m"} {
+		g.Add(Service{Name: n})
+	}
+	at := func(line int) Pos { return Pos{File: "f", Line: line} }
+	g.AddEdge(Edge{From: 2, To: 0, Kind: StartOn, Any: 1, Via: "started a", Pos: at(1)})
+	g.AddEdge(Edge{From: 2, To: 1, Kind: StartOn, Any: 1, Via: "started b", Pos: at(1)})
+	g.AddEdge(Edge{From: 3, To: 0, Kind: Hook, Any: 2, Via: "starting a", Pos: at(2)})
+	g.AddEdge(Edge{From: 3, To: 1, Kind: StartOn, Any: 2, Via: "started b", Pos: at(2)})
+	g.AddEdge(Edge{From: 6, To: 4, Kind: StartOn, Any: 3, Via: "mounted MOUNTPOINT=/", Pos: at(3)})
+	g.AddEdge(Edge{From: 6, To: 5, Kind: StartOn, Any: 3, Via: "mounted MOUNTPOINT=/", Pos: at(3)})
+	var got []string
+	for _, f := range Races(g) {
+		got = append(got, f.Message)
+	}
+	want := []string{
+		"j start on started a, but it is one of several alternatives, so nothing orders them: j may start first",
+		"j start on started b, but it is one of several alternatives, so nothing orders them: j may start first",
+		"k start on starting a, but it is one of several alternatives, so nothing orders them: a may start first",
+		"k start on started b, but it is one of several alternatives, so nothing orders them: k may start first",
+		"m start on mounted MOUNTPOINT=/ (mountall), but mounted MOUNTPOINT=/ has 2 emitters (mountall, udev) and the first will do, so nothing orders them: m may start first",
+		"m start on mounted MOUNTPOINT=/ (udev), but mounted MOUNTPOINT=/ has 2 emitters (mountall, udev) and the first will do, so nothing orders them: m may start first",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("Races messages:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 func TestRaces(t *testing.T) {
 	tests := []struct {
 		name, scenario string
@@ -422,6 +457,9 @@ func TestRaces(t *testing.T) {
 		{"after the socket that activates it", "phase boot: a b s\na wants b\ns sdbefore b\ns activates b\na sdafter s", nil},
 		{"after a socket of another", "phase boot: a b c s\na wants b\ns sdbefore c\ns activates c\na sdafter s", []string{"[a b]"}},
 		{"a socket not started", "phase boot: a b\noff: s\na wants b\ns activates b\na sdafter s", []string{"[a b]"}},
+		{"other alternative only after", "phase boot: a b j\nj or1 a\nj or1 b\nb on j", nil},
+		{"starting alternatives", "phase boot: a b j\nj hookor1 a\nj hookor1 b", []string{"[j a]", "[j b]"}},
+		{"starting alternative ordered anyway", "phase boot: a b j\nj hook a\nj hookor1 a\nj hookor1 b", []string{"[j b]"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -19,6 +19,9 @@ const (
 	Sequence                  // the rc link number: starts after the script with the lower number
 	StartOn                   // upstart "start on": starts after To (or To's event), and only if it comes
 	Hook                      // upstart "start on starting J": From runs while To waits for it, and only if To starts
+	StartFrom                 // upstart "start J" in a script of To: From starts after To has started, and only then
+	StopOn                    // upstart "stop on" in a shutdown: From stops after To (or To's event), and only if it comes
+	StopHook                  // upstart "stop on stopping J" (or starting J) in a shutdown: From stops while To waits for it
 	// systemd.unit(5) dependencies: they pull units in and say what a
 	// failure does; After= and Before= alone order.
 	Requires
@@ -63,6 +66,9 @@ var kinds = [numKinds]struct {
 	Sequence:      {"sequence number", After, false, false},
 	StartOn:       {"start on", After, true, false},
 	Hook:          {"start on", Before, true, false},
+	StartFrom:     {"start from", After, true, false},
+	StopOn:        {"stop on", After, true, false},
+	StopHook:      {"stop on", Before, true, false},
 	Requires:      {"Requires", Unordered, true, true},
 	Requisite:     {"Requisite", Unordered, true, false}, // its race is that it fails: see the systemd builder
 	Wants:         {"Wants", Unordered, false, true},

@@ -61,7 +61,7 @@ func TestWhy(t *testing.T) {
 }
 
 func TestWhyRaceAndNeverStarts(t *testing.T) {
-	g := build(t, "phase rc2: s1 s2 x\ntrig: s2\nmissing: gone\ns2 on gone\nx or1 s1\nx or1 s2")
+	g := build(t, "phase rc2: s1 s2 s3 x\ntrig: s2\nmissing: gone\ns2 on gone\nx or1 s1\nx or1 s2\nx or1 s3")
 	fs := Start(g)
 	fs = append(fs, Check(g)...)
 	if got := explain(g, Why(g, fs, lookup(t, g, "s2"), lookup(t, g, "x"))); !strings.HasPrefix(got, "not started: s2 never starts: it waits for start on gone") {

@@ -16,6 +16,11 @@
 // The root itself is read through parse/rootfs, the one place that
 // touches the disk.
 //
+// Here too: Ansible inventories as a layout's nodes (inventory*.go,
+// hostrange.go, as ansible-core 2.14's ini and yaml inventory plugins read
+// them) and the note on a container image whose command is no init
+// system (image.go).
+//
 // Package parse knows no format of an init system: it never imports the
 // packages below it, which import no other format (upstart's use of
 // sysv aside), and never render. The analyses of the graphs are package

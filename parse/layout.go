@@ -51,6 +51,12 @@ type rawSection struct {
 // (an unknown section or key, a repeated key) come positioned and sorted
 // by line; the layout is nil when there are errors.
 func Layout(data []byte, path string) (*graph.Layout, ErrorList) {
+	return layout(data, path, true)
+}
+
+// layout is Layout; without needNodes a layout with no node is no error
+// (an inventory gives the nodes).
+func layout(data []byte, path string, needNodes bool) (*graph.Layout, ErrorList) {
 	file := filepath.ToSlash(path)
 	var errs ErrorList
 	sections, clean := scanLayout(data, file, &errs)
@@ -111,7 +117,7 @@ func Layout(data []byte, path string) (*graph.Layout, ErrorList) {
 			}
 		}
 	}
-	if len(l.Nodes) == 0 {
+	if len(l.Nodes) == 0 && needNodes {
 		errs.Errorf(graph.Pos{File: file}, "", "no [node \"NAME\"] section: the layout places nothing")
 	}
 	errs.Sort()

@@ -15,8 +15,11 @@ import (
 // from the service that waits for or depends on another to that other
 // (graph.Edge.Arrow), so the boot reads from the top down. Services of one
 // wave share a rank, next to a ruler of wave numbers (S01, S02 ... or K01
-// for a shutdown). With more than one drawing, or a drawing of a layout
-// node, each node is a cluster and its services' IDs start with "NODE/".
+// for a shutdown) on the left, and on the right too when a wave is wider
+// than wideWave services. A hub that many edges touch (Drawing.Hubs) is a
+// rail: it sits in the left ruler at its wave, and its edges are not
+// drawn. With more than one drawing, or a drawing of a layout node, each
+// node is a cluster and its services' IDs start with "NODE/".
 //
 // Services: by init system (sysv: a note, upstart: a box, systemd: a
 // rounded box, targets bold); a name nothing defines is rcorder's
@@ -26,80 +29,182 @@ import (
 // Edges: by kind (edgeStyle), a race dashed, a loop bold red; each has a
 // tooltip with its directive and file:line.
 func DOT(w io.Writer, ds []Drawing) error {
+	_, err := io.WriteString(w, dotText(ds, scenes(ds), false))
+	return err
+}
+
+// scenes returns the scene of each drawing.
+func scenes(ds []Drawing) []*scene {
+	out := make([]*scene, len(ds))
+	for k, d := range ds {
+		out[k] = newScene(d)
+	}
+	return out
+}
+
+// wideWave is the number of services of a wave above which a picture
+// gets the wave ruler on its right too.
+const wideWave = 4
+
+// dotText returns the DOT text of the drawings' scenes. With ids (the
+// HTML map), every service, edge and ruler label gets an id (n0, n1 ...
+// in the order of the scenes' nodes, e0 ... of their edges, wN and wNr)
+// and none gets a tooltip: the map shows its own.
+func dotText(ds []Drawing, scs []*scene, ids bool) string {
 	var b strings.Builder
 	b.WriteString("digraph initorder {\n")
 	b.WriteString("\trankdir=BT;\n\tnewrank=true;\n\tranksep=0.35;\n\tnodesep=0.2;\n")
 	b.WriteString("\tnode [fontname=\"Helvetica\", fontsize=10, height=0.3, margin=\"0.1,0.03\"];\n")
 	b.WriteString("\tedge [arrowsize=0.6];\n")
 	clusters := len(ds) > 1 || (len(ds) == 1 && ds[0].Node != "")
-	waves, stop := 0, false
-	ranks := map[int][]string{}
-	for _, d := range ds {
-		sc := newScene(d)
-		waves, stop = max(waves, sc.waves), stop || sc.stop
+	r := ruler{ranks: map[int][]string{}, rails: map[int][]rail{}}
+	for _, sc := range scs {
+		r.waves, r.stop = max(r.waves, sc.waves), r.stop || sc.stop
+	}
+	// The left ruler and its rails come first: Graphviz lays out each
+	// connected part of a graph in the order of its first node, left to
+	// right, and the ruler is one of its own.
+	var services strings.Builder
+	nodeID, edgeID := 0, 0
+	for k, d := range ds {
+		sc := scs[k]
 		prefix, indent := "", "\t"
 		if clusters {
 			prefix, indent = d.Node+"/", "\t\t"
-			fmt.Fprintf(&b, "\tsubgraph %s {\n\t\tlabel=%s;\n\t\tstyle=\"rounded\";\n\t\tcolor=\"grey50\";\n", quote("cluster_"+d.Node), quote("node "+d.Node))
+			fmt.Fprintf(&services, "\tsubgraph %s {\n\t\tlabel=%s;\n\t\tstyle=\"rounded\";\n\t\tcolor=\"grey50\";\n", quote("cluster_"+d.Node), quote("node "+d.Node))
 		}
+		first := nodeID // the ID of the scene's first service, with ids
 		for _, n := range sc.nodes {
 			id := quote(prefix + n.svc.Name)
-			fmt.Fprintf(&b, "%s%s [%s];\n", indent, id, nodeAttrs(n))
+			attrs := nodeAttrs(n, !ids, "")
+			if ids {
+				// The service is n<N> in the DOT text, so that no name
+				// from the root is an ID of Graphviz's SVG (<title>), and
+				// its label is the name as the map shows it.
+				id = quote(fmt.Sprintf("n%d", nodeID))
+				attrs = fmt.Sprintf("id=\"n%d\", %s", nodeID, nodeAttrs(n, false, visible(prefix+n.svc.Name)))
+			}
+			nodeID++
+			if n.rail {
+				r.rails[n.wave] = append(r.rails[n.wave], rail{id, attrs})
+				r.ranks[n.wave] = append(r.ranks[n.wave], id)
+				continue
+			}
+			fmt.Fprintf(&services, "%s%s [%s];\n", indent, id, attrs)
 			if n.wave > 0 {
-				ranks[n.wave] = append(ranks[n.wave], id)
+				r.ranks[n.wave] = append(r.ranks[n.wave], id)
 			}
 		}
 		for _, e := range sc.edges {
-			attrs := edgeAttrs(d.Graph, e)
-			if t, h := sc.nodes[e.tail], sc.nodes[e.head]; t.wave > 0 && h.wave > 0 && t.wave <= h.wave {
-				// Against the waves (a Wants= of something later, a loop):
-				// the ranks are the waves, this edge must not move them.
+			id := edgeID
+			edgeID++
+			if e.omit != "" {
+				continue
+			}
+			attrs := edgeAttrs(d.Graph, e, !ids)
+			if ids {
+				attrs = fmt.Sprintf("id=\"e%d\", %s", id, attrs)
+			}
+			if t, h := sc.nodes[e.tail], sc.nodes[e.head]; e.cycle || h.wave > 0 && (t.wave == 0 || t.wave <= h.wave) {
+				// The ranks are the waves, and this edge must not move
+				// them: it goes against them (a Wants= of something
+				// later, a loop), or from a service that does not start
+				// to one that does (which could put the first both above
+				// and below a wave). A service that does not start is
+				// placed above what points at it.
 				attrs += ", constraint=false"
 			}
-			fmt.Fprintf(&b, "%s%s -> %s [%s];\n", indent, quote(prefix+sc.nodes[e.tail].svc.Name), quote(prefix+sc.nodes[e.head].svc.Name), attrs)
+			tail, head := quote(prefix+sc.nodes[e.tail].svc.Name), quote(prefix+sc.nodes[e.head].svc.Name)
+			if ids {
+				tail, head = quote(fmt.Sprintf("n%d", first+e.tail)), quote(fmt.Sprintf("n%d", first+e.head))
+			}
+			fmt.Fprintf(&services, "%s%s -> %s [%s];\n", indent, tail, head, attrs)
 		}
 		if clusters {
-			b.WriteString("\t}\n")
+			services.WriteString("\t}\n")
 		}
 	}
-	writeRuler(&b, waves, stop, ranks)
+	r.ids = ids
+	r.writeLeft(&b)
+	b.WriteString(services.String())
+	r.writeRight(&b)
 	b.WriteString("}\n")
-	_, err := io.WriteString(w, b.String())
-	return err
+	return b.String()
 }
 
-// writeRuler writes the wave numbers as a column of plain labels tied
-// top to bottom by invisible edges, and each wave's services on the rank
-// of its number.
-func writeRuler(b *strings.Builder, waves int, stop bool, ranks map[int][]string) {
-	if len(ranks) == 0 {
-		return
-	}
+// rail is a hub drawn in the ruler: its quoted ID and attributes.
+type rail struct{ id, attrs string }
+
+// ruler is the column of wave numbers beside a picture, with the rails.
+type ruler struct {
+	waves int
+	stop  bool
+	ids   bool
+	ranks map[int][]string // wave -> IDs of its services (rails included)
+	rails map[int][]rail   // wave -> its rails
+	used  []int            // the waves that have a service, in order
+}
+
+func (r *ruler) label(w int, side string) string {
 	prefix := "S"
-	if stop {
+	if r.stop {
 		prefix = "K"
 	}
 	digits := 2
-	for n := waves; n > 99; n /= 10 {
+	for n := r.waves; n > 99; n /= 10 {
 		digits++
 	}
-	used := make([]int, 0, len(ranks))
-	for w := range ranks {
-		used = append(used, w)
+	return fmt.Sprintf("%s%0*d%s", prefix, digits, w, side)
+}
+
+// writeLeft writes the wave numbers as a column of plain labels tied top
+// to bottom by invisible edges, each wave's rails beside its number.
+func (r *ruler) writeLeft(b *strings.Builder) {
+	for w := range r.ranks {
+		r.used = append(r.used, w)
 	}
-	sort.Ints(used)
-	b.WriteString("\tnode [shape=plaintext, style=\"\", fontcolor=\"grey40\"];\n")
-	label := func(w int) string { return quote(fmt.Sprintf("#%s%0*d", prefix, digits, w)) }
-	for _, w := range used {
-		fmt.Fprintf(b, "\t%s [label=%s];\n", label(w), quote(fmt.Sprintf("%s%0*d", prefix, digits, w)))
-	}
-	for k, w := range used {
-		if k > 0 {
-			fmt.Fprintf(b, "\t%s -> %s [style=invis];\n", label(w), label(used[k-1]))
+	sort.Ints(r.used)
+	r.column(b, "")
+	for _, w := range r.used {
+		for _, rl := range r.rails[w] {
+			// An invisible edge makes the rail part of the ruler's
+			// column, so that it is laid out beside it.
+			fmt.Fprintf(b, "\t%s [%s];\n\t%s -> %s [style=invis];\n", rl.id, rl.attrs, quote("#"+r.label(w, "")), rl.id)
 		}
 	}
-	for _, w := range used {
-		fmt.Fprintf(b, "\t{rank=same; %s; %s}\n", label(w), strings.Join(ranks[w], "; "))
+}
+
+// writeRight writes the second column of wave numbers, for a wide
+// picture, and the ranks.
+func (r *ruler) writeRight(b *strings.Builder) {
+	wide := false
+	for _, w := range r.used {
+		wide = wide || len(r.ranks[w])-len(r.rails[w]) > wideWave
+	}
+	if wide {
+		r.column(b, "r")
+	}
+	for _, w := range r.used {
+		members := []string{quote("#" + r.label(w, ""))}
+		if wide {
+			members = append(members, quote("#"+r.label(w, "r")))
+		}
+		fmt.Fprintf(b, "\t{rank=same; %s}\n", strings.Join(append(members, r.ranks[w]...), "; "))
+	}
+}
+
+// column writes one column of the ruler: side "" is the left, "r" the
+// right.
+func (r *ruler) column(b *strings.Builder, side string) {
+	for k, w := range r.used {
+		id := ""
+		if r.ids {
+			id = fmt.Sprintf("id=\"w%d%s\", ", w, side)
+		}
+		fmt.Fprintf(b, "\t%s [%sshape=plaintext, fontcolor=\"grey40\", label=%s];\n", quote("#"+r.label(w, side)), id, quote(r.label(w, "")))
+		if k > 0 {
+			fmt.Fprintf(b, "\t%s -> %s [style=invis];\n", quote("#"+r.label(w, side)), quote("#"+r.label(r.used[k-1], side)))
+		}
 	}
 }
 
@@ -111,17 +216,29 @@ var initStyle = map[string][3]string{
 	"systemd": {"box", "rounded,filled", "#dce8fa"},
 }
 
-func nodeAttrs(n sceneNode) string {
+// railStyle is how a rail is drawn in the ruler: a bold box, darker
+// than a service.
+const railStyle = `shape=box, style="filled,bold", fillcolor="#c3d5f0", penwidth=2`
+
+// nodeAttrs returns the DOT attributes of a service, with its tooltip
+// if tip, and with label as its label if not "" (else its ID, the name).
+func nodeAttrs(n sceneNode, tip bool, label string) string {
 	s := n.svc
+	name := s.Name
+	if label != "" {
+		name = label
+	}
 	var attrs []string
-	switch n.state {
-	case stateMissing, stateMasked:
+	switch {
+	case n.rail:
+		attrs = append(attrs, railStyle)
+	case n.state == stateMissing, n.state == stateMasked:
 		what := "ENOENT"
 		if n.state == stateMasked {
 			what = "masked"
 		}
 		attrs = append(attrs, "shape=record", `style="rounded,filled"`, `color="red"`, `fillcolor="#ffd9d9"`,
-			"label="+recordLabel(s.Name, what))
+			"label="+recordLabel(name, what))
 	default:
 		st, ok := initStyle[s.Init]
 		if !ok {
@@ -140,6 +257,22 @@ func nodeAttrs(n sceneNode) string {
 	if n.cyclic {
 		attrs = append(attrs, `color="red"`, "penwidth=4")
 	}
+	if tip {
+		attrs = append(attrs, "tooltip="+quote(nodeTip(n)))
+	}
+	if label != "" && n.state != stateMissing && n.state != stateMasked {
+		attrs = append(attrs, "label="+quote(label))
+	}
+	return strings.Join(attrs, ", ")
+}
+
+// nodeTip says what a service is: its name, file and wave, its note, why
+// it does not start, or that it is a rail.
+func nodeTip(n sceneNode) string {
+	s := n.svc
+	if n.why != "" {
+		return n.why
+	}
 	tip := s.Name
 	if s.Source.File != "" {
 		tip += " (" + s.Source.File + ")"
@@ -150,11 +283,10 @@ func nodeAttrs(n sceneNode) string {
 	if s.Note != "" {
 		tip += ": " + s.Note
 	}
-	if n.why != "" {
-		tip = n.why
+	if n.rail {
+		tip += fmt.Sprintf(": a rail, its %d edges not drawn (--hubs draws them)", n.edges)
 	}
-	attrs = append(attrs, "tooltip="+quote(tip))
-	return strings.Join(attrs, ", ")
+	return tip
 }
 
 // edgeStyle is how an edge of each kind is drawn: systemd-analyze dot's
@@ -166,7 +298,7 @@ func nodeAttrs(n sceneNode) string {
 // green), Should-Start a Wants= and an After=; X-Start-Before and
 // X-Stop-After order only (green); the stop directives as their start
 // twins; a link number's order dark green dotted; upstart's start on
-// orders (green).
+// and a job a script starts order (green).
 //
 // Green is written #008000, the green of SVG and of the browsers that
 // show systemd-analyze dot's SVG: Graphviz's own (X11) green, #00ff00,
@@ -192,9 +324,14 @@ var edgeStyle = map[graph.Kind]string{
 	graph.Sequence:      `color="darkgreen", style="dotted"`,
 	graph.StartOn:       `color="#008000"`,
 	graph.Hook:          `color="#008000"`,
+	graph.StartFrom:     `color="#008000"`,
+	graph.StopOn:        `color="#008000"`,
+	graph.StopHook:      `color="#008000"`,
 }
 
-func edgeAttrs(g *graph.Graph, e sceneEdge) string {
+// edgeAttrs returns the DOT attributes of an edge, with its tooltip if
+// tip.
+func edgeAttrs(g *graph.Graph, e sceneEdge, tip bool) string {
 	style := edgeStyle[e.edge.Kind]
 	if style == "" {
 		style = `color="black"`
@@ -217,6 +354,15 @@ func edgeAttrs(g *graph.Graph, e sceneEdge) string {
 	if e.cycle {
 		style += ", penwidth=3"
 	}
+	if !tip {
+		return style
+	}
+	return style + ", tooltip=" + quote(edgeTip(g, e))
+}
+
+// edgeTip is an edge's directive, where it is written, and whether it
+// is a race: "b.service After=a.service (lib/systemd/system/b.service:3)".
+func edgeTip(g *graph.Graph, e sceneEdge) string {
 	tip := directive(g, e.edge)
 	if len(e.through) > 0 {
 		tip = fmt.Sprintf("%s %s, through %s", g.Services[e.edge.From].Name, e.edge.Kind, strings.Join(e.through, ", "))
@@ -227,7 +373,7 @@ func edgeAttrs(g *graph.Graph, e sceneEdge) string {
 	if e.race {
 		tip += ": a race"
 	}
-	return style + ", tooltip=" + quote(tip)
+	return tip
 }
 
 // directive is an edge as its file writes it: "ssh.service After=network.target",

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -129,7 +130,7 @@ func TestDOTCut(t *testing.T) {
 	d := kindsBoot(t)
 	g := d.Graph
 	i, _ := g.Lookup("req")
-	d.Only = graph.Neighbourhood(g, []int{i}, 1)
+	d.Only = graph.Neighbourhood(g, []int{i}, 1, nil)
 	d.Reduce = true
 	var out bytes.Buffer
 	if err := DOT(&out, []Drawing{d}); err != nil {
@@ -172,5 +173,50 @@ func TestDOTReduceBarriers(t *testing.T) {
 		if strings.Join(got, "; ") != strings.Join(tc.want, "; ") {
 			t.Errorf("DOT(reduce %v) edges = %q, want %q", tc.reduce, got, tc.want)
 		}
+	}
+}
+
+// railsBoot is a boot where a hub, sysinit.target, has more than
+// RailEdges edges: 14 services wait for it, and two of them wait for
+// each other too.
+func railsBoot() Drawing {
+	g := &graph.Graph{Phases: []string{"boot"}}
+	hub := g.Add(graph.Service{Name: "sysinit.target", Init: "systemd", Target: true, Source: graph.Pos{File: "src/sysinit.target"}})
+	first := -1
+	for k := 1; k <= 14; k++ {
+		name := fmt.Sprintf("s%02d.service", k)
+		i := g.Add(graph.Service{Name: name, Init: "systemd", Source: graph.Pos{File: "src/" + name}})
+		g.AddEdge(graph.Edge{From: i, To: hub, Kind: graph.SystemdAfter, Pos: graph.Pos{File: "src/" + name, Line: 2}})
+		if first < 0 {
+			first = i
+		} else if k == 2 {
+			g.AddEdge(graph.Edge{From: i, To: first, Kind: graph.SystemdAfter, Pos: graph.Pos{File: "src/" + name, Line: 3}})
+		}
+	}
+	hubs, _ := graph.Hubs(g, nil)
+	return Drawing{Boot: Boot{Init: "systemd", Goal: "test", Graph: g, Schedule: graph.Order(g)}, Hubs: hubs}
+}
+
+// TestDOTRails checks that a hub with more than RailEdges edges is drawn
+// as a rail (in the left ruler, without its edges), that a wide picture
+// has the ruler on its right too, and that without Hubs (--hubs) the hub
+// is a service like any other.
+func TestDOTRails(t *testing.T) {
+	var out bytes.Buffer
+	if err := DOT(&out, []Drawing{railsBoot()}); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "testdata/dot/rails.dot", out.Bytes())
+	if strings.Contains(out.String(), `-> "sysinit.target" [color`) {
+		t.Errorf("DOT draws the edges of the rail sysinit.target")
+	}
+	d := railsBoot()
+	d.Hubs = nil
+	out.Reset()
+	if err := DOT(&out, []Drawing{d}); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(out.String(), `-> "sysinit.target" [color`); n != 14 {
+		t.Errorf("without Hubs, DOT draws %d edges to sysinit.target, want 14", n)
 	}
 }

@@ -9,8 +9,8 @@ import (
 )
 
 // Graph writes the drawings in the given format: "dot" (DOT, the source
-// of the svg and png pictures) or "json", what the picture shows as
-// data:
+// of the svg and png pictures), "plot" (the waves as a chart, SVG: Plot)
+// or "json", what the picture shows as data:
 //
 //	{"graphs": [{"node": "", "init": "systemd", "goal": "graphical.target",
 //	  "services": [{"name", "aliases", "init", "wave", "state", "cyclic", "source", "why"}],
@@ -28,8 +28,10 @@ func Graph(w io.Writer, format string, ds []Drawing) error {
 		return DOT(w, ds)
 	case "json":
 		return graphJSON(w, ds)
+	case "plot":
+		return Plot(w, ds)
 	}
-	return fmt.Errorf("unknown format %q for graph (want dot, svg, png or json)", format)
+	return fmt.Errorf("unknown format %q for graph (want dot, svg, png, html, plot or json)", format)
 }
 
 type graphDoc struct {
@@ -78,7 +80,7 @@ func graphJSON(w io.Writer, ds []Drawing) error {
 				Cyclic: n.cyclic, Source: source(n.svc.Source), Why: n.why,
 			})
 		}
-		for _, e := range sc.edges {
+		for _, e := range sc.drawn() {
 			ej := graphEdgeJSON{
 				Tail: sc.nodes[e.tail].svc.Name, Head: sc.nodes[e.head].svc.Name, Kind: e.edge.Kind.String(),
 				Directive: directive(d.Graph, e.edge), Source: source(e.edge.Pos),

@@ -12,10 +12,13 @@ import (
 // them. Lists are sorted and never null.
 
 type lsDoc struct {
-	Init     string      `json:"init"`
-	Goal     string      `json:"goal"`
-	Node     string      `json:"node"`
-	Services []lsService `json:"services"`
+	Init            string      `json:"init"`
+	InitVersion     int         `json:"init_version,omitempty"`
+	InitVersionFrom string      `json:"init_version_from,omitempty"`
+	Goal            string      `json:"goal"`
+	Node            string      `json:"node"`
+	Notes           []string    `json:"notes,omitempty"`
+	Services        []lsService `json:"services"`
 }
 
 type lsService struct {
@@ -30,7 +33,7 @@ type lsService struct {
 }
 
 func lsJSON(w io.Writer, b Boot) error {
-	doc := lsDoc{Init: b.Init, Goal: b.Goal, Node: b.Node, Services: []lsService{}}
+	doc := lsDoc{Init: b.Init, InitVersion: b.Version, InitVersionFrom: b.VersionFrom, Goal: b.Goal, Node: b.Node, Notes: b.Notes, Services: []lsService{}}
 	for _, st := range b.Schedule.Steps {
 		s := &b.Graph.Services[st.Service]
 		aliases := append([]string{}, s.Aliases...)

@@ -14,9 +14,18 @@ type Drawing struct {
 	Only     []bool // if not nil, the services to draw (graph.Neighbourhood, graph.Chains)
 	// Reduce leaves out the drawn ordering edges that other drawn
 	// ordering edges imply (graph.Redundant on what is drawn: after the
-	// cut, across barriers).
+	// cut, across barriers, rails left out).
 	Reduce bool
+	// Hubs, if not nil, are the services (graph.Hubs) that a picture
+	// draws as rails when more than RailEdges of its edges touch one: in
+	// the wave ruler, without those edges.
+	Hubs []bool
 }
+
+// RailEdges is how many edges a hub has in a picture before it is drawn
+// as a rail: sysinit.target, which a whole boot's services wait for, but
+// not the targets at the edge of a cut.
+const RailEdges = 12
 
 // scene is what a picture shows of a drawing, format-neutral: dot.go and
 // graphjson.go print it.
@@ -34,6 +43,8 @@ type sceneNode struct {
 	cyclic bool   // on an ordering loop
 	state  string // started, missing, masked, never-starts, not-started
 	why    string // for a service that does not start: the finding that says why
+	rail   bool   // a hub drawn in the wave ruler, without its edges
+	edges  int    // how many edges touch it (before rails and reduction)
 }
 
 type sceneEdge struct {
@@ -42,6 +53,19 @@ type sceneEdge struct {
 	through    []string // hidden services the edge was drawn across
 	race       bool     // a race finding names it
 	cycle      bool     // on an ordering loop or a start condition loop
+	omit       string   // why it is not drawn: "rail" (it touches one), "reduced" (a chain implies it); "" drawn
+}
+
+// drawn returns the edges a picture draws: not those of rails, nor
+// those a chain of others implies.
+func (sc *scene) drawn() []sceneEdge {
+	out := make([]sceneEdge, 0, len(sc.edges))
+	for _, e := range sc.edges {
+		if e.omit == "" {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // The states of a service in a picture (graph JSON "state").
@@ -54,8 +78,10 @@ const (
 )
 
 // newScene chooses what to draw of d: every service that starts, what a
-// started service points at (a dependency that is missing, masked or
-// does not start), and every service a finding names; of those, the ones
+// started service points at (a dependency that does not start), and
+// every service a finding names (a dependency that is missing or masked
+// only where a finding says it keeps a service from starting); of those,
+// the ones
 // d.Only keeps. Hidden services (barriers) are not drawn: an edge that
 // leads into one is drawn to each visible service the barrier leads to,
 // transitively. With d.Reduce, the drawn ordering edges that a chain of
@@ -68,7 +94,10 @@ func newScene(d Drawing) *scene {
 		want[i] = g.Services[i].Started()
 	}
 	for _, e := range g.Edges {
-		if g.Services[e.From].Started() {
+		// A name nothing defines, or a masked unit, only where a finding
+		// names it: an After= or Wants= on a unit that is not installed
+		// is no error (systemd ignores it, check does not report it).
+		if to := &g.Services[e.To]; g.Services[e.From].Started() && !to.Missing && !to.Masked {
 			want[e.To] = true
 		}
 	}
@@ -76,6 +105,9 @@ func newScene(d Drawing) *scene {
 	for _, f := range d.Findings {
 		for k, name := range f.Services {
 			if i, ok := g.Lookup(name); ok {
+				if s := &g.Services[i]; (s.Missing || s.Masked) && !isWhyNot(f.Kind) {
+					continue // e.g. no-effect-order on a unit that is not installed
+				}
 				want[i] = true
 				if _, seen := named[name]; !seen && k == 0 && isWhyNot(f.Kind) {
 					named[name] = f.Message
@@ -119,36 +151,60 @@ func newScene(d Drawing) *scene {
 		sc.nodes = append(sc.nodes, n)
 	}
 	sc.edges = sceneEdges(d, at)
+	for _, e := range sc.edges {
+		sc.nodes[e.tail].edges++
+		sc.nodes[e.head].edges++
+	}
+	if d.Hubs != nil {
+		rails(d, sc, idx)
+	}
 	if d.Reduce {
-		sc.edges = reduce(sc)
+		reduce(sc)
 	}
 	markEdges(d, sc)
 	return sc
 }
 
-// reduce returns the scene's edges less the ordering edges that a chain
-// of other drawn ordering edges implies: graph.Redundant on a graph of
-// the drawn services, each ordering edge as "tail after head".
-func reduce(sc *scene) []sceneEdge {
+// rails marks the hubs that more than RailEdges edges touch, and that
+// start, as rails, and their edges as not drawn.
+func rails(d Drawing, sc *scene, idx []int) {
+	for k := range sc.nodes {
+		n := &sc.nodes[k]
+		n.rail = d.Hubs[idx[k]] && n.wave > 0 && n.edges > RailEdges
+	}
+	for k := range sc.edges {
+		e := &sc.edges[k]
+		if sc.nodes[e.tail].rail || sc.nodes[e.head].rail {
+			e.omit = "rail"
+		}
+	}
+}
+
+// reduce marks the drawn ordering edges that a chain of other drawn
+// ordering edges implies: graph.Redundant on a graph of the drawn
+// services, each ordering edge as "tail after head".
+func reduce(sc *scene) {
 	g := &graph.Graph{}
 	for _, n := range sc.nodes {
 		g.Add(graph.Service{Name: n.svc.Name, Phase: n.svc.Phase})
 	}
-	for _, e := range sc.edges {
+	var at []int // scene edge of each edge of g
+	for k, e := range sc.edges {
+		if e.omit != "" {
+			continue
+		}
 		kind := graph.Wants // does not order: never redundant
 		if orders(e.edge) {
 			kind = graph.SystemdAfter
 		}
 		g.AddEdge(graph.Edge{From: e.tail, To: e.head, Kind: kind, Any: e.edge.Any})
+		at = append(at, k)
 	}
-	red := graph.Redundant(g)
-	var out []sceneEdge
-	for k, e := range sc.edges {
-		if !red[k] {
-			out = append(out, e)
+	for k, red := range graph.Redundant(g) {
+		if red {
+			sc.edges[at[k]].omit = "reduced"
 		}
 	}
-	return out
 }
 
 // isWhyNot reports whether a finding of that kind explains why its first

@@ -18,6 +18,12 @@ type Boot struct {
 	Stop     bool   // a shutdown order: K instead of S
 	Graph    *graph.Graph
 	Schedule graph.Schedule
+	Notes    []string // about the root as a whole: a container image whose command is no init system
+	// Version is the version of the init system whose rules were
+	// applied (systemd: the root's, else 252), VersionFrom the file of
+	// the root that said so ("" when none did).
+	Version     int
+	VersionFrom string
 }
 
 // Options are the presentation choices of the text formats.
@@ -56,6 +62,18 @@ func lsText(w io.Writer, b Boot, o Options) error {
 		}
 		_, err := io.WriteString(w, sb.String())
 		return err
+	}
+	if b.Version != 0 {
+		from := "the root does not say which it has"
+		if b.VersionFrom != "" {
+			from = "from " + printable(b.VersionFrom)
+		}
+		fmt.Fprintf(w, "# %s %d (%s)\n", b.Init, b.Version, from)
+	}
+	for _, n := range b.Notes {
+		if _, err := fmt.Fprintf(w, "# note: %s\n", printable(n)); err != nil {
+			return err
+		}
 	}
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	for _, st := range b.Schedule.Steps {
@@ -111,8 +129,12 @@ func Findings(w io.Writer, format string, fs []graph.Finding, o Options) error {
 		return findingsJSON(w, fs)
 	case "sarif":
 		return findingsSARIF(w, fs)
+	case "junit":
+		return junit(w, fs)
+	case "codequality":
+		return codeQuality(w, fs)
 	}
-	return fmt.Errorf("unknown format %q for findings (want text, json or sarif)", format)
+	return fmt.Errorf("unknown format %q for findings (want text, json, sarif, junit or codequality)", format)
 }
 
 // Summary is the one line that counts findings by severity:

@@ -2,9 +2,10 @@
 # scale.sh: initorder check on synthetic roots, side by side with cat of the
 # same files and, for systemd trees, with systemd --test (SPEC §7).
 #
-#   scripts/scale.sh [-k "systemd sysv upstart"] [-n "1000 10000 100000"] [-t 300] [-r 3] [-d DIR] [-l NODES]
+#   scripts/scale.sh [-k "systemd sysv upstart systemd-light"] [-n "1000 10000 100000"] [-t 300] [-r 3] [-d DIR] [-l NODES]
 #
-# For each kind and size it writes a root with internal/synth/cmd/synth,
+# systemd-light is a lighter systemd tree (each unit Wants=+After= 0-3 earlier
+# units), read with --init systemd. For each kind and size it writes a root with internal/synth/cmd/synth,
 # warms the page cache, and takes the best of -r runs of
 #   cat      every regular file of the root (find -type f | xargs cat)
 #   cat+l    every file and symlink (cat follows the links: what initorder reads)
@@ -77,19 +78,22 @@ chmod 755 "$dir/sdtest"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "-" }'; }
 
 echo "machine: $(nproc) cores, $(awk '/model name/{$1=$2=$3="";print;exit}' /proc/cpuinfo | sed 's/^ *//'), $(free -g | awk '/Mem:/{print $2}') GiB; $(go version | cut -d' ' -f3); load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-8s %7s %7s | %8s %8s %8s %8s | %9s %9s | %9s %7s\n' kind n files cat_s cat+l_s check_s check_MB check/cat chk/cat+l systemd_s sd/chk
+printf '%-13s %7s %7s | %8s %8s %8s %8s | %9s %9s | %9s %7s\n' kind n files cat_s cat+l_s check_s check_MB check/cat chk/cat+l systemd_s sd/chk
 for kind in $kinds; do
   for n in $sizes; do
     root="$dir/$kind-$n"
     [ -d "$root" ] || "$dir/synth" -kind "$kind" -n "$n" -layout "$root.ini" -nodes "${nodes:-10000}" -sets 50 "$root"
+    lnodes=$nodes
+    [ -f "$root.ini" ] || lnodes="" # systemd-light has no layout
     chmod -R a+rX "$root"
     files=$(find "$root" -type f | wc -l)
     find "$root" \( -type f -o -type l \) -print0 | xargs -0 cat >/dev/null 2>&1 || true # warm the cache
     cat_r=$(best sh -c "find '$root' -type f -print0 | xargs -0 cat")
     catl_r=$(best sh -c "find '$root' \( -type f -o -type l \) -print0 | xargs -0 cat")
-    check_r=$(best "$dir/initorder" check --root "$root" --init "$kind")
+    init=${kind%-light}
+    check_r=$(best "$dir/initorder" check --root "$root" --init "$init")
     sd="-" sdr="-"
-    if [ "$kind" = systemd ] && [ "$(id -u)" = 0 ] && [ -x /lib/systemd/systemd ]; then
+    if [ "$init" = systemd ] && [ "$(id -u)" = 0 ] && [ -x /lib/systemd/systemd ]; then
       /usr/bin/time -o "$dir/time.out" -f '%e %M %x' "$dir/sdtest" "$root" >/dev/null 2>&1 || true
       line=$(tail -1 "$dir/time.out")
       read -r sd _ code <<<"$line"
@@ -101,10 +105,10 @@ for kind in $kinds; do
         *) sd="exit$code" ;;
       esac
     fi
-    printf '%-8s %7s %7s | %8s %8s %8s %8s | %9s %9s | %9s %7s\n' "$kind" "$n" "$files" \
+    printf '%-13s %7s %7s | %8s %8s %8s %8s | %9s %9s | %9s %7s\n' "$kind" "$n" "$files" \
       "${cat_r%% *}" "${catl_r%% *}" "${check_r%% *}" "$(( ${check_r##* } / 1024 ))" \
       "$(ratio "${check_r%% *}" "${cat_r%% *}")" "$(ratio "${check_r%% *}" "${catl_r%% *}")" "$sd" "$sdr"
-    if [ -n "$nodes" ]; then
+    if [ -n "$lnodes" ]; then
       [ "$(grep -c '^\[node ' "$root.ini")" = "$nodes" ] || "$dir/synth" -kind "$kind" -n "$n" -layout "$root.ini" -nodes "$nodes" -sets 50 "$dir/tmp-$$" && rm -rf "$dir/tmp-$$"
       all=$(best "$dir/initorder" check --root "$root" --init "$kind" --layout "$root.ini")
       one=$(best "$dir/initorder" check --root "$root" --init "$kind" --layout "$root.ini" --node node00000)

@@ -41,6 +41,8 @@ func newCheckCmd(g *globals) *cobra.Command {
   parse-error         a file or line that cannot be read
   no-header           (info) a script ordered by its number only
   orphan-override     (info) an upstart .override without its .conf
+  not-emulated        a systemd generator of the root that initorder does
+                      not emulate: the units it would make are missing
 
 With --layout, check analyses the boot of each node of the
 layout (or of each --node): a service that roles of other nodes only name
@@ -53,7 +55,10 @@ does not start there, and
 
 Each node's findings come after a line "== node NAME"; nodes with the
 same root and roles are analysed once. --format sarif writes SARIF 2.1.0,
-with the node in each result's properties.
+with the node in each result's properties; --format junit writes JUnit
+XML (a test suite per node, a test case per service it boots, a failure
+per error finding) and --format codequality GitLab's Code Quality JSON
+(an issue per finding, with a fingerprint stable from run to run).
 
 --congruent compares instead the nodes of each role: a node whose boot
 differs from the one most of the role's nodes have (on a tie, the first
@@ -65,6 +70,7 @@ when it cannot run: bad flags, an unreadable root, a bad layout file.`,
 		Example: `  initorder check
   initorder check --root image.tar --fail-on warning --format json
   initorder check --root base.tar --layout fleet.ini --node web1 --format sarif
+  initorder check --root oci:image:v1 --layout fleet.ini --format junit > junit.xml
   initorder check --root trusty --init upstart --event static-network-up`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

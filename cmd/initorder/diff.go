@@ -15,6 +15,7 @@ func newDiffCmd(g *globals) *cobra.Command {
 	var o struct {
 		gl         goal
 		layout     string
+		inventory  string
 		sequential bool
 	}
 	cmd := &cobra.Command{
@@ -36,8 +37,9 @@ of the boots are compared (After=, Required-Start, start on, a link number
 finding is the same when its kind, services and message are: a line that
 moves in a file changes no finding.
 
-With --layout, the two arguments are nodes of the layout, each booting its
-roles' services from its own root or --root.
+With --layout, the two arguments are nodes of the layout (with --inventory,
+hosts of the inventory), each booting its roles' services from its own
+root or --root.
 
 It exits 0 when the boots are alike, 1 when they differ, 2 when it cannot
 run.`,
@@ -50,7 +52,7 @@ run.`,
 			gl := o.gl
 			var sides [2]graph.Side
 			for k, arg := range args {
-				s, err := diffSide(g, gl, o.layout, arg, o.sequential)
+				s, err := diffSide(g, gl, layoutFlags{file: o.layout, inventory: o.inventory}, arg, o.sequential)
 				if err != nil {
 					return err
 				}
@@ -71,23 +73,28 @@ run.`,
 	f := cmd.Flags()
 	f.BoolVar(&o.sequential, "sequential", false, "compare the orders of a sequential boot (links in ls order)")
 	f.StringVar(&o.layout, "layout", "", "a layout file (INI): the arguments are two of its nodes")
+	f.StringVar(&o.inventory, "inventory", "", "with --layout: an Ansible inventory whose hosts are the nodes and whose groups their roles")
 	return cmd
 }
 
 // diffSide analyses one side of a diff as ls and check do: the root arg,
 // or with a layout, the node arg.
-func diffSide(g *globals, gl goal, layout, arg string, sequential bool) (graph.Side, error) {
+func diffSide(g *globals, gl goal, lf layoutFlags, arg string, sequential bool) (graph.Side, error) {
 	var l *loaded
 	var err error
-	if layout != "" {
-		lay, _, lerr := readLayout(layoutFlags{file: layout})
+	if lf.file == "" && lf.inventory != "" {
+		return graph.Side{}, errInventoryAlone
+	}
+	if lf.file != "" {
+		lay, _, lerr := readLayout(lf)
 		if lerr != nil {
 			return graph.Side{}, lerr
 		}
 		if _, ok := lay.Node(arg); !ok {
-			return graph.Side{}, fmt.Errorf("node %s: %s has no such node", arg, layout)
+			return graph.Side{}, fmt.Errorf("node %s: %s has no such node", arg, lf.file)
 		}
-		l, err = loadNode(g, gl, layoutFlags{file: layout, nodes: []string{arg}})
+		lf.nodes = []string{arg}
+		l, err = loadNode(g, gl, lf)
 	} else {
 		root := *g
 		root.root = arg

@@ -15,14 +15,18 @@ import (
 // as they are written: 10,000 nodes with a few thousand findings each
 // would otherwise hold tens of millions of copies.
 type fleet struct {
-	base   []graph.Finding // sorted, no node
-	groups []fleetGroup
+	base     []graph.Finding // sorted, no node
+	root     string          // without a layout: the root, and the services it boots
+	services []string
+	groups   []fleetGroup
 }
 
-// fleetGroup is a group of nodes and their findings, sorted, with no node.
+// fleetGroup is a group of nodes and their findings, sorted, with no
+// node, and the services they boot (for JUnit's test cases).
 type fleetGroup struct {
-	nodes []string
-	fs    []graph.Finding
+	nodes    []string
+	fs       []graph.Finding
+	services []string
 }
 
 // all returns every finding, each group's copied for each of its nodes,
@@ -37,32 +41,76 @@ func (f *fleet) all() []graph.Finding {
 }
 
 // write renders the findings as render.Findings renders all(); in text,
-// node by node, as they go.
+// node by node, as they go. JUnit has a suite for each node (without a
+// layout, for the root) with a test case for each service it boots.
 func (f *fleet) write(w io.Writer, format string, o render.Options) error {
-	if format != "text" || len(f.groups) == 0 {
+	if format == "junit" {
+		return f.writeJUnit(w)
+	}
+	if format != "text" && format != "codequality" || len(f.groups) == 0 {
 		return render.Findings(w, format, f.all(), o)
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	if err := render.Findings(bw, format, f.base, o); err != nil {
+	var cq *render.CodeQualityWriter
+	write := func(fs []graph.Finding) error { return render.Findings(bw, format, fs, o) }
+	if format == "codequality" {
+		cq = render.NewCodeQuality(bw)
+		write = cq.Findings
+	}
+	if err := write(f.base); err != nil {
 		return err
 	}
-	type node struct {
-		name  string
-		group int
-	}
-	var nodes []node
-	for k, g := range f.groups {
-		for _, n := range g.nodes {
-			nodes = append(nodes, node{n, k})
+	for _, n := range f.nodes() {
+		if err := write(graph.PerNode(f.groups[n.group].fs, []string{n.name})); err != nil {
+			return err
 		}
 	}
-	sort.Slice(nodes, func(a, b int) bool { return nodes[a].name < nodes[b].name })
-	for _, n := range nodes {
-		if err := render.Findings(bw, format, graph.PerNode(f.groups[n.group].fs, []string{n.name}), o); err != nil {
+	if cq != nil {
+		if err := cq.Close(); err != nil {
 			return err
 		}
 	}
 	return bw.Flush()
+}
+
+// writeJUnit writes a JUnit suite for the root, or for the layout file's
+// own findings (if any) and then each node, as they go.
+func (f *fleet) writeJUnit(w io.Writer) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	j := render.NewJUnit(bw)
+	if len(f.groups) == 0 || len(f.base) > 0 {
+		name := f.root
+		if len(f.groups) > 0 {
+			name = "layout"
+		}
+		j.Suite(render.Suite{Name: name, Services: f.services, Findings: f.base})
+	}
+	for _, n := range f.nodes() {
+		g := f.groups[n.group]
+		j.Suite(render.Suite{Name: n.name, Services: g.services, Findings: graph.PerNode(g.fs, []string{n.name})})
+	}
+	if err := j.Close(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// fleetNode is a node and the index of its group.
+type fleetNode struct {
+	name  string
+	group int
+}
+
+// nodes lists every node of the groups, sorted by name.
+func (f *fleet) nodes() []fleetNode {
+	var nodes []fleetNode
+	for k, g := range f.groups {
+		for _, n := range g.nodes {
+			nodes = append(nodes, fleetNode{n, k})
+		}
+	}
+	sort.Slice(nodes, func(a, b int) bool { return nodes[a].name < nodes[b].name })
+	return nodes
 }
 
 // counts returns how many findings there are of each severity, each

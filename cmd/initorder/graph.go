@@ -19,7 +19,8 @@ const legend = `   Color legend: black      = Requires (LSB Required-Start: blac
                  red        = Conflicts
                  green      = After, Before, start on (dark green dotted: link numbers)
    Marks:        dashed = a race or an "or" branch, bold red = an ordering loop,
-                 red "NAME | ENOENT" = nothing defines NAME, grey dashed = does not start
+                 red "NAME | ENOENT" = nothing defines NAME, grey dashed = does not start,
+                 bold box in the ruler = a rail: a hub whose edges are not drawn (--hubs)
 `
 
 // cutFlags are graph's ways to draw less than the whole boot.
@@ -28,7 +29,17 @@ type cutFlags struct {
 	depth    int
 	from, to []string
 	reduce   bool
+	noReduce bool
+	hubs     bool // walk through hubs and draw them as any other service
+	picture  bool // a picture (not JSON): reduced and with rails unless the flags say otherwise
 }
+
+// hubNames are the services that, besides systemd targets and barriers,
+// connect much of a boot (graph.Hubs): slices; the journal's socket, which
+// every service that logs is ordered after; upstart's rc and rc-sysinit
+// jobs, its startup event and mountall, whose filesystem events most jobs
+// wait for.
+var hubNames = []string{"*.slice", "systemd-journald.socket", "rc", "rc-sysinit", "startup", "mountall"}
 
 func newGraphCmd(g *globals) *cobra.Command {
 	var o struct {
@@ -39,9 +50,13 @@ func newGraphCmd(g *globals) *cobra.Command {
 	}
 	cmd := &cobra.Command{
 		Use:   "graph",
-		Short: "Draw the boot: DOT, SVG, PNG or JSON",
-		Long: `graph draws the boot that ls lists and check checks, as Graphviz DOT
-(the default), SVG, PNG or JSON. Arrows go as systemd-analyze dot draws
+		Short: "Draw the boot: a map to explore, DOT, SVG, PNG, a chart of the waves, or JSON",
+		Long: `graph draws the boot that ls lists and check checks: as a map to explore
+in a browser (html: one file that fetches nothing; search, a click shows
+what a service waits for and what waits for it, the findings, why A
+before B, the waves), as Graphviz DOT (the default), SVG or PNG, as a
+chart of its waves (plot: SVG, one row a service, like systemd-analyze
+plot but predicted), or as JSON. Arrows go as systemd-analyze dot draws
 them, from the service that waits for or depends on another to that
 other; services of one wave share a rank, with the wave numbers (S01 ...)
 beside them, the first at the top.
@@ -49,20 +64,29 @@ beside them, the first at the top.
             BindsTo gold, Wants grey, Conflicts red; Required-Start black
             and green (needs, orders), Should-Start grey and green; start on
             green; a link number's order dark green, dotted
-  marks     a race dashed; an ordering loop bold red; a name nothing
-            defines a red "NAME | ENOENT" box (rcorder -g); a service that
+  marks     a race dashed; an ordering loop bold red; a name check reports
+            missing a red "NAME | ENOENT" box (rcorder -g); a service that
             does not start dashed and grey (its tooltip says why)
   services  sysv a note, upstart a box, systemd a rounded box (targets bold)
---focus NAME --depth N keeps what is at most N edges from NAME, either
-way; --from P keeps what services matching the glob P wait for or depend
-on, transitively, --to P what waits for or depends on them, both: the
-chains from one to the other. --reduce leaves out the ordering edges that
-a chain of others implies (a transitive reduction). With --layout, each
-node is a cluster. svg and png are made by initorder-render (next to
-initorder or on PATH), which links Graphviz so that initorder does not.`,
-		Example: `  initorder graph --root / > boot.dot
-  initorder graph --format svg -o boot.svg --reduce
+  hubs      systemd targets and slices, the journal's socket; upstart's rc,
+            rc-sysinit, startup and mountall. A hub with more than 12
+            edges in the picture is a rail: a bold box in the ruler, its
+            edges not drawn. --hubs draws hubs as any service.
+Pictures leave out the ordering edges that a chain of others implies (a
+transitive reduction; --no-reduce keeps them; json keeps them unless
+--reduce). --focus NAME --depth N keeps what is at most N edges from
+NAME, either way, without walking through hubs: those it reaches are drawn
+as ends (--hubs walks through them). --from P keeps what services matching
+the glob P wait for or depend on, transitively, --to P what waits for or
+depends on them, both: the chains from one to the other. With --layout,
+each node is a cluster. svg, png and html are made with initorder-render
+(next to initorder or on PATH), which links Graphviz so that initorder
+does not.`,
+		Example: `  initorder graph --format html -o boot.html
+  initorder graph --root / > boot.dot
+  initorder graph --format svg -o boot.svg
   initorder graph --format png --focus ssh.service --depth 2 -o ssh.png
+  initorder graph --format plot -o waves.svg
   initorder graph --to 'network*' --format json
   initorder graph --root image.tar --layout fleet.ini --node web1 --node db1`,
 		Args: cobra.NoArgs,
@@ -71,8 +95,15 @@ initorder or on PATH), which links Graphviz so that initorder does not.`,
 			if format == "text" {
 				format = "dot"
 			}
-			if format != "dot" && format != "json" && format != "svg" && format != "png" {
-				return fmt.Errorf("unknown format %q for graph (want dot, svg, png or json)", g.format)
+			if format != "dot" && format != "json" && format != "svg" && format != "png" && format != "plot" && format != "html" {
+				return fmt.Errorf("unknown format %q for graph (want dot, svg, png, html, plot or json)", g.format)
+			}
+			if o.cut.reduce && o.cut.noReduce {
+				return fmt.Errorf("--reduce and --no-reduce: give one")
+			}
+			o.cut.picture = format != "json"
+			if cmd.Flags().Changed("depth") && len(o.cut.focus) == 0 {
+				return fmt.Errorf("--depth: counts edges from --focus, and there is none")
 			}
 			if format == "png" && o.output == "" && isTerminal(cmd.OutOrStdout()) {
 				return fmt.Errorf("--format png: not writing a PNG to a terminal: use -o FILE or a pipe")
@@ -98,7 +129,9 @@ initorder or on PATH), which links Graphviz so that initorder does not.`,
 	f.IntVar(&o.cut.depth, "depth", 1, "with --focus: how many edges away, either way (-1: no limit)")
 	f.StringArrayVar(&o.cut.from, "from", nil, "draw only the chains from services matching this glob (repeatable)")
 	f.StringArrayVar(&o.cut.to, "to", nil, "draw only the chains to services matching this glob (repeatable)")
-	f.BoolVar(&o.cut.reduce, "reduce", false, "leave out ordering edges that a chain of others implies")
+	f.BoolVar(&o.cut.reduce, "reduce", false, "leave out ordering edges that a chain of others implies (the default but for json)")
+	f.BoolVar(&o.cut.noReduce, "no-reduce", false, "draw every edge, even those a chain of others implies")
+	f.BoolVar(&o.cut.hubs, "hubs", false, "treat hubs (targets, slices, barriers) as any service: --focus walks through them, no rails")
 	return cmd
 }
 
@@ -137,10 +170,13 @@ func drawings(g *globals, gl goal, lf layoutFlags, cut cutFlags) ([]render.Drawi
 	for _, l := range ls {
 		b := l.boot
 		b.Schedule = schedule(b)
-		d := render.Drawing{Boot: b, Findings: l.findings, Reduce: cut.reduce}
+		d := render.Drawing{Boot: b, Findings: l.findings, Reduce: cut.reduce || cut.picture && !cut.noReduce}
 		var err error
 		if d.Only, err = cutDown(b.Graph, cut); err != nil {
 			return nil, err
+		}
+		if cut.picture && !cut.hubs {
+			d.Hubs = railHubs(b.Graph, cut.focus)
 		}
 		ds = append(ds, d)
 	}
@@ -169,7 +205,11 @@ func cutDown(g *graph.Graph, cut cutFlags) ([]bool, error) {
 			}
 			roots = append(roots, i)
 		}
-		and(graph.Neighbourhood(g, roots, cut.depth))
+		var ends []bool
+		if !cut.hubs {
+			ends, _ = graph.Hubs(g, hubNames)
+		}
+		and(graph.Neighbourhood(g, roots, cut.depth, ends))
 	}
 	if len(cut.from) > 0 || len(cut.to) > 0 {
 		from, err := matchAll(g, "--from", cut.from)
@@ -183,6 +223,18 @@ func cutDown(g *graph.Graph, cut cutFlags) ([]bool, error) {
 		and(graph.Chains(g, from, to))
 	}
 	return keep, nil
+}
+
+// railHubs returns the hubs a picture may draw as rails: not those
+// --focus names.
+func railHubs(g *graph.Graph, focus []string) []bool {
+	hubs, _ := graph.Hubs(g, hubNames)
+	for _, name := range focus {
+		if i, ok := g.Find(name); ok {
+			hubs[i] = false
+		}
+	}
+	return hubs
 }
 
 // matchAll returns the services matching any of the patterns; a pattern

@@ -307,6 +307,11 @@ var hostileCases = []hostileCase{
 				w.write(in.file(w, svc), in.text(svc, next))
 				in.on(w, svc)
 			}
+			// systemd 257 fails the start job of a unit that Requires= a
+			// missing one (252 starts it): the chain never starts.
+			if in.name == "systemd" {
+				w.write("usr/lib/systemd/libsystemd-shared-257.so", "")
+			}
 			// and a sound chain of 10,000: d00000 after d00001 ...
 			for i := 0; i < 10000; i++ {
 				svc := fmt.Sprintf("d%05d", i)
@@ -340,7 +345,7 @@ var hostileCases = []hostileCase{
 		},
 		want: map[string][]string{
 			"sysv":    {`etc/init\.d/empty: info: no-header`},
-			"systemd": {`lib/systemd/system/blank\.service: error: missing-dependency: blank\.service never starts: it needs Requires sysinit\.target`},
+			"systemd": {`lib/systemd/system/blank\.service: error: missing-dependency: blank\.service Requires=sysinit\.target, which is not found in any unit directory: systemd 252 starts blank\.service all the same`},
 		},
 	},
 	{
@@ -359,7 +364,8 @@ var hostileCases = []hostileCase{
 	},
 }
 
-// TestHostile runs ls and check on every hostile root of every init system.
+// TestHostile runs ls and check on every hostile root of every init
+// system, as a directory and as a container image (writeImage).
 func TestHostile(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "initorder")
 	if err := os.Symlink(os.Args[0], bin); err != nil { // TestMain runs Main under that name
@@ -373,8 +379,19 @@ func TestHostile(t *testing.T) {
 				w := &rootWriter{t: t, root: filepath.Join(base, "root")}
 				in.ok(w)
 				hc.build(w, in)
+				image := filepath.Join(base, "image")
+				writeImage(t, image, w.root, in.dir)
 				for _, verb := range []string{"ls", "check"} {
 					out, rss := runHostile(t, bin, verb, "--root", w.root, "--init", in.name)
+					// The same root as an OCI image of two layers: every
+					// guarantee holds for every layer, and it reads the same.
+					imageOut, imageRSS := runHostile(t, bin, verb, "--root", image, "--init", in.name)
+					// (A tar or image root says fs.ErrNotExist's "file does
+					// not exist" where a directory says ENOENT's words.)
+					if strings.ReplaceAll(imageOut, "file does not exist", "no such file or directory") != out {
+						t.Errorf("%s of the root as an image:\n%s\nof the directory:\n%s", verb, trim(imageOut), trim(out))
+					}
+					rss = max(rss, imageRSS)
 					if verb == "ls" && !regexp.MustCompile(`(?m)^S\d+ ok(\.service)?$`).MatchString(out) {
 						t.Errorf("ls does not list ok:\n%s", trim(out))
 					}

@@ -10,19 +10,26 @@ import (
 
 	"github.com/initorder/initorder/graph"
 	"github.com/initorder/initorder/parse"
+	"github.com/initorder/initorder/render"
 	"github.com/spf13/cobra"
 )
 
 // layoutFlags are --layout and --node: which nodes of a layout to analyse.
 type layoutFlags struct {
-	file  string
-	nodes []string
+	file      string
+	nodes     []string
+	inventory string
 }
 
 func (lf *layoutFlags) register(cmd *cobra.Command, nodeHelp string) {
 	cmd.Flags().StringVar(&lf.file, "layout", "", "a layout file (INI) that places services on nodes")
 	cmd.Flags().StringArrayVar(&lf.nodes, "node", nil, nodeHelp)
+	cmd.Flags().StringVar(&lf.inventory, "inventory", "", "with --layout: an Ansible inventory (INI or YAML) whose hosts are the nodes and whose groups their roles")
 }
+
+// errInventoryAlone is --inventory without --layout: the inventory gives
+// the nodes and their roles, the layout file the services of the roles.
+var errInventoryAlone = errors.New("--inventory: name the layout file, whose roles say which services each group runs, with --layout")
 
 // checkFindings returns the findings of the root, or with --layout those
 // of its nodes (every node when no --node is given). Nodes that boot the
@@ -34,11 +41,14 @@ func checkFindings(g *globals, gl goal, lf layoutFlags) (*fleet, error) {
 		if len(lf.nodes) > 0 {
 			return nil, errors.New("--node: name the layout with --layout")
 		}
+		if lf.inventory != "" {
+			return nil, errInventoryAlone
+		}
 		l, err := load(g, gl)
 		if err != nil {
 			return nil, err
 		}
-		return &fleet{base: l.findings}, nil
+		return &fleet{base: l.findings, root: g.root, services: render.BootNames(l.boot.Graph)}, nil
 	}
 	lay, fs, err := readLayout(lf)
 	if err != nil {
@@ -47,7 +57,7 @@ func checkFindings(g *globals, gl goal, lf layoutFlags) (*fleet, error) {
 	graph.SortFindings(fs)
 	f := &fleet{base: fs}
 	err = eachGroup(g, gl, lay, lay.Groups(lf.nodes), func(_ int, gr group) error {
-		f.groups = append(f.groups, fleetGroup{nodes: gr.nodes, fs: gr.findings})
+		f.groups = append(f.groups, fleetGroup{nodes: gr.nodes, fs: gr.findings, services: render.BootNames(gr.boot.Graph)})
 		return nil
 	})
 	if err != nil {
@@ -62,6 +72,9 @@ func loadNode(g *globals, gl goal, lf layoutFlags) (*loaded, error) {
 	if lf.file == "" {
 		if len(lf.nodes) > 0 {
 			return nil, errors.New("--node: name the layout with --layout")
+		}
+		if lf.inventory != "" {
+			return nil, errInventoryAlone
 		}
 		return load(g, gl)
 	}
@@ -141,6 +154,13 @@ func readLayout(lf layoutFlags) (*graph.Layout, []graph.Finding, error) {
 		return nil, nil, fmt.Errorf("--layout: %w", err)
 	}
 	lay, diags := parse.Layout(data, lf.file)
+	if lf.inventory != "" {
+		inv, err := readSmall(lf.inventory, maxLayoutSize)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--inventory: %w", err)
+		}
+		lay, diags = parse.InventoryLayout(data, lf.file, inv, lf.inventory)
+	}
 	if lay == nil { // the errors, with the warnings that may explain them
 		var errs []error
 		for _, e := range diags {

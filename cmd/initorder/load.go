@@ -24,8 +24,9 @@ type goal struct {
 	target   string
 	stop     bool
 	events   []string
-	defaults bool // SysV: the links of update-rc.d NAME defaults for every script
-	presets  bool // systemd: the links of systemctl preset-all
+	cmdline  []string // --kernel-cmdline values, each as /proc/cmdline holds it
+	defaults bool     // SysV: the links of update-rc.d NAME defaults for every script
+	presets  bool     // systemd: the links of systemctl preset-all
 }
 
 // goalFlags registers the flags that say which boot to analyse.
@@ -34,9 +35,26 @@ func goalFlags(cmd *cobra.Command, gl *goal) {
 	f.StringVar(&gl.runlevel, "runlevel", "", "runlevel to boot into: S or 0-6 (default: inittab's initdefault, else 2; systemd: runlevelN.target)")
 	f.StringArrayVar(&gl.events, "event", nil, "an upstart event the outside world emits (repeatable)")
 	f.StringVar(&gl.target, "target", "", "systemd target to boot into (default: the default.target link, else graphical.target)")
-	f.BoolVar(&gl.stop, "stop", false, "the shutdown order instead (SysV K links; systemd: the start order reversed)")
+	f.BoolVar(&gl.stop, "stop", false, "the shutdown order instead (SysV K links; upstart: telinit 0 or --runlevel, its jobs and rc's K links; systemd: the start order reversed)")
+	f.StringArrayVar(&gl.cmdline, "kernel-cmdline", nil, "the kernel command line, split at spaces as /proc/cmdline (repeatable): systemd.unit=, a runlevel word (single, 1-5, emergency), systemd.mask=, systemd.wants=, systemd.debug_shell, console=, fstab=, luks=")
 	f.BoolVar(&gl.defaults, "defaults", false, "SysV: read the rc links as update-rc.d NAME defaults would make them for every script (insserv's numbers)")
 	f.BoolVar(&gl.presets, "presets", false, "systemd: read the root as systemctl preset-all would leave it (its preset files; a first boot applies them, enable only, without it)")
+}
+
+// fits refuses a goal flag that means nothing for the init system read
+// as PID 1, rather than ignoring it: --target is systemd's, --event
+// upstart's, --presets systemd's.
+func (gl goal) fits(init string) error {
+	if gl.target != "" && init != "systemd" {
+		return fmt.Errorf("--target %s: targets are systemd's, and this root boots %s (use --runlevel)", gl.target, init)
+	}
+	if len(gl.events) > 0 && init != "upstart" {
+		return fmt.Errorf("--event %s: events are upstart's, and this root boots %s", gl.events[0], init)
+	}
+	if gl.presets && init != "systemd" {
+		return fmt.Errorf("--presets: preset files are systemd's, and this root boots %s", init)
+	}
+	return nil
 }
 
 // loaded is a root read for one goal.
@@ -72,12 +90,22 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		return nil, fmt.Errorf("reading root: %w", err)
 	}
 	defer fsys.Close()
+	l := &loaded{}
+	// say puts a note about the root in ls -l and JSON (Boot.Notes) and
+	// on stderr.
+	say := func(note string) {
+		l.boot.Notes = append(l.boot.Notes, note)
+		g.note(root, note)
+	}
 	if in := fsys.Inside(); in != "" {
-		g.notef(root, "every member of the archive is under %s/: reading the root from inside it", in)
+		say("every member of the archive is under " + in + "/: the root is read from inside it")
+	}
+	if note := parse.ImageNote(fsys.Image()); note != "" {
+		say(note)
 	}
 	var made map[string]bool
 	if gl.defaults {
-		if fsys, made, err = withDefaults(g, root, fsys); err != nil {
+		if fsys, made, err = withDefaults(fsys, say); err != nil {
 			return nil, err
 		}
 	}
@@ -87,40 +115,55 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		return nil, err
 	}
 	if note := d.Note(); detected && note != "" {
-		g.notef(root, "%s", note)
+		g.note(root, note)
 	}
-	l := &loaded{}
+	if err := gl.fits(init); err != nil {
+		return nil, err
+	}
+	words := parse.SplitKernelCmdline(gl.cmdline...)
+	runlevel := gl.runlevel
+	if runlevel == "" && gl.target == "" && init != "systemd" {
+		runlevel = parse.KernelRunlevel(words) // sysvinit and upstart read a runlevel word too
+	}
 	if scripts {
 		l.note = init + " as PID 1, with the etc/init.d scripts as it runs them"
 	}
-	if gl.presets && init != "systemd" {
-		return nil, fmt.Errorf("--presets: preset files are systemd's, and the root is read as %s", init)
-	}
 	switch init {
 	case "systemd":
-		opt := systemd.Options{Target: gl.target, Runlevel: gl.runlevel, SysV: scripts}
+		opt := systemd.Options{Target: gl.target, Runlevel: gl.runlevel, SysV: scripts, KernelCmdline: words}
 		var presetErrs []graph.Finding
-		if fsys, presetErrs, err = withPresets(g, root, fsys, gl.presets, &opt); err != nil {
+		if fsys, presetErrs, err = withPresets(fsys, gl.presets, &opt, say); err != nil {
 			return nil, err
 		}
 		sd, err := systemd.Read(fsys, opt)
 		if err != nil {
 			return nil, err
 		}
-		l.boot = render.Boot{Init: "systemd", Goal: sd.Target, Stop: gl.stop, Graph: sd.Graph}
+		l.boot = render.Boot{Init: "systemd", Goal: sd.Target, Stop: gl.stop, Graph: sd.Graph, Notes: l.boot.Notes,
+			Version: sd.Version, VersionFrom: sd.VersionFrom}
 		l.findings = append(sd.Findings, presetErrs...)
 	case "upstart":
+		// --runlevel with --stop is the runlevel the shutdown enters; a
+		// runlevel word of the kernel command line is the boot's.
+		opt := upstart.Options{Runlevel: runlevel, Events: gl.events, SysV: scripts}
 		if gl.stop {
-			return nil, errors.New("--stop: the shutdown order is read for SysV only so far")
+			opt.Runlevel, opt.BootRunlevel, opt.Stop = gl.runlevel, parse.KernelRunlevel(words), true
 		}
-		up, err := upstart.Read(fsys, upstart.Options{Runlevel: gl.runlevel, Events: gl.events, SysV: scripts})
+		up, err := upstart.Read(fsys, opt)
 		if err != nil {
 			return nil, err
 		}
-		l.boot = render.Boot{Init: "upstart", Goal: "runlevel " + up.Runlevel, Graph: up.Graph}
+		goalName := "runlevel " + up.Runlevel
+		if gl.stop {
+			goalName += " stop"
+		}
+		if up.Dialect == "chromeos" {
+			l.boot.Notes = append(l.boot.Notes, "ChromeOS's upstart: its jobs use the import and tmpfiles stanzas")
+		}
+		l.boot = render.Boot{Init: "upstart", Goal: goalName, Stop: gl.stop, Graph: up.Graph, Notes: l.boot.Notes}
 		l.findings = up.Findings
 	default:
-		sv, err := sysv.Read(fsys, sysv.Options{Runlevel: gl.runlevel, Stop: gl.stop, Made: made})
+		sv, err := sysv.Read(fsys, sysv.Options{Runlevel: runlevel, Stop: gl.stop, Made: made})
 		if err != nil {
 			return nil, err
 		}
@@ -128,7 +171,7 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		if gl.stop {
 			goalName += " stop"
 		}
-		l.boot = render.Boot{Init: "sysv", Goal: goalName, Stop: gl.stop, Graph: sv.Graph}
+		l.boot = render.Boot{Init: "sysv", Goal: goalName, Stop: gl.stop, Graph: sv.Graph, Notes: l.boot.Notes}
 		l.findings = sv.Findings
 	}
 	sayEmpty(g, root, l.findings, d, detected)
@@ -138,7 +181,7 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 // withDefaults returns root read with the rc links update-rc.d NAME
 // defaults would make for every script, the links it makes or renumbers,
 // and says what it did on stderr.
-func withDefaults(g *globals, root string, fsys *rootfs.FS) (*rootfs.FS, map[string]bool, error) {
+func withDefaults(fsys *rootfs.FS, say func(string)) (*rootfs.FS, map[string]bool, error) {
 	dl, err := sysv.Defaults(fsys)
 	if err != nil {
 		return nil, nil, err
@@ -152,7 +195,7 @@ func withDefaults(g *globals, root string, fsys *rootfs.FS) (*rootfs.FS, map[str
 	if len(dl.Disabled) > 0 {
 		msg += fmt.Sprintf("; enabled nowhere (no header or no Default-Start): %s", strings.Join(dl.Disabled, ", "))
 	}
-	g.notef(root, "%s", msg)
+	say(msg)
 	return with, made, nil
 }
 
@@ -162,8 +205,8 @@ func withDefaults(g *globals, root string, fsys *rootfs.FS) (*rootfs.FS, map[str
 // own preset-all leaves it (enable only). It says so on stderr and sets
 // the notes of opt; the findings are the preset lines systemctl cannot
 // parse.
-func withPresets(g *globals, root string, fsys *rootfs.FS, full bool, opt *systemd.Options) (*rootfs.FS, []graph.Finding, error) {
-	first, why := systemd.FirstBoot(fsys)
+func withPresets(fsys *rootfs.FS, full bool, opt *systemd.Options, say func(string)) (*rootfs.FS, []graph.Finding, error) {
+	first, why := systemd.FirstBoot(fsys, opt.KernelCmdline)
 	opt.FirstBoot = first
 	if !full && !first {
 		return fsys, nil, nil
@@ -193,10 +236,10 @@ func withPresets(g *globals, root string, fsys *rootfs.FS, full bool, opt *syste
 	switch {
 	case full:
 		opt.PresetNote = "enabled by --presets (systemctl preset-all)"
-		g.notef(root, "--presets: the root as systemctl preset-all leaves it: %s", what)
+		say("--presets: the root as systemctl preset-all leaves it: " + what)
 	default:
 		opt.PresetNote = "enabled at the first boot by the preset files"
-		g.notef(root, "first boot: %s, so systemd 252 applies the preset files before it starts anything (preset-all, enable only): %s (--presets applies them in full; an etc/machine-id with an ID reads the root as a machine that has booted)", why, what)
+		say(fmt.Sprintf("first boot: %s, so systemd 252 applies the preset files before it starts anything (preset-all, enable only): %s (--presets applies them in full; an etc/machine-id with an ID, or --kernel-cmdline systemd.condition-first-boot=0, reads the root as a machine that has booted)", why, what))
 	}
 	return with, p.Errors.Findings(), nil
 }
@@ -223,7 +266,7 @@ func sayEmpty(g *globals, root string, fs []graph.Finding, d parse.Detection, de
 			f.Message += "; --pid1 reads the root as another init system (" + d.Also + ")"
 		}
 		if g.verb != "check" {
-			g.notef(root, "%s", f.Message)
+			g.note(root, f.Message)
 		}
 	}
 }

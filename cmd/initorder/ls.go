@@ -26,6 +26,8 @@ Required-Start or Should-Start have started; rcS runs before rcN).
 --sequential prints the order of a sequential boot (CONCURRENCY=none):
 the S links as ls sorts them, one at a time. --stop prints the shutdown
 order of the K links (runlevel 0 unless --runlevel is given); for
+upstart, what telinit 0 (or --runlevel 6) does: the jobs that stop, the
+jobs that start (rc, which runs the K links), -l saying which; for
 systemd, the reverse of the start order, as the manager stops units.
 
 --layout F --node N lists the boot of node N of a layout: the services no

@@ -49,10 +49,25 @@ func TestScripts(t *testing.T) {
 	})
 }
 
+// initorder runs the command line in this process and returns what it
+// writes on standard output; an error fails the test, with its stderr.
+func initorder(t testing.TB, args ...string) []byte {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd := newRoot()
+	cmd.SetArgs(args)
+	cmd.SetOut(&stdout)
+	cmd.SetErr(&stderr)
+	if err := cmd.Execute(); err != nil {
+		t.Fatalf("initorder %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return stdout.Bytes()
+}
+
 // renderBin builds cmd/initorder-render into a temporary directory and
 // returns that directory. The initorder test binary does not link
 // go-graphviz, as initorder does not.
-func renderBin(t *testing.T) string {
+func renderBin(t testing.TB) string {
 	dir := t.TempDir()
 	out, err := exec.Command("go", "build", "-o", filepath.Join(dir, "initorder-render"), "github.com/initorder/initorder/cmd/initorder-render").CombinedOutput()
 	if err != nil {

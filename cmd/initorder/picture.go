@@ -23,23 +23,37 @@ const rendererName = "initorder-render"
 // installHint says how to get the renderer.
 const installHint = "go install ./cmd/... in the initorder checkout, or put initorder-render next to initorder"
 
-// picture writes the drawings in format: dot and json by package render,
-// svg and png by the renderer from the DOT text.
+// picture writes the drawings in format: dot, json and plot by package
+// render, svg and png by the renderer from the DOT text, html by package
+// render around the renderer's SVG.
 func picture(w io.Writer, format string, ds []render.Drawing) error {
-	if format == "dot" || format == "json" {
+	switch format {
+	case "dot", "json", "plot":
 		return render.Graph(w, format, ds)
-	}
-	bin, err := findRenderer()
-	if err != nil {
-		return fmt.Errorf("--format %s: %w", format, err)
+	case "html":
+		return render.HTML(w, ds, func(dot []byte) ([]byte, error) {
+			var svg bytes.Buffer
+			err := runRenderer(&svg, format, "svg", dot)
+			return svg.Bytes(), err
+		})
 	}
 	var dot bytes.Buffer
 	if err := render.DOT(&dot, ds); err != nil {
 		return err
 	}
+	return runRenderer(w, format, format, dot.Bytes())
+}
+
+// runRenderer runs the renderer on the DOT text for -T t, for --format
+// format.
+func runRenderer(w io.Writer, format, t string, dot []byte) error {
+	bin, err := findRenderer()
+	if err != nil {
+		return fmt.Errorf("--format %s: %w", format, err)
+	}
 	var stderr bytes.Buffer
-	c := exec.Command(bin, "-T", format)
-	c.Stdin, c.Stdout, c.Stderr = &dot, w, &stderr
+	c := exec.Command(bin, "-T", t)
+	c.Stdin, c.Stdout, c.Stderr = bytes.NewReader(dot), w, &stderr
 	if err := c.Run(); err != nil {
 		msg := strings.TrimSpace(stderr.String())
 		if msg == "" {

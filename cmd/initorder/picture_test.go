@@ -5,11 +5,24 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/initorder/initorder/internal/oracle"
 )
+
+// debianPictures returns the unit root of 115 Debian 12 packages
+// (oracle.BuildUnitRoot, fetched at test time), with initorder-render on
+// PATH; it skips in -short.
+func debianPictures(t testing.TB) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("fetches Debian packages; not in -short")
+	}
+	debs := oracle.Fetch(t, oracle.CacheDir(t), oracle.SystemdPackages)
+	root := oracle.BuildUnitRoot(t, debs, t.TempDir())
+	t.Setenv("PATH", renderBin(t)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return root
+}
 
 // TestPictureDebian draws the boot of a real root, the units of 115
 // Debian 12 packages (oracle.BuildUnitRoot, fetched at test time), as
@@ -17,12 +30,7 @@ import (
 // drawn, and the pictures decode. INITORDER_PICTURES=DIR keeps them in
 // DIR: docs/boot-network.{png,svg} were made so.
 func TestPictureDebian(t *testing.T) {
-	if testing.Short() {
-		t.Skip("fetches Debian packages; not in -short")
-	}
-	debs := oracle.Fetch(t, oracle.CacheDir(t), oracle.SystemdPackages)
-	root := oracle.BuildUnitRoot(t, debs, t.TempDir())
-	t.Setenv("PATH", renderBin(t)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	root := debianPictures(t)
 	keep := os.Getenv("INITORDER_PICTURES")
 	for _, pic := range []struct {
 		name string
@@ -38,14 +46,7 @@ func TestPictureDebian(t *testing.T) {
 			}
 			for _, format := range []string{"dot", "svg", "png"} {
 				out := filepath.Join(dir, "boot-"+pic.name+"."+format)
-				args := append([]string{"graph", "--root", root, "--init", "systemd", "--format", format, "-o", out}, pic.args...)
-				cmd := newRoot()
-				var stderr bytes.Buffer
-				cmd.SetArgs(args)
-				cmd.SetErr(&stderr)
-				if err := cmd.Execute(); err != nil {
-					t.Fatalf("initorder %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-				}
+				initorder(t, append([]string{"graph", "--root", root, "--init", "systemd", "--format", format, "-o", out}, pic.args...)...)
 				data, err := os.ReadFile(out)
 				if err != nil {
 					t.Fatal(err)

@@ -53,20 +53,23 @@ type globals struct {
 	pid1    string
 	format  string
 	noColor bool
-	// stderr receives the notes a run owes its user whatever the output
-	// (SPEC §6 "never a silent exit 0"): how the init system was
-	// guessed, an archive read from inside its top directory, a first
-	// boot, an empty boot.
-	stderr io.Writer
-	verb   string // the verb that runs: ls, check, ...
+
+	stderr io.Writer       // the command's stderr, for notes
+	noted  map[string]bool // the notes said so far, each said once
+	verb   string          // the verb that runs: ls, check, ... (check says an empty boot as a finding, not a note)
 }
 
-// notef writes a note about root to stderr: "initorder: ROOT: ...".
-func (g *globals) notef(root, format string, args ...any) {
-	if g.stderr == nil {
+// note says something about the input on stderr, once, whatever the
+// format: a note is not a finding, but must not go unsaid.
+func (g *globals) note(root, msg string) {
+	if msg == "" || g.noted[root+"\x00"+msg] || g.stderr == nil {
 		return
 	}
-	fmt.Fprintf(g.stderr, "initorder: %s: %s\n", root, fmt.Sprintf(format, args...))
+	if g.noted == nil {
+		g.noted = map[string]bool{}
+	}
+	g.noted[root+"\x00"+msg] = true
+	fmt.Fprintf(g.stderr, "initorder: note: %s: %s\n", root, msg)
 }
 
 func newRoot() *cobra.Command {
@@ -82,7 +85,9 @@ the ordering loops and the dependencies that can never be met, for the
 root or for each node of a layout of roles on nodes.
 
 Nothing in the root is executed; every path is read inside --root, which
-may be a directory or a .tar/.tar.gz image.`,
+may be a directory, a .tar/.tar.gz image, or a container image: an OCI
+image layout (oci:PATH[:TAG], a directory or an archive) or a docker save
+archive (docker-archive:PATH[:NAME:TAG]), found without the prefix too.`,
 		Example: `  initorder ls                       # this machine, runlevel 2 (or inittab's initdefault)
   initorder ls -l --root /srv/image  # with init system and source of each service
   initorder check --root image.tar.gz --format json
@@ -96,10 +101,10 @@ may be a directory or a .tar/.tar.gz image.`,
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
 	cmd.PersistentPreRun = func(c *cobra.Command, _ []string) { g.stderr, g.verb = c.ErrOrStderr(), c.Name() }
 	pf := cmd.PersistentFlags()
-	pf.StringVar(&g.root, "root", "/", "the root to read: a directory or a .tar/.tar.gz image")
+	pf.StringVar(&g.root, "root", "/", "the root to read: a directory, a .tar/.tar.gz image, an OCI image (oci:PATH[:TAG]) or a docker save archive")
 	pf.StringSliceVar(&g.inits, "init", []string{"auto"}, "init systems to read, repeatable: auto, sysv, upstart or systemd (upstart or systemd with sysv: the scripts join its graph)")
 	pf.StringVar(&g.pid1, "pid1", "", "the init system that is PID 1: sysv, upstart or systemd (default: as the root's /sbin/init says)")
-	pf.StringVar(&g.format, "format", "text", "output format: text or json; sarif for check; dot, svg or png for graph")
+	pf.StringVar(&g.format, "format", "text", "output format: text or json; sarif, junit or codequality for check; dot, svg or png for graph")
 	pf.BoolVar(&g.noColor, "no-color", false, "no colours, even on a terminal (also NO_COLOR)")
 	cmd.AddCommand(newLSCmd(g), newCheckCmd(g))
 	cmd.AddCommand(newDiffCmd(g), newGraphCmd(g), newWhyCmd(g))

@@ -16,6 +16,13 @@
 // runs systemd-sysv-generator on a root's init scripts (MergeSysV puts a
 // BuildRoot root's scripts and links beside a BuildUnitRoot root's units).
 //
+// RunGenerators runs systemd's other generators (fstab, cryptsetup,
+// rc-local, getty, system-update, debug, ...) confined in a root of their
+// own inside a private mount namespace, and RunSystemdTestWith boots a
+// root with their output on the search path, with the installed systemd
+// 252 or with Debian trixie's 257 (Systemd257), extracted from its
+// packages and never installed.
+//
 // What insserv does and prints, with the experiments behind each claim, is
 // written down in docs/insserv.md.
 package oracle

@@ -118,11 +118,32 @@ func SystemdUnitPath(root string) string {
 }
 
 // RunSystemdTest runs `systemd --test --system --unit=TARGET --no-pager`
-// (SystemdBinary) on root and parses what it prints. systemd runs as the
-// user nobody (when the test runs as root; as the user itself otherwise),
-// with a clean environment:
+// (SystemdBinary) on root and parses what it prints: RunSystemdTestWith
+// with the directories in late after the root's on the search path, as
+// run/systemd/generator.late comes last (the output of RunSysvGenerator).
+func RunSystemdTest(t testing.TB, root, target string, late ...string) *SystemdTest {
+	t.Helper()
+	return RunSystemdTestWith(t, root, target, SystemdTestOptions{Late: late})
+}
+
+// SystemdTestOptions are the generator directories to put on the search
+// path and the systemd to run.
+type SystemdTestOptions struct {
+	// Early, Normal and Late are generator output directories, searched
+	// where systemd searches run/systemd/generator.early (before the
+	// root's etc/systemd/system), run/systemd/generator (after it) and
+	// run/systemd/generator.late (after everything).
+	Early, Normal, Late []string
+	// Release is another systemd than the installed one (Systemd257).
+	Release *SystemdRelease
+}
+
+// RunSystemdTestWith runs `systemd --test --system --unit=TARGET --no-pager`
+// (SystemdBinary, or opt.Release's) on root and parses what it prints.
+// systemd runs as the user nobody (when the test runs as root; as the
+// user itself otherwise), with a clean environment:
 //
-//	SYSTEMD_UNIT_PATH=SystemdUnitPath(root)
+//	SYSTEMD_UNIT_PATH=EARLY:ROOT/etc/systemd/system:NORMAL:ROOT/usr/local/lib/systemd/system:ROOT/lib/systemd/system:ROOT/usr/lib/systemd/system:LATE
 //	SYSTEMD_GENERATOR_PATH=EMPTY SYSTEMD_ENVIRONMENT_GENERATOR_PATH=EMPTY
 //	SYSTEMD_PROC_CMDLINE= SYSTEMD_IN_INITRD=0 HOME=EMPTY
 //	SYSTEMD_LOG_LEVEL=info SYSTEMD_LOG_COLOR=0 LC_ALL=C PATH=...
@@ -131,19 +152,23 @@ func SystemdUnitPath(root string) string {
 // host's kernel command line and ~/.config are not read. As nobody,
 // systemd cannot create the cgroups and /run/systemd files its test mode
 // would otherwise create on the host. RunSystemdTest makes root and the
-// temporary directories above it traversable by nobody.
-//
-// Directories in late come after the root's on the search path, as
-// run/systemd/generator.late comes last (the output of RunSysvGenerator).
+// temporary directories above it traversable by nobody. A Release runs
+// with its own loader and libraries, in a private mount namespace where
+// its usr/lib/systemd is bound over /usr/lib/systemd (systemd 257 runs
+// its systemd-executor from there), and drops to nobody with setpriv.
 //
 // It fails the test if systemd cannot be run, prints no dump while exiting
 // 0, or queues another target than target (systemd falls back to
 // rescue.target when target is not found, and exits 0); a systemd that refuses the transaction (exit status not 0,
 // no dump) is returned as it is, with ExitCode and Stderr set.
-func RunSystemdTest(t testing.TB, root, target string, late ...string) *SystemdTest {
+func RunSystemdTestWith(t testing.TB, root, target string, opt SystemdTestOptions) *SystemdTest {
 	t.Helper()
-	if _, err := os.Stat(SystemdBinary); err != nil {
-		Unavailable(t, "oracle: no systemd at %s (needs Debian with systemd): %v", SystemdBinary, err)
+	binary := SystemdBinary
+	if opt.Release != nil {
+		binary = opt.Release.Binary
+	}
+	if _, err := os.Stat(binary); err != nil {
+		Unavailable(t, "oracle: no systemd at %s (needs Debian with systemd): %v", binary, err)
 	}
 	root, err := filepath.Abs(root)
 	if err != nil {
@@ -156,24 +181,29 @@ func RunSystemdTest(t testing.TB, root, target string, late ...string) *SystemdT
 	defer os.RemoveAll(empty)
 	asNobody := os.Geteuid() == 0
 	var attr *syscall.SysProcAttr
+	var uid, gid uint64
 	if asNobody {
 		nobody, err := user.Lookup("nobody")
 		if err != nil {
 			Unavailable(t, "oracle: no user nobody to run systemd --test as: %v", err)
 		}
-		uid, _ := strconv.ParseUint(nobody.Uid, 10, 32)
-		gid, _ := strconv.ParseUint(nobody.Gid, 10, 32)
+		uid, _ = strconv.ParseUint(nobody.Uid, 10, 32)
+		gid, _ = strconv.ParseUint(nobody.Gid, 10, 32)
 		attr = runAsAttr(uint32(uid), uint32(gid))
-		for _, dir := range append([]string{root, empty}, late...) {
+		dirs := append([]string{root, empty}, opt.Early...)
+		dirs = append(append(dirs, opt.Normal...), opt.Late...)
+		for _, dir := range dirs {
 			traversable(t, dir)
 		}
+	} else if opt.Release != nil {
+		Unavailable(t, "oracle: running systemd %d needs root (a mount namespace)", opt.Release.Version)
 	}
 
 	env := []string{
 		"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
 		"LC_ALL=C",
 		"HOME=" + empty,
-		"SYSTEMD_UNIT_PATH=" + strings.Join(append([]string{SystemdUnitPath(root)}, late...), ":"),
+		"SYSTEMD_UNIT_PATH=" + systemdSearchPath(root, opt),
 		"SYSTEMD_GENERATOR_PATH=" + empty,
 		"SYSTEMD_ENVIRONMENT_GENERATOR_PATH=" + empty,
 		"SYSTEMD_PROC_CMDLINE=",
@@ -185,7 +215,11 @@ func RunSystemdTest(t testing.TB, root, target string, late ...string) *SystemdT
 	args := []string{"--test", "--system", "--unit=" + target, "--no-pager"}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, SystemdBinary, args...)
+	cmd := exec.CommandContext(ctx, binary, args...)
+	if r := opt.Release; r != nil {
+		cmd = exec.CommandContext(ctx, "unshare", r.command(uid, gid, args)...)
+		attr = nil // setpriv drops to nobody after the mount
+	}
 	cmd.Dir = "/"
 	cmd.Env = env
 	cmd.SysProcAttr = attr
@@ -198,7 +232,7 @@ func RunSystemdTest(t testing.TB, root, target string, late ...string) *SystemdT
 	if err != nil {
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) {
-			t.Fatalf("oracle: running %s: %v", SystemdBinary, err)
+			t.Fatalf("oracle: running %s: %v", binary, err)
 		}
 		exit = ee.ExitCode()
 		if ws, ok := ee.Sys().(interface {
@@ -212,7 +246,7 @@ func RunSystemdTest(t testing.TB, root, target string, late ...string) *SystemdT
 	if asNobody {
 		as = "(as nobody) "
 	}
-	command := as + strings.Join(env, " ") + " " + SystemdBinary + " " + strings.Join(args, " ")
+	command := as + strings.Join(env, " ") + " " + binary + " " + strings.Join(args, " ")
 
 	res, perr := ParseSystemdTest(stdout.String(), stderr.String(), root)
 	if perr != nil {
@@ -231,6 +265,19 @@ func RunSystemdTest(t testing.TB, root, target string, late ...string) *SystemdT
 		t.Errorf("oracle: systemd --test queued %q, not %s (a target it cannot find makes it fall back to rescue.target):\n%s", res.Queued, target, lastLines(res.Stderr, 10))
 	}
 	return res
+}
+
+// systemdSearchPath is $SYSTEMD_UNIT_PATH for a root and the generator
+// directories of opt, in systemd's order (lookup_paths_init): early,
+// etc/systemd/system, normal, usr/local/lib, lib and usr/lib, late.
+func systemdSearchPath(root string, opt SystemdTestOptions) string {
+	dirs := slices.Clone(opt.Early)
+	dirs = append(dirs, filepath.Join(root, "etc", "systemd", "system"))
+	dirs = append(dirs, opt.Normal...)
+	for _, d := range []string{"usr/local/lib/systemd/system", "lib/systemd/system", "usr/lib/systemd/system"} {
+		dirs = append(dirs, filepath.Join(root, filepath.FromSlash(d)))
+	}
+	return strings.Join(append(dirs, opt.Late...), ":")
 }
 
 // traversable makes dir and the directories above it that are inside the

@@ -108,7 +108,10 @@ func TestNoEscape(t *testing.T) {
 // the package's code calls no function of os, path/filepath, io/ioutil,
 // syscall or golang.org/x/sys/unix but
 //   - on the path given to Open: os.Stat in Open, os.Open in openArchive,
-//     os.OpenRoot and unix.Open in openRootDir;
+//     os.OpenRoot and unix.Open in openRootDir; for images (image.go,
+//     blobs.go) os.Stat in hostStat, os.OpenRoot in openDirBlobs (the
+//     layout's blobs are opened through that os.Root) and os.Open in
+//     openArchiveBlobs;
 //   - on one component of an open directory of the root, named base, in a
 //     function that checks it with checkBase (one component, not "." or
 //     ".."): unix.Openat, unix.Fstatat and unix.Readlinkat, which are given
@@ -121,6 +124,7 @@ func TestNoEscape(t *testing.T) {
 func TestHostAccessOnlyThroughRoot(t *testing.T) {
 	allowed := map[string]string{"os.Stat": "Open", "os.OpenRoot": "openRootDir", "unix.Open": "openRootDir", "os.Open": "openArchive"}
 	inDir := map[string]string{"unix.Openat": "O_NOFOLLOW", "unix.Fstatat": "AT_SYMLINK_NOFOLLOW", "unix.Readlinkat": ""}
+	image := map[string]string{"os.Stat": "hostStat", "os.OpenRoot": "openDirBlobs", "os.Open": "openArchiveBlobs"}
 	onFd := map[string]bool{"unix.Close": true, "unix.Fstat": true, "unix.Read": true, "unix.Getdents": true, "unix.Getrlimit": true}
 	files, err := filepath.Glob("*.go")
 	if err != nil {
@@ -174,7 +178,7 @@ func TestHostAccessOnlyThroughRoot(t *testing.T) {
 					}
 					return true
 				}
-				if allowed[name] != fn.Name.Name || !argIs(call, 0, "path") {
+				if allowed[name] != fn.Name.Name && image[name] != fn.Name.Name || !argIs(call, 0, "path") {
 					t.Errorf("%s: %s called in %s: host files must be reached through an open directory of the root", fset.Position(call.Pos()), name, fn.Name.Name)
 				}
 				return true

@@ -1,175 +1,192 @@
 package rootfs
 
 import (
-	"errors"
-	"fmt"
 	"io/fs"
 	"path"
-	"sort"
+	"slices"
 	"strings"
+	"syscall"
 	"time"
 )
 
-// Changes are symlinks to read as if a tool had made or removed them in
-// the root: the links `update-rc.d NAME defaults` or `systemctl
-// preset-all` would leave. Nothing is written anywhere.
-type Changes struct {
-	// Links maps a root-relative path to the target of a symlink made
-	// there (a link that exists is replaced). Missing parent directories
-	// are made too.
-	Links map[string]string
-	// Removed are root-relative paths of entries that are gone.
-	Removed []string
+// An Entry is a file or symlink that Overlay adds to a root: Link set
+// makes a symlink to Link, else a regular file holding Data; Gone
+// removes what the root has at that path instead.
+type Entry struct {
+	Data []byte
+	Link string
+	Gone bool
 }
 
-// With returns a root that reads as f does, with the changes made: each
-// added link is a symlink (its parents directories), each removed path is
-// absent from its directory. The directories on the way to an added link
-// are resolved in f first, so that a change lands where the tool would
-// make it (etc/rc2.d when etc is a link elsewhere). f must stay open while
-// the new root is used; closing the new root does not close f.
-func (f *FS) With(c Changes) (*FS, error) {
-	o := &overlay{base: f.b, links: map[string]string{}, removed: map[string]bool{}, dirs: map[string]map[string]bool{}}
-	place := func(p string) (string, error) {
-		p = cleanRel(p)
-		if p == "." {
-			return "", fmt.Errorf("%s: not a path in the root", p)
+// Overlay returns a view of f in which every entry of files (by clean
+// root-relative path) exists as well, with the directories above it: what
+// a generator would have written into run/systemd before the manager
+// reads its units. An entry hides what f has at its path; a directory of
+// f that holds entries lists both. Symlinks among the entries are
+// followed inside the root like any other. The view shares f's files and
+// must not outlive it; closing it does not close f. Nothing is written.
+func (f *FS) Overlay(files map[string]Entry) *FS {
+	o := &overlay{base: f.b, files: map[string]Entry{}, dirs: map[string][]string{}, tops: map[string]bool{}}
+	for name, e := range files {
+		name = cleanRel(name)
+		if name == "." {
+			continue
 		}
-		dir, base := path.Split(p)
-		if dir == "" {
-			return base, nil
-		}
-		// A directory that does not exist (yet) is made where the part of
-		// its path that exists leads: resolve returns that path with the
-		// error.
-		rdir, err := f.resolve(strings.TrimSuffix(dir, "/"), true)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("%s: %w", p, err)
-		}
-		return join(rdir, base), nil
-	}
-	for _, p := range c.Removed {
-		r, err := place(p)
-		if err != nil {
-			return nil, err
-		}
-		o.removed[r] = true
-	}
-	names := make([]string, 0, len(c.Links))
-	for p := range c.Links {
-		names = append(names, p)
-	}
-	sort.Strings(names)
-	for _, p := range names {
-		r, err := place(p)
-		if err != nil {
-			return nil, err
-		}
-		o.links[r] = c.Links[p]
-		delete(o.removed, r)
-		for d, base := parent(r), path.Base(r); ; d, base = parent(d), path.Base(d) {
-			if o.dirs[d] == nil {
-				o.dirs[d] = map[string]bool{}
+		top, _, _ := strings.Cut(name, "/")
+		o.tops[top] = true
+		o.files[name] = e
+		for d, child := path.Dir(name), path.Base(name); ; d, child = path.Dir(d), path.Base(d) {
+			if !slices.Contains(o.dirs[d], child) {
+				o.dirs[d] = append(o.dirs[d], child)
 			}
-			o.dirs[d][base] = true
 			if d == "." {
 				break
 			}
 		}
 	}
-	return &FS{path: f.path, b: o}, nil
+	return &FS{path: f.path, b: o, image: f.image, inside: f.inside}
 }
 
-// overlay is a backend that adds symlinks to another one and hides
-// entries of it.
+// overlay is the backend of an Overlay: its entries and directories in
+// memory, the rest from the base backend.
 type overlay struct {
-	base    backend
-	links   map[string]string          // resolved path -> link target
-	removed map[string]bool            // resolved paths hidden
-	dirs    map[string]map[string]bool // directory -> the names added in it
+	base  backend
+	files map[string]Entry
+	dirs  map[string][]string // directory -> the names of its overlaid children
+	tops  map[string]bool     // the first components of the entries: what else is the base's alone
+}
+
+// mine reports whether name may be an entry or directory of the
+// overlay, cheaply: most names of a root are not under its top
+// directories.
+func (o *overlay) mine(name string) bool {
+	if name == "." {
+		return true
+	}
+	top, _, _ := strings.Cut(name, "/")
+	return o.tops[top]
 }
 
 func (o *overlay) lstat(name string) (fs.FileInfo, error) {
-	switch {
-	case o.links[name] != "":
-		return overlayInfo{path.Base(name), fs.ModeSymlink | 0o777, int64(len(o.links[name]))}, nil
-	case o.removed[name]:
-		return nil, fs.ErrNotExist
+	if !o.mine(name) {
+		return o.base.lstat(name)
 	}
-	fi, err := o.base.lstat(name)
-	if err != nil && o.dirs[name] != nil {
-		return overlayInfo{path.Base(name), fs.ModeDir | 0o755, 0}, nil
+	if e, ok := o.files[name]; ok {
+		if e.Gone {
+			return nil, fs.ErrNotExist
+		}
+		return memInfo{name: path.Base(name), entry: e}, nil
 	}
-	return fi, err
+	if _, ok := o.dirs[name]; ok {
+		if fi, err := o.base.lstat(name); err == nil && fi.IsDir() {
+			return fi, nil
+		}
+		return memInfo{name: path.Base(name), dir: true}, nil
+	}
+	return o.base.lstat(name)
 }
 
 func (o *overlay) lmode(name string) (fs.FileMode, error) {
-	switch {
-	case o.links[name] != "":
-		return fs.ModeSymlink | 0o777, nil
-	case o.removed[name]:
-		return 0, fs.ErrNotExist
+	if !o.mine(name) {
+		return o.base.lmode(name)
 	}
-	m, err := o.base.lmode(name)
-	if err != nil && o.dirs[name] != nil {
+	if _, ok := o.files[name]; ok {
+		fi, err := o.lstat(name)
+		if err != nil {
+			return 0, err
+		}
+		return fi.Mode(), nil
+	}
+	if _, ok := o.dirs[name]; ok {
 		return fs.ModeDir | 0o755, nil
 	}
-	return m, err
+	return o.base.lmode(name)
 }
 
 func (o *overlay) readlink(name string) (string, error) {
-	switch {
-	case o.links[name] != "":
-		return o.links[name], nil
-	case o.removed[name]:
-		return "", fs.ErrNotExist
+	if !o.mine(name) {
+		return o.base.readlink(name)
+	}
+	if e, ok := o.files[name]; ok {
+		switch {
+		case e.Gone:
+			return "", fs.ErrNotExist
+		case e.Link == "":
+			return "", syscall.EINVAL
+		}
+		return e.Link, nil
 	}
 	return o.base.readlink(name)
 }
 
 func (o *overlay) readFile(name string) ([]byte, error) {
-	if o.removed[name] {
-		return nil, fs.ErrNotExist
+	if !o.mine(name) {
+		return o.base.readFile(name)
+	}
+	if e, ok := o.files[name]; ok {
+		if e.Gone {
+			return nil, fs.ErrNotExist
+		}
+		if len(e.Data) > MaxFileSize {
+			return nil, ErrTooLarge
+		}
+		return e.Data, nil
 	}
 	return o.base.readFile(name)
 }
 
 func (o *overlay) readDir(name string) ([]fs.DirEntry, error) {
-	ents, err := o.base.readDir(name)
-	added := o.dirs[name]
-	if err != nil && added == nil {
-		return nil, err
+	children, ok := o.dirs[name]
+	if !ok {
+		return o.base.readDir(name)
 	}
-	out := ents[:0:0]
-	for _, e := range ents {
-		p := join(name, e.Name())
-		if o.removed[p] || added[e.Name()] {
-			continue
-		}
-		out = append(out, e)
-	}
-	for n := range added {
-		fi, err := o.lstat(join(name, n))
+	var ents []fs.DirEntry
+	if fi, err := o.base.lstat(name); err == nil && fi.IsDir() {
+		base, err := o.base.readDir(name)
 		if err != nil {
-			continue
+			return nil, err
 		}
-		out = append(out, fs.FileInfoToDirEntry(fi))
+		for _, e := range base {
+			if !slices.Contains(children, e.Name()) {
+				ents = append(ents, e)
+			}
+		}
 	}
-	return out, nil
+	for _, c := range children {
+		fi, err := o.lstat(strings.TrimPrefix(name+"/"+c, "./"))
+		if err != nil {
+			continue // gone
+		}
+		ents = append(ents, fs.FileInfoToDirEntry(fi))
+	}
+	return ents, nil
 }
 
 func (o *overlay) close() error { return nil }
 
-// overlayInfo describes an added link or directory.
-type overlayInfo struct {
-	name string
-	mode fs.FileMode
-	size int64
+// memInfo describes an overlaid entry or directory.
+type memInfo struct {
+	name  string
+	entry Entry
+	dir   bool
 }
 
-func (i overlayInfo) Name() string       { return i.name }
-func (i overlayInfo) Size() int64        { return i.size }
-func (i overlayInfo) Mode() fs.FileMode  { return i.mode }
-func (i overlayInfo) ModTime() time.Time { return time.Time{} }
-func (i overlayInfo) IsDir() bool        { return i.mode.IsDir() }
-func (i overlayInfo) Sys() any           { return nil }
+func (i memInfo) Name() string { return i.name }
+func (i memInfo) Size() int64 {
+	if i.entry.Link != "" {
+		return int64(len(i.entry.Link))
+	}
+	return int64(len(i.entry.Data))
+}
+func (i memInfo) Mode() fs.FileMode {
+	switch {
+	case i.dir:
+		return fs.ModeDir | 0o755
+	case i.entry.Link != "":
+		return fs.ModeSymlink | 0o777
+	}
+	return 0o644
+}
+func (i memInfo) ModTime() time.Time { return time.Time{} }
+func (i memInfo) IsDir() bool        { return i.dir }
+func (i memInfo) Sys() any           { return nil }

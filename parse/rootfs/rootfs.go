@@ -58,6 +58,7 @@ var (
 type FS struct {
 	path   string
 	b      backend
+	image  *Image // the container image the root was read from, if any
 	inside string // the archive's one top-level directory the root is read from
 
 	mu       sync.Mutex
@@ -89,7 +90,27 @@ type backend interface {
 // followed; ReadFile of any other file fails with ErrNotKept. At most 512 MiB
 // of contents and 2 million entries are kept; past the first limit ReadFile
 // fails with ErrNotKept, past the second Open fails.
+//
+// A container image is read as the root its layers make (image.go,
+// layers.go): an OCI image layout, a directory or an uncompressed tar,
+// named oci:PATH[:TAG] or found by its oci-layout file, and a docker save
+// archive, named docker-archive:PATH[:NAME:TAG] or found by its
+// manifest.json. Its layers are applied in order, whiteouts included,
+// under the limits of a tar root; Image says what the image is.
 func Open(path string) (*FS, error) {
+	ref, named := parseImageRef(path)
+	if !named {
+		ref = imageRef{path: path}
+	}
+	switch f, err := openImage(ref); {
+	case err == nil:
+		f.path = path
+		return f, nil
+	case named:
+		return nil, fmt.Errorf("reading image %s: %w", path, err)
+	case !errors.Is(err, errNotImage):
+		return nil, fmt.Errorf("reading image %s: %w", path, err)
+	}
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, err

@@ -62,7 +62,7 @@ func openTar(path string) (*FS, error) {
 			return nil, err
 		}
 		defer rc.Close()
-		if err := t.fill(tar.NewReader(rc), need); err != nil {
+		if err := t.fill(tar.NewReader(rc), need, 0); err != nil {
 			return nil, err
 		}
 	}
@@ -342,9 +342,10 @@ func (t *tarFS) keep(e *tarEntry, r io.Reader) error {
 }
 
 // fill reads the contents of the entries in need, keyed by the ordinal of
-// their header, from a second pass over the archive.
-func (t *tarFS) fill(tr *tar.Reader, need map[int]*tarEntry) error {
-	for ord := 0; len(need) > 0; ord++ {
+// their header, from a second pass over the archive, whose first header
+// has the ordinal first (an image's layers count on from the layer below).
+func (t *tarFS) fill(tr *tar.Reader, need map[int]*tarEntry, first int) error {
+	for ord := first; len(need) > 0; ord++ {
 		hdr, err := tr.Next()
 		if err == io.EOF {
 			return nil

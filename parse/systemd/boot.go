@@ -3,7 +3,6 @@ package systemd
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/initorder/initorder/graph"
@@ -22,6 +21,10 @@ type Options struct {
 	Target   string // "" means Runlevel's target, else the default.target link, else graphical.target
 	Runlevel string // a SysV runlevel: "3" boots runlevel3.target, "S" and "1" rescue.target, as systemd's kernel command line does
 	SysV     bool   // also the etc/init.d scripts, as systemd-sysv-generator makes units of them (sysv.go)
+	// KernelCmdline are the words of the kernel command line
+	// (parse.SplitKernelCmdline): systemd.unit=, runlevel words,
+	// systemd.mask=, systemd.wants=, console= ... (cmdline.go).
+	KernelCmdline []string
 	// Preset, when not empty, names the units the preset files enabled
 	// (PresetAll, read through rootfs.FS.With) and says how: the services
 	// they start carry the note.
@@ -34,10 +37,14 @@ type Options struct {
 
 // Boot is a systemd root and the graph of its boot transaction.
 type Boot struct {
-	Target   string
-	Units    *Units
-	Graph    *graph.Graph
-	Findings []graph.Finding
+	Target string
+	// Version is the systemd version whose rules built the transaction:
+	// the root's (VersionFrom says which file told), else 252.
+	Version     int
+	VersionFrom string
+	Units       *Units
+	Graph       *graph.Graph
+	Findings    []graph.Finding
 }
 
 // unitKinds maps the [Unit] dependency settings to edge kinds; pulls
@@ -66,9 +73,8 @@ type builder struct {
 	boot    *Boot
 	index   map[string]int // unit name -> service
 	queue   []string
-	deps    [][]dep                // per service: its dependencies, explicit and implicit
-	scratch []dep                  // expand's buffer
-	fstab   map[string]*fstabEntry // units systemd-fstab-generator makes
+	deps    [][]dep // per service: its dependencies, explicit and implicit
+	scratch []dep   // expand's buffer
 }
 
 // dep is one dependency of a unit on another, by name.
@@ -87,13 +93,18 @@ type dep struct {
 // are broken as the manager breaks them, by deleting the start job of a
 // unit that does not matter to the target.
 func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
-	units, errs, err := readUnits(fsys)
+	args := parseKernelArgs(opt.KernelCmdline)
+	genFS, gen, genFindings := generators(fsys, args)
+	units, errs, err := readUnits(genFS, gen)
 	if err != nil {
 		return nil, err
 	}
 	target, asked := targetName(opt.Target), "--target "+opt.Target
-	if target == "" && opt.Runlevel != "" {
+	switch {
+	case target == "" && opt.Runlevel != "":
 		target, asked = runlevelTarget(opt.Runlevel), "--runlevel "+opt.Runlevel+": "+runlevelTarget(opt.Runlevel)
+	case target == "" && args.unit != "":
+		target, asked = args.unit, "--kernel-cmdline: "+args.unit
 	}
 	explicit := target != ""
 	if target == "" {
@@ -110,15 +121,10 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 		boot:  &Boot{Target: target, Units: units, Graph: &graph.Graph{Phases: []string{"boot"}, Complete: completeName, Outside: units.outside}},
 		index: make(map[string]int, len(units.ByName)),
 	}
+	b.boot.Version, b.boot.VersionFrom = detectVersion(fsys)
 	b.boot.Graph.Grow(len(units.Names))
-	entries, ferrs := readFstab(fsys)
-	b.fstab = map[string]*fstabEntry{}
-	for k := range entries {
-		if units.LoadUnit(entries[k].unit) == nil {
-			b.fstab[entries[k].unit] = &entries[k]
-		}
-	}
-	b.boot.Findings = append(errs.Findings(), ferrs.Findings()...)
+	b.boot.Findings = append(errs.Findings(), gen.errs.Findings()...)
+	b.boot.Findings = append(b.boot.Findings, genFindings...)
 	if opt.SysV { // SysV bridge (sysv.go): the generator's units join the search path
 		b.boot.Findings = append(b.boot.Findings, units.addSysV()...)
 	}
@@ -137,6 +143,7 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 	b.addEdges()
 	g := b.boot.Graph
 	b.resolveConflicts()
+	b.requiresMissing()
 	b.boot.Findings = append(b.boot.Findings, graph.Start(g)...)
 	b.breakCycles()
 	b.boot.Findings = append(b.boot.Findings, b.contradictions()...)
@@ -167,27 +174,29 @@ func (b *builder) pull(name string) int {
 	}
 	switch {
 	case u != nil && u.LoadError != nil && !u.Masked:
-		s.Phase, s.Pulled, s.Source = graph.NotStarted, false, graph.Pos{File: u.Path}
+		s.Phase, s.Pulled, s.Source = graph.NotStarted, false, b.unitPos(u)
 		s.Note = "is not loaded: " + u.LoadError.Error()
-	case u == nil && b.fstab[name] != nil:
-		s.Source = b.fstab[name].pos
-		s.Note = "made from etc/fstab"
-		b.queue = append(b.queue, name)
 	case u == nil && implicitUnit(name):
 		s.Note = "has no unit file: the manager makes it (" + implicitWhy(name) + ")"
+		if name == "-.mount" {
+			s.Note = "is mounted before the manager starts: it needs no start job"
+		}
 	case u == nil:
 		s.Phase, s.Pulled, s.Missing = graph.NotStarted, false, true
 		s.Note = b.boot.Units.notFoundNote(name)
 	case u.Masked:
-		s.Phase, s.Pulled, s.Masked, s.Source = graph.NotStarted, false, true, graph.Pos{File: u.Path}
+		s.Phase, s.Pulled, s.Masked, s.Source = graph.NotStarted, false, true, b.unitPos(u)
 		s.Note = "is masked"
 	default:
-		s.Source = graph.Pos{File: u.Path}
+		s.Source = b.unitPos(u)
 		if b.boot.Units.sysv[u.Name] != nil {
 			s.Init = "sysv" // a unit systemd-sysv-generator made of a script
 		}
 		aliases = slices.Sorted(slices.Values(u.Aliases))
 		b.queue = append(b.queue, name)
+		if name == "-.mount" {
+			s.Note = "is mounted before the manager starts: it needs no start job"
+		}
 	}
 	s.Target = strings.HasSuffix(name, ".target")
 	if b.opt.Preset[name] && s.Started() {
@@ -256,11 +265,6 @@ func runlevelTarget(runlevel string) string {
 // they name.
 func (b *builder) expand(name string) {
 	i := b.index[name]
-	if e := b.fstab[name]; e != nil {
-		b.deps[i] = fstabDeps(*e)
-		b.pullAll(b.deps[i])
-		return
-	}
 	u := b.boot.Units.LoadUnit(name)
 	ds := b.scratch[:0] // made here, kept at its size below
 	has := u.unitKeys()
@@ -287,19 +291,16 @@ func (b *builder) expand(name string) {
 			continue
 		}
 		for _, o := range u.Values("Unit", key) {
-			for _, m := range b.mountsFor(o.Value) {
-				ds = append(ds, dep{kind: kind, name: m, pos: o.Pos, via: key + "=" + o.Value},
-					dep{kind: graph.SystemdAfter, name: m, pos: o.Pos, via: key + "=" + o.Value})
+			for _, p := range strings.Fields(o.Value) {
+				n := len(ds)
+				ds = b.requiresMountsFor(p, o.Pos, key+"=", ds)
+				for k := n; k < len(ds); k++ {
+					if ds[k].kind == graph.Requires {
+						ds[k].kind = kind
+					}
+				}
 			}
 		}
-	}
-	// The targets the fstab generator hooks its units into.
-	for _, e := range b.fstabFor(u.Name) {
-		kind := graph.Requires
-		if e.nofail() {
-			kind = graph.Wants
-		}
-		ds = append(ds, dep{kind: kind, name: e.unit, pos: e.pos, via: "fstab"})
 	}
 	ds = b.implicit(u, ds)
 	b.scratch = ds
@@ -313,25 +314,6 @@ func (b *builder) pullAll(ds []dep) {
 			b.pull(d.name)
 		}
 	}
-}
-
-// fstabFor returns the fstab units a target pulls in: local-fs.target
-// the local mounts, remote-fs.target the network ones, swap.target swaps.
-func (b *builder) fstabFor(target string) []fstabEntry {
-	if target != "swap.target" && target != "remote-fs.target" && target != "local-fs.target" {
-		return nil
-	}
-	var out []fstabEntry
-	for _, e := range b.fstab {
-		switch {
-		case e.fstype == "swap" && target == "swap.target",
-			e.fstype != "swap" && e.network() && target == "remote-fs.target",
-			e.fstype != "swap" && !e.network() && target == "local-fs.target":
-			out = append(out, *e)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].unit < out[j].unit })
-	return out
 }
 
 // addEdges turns the recorded dependencies into edges between the units
@@ -488,4 +470,40 @@ func (b *builder) noEffect(i int, d dep) {
 		f.Message += fmt.Sprintf(" (Wants=%s would pull it in)", d.name)
 	}
 	b.boot.Findings = append(b.boot.Findings, f)
+}
+
+// requiresMissing applies the rule of systemd before 254 to a Requires=
+// or BindsTo= on a unit that is not found or masked: the dependency job
+// cannot be added, which is ignored for a unit the target does not need
+// (transaction_add_job_and_dependencies keeps the dependent's own job:
+// "Cannot add dependency job, ignoring"), so the dependent starts. The
+// dependency is still reported, as the error in the root it is. From 254
+// on (upstream PR 27852) the dependent's start job fails: graph.Start
+// says so.
+func (b *builder) requiresMissing() {
+	if b.boot.Version >= requiresMissingFails {
+		return
+	}
+	g := b.boot.Graph
+	matters := b.matters()
+	for k := range g.Edges {
+		e := &g.Edges[k]
+		if e.Kind != graph.Requires && e.Kind != graph.BindsTo || matters[e.From] || e.Soft {
+			continue
+		}
+		to, from := &g.Services[e.To], &g.Services[e.From]
+		if !to.Missing && !to.Masked || !from.Started() {
+			continue
+		}
+		e.Soft = true
+		kind, why := graph.KindMissingDependency, "is not found in any unit directory"
+		if to.Masked {
+			kind, why = graph.KindMasked, "is masked"
+		}
+		b.boot.Findings = append(b.boot.Findings, graph.Finding{
+			Kind: kind, Severity: graph.Error, Services: []string{from.Name, to.Name}, Sources: []graph.Pos{e.Pos},
+			Message: fmt.Sprintf("%s %s=%s, which %s: systemd %d starts %s all the same (\"Cannot add dependency job, ignoring\"); systemd %d and later fail its start job",
+				from.Name, e.Kind, to.Name, why, b.boot.Version, from.Name, requiresMissingFails),
+		})
+	}
 }

@@ -2,6 +2,7 @@ package systemd
 
 import (
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/initorder/initorder/graph"
@@ -35,15 +36,19 @@ func implicitWhy(name string) string {
 
 // implicit appends to ds the dependencies a unit gets without writing
 // them (systemd.unit(5) "Implicit Dependencies" and "Default
-// Dependencies").
+// Dependencies"; the *_add_extras and *_add_default_dependencies
+// functions of systemd 252's src/core, docs/generators.md).
 func (b *builder) implicit(u *Unit, ds []dep) []dep {
-	pos := graph.Pos{File: u.Path}
+	pos := b.unitPos(u)
 	add := func(kind graph.Kind, name, via string) {
 		ds = append(ds, dep{kind: kind, name: name, pos: pos, via: via})
 	}
 	defaults := true
 	if o, ok := u.Value("Unit", "DefaultDependencies"); ok && !parseBool(o.Value) {
 		defaults = false
+	}
+	if u.Name == "-.mount" {
+		defaults = false // mount_load_root_mount: perpetual, no default dependencies
 	}
 	switch u.Type {
 	case "service", "socket", "mount", "swap", "scope":
@@ -57,6 +62,9 @@ func (b *builder) implicit(u *Unit, ds []dep) []dep {
 		if o, ok := u.Value(sectionOf(u.Type), "Slice"); ok && o.Value != "" {
 			slice = o.Value
 		}
+		if u.Name == "-.mount" {
+			slice = "-.slice"
+		}
 		add(graph.Requires, slice, "Slice")
 		add(graph.SystemdAfter, slice, "Slice")
 	case "slice":
@@ -68,41 +76,76 @@ func (b *builder) implicit(u *Unit, ds []dep) []dep {
 	}
 	switch u.Type {
 	case "service", "mount", "swap":
-		// unit_add_exec_dependencies: what logs to the journal starts
-		// after journald's socket; PrivateTmp= (and DynamicUser=) after
-		// the tmpfiles setup.
-		if logsToJournal(u) {
-			add(graph.SystemdAfter, "systemd-journald.socket", "logs to the journal")
-		}
-		if o, ok := u.Value(sectionOf(u.Type), "PrivateTmp"); ok && parseBool(o.Value) || dynamicUser(u) {
-			add(graph.SystemdAfter, "systemd-tmpfiles-setup.service", "PrivateTmp=")
+		ds = b.execDeps(u, pos, ds)
+	case "socket":
+		if hasExec(u, "Socket") {
+			ds = b.execDeps(u, pos, ds)
 		}
 	}
 	switch u.Type {
 	case "socket":
-		// socket_add_extras: a socket is ordered before the service it
-		// activates (and triggers it).
-		add(graph.SystemdBefore, triggered(u, "Socket", "Service"), "socket")
-		add(graph.Activates, triggered(u, "Socket", "Service"), "socket")
+		// socket_add_extras (socket.c:327-342): a socket with a listener
+		// that is not Accept=yes is ordered before the service it
+		// activates (and triggers it); an Accept=yes socket starts
+		// instances per connection, and is not.
+		if !acceptOnly(u) {
+			add(graph.SystemdBefore, triggered(u, "Socket", "Service"), "socket")
+			add(graph.Activates, triggered(u, "Socket", "Service"), "socket")
+		}
+		ds = b.socketMounts(u, pos, ds)
 	case "timer":
 		add(graph.SystemdBefore, triggered(u, "Timer", "Unit"), "timer")
+		if o, ok := u.Value("Timer", "Persistent"); ok && parseBool(o.Value) {
+			ds = b.requiresMountsFor("/var/lib/systemd/timers", pos, "Persistent=", ds)
+		}
 	case "path":
 		add(graph.SystemdBefore, triggered(u, "Path", "Unit"), "path")
+		for _, key := range []string{"PathExists", "PathExistsGlob", "PathChanged", "PathModified", "DirectoryNotEmpty"} {
+			for _, o := range u.Values("Path", key) {
+				ds = b.requiresMountsFor(o.Value, o.Pos, key+"=", ds)
+			}
+		}
+	case "automount":
+		// automount_add_trigger_dependencies and _mount_dependencies.
+		if where := automountWhere(u); where != "" {
+			if m, ok := unitNameFromPath(where, ".mount"); ok {
+				add(graph.SystemdBefore, m, "automount")
+			}
+			if parent := path.Dir(where); where != "/" {
+				ds = b.requiresMountsFor(parent, pos, "the parent directory", ds)
+			}
+		}
 	case "service":
-		if o, ok := u.Value("Service", "BusName"); ok && o.Value != "" && defaults {
-			if t, ok := u.Value("Service", "Type"); ok && t.Value == "dbus" {
+		// service_add_extras and service_setup_bus_name (service.c:
+		// 737-745, 703-730): BusName= without Type= is Type=dbus, and
+		// Type=dbus needs dbus.socket, default dependencies or not.
+		if o, ok := u.Value("Service", "BusName"); ok && o.Value != "" {
+			t, typed := u.Value("Service", "Type")
+			if !typed || t.Value == "" || t.Value == "dbus" {
 				add(graph.Requires, "dbus.socket", "Type=dbus")
 				add(graph.SystemdAfter, "dbus.socket", "Type=dbus")
 			}
 		}
+		// Sockets= (config_parse_service_sockets): Wants= and After= each.
+		for _, o := range u.Values("Service", "Sockets") {
+			for _, name := range strings.Fields(o.Value) {
+				if strings.HasSuffix(name, ".socket") {
+					ds = append(ds, dep{kind: graph.Wants, name: name, pos: o.Pos, via: "Sockets="},
+						dep{kind: graph.SystemdAfter, name: name, pos: o.Pos, via: "Sockets="})
+				}
+			}
+		}
+	}
+	switch u.Type {
+	case "mount":
+		ds = b.mountDeps(u, pos, defaults, ds)
+	case "swap":
+		ds = b.swapDeps(u, pos, defaults, ds)
 	}
 	if !defaults {
 		return ds
 	}
 	const dd = "DefaultDependencies=yes"
-	if u.Type == "mount" {
-		ds = append(ds, mountDefaults(u, pos)...)
-	}
 	switch u.Type {
 	case "service", "socket", "timer", "path":
 		add(graph.Requires, "sysinit.target", dd)
@@ -117,68 +160,24 @@ func (b *builder) implicit(u *Unit, ds []dep) []dep {
 		add(graph.SystemdBefore, "sockets.target", dd)
 	case "timer":
 		add(graph.SystemdBefore, "timers.target", dd)
-		add(graph.SystemdAfter, "time-set.target", dd)
+		// timer_add_default_dependencies (timer.c:101-112): only a
+		// calendar timer waits for the clock.
 		if len(u.Values("Timer", "OnCalendar")) > 0 {
 			add(graph.SystemdAfter, "time-sync.target", dd)
+			add(graph.SystemdAfter, "time-set.target", dd)
 		}
 	case "path":
 		add(graph.SystemdBefore, "paths.target", dd)
 	case "target":
 		add(graph.Conflicts, "shutdown.target", dd)
 		add(graph.SystemdBefore, "shutdown.target", dd)
+	case "automount":
+		add(graph.SystemdBefore, "local-fs.target", dd)
+		add(graph.SystemdAfter, "local-fs-pre.target", dd)
+		add(graph.Conflicts, "umount.target", dd)
+		add(graph.SystemdBefore, "umount.target", dd)
 	}
 	return ds
-}
-
-// mountDefaults are the default dependencies of a mount unit
-// (mount_add_default_dependencies): a network file system is ordered
-// between remote-fs-pre.target and remote-fs.target, any other between
-// local-fs-pre.target and local-fs.target (not before it with nofail),
-// and both conflict with umount.target.
-func mountDefaults(u *Unit, pos graph.Pos) []dep {
-	const via = "DefaultDependencies=yes"
-	typ, _ := u.Value("Mount", "Type")
-	opts, _ := u.Value("Mount", "Options")
-	network := strings.Contains(","+opts.Value+",", ",_netdev,")
-	switch typ.Value {
-	case "nfs", "nfs4", "cifs", "smbfs", "sshfs", "ncpfs", "ncp", "afs", "ceph", "glusterfs", "davfs", "fuse.sshfs", "9p", "lustre", "ocfs2", "gfs", "gfs2":
-		network = true
-	}
-	pre, post := "local-fs-pre.target", "local-fs.target"
-	if network {
-		pre, post = "remote-fs-pre.target", "remote-fs.target"
-	}
-	ds := []dep{
-		{kind: graph.SystemdAfter, name: pre, pos: pos, via: via},
-		{kind: graph.Conflicts, name: "umount.target", pos: pos, via: via},
-		{kind: graph.SystemdBefore, name: "umount.target", pos: pos, via: via},
-	}
-	if !strings.Contains(","+opts.Value+",", ",nofail,") {
-		ds = append(ds, dep{kind: graph.SystemdBefore, name: post, pos: pos, via: via})
-	}
-	if network {
-		ds = append(ds, dep{kind: graph.SystemdAfter, name: "network.target", pos: pos, via: via})
-	}
-	return ds
-}
-
-// logsToJournal reports whether a unit's processes log to the journal:
-// systemd's default, unless StandardOutput= and StandardError= say
-// otherwise.
-func logsToJournal(u *Unit) bool {
-	sec := sectionOf(u.Type)
-	for _, key := range []string{"StandardOutput", "StandardError"} {
-		o, ok := u.Value(sec, key)
-		if !ok || o.Value == "" || strings.HasPrefix(o.Value, "journal") || strings.HasPrefix(o.Value, "kmsg") || o.Value == "inherit" {
-			return true
-		}
-	}
-	return false
-}
-
-func dynamicUser(u *Unit) bool {
-	o, ok := u.Value("Service", "DynamicUser")
-	return ok && parseBool(o.Value)
 }
 
 // escapeUnitName escapes s as unit_name_escape does: "/" becomes "-",

@@ -2,6 +2,8 @@ package systemd
 
 import (
 	"fmt"
+	"slices"
+	"sort"
 
 	"github.com/initorder/initorder/graph"
 )
@@ -25,13 +27,7 @@ func (b *builder) breakCycles() {
 		}
 		for _, c := range cycles {
 			f := c.Finding(g)
-			victim := -1
-			for _, v := range c.Services {
-				if !matters[v] {
-					victim = v
-					break
-				}
-			}
+			victim := b.cycleVictim(c, matters)
 			if victim < 0 {
 				f.Message += ": every unit of it matters to " + b.boot.Target + ", so the transaction fails"
 				b.boot.Findings = append(b.boot.Findings, f)
@@ -49,6 +45,50 @@ func (b *builder) breakCycles() {
 		// What needed a deleted job does not start either.
 		b.boot.Findings = append(b.boot.Findings, graph.Start(g)...)
 	}
+}
+
+// cycleVictim picks the unit of the loop c whose start job goes: one
+// that does not matter to the target (transaction_verify_order_one,
+// src/core/transaction.c:379-388, deletes the first such job on the loop
+// it walks, in an order that depends on hash tables). initorder prefers
+// a unit without which no loop is left among the units of c's component
+// (one deletion, where a peripheral unit of the loop would take several
+// rounds), a unit that is not a target over a target, and otherwise the
+// loop's order. -1 when every unit of the loop matters.
+func (b *builder) cycleVictim(c graph.Cycle, matters []bool) int {
+	g := b.boot.Graph
+	var candidates []int
+	for _, v := range c.Services {
+		if !matters[v] {
+			candidates = append(candidates, v)
+		}
+	}
+	if len(candidates) == 0 {
+		return -1
+	}
+	sort.SliceStable(candidates, func(i, j int) bool {
+		return !g.Services[candidates[i]].Target && g.Services[candidates[j]].Target
+	})
+	for k, v := range candidates {
+		if k == 8 {
+			break // each try costs a search of the whole graph
+		}
+		s := &g.Services[v]
+		phase := s.Phase
+		s.Phase = graph.NotStarted
+		still := false
+		for _, other := range graph.Cycles(g) {
+			if slices.ContainsFunc(other.Services, func(w int) bool { return slices.Contains(c.Services, w) }) {
+				still = true
+				break
+			}
+		}
+		s.Phase = phase
+		if !still {
+			return v
+		}
+	}
+	return candidates[0]
 }
 
 // matters returns the units the target needs: reachable from it through
@@ -85,9 +125,13 @@ func (b *builder) resolveConflicts() {
 	g := b.boot.Graph
 	matters := b.matters()
 	needs := map[[2]int]bool{}
+	conflicts := map[[2]int]bool{}
 	for _, e := range g.Edges {
 		if e.Kind.Needs() {
 			needs[[2]int{e.From, e.To}] = true
+		}
+		if e.Kind == graph.Conflicts {
+			conflicts[[2]int{e.From, e.To}] = true
 		}
 	}
 	for _, e := range g.Edges {
@@ -117,6 +161,20 @@ func (b *builder) resolveConflicts() {
 		if matters[e.From] && matters[e.To] {
 			f.Severity = graph.Error
 			f.Message = fmt.Sprintf("%s Conflicts=%s, and %s needs both: the transaction fails", a.Name, c.Name, b.boot.Target)
+		} else if !matters[e.From] && !matters[e.To] && conflicts[[2]int{e.To, e.From}] {
+			if e.From > e.To {
+				continue // the pair is told once
+			}
+			// Each conflicts with the other and neither matters: each
+			// unit has a start and a stop job, and which start job
+			// delete_one_unmergeable_job (src/core/transaction.c)
+			// drops depends on the order it meets them in its hash
+			// tables (tuned and power-profiles-daemon went both ways
+			// in ten runs). One-way, the conflicted unit's start job
+			// goes, always (below).
+			f.Severity = graph.Warning
+			f.Message = fmt.Sprintf("%s Conflicts=%s, and %s only wants both: systemd drops the start job of one of them, and which one varies from boot to boot (listed here: %s dropped)", a.Name, c.Name, b.boot.Target, drop.Name)
+			drop.Phase, drop.Pulled, drop.Note = graph.NotStarted, false, "may be dropped from the transaction: "+a.Name+" Conflicts= it, and systemd drops one of the two"
 		} else {
 			f.Message = fmt.Sprintf("%s Conflicts=%s: systemd drops the start job of %s, which %s only wants", a.Name, c.Name, drop.Name, b.boot.Target)
 			drop.Phase, drop.Pulled, drop.Note = graph.NotStarted, false, "is dropped from the transaction: "+a.Name+" Conflicts= it"

@@ -34,9 +34,11 @@ type parsedFile struct {
 // A directory of the search path that is a symlink to another one (/lib
 // to usr/lib on a merged-/usr system) is read once. Problems in files
 // are diagnostics; the error is for a search directory that exists but
-// cannot be listed.
-func readUnits(fsys *rootfs.FS) (*Units, parse.ErrorList, error) {
+// cannot be listed. gen, when not nil, describes the files an overlay of
+// the root holds for the emulated generators (where each comes from).
+func readUnits(fsys *rootfs.FS, gen *genOutput) (*Units, parse.ErrorList, error) {
 	us := &Units{
+		gen:     gen,
 		ByName:  map[string]*Unit{},
 		fsys:    fsys,
 		entries: map[string]map[string]bool{},
@@ -231,6 +233,16 @@ func (us *Units) readParsed(p string) *parsedFile {
 		pf.errs = parse.ErrorList{pf.err}
 	} else {
 		pf.uf, pf.errs = parseUnitFile(data, p)
+	}
+	if origin, ok := us.genOrigin(p); ok && pf.uf != nil {
+		// A file an emulated generator wrote: its settings come from
+		// the line it was made of.
+		for i := range pf.uf.Options {
+			pf.uf.Options[i].Pos = origin
+		}
+		for _, e := range pf.errs {
+			e.Pos = origin
+		}
 	}
 	return pf
 }
@@ -498,7 +510,11 @@ func (us *Units) loadDeps(u *Unit, suffix, kind string) []Option {
 		if validUnitName(n, nameTemplate) {
 			n = u.resolveTemplate(n)
 		}
-		deps = append(deps, Option{Name: n, Value: target, Pos: graph.Pos{File: f}})
+		pos := graph.Pos{File: f}
+		if origin, ok := us.genOrigin(f); ok {
+			pos = origin
+		}
+		deps = append(deps, Option{Name: n, Value: target, Pos: pos})
 	}
 	return deps
 }

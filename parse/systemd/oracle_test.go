@@ -249,7 +249,7 @@ func runSystemdTest(t *testing.T, runuser, dir string, start []string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	us, _, err := readUnits(fsys)
+	us, _, err := readUnits(fsys, nil)
 	fsys.Close()
 	if err != nil {
 		t.Fatal(err)
@@ -340,7 +340,7 @@ func TestUnitsOracleRealRoots(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer fsys.Close()
-			us, _, err := readUnits(fsys)
+			us, _, err := readUnits(fsys, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -76,7 +76,7 @@ func (p *Presets) Changes() rootfs.Changes {
 // what systemd 252 does at a first boot (it removes nothing). The error
 // is for a unit directory that cannot be listed.
 func PresetAll(fsys *rootfs.FS, enableOnly bool) (*Presets, error) {
-	us, _, err := readUnits(fsys)
+	us, _, err := readUnits(fsys, nil) // generated units are not preset (-EADDRNOTAVAIL)
 	if err != nil {
 		return nil, err
 	}
@@ -386,12 +386,29 @@ func (p *Presets) installLinks(fsys *rootfs.FS, us *Units, u *Unit, name string)
 }
 
 // FirstBoot reports whether systemd 252 takes the root's next boot for
-// its first, and why: etc/machine-id is missing or unreadable, or says
-// "uninitialized" (its first line, the newline cut); an empty file, or an
-// ID, is no first boot (machine-id(5) "First Boot Semantics"; main.c).
-// The kernel command line's systemd.condition-first-boot= overrides it;
-// offline, nothing says it.
-func FirstBoot(fsys *rootfs.FS) (bool, string) {
+// its first, and why (main.c): the kernel command line's
+// systemd.condition-first-boot= says it when it is there (the last one;
+// a bare key is true; a value that is no boolean is ignored); else
+// etc/machine-id missing or unreadable, or saying "uninitialized" (its
+// first line, the newline cut), is a first boot; an empty file, or an ID,
+// is none (machine-id(5) "First Boot Semantics").
+func FirstBoot(fsys *rootfs.FS, cmdline []string) (bool, string) {
+	for i := len(cmdline) - 1; i >= 0; i-- {
+		key, value, hasValue := strings.Cut(cmdline[i], "=")
+		if strings.ReplaceAll(key, "_", "-") != "systemd.condition-first-boot" {
+			continue
+		}
+		if !hasValue {
+			return true, "the kernel command line says systemd.condition-first-boot"
+		}
+		switch strings.ToLower(value) {
+		case "1", "yes", "y", "true", "t", "on":
+			return true, "the kernel command line says " + cmdline[i]
+		case "0", "no", "n", "false", "f", "off":
+			return false, ""
+		}
+		break // not a boolean: "ignoring", as systemd does
+	}
 	data, err := fsys.ReadFile("etc/machine-id")
 	switch {
 	case errors.Is(err, fs.ErrNotExist):

@@ -209,6 +209,32 @@ func TestPresetErrors(t *testing.T) {
 	}
 }
 
+// TestFirstBootCmdline: the kernel command line decides before
+// etc/machine-id.
+func TestFirstBootCmdline(t *testing.T) {
+	root := t.TempDir()
+	fsys, err := rootfs.Open(root) // no etc/machine-id: a first boot
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	for _, tc := range []struct {
+		cmdline []string
+		first   bool
+	}{
+		{nil, true},
+		{[]string{"quiet", "systemd.condition-first-boot=0"}, false},
+		{[]string{"systemd.condition_first_boot=no"}, false},
+		{[]string{"systemd.condition-first-boot=0", "systemd.condition-first-boot=yes"}, true},
+		{[]string{"systemd.condition-first-boot"}, true},
+		{[]string{"systemd.condition-first-boot=maybe"}, true}, // ignored: etc/machine-id decides
+	} {
+		if got, _ := FirstBoot(fsys, tc.cmdline); got != tc.first {
+			t.Errorf("FirstBoot(no machine-id, %q) = %v, want %v", tc.cmdline, got, tc.first)
+		}
+	}
+}
+
 // TestFirstBoot reads etc/machine-id as systemd 252 does.
 func TestFirstBoot(t *testing.T) {
 	for _, tc := range []struct {
@@ -235,7 +261,7 @@ func TestFirstBoot(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer fsys.Close()
-			if got, why := FirstBoot(fsys); got != tc.first {
+			if got, why := FirstBoot(fsys, nil); got != tc.first {
 				t.Errorf("FirstBoot(%q) = %v (%s), want %v", tc.id, got, why, tc.first)
 			}
 		})

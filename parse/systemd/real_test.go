@@ -76,7 +76,7 @@ func testUnitsRealRoot(t *testing.T, root string) {
 		t.Fatal(err)
 	}
 	defer fsys.Close()
-	us, errs, err := readUnits(fsys)
+	us, errs, err := readUnits(fsys, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func testParseUnitFileGoSystemd(t *testing.T, root string) {
 		t.Fatal(err)
 	}
 	defer fsys.Close()
-	us, _, err := readUnits(fsys)
+	us, _, err := readUnits(fsys, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

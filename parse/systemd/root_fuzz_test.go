@@ -2,10 +2,13 @@ package systemd
 
 import (
 	"bytes"
+	"path"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/initorder/initorder/internal/roottest"
+	"github.com/initorder/initorder/parse/rootfs"
 )
 
 // FuzzSystemdRoot reads a fuzzed root as a systemd root, with and without
@@ -30,31 +33,57 @@ func FuzzSystemdRoot(f *testing.F) {
 	})
 }
 
-// FuzzFstab reads any bytes as etc/fstab. Nothing may panic or change the
-// input, every position must be a line of it, and every entry must be
-// named by a valid mount or swap unit name (systemd-fstab-generator
-// skips a line it cannot name).
+// FuzzFstab reads any bytes as etc/fstab and emulates
+// systemd-fstab-generator on it. Nothing may panic or change the input,
+// every position must be a line of it, every file written must be in a
+// generator directory under a valid unit name, and every unit file must
+// read back without an error.
 func FuzzFstab(f *testing.F) {
 	f.Add([]byte("# /etc/fstab\nUUID=1234 / ext4 errors=remount-ro 0 1\n/dev/sda2 none swap sw 0 0\nserver:/srv /srv nfs4 _netdev,nofail 0 0\n/dev/sr0 /media/cdrom0 udf,iso9660 user,noauto 0 0\n"))
 	f.Add([]byte("tmpfs /tmp tmpfs\n/x\n\t/dev/a /mnt/a\\x20b ext4\r\nproc /proc proc defaults\n"))
+	f.Add([]byte("/dev/sdc1 /auto ext4 x-systemd.automount,x-systemd.idle-timeout=5min,x-systemd.requires=/x,x-systemd.makefs,x-systemd.growfs,x-systemd.device-timeout=3 0 2\n"))
+	fsys, err := rootfs.Open(f.TempDir())
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer fsys.Close()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		orig := bytes.Clone(data)
-		entries, errs := parseFstab(data)
+		g := &genContext{fsys: fsys, args: parseKernelArgs(nil), out: newGenOutput()}
+		g.out.gen = "systemd-fstab-generator"
+		for _, e := range parseFstab(data, "etc/fstab") {
+			fstabEntry(g, e)
+		}
 		if !bytes.Equal(data, orig) {
 			t.Fatalf("parseFstab modified its input")
 		}
 		lines := bytes.Count(data, []byte("\n")) + 1
-		for _, e := range errs {
+		for _, e := range g.out.errs {
 			if e.Pos.File != "etc/fstab" || e.Pos.Line < 1 || e.Pos.Line > lines {
 				t.Fatalf("%v: outside the input (%d lines)", e, lines)
 			}
 		}
-		for _, e := range entries {
-			if e.pos.Line < 1 || e.pos.Line > lines {
-				t.Fatalf("entry %v at %v: outside the input (%d lines)", e, e.pos, lines)
+		for p, pos := range g.out.origin {
+			if pos.File != "etc/fstab" || pos.Line < 1 || pos.Line > lines {
+				t.Fatalf("%s from %v: outside the input (%d lines)", p, pos, lines)
 			}
-			if !validUnitName(e.unit, namePlain) || (!strings.HasSuffix(e.unit, ".mount") && !strings.HasSuffix(e.unit, ".swap")) {
-				t.Fatalf("entry %q at %v: %q is not a mount or swap unit name", e.where, e.pos, e.unit)
+			dir, name := path.Split(p)
+			if !strings.HasPrefix(dir, "run/systemd/generator") {
+				t.Fatalf("%s is written outside the generator directories", p)
+			}
+			if strings.HasSuffix(dir, ".d/") {
+				continue
+			}
+			if !validUnitName(name, nameAny) {
+				t.Fatalf("%s is not named as a unit", p)
+			}
+			if e := g.out.files[p]; e.Link == "" {
+				// Bytes that are not UTF-8 are written by the
+				// generator too, and refused by the manager's
+				// parser as they are by ours.
+				if uf, errs := parseUnitFile(e.Data, p); uf.Err != nil && utf8.Valid(e.Data) {
+					t.Fatalf("%s does not read back: %v\n%s", p, errs, e.Data)
+				}
 			}
 		}
 	})

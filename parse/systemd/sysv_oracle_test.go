@@ -43,7 +43,7 @@ func generate(t *testing.T, root string) *generated {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { fsys.Close() })
-	us, _, err := readUnits(fsys)
+	us, _, err := readUnits(fsys, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/initorder/initorder/graph"
 	"github.com/initorder/initorder/parse"
 	"github.com/initorder/initorder/parse/rootfs"
 )
@@ -84,6 +85,19 @@ type Units struct {
 	// made, by name, and why it made none of some scripts.
 	sysv        map[string]*sysvUnit
 	sysvSkipped map[string]string
+
+	// gen is what the emulated generators wrote (generator.go): where
+	// each of their files comes from.
+	gen *genOutput
+}
+
+// genOrigin returns where a file an emulated generator wrote comes from
+// (an fstab line, the kernel command line ...).
+func (us *Units) genOrigin(p string) (graph.Pos, bool) {
+	if us == nil || us.gen == nil || !strings.HasPrefix(p, "run/systemd/generator") {
+		return graph.Pos{}, false
+	}
+	return us.gen.originOf(p)
 }
 
 // Errors returns every diagnostic found so far, by readUnits and later

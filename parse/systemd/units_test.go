@@ -22,7 +22,7 @@ func readUnitRoot(t *testing.T, ar *txtar.Archive) (us *Units, errs parse.ErrorL
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { fsys.Close() })
-	us, errs, err = readUnits(fsys)
+	us, errs, err = readUnits(fsys, nil)
 	if err != nil {
 		t.Fatalf("readUnits: %v", err)
 	}

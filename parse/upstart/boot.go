@@ -1,8 +1,6 @@
 package upstart
 
 import (
-	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/initorder/initorder/graph"
@@ -19,11 +17,17 @@ type Options struct {
 	Runlevel string   // the runlevel rc-sysinit enters; "" = its DEFAULT_RUNLEVEL, inittab's initdefault, else 2
 	Events   []string // events the outside world emits (--event NAME)
 	SysV     bool     // also the etc/init.d scripts the rc jobs run (sysv.go)
+	// Stop asks for the shutdown into Runlevel ("" = 0) instead of the
+	// boot (stop.go), from the end of the boot into BootRunlevel (as
+	// Runlevel for a boot).
+	Stop         bool
+	BootRunlevel string
 }
 
 // Boot is an upstart root: its jobs and the graph of one boot.
 type Boot struct {
 	Runlevel string
+	Dialect  string // "chromeos" when a job uses a stanza of ChromeOS's upstart (import, tmpfiles), else ""
 	Jobs     []*Job
 	Graph    *graph.Graph
 	Findings []graph.Finding
@@ -73,6 +77,18 @@ type builder struct {
 	emitters map[string][]emitter // event name -> emitters
 	other    map[int]string       // placeholder services for events that happen, but not in this boot
 	nextAny  int
+
+	// What the jobs' scripts do during the boot (scripts.go), by the
+	// index of the job they act on.
+	starters     map[int][]starter    // unconditional start commands
+	stoppers     map[int][]starter    // unconditional stop and restart commands
+	condStarters map[int][]starter    // start commands under a condition
+	unknown      []starter            // commands that name no job
+	stopNodes    map[int][]int        // the hidden services of a job's stops
+	stopClauses  []clause             // what each of them waits for
+	hidden       map[int]bool         // hidden services the builder added
+	later        map[string][]starter // emits in sections that do not run during the boot, by event
+	shutdown     *shutdown            // set for the shutdown (stop.go)
 }
 
 // Read reads etc/init and builds the graph of the boot into the
@@ -86,37 +102,13 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &builder{
-		up:       &Boot{Jobs: jobs, Graph: &graph.Graph{Phases: []string{"boot"}}},
-		opt:      opt,
-		byName:   map[string]*Job{},
-		jobIndex: map[string]int{},
-		emitters: map[string][]emitter{},
-		other:    map[int]string{},
+	found = append(found, errs.Findings()...)
+	if opt.Stop {
+		// The shutdown starts from the end of the boot (stop.go).
+		boot := readBoot(jobs, nil, fsys, Options{Runlevel: opt.BootRunlevel, Events: opt.Events})
+		return readStop(jobs, found, fsys, opt, boot.up)
 	}
-	b.up.Findings = append(found, errs.Findings()...)
-	b.up.Runlevel = b.runlevel(fsys)
-	b.addJobs()
-	b.addEmitters()
-	for i, j := range jobs {
-		if j.StartOn != nil && !j.Manual && !j.Rejected {
-			b.addCondition(i, j)
-		}
-	}
-	g := b.up.Graph
-	for _, f := range graph.Start(g) {
-		// A job that waits for an event of another boot (runlevel 0 or 6,
-		// control-alt-delete) is not broken: it is not part of this boot.
-		if last := f.Services[len(f.Services)-1]; f.Kind == graph.KindNeverStarts {
-			if i, ok := g.Lookup(last); ok {
-				if _, otherBoot := b.other[i]; otherBoot {
-					f.Severity = graph.Info
-					f.Message = strings.Replace(f.Message, " never starts: ", " does not start in this boot: ", 1)
-				}
-			}
-		}
-		b.up.Findings = append(b.up.Findings, f)
-	}
+	b := readBoot(jobs, found, fsys, opt)
 	if opt.SysV { // SysV bridge (sysv.go): the rc jobs run the scripts
 		if err := b.addSysV(fsys); err != nil {
 			return nil, err
@@ -129,42 +121,73 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 	return b.up, nil
 }
 
-// emptyBoot returns the empty-boot finding when no job (and no script of
-// the rc bridge) starts in the boot, with the cause: no job at all, or
-// none whose start on can hold (the never-starts findings say why each,
-// and --event names what the outside world emits). nil when something
-// starts.
-func (b *builder) emptyBoot() *graph.Finding {
-	g := b.up.Graph
-	for i := range g.Services {
-		if s := &g.Services[i]; s.Started() && !s.Hidden && !s.Missing {
-			return nil
-		}
-	}
-	f := &graph.Finding{Kind: graph.KindEmptyBoot, Severity: graph.Error}
-	n := 0
-	for _, j := range b.up.Jobs {
+// readBoot builds the boot of jobs, found being the findings of reading
+// them.
+func readBoot(jobs []*Job, found []graph.Finding, fsys *rootfs.FS, opt Options) *builder {
+	b := newBuilder(jobs, opt)
+	b.up.Findings = found
+	b.readScripts()
+	b.up.Runlevel = b.runlevel(fsys)
+	b.addJobs()
+	b.addStops()
+	b.addEmitters()
+	var conds []condition
+	for i, j := range jobs {
 		if !j.Rejected {
-			n++
+			conds = append(conds, b.condition(i, j))
 		}
 	}
-	if n == 0 {
-		f.Message = "nothing starts: etc/init has no job upstart reads"
-		return f
+	b.addConditions(conds)
+	b.addHookOrders()
+	g := b.up.Graph
+	for _, f := range graph.Start(g) {
+		if i, ok := g.Lookup(f.Services[0]); ok && b.hidden[i] {
+			continue // a stop that does not happen: what waits for it says so
+		}
+		// A job that waits for an event of another boot (runlevel 0 or 6,
+		// control-alt-delete) is not broken: it is not part of this boot.
+		if last := f.Services[len(f.Services)-1]; f.Kind == graph.KindNeverStarts {
+			if i, ok := g.Lookup(last); ok {
+				if _, otherBoot := b.other[i]; otherBoot {
+					f.Severity = graph.Info
+					f.Message = strings.Replace(f.Message, " never starts: ", " does not start in this boot: ", 1)
+				}
+			}
+		}
+		b.up.Findings = append(b.up.Findings, f)
 	}
-	f.Sources = []graph.Pos{{File: "etc/init"}}
-	job := "job"
-	if n > 1 {
-		job = fmt.Sprintf("%d jobs", n)
-	}
-	f.Message = fmt.Sprintf("nothing starts: none of the %s of etc/init has a start on that holds in runlevel %s (the never-starts findings say why each); --event NAME says an event the outside world emits, --runlevel N boots another runlevel", job, b.up.Runlevel)
-	if n == 1 {
-		f.Message = fmt.Sprintf("nothing starts: the one job of etc/init has no start on that holds in runlevel %s (the never-starts finding says why); --event NAME says an event the outside world emits, --runlevel N boots another runlevel", b.up.Runlevel)
-	}
-	return f
+	b.up.Findings = append(b.up.Findings, b.unknownStarts()...)
+	b.up.Findings = append(b.up.Findings, b.condStarts()...)
+	return b
 }
 
-// runlevel is the runlevel rc-sysinit asks telinit for.
+// newBuilder returns a builder for jobs, with the jobs indexed by name.
+func newBuilder(jobs []*Job, opt Options) *builder {
+	b := &builder{
+		up:       &Boot{Jobs: jobs, Graph: &graph.Graph{Phases: []string{"boot"}}},
+		opt:      opt,
+		byName:   map[string]*Job{},
+		jobIndex: map[string]int{},
+		emitters: map[string][]emitter{},
+		other:    map[int]string{},
+
+		starters: map[int][]starter{}, stoppers: map[int][]starter{}, condStarters: map[int][]starter{},
+		stopNodes: map[int][]int{}, hidden: map[int]bool{}, later: map[string][]starter{},
+	}
+	b.up.Graph.Grow(len(jobs))
+	for k, j := range jobs {
+		b.byName[j.Name], b.jobIndex[j.Name] = j, k
+		if j.Dialect() != "" && !j.Rejected {
+			b.up.Dialect = j.Dialect()
+		}
+	}
+	return b
+}
+
+// runlevel is the runlevel of the boot (docs/upstart.md "The runlevel
+// of the boot"): the one rc-sysinit asks telinit for (--runlevel,
+// inittab's initdefault, its DEFAULT_RUNLEVEL), else the one the first
+// telinit with a runlevel written out asks for, else 2.
 func (b *builder) runlevel(fsys *rootfs.FS) string {
 	if b.opt.Runlevel != "" {
 		return b.opt.Runlevel
@@ -177,47 +200,95 @@ func (b *builder) runlevel(fsys *rootfs.FS) string {
 			return j.Env["DEFAULT_RUNLEVEL"]
 		}
 	}
+	var mayStart []*Job
+	for k, j := range b.up.Jobs {
+		if j.StartOn != nil && !j.Manual || len(b.starters[k]) > 0 {
+			mayStart = append(mayStart, j)
+		}
+	}
+	if rl := writtenRunlevel(mayStart); rl != "" {
+		return rl
+	}
 	return "2"
 }
 
-// addJobs adds one service per job. A job without start on, or manual,
-// is not started by any event.
+// addJobs adds one service per job. A job starts when its start on
+// holds or a script starts it; one that is manual, or has no start on,
+// and that no script starts, does not start. upstart does not load a job
+// whose file has an error: it does not start.
 func (b *builder) addJobs() {
 	g := b.up.Graph
 	for k, j := range b.up.Jobs {
-		b.byName[j.Name] = j
-		b.jobIndex[j.Name] = k
 		s := graph.Service{Name: j.Name, Init: "upstart", Source: graph.Pos{File: j.Path}, Phase: 0, Triggered: true}
+		started := len(b.starters[k]) > 0
 		switch {
-		case j.Manual:
+		case j.Rejected:
+			s.Phase, s.Triggered, s.Note = graph.NotStarted, false, "is not loaded: upstart rejects its file"
+		case j.Manual && !started:
 			s.Phase, s.Triggered, s.Note = graph.NotStarted, false, "is manual"
 			if j.Override != "" {
 				s.Note += " (" + j.Override + ")"
 			}
-		case j.StartOn == nil:
+		case j.StartOn == nil && !started:
 			s.Phase, s.Triggered, s.Note = graph.NotStarted, false, "has no start on"
-		case j.Rejected:
-			// upstart does not load a job whose file has an error.
-			s.Phase, s.Triggered, s.Note = graph.NotStarted, false, "is not loaded: upstart rejects its file"
+		}
+		if !s.Triggered && !j.Rejected && len(b.condStarters[k]) > 0 {
+			s.Note += "; " + b.condNote(k)
+		}
+		if d := dialectNote(j); d != "" {
+			s.Note = strings.TrimPrefix(s.Note+"; "+d, "; ")
 		}
 		g.Add(s)
 	}
 }
 
+// dialectNote says which stanzas of ChromeOS's upstart a job uses.
+func dialectNote(j *Job) string {
+	var parts []string
+	if len(j.Import) > 0 {
+		parts = append(parts, "import "+strings.Join(j.Import, " "))
+	}
+	if len(j.Tmpfiles) > 0 {
+		parts = append(parts, "tmpfiles "+strings.Join(j.Tmpfiles, " "))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "ChromeOS upstart: " + strings.Join(parts, "; ")
+}
+
 // addEmitters records who emits what: init, the outside world
-// (--event), the jobs' emits stanzas and initctl emit lines, the
-// standard helpers, and rc-sysinit's telinit.
+// (--event), the jobs' emits stanzas and the initctl emit and telinit
+// lines of the sections that run during the boot, the standard helpers,
+// and rc-sysinit, which ends with telinit even when its script is not
+// there to say so.
 func (b *builder) addEmitters() {
-	for ev := range initEvents {
-		b.emitters[ev] = append(b.emitters[ev], emitter{job: -1, name: "init"})
+	if b.shutdown == nil {
+		for ev := range initEvents {
+			b.emitters[ev] = append(b.emitters[ev], emitter{job: -1, name: "init"})
+		}
+	} else {
+		b.emitters["runlevel"] = append(b.emitters["runlevel"], emitter{job: -1, env: []string{"RUNLEVEL=" + b.up.Runlevel, "PREVLEVEL=" + b.shutdown.prev}, name: "telinit " + b.up.Runlevel})
 	}
 	for _, ev := range b.opt.Events {
-		b.emitters[ev] = append(b.emitters[ev], emitter{job: -1, name: "--event"})
+		if b.shutdown == nil { // what the world emits, it emits while the machine runs
+			b.emitters[ev] = append(b.emitters[ev], emitter{job: -1, name: "--event"})
+		}
 	}
 	for i, j := range b.up.Jobs {
-		for _, e := range append(append([]Emit(nil), j.Emits...), j.ScriptEmits...) {
+		emits := append([]Emit(nil), j.Emits...)
+		for _, c := range j.Scripts {
+			switch {
+			case c.Verb != "emit":
+			case b.runs(i, c.Proc):
+				emits = append(emits, c.Emit())
+			default:
+				b.later[c.Name] = append(b.later[c.Name], starter{i, c})
+			}
+		}
+		for _, e := range emits {
 			if j.Name == "rc-sysinit" && e.Event == "runlevel" {
-				continue // its "emits runlevel" is the telinit below, with the runlevel known
+				continue // its "emits runlevel" is its telinit, with the runlevel known
 			}
 			var env []string
 			if len(e.Args) > 0 {
@@ -228,65 +299,13 @@ func (b *builder) addEmitters() {
 		for _, ev := range wellKnown[j.Name] {
 			b.emitters[ev] = append(b.emitters[ev], emitter{job: i, name: j.Name})
 		}
-		if j.Name == "rc-sysinit" {
-			// rc-sysinit ends with "exec telinit $DEFAULT_RUNLEVEL".
+		for _, c := range telinits(j, b.up.Runlevel, func(proc string) bool { return b.runs(i, proc) }) {
+			b.emitters["runlevel"] = append(b.emitters["runlevel"], emitter{job: i, env: []string{"RUNLEVEL=" + c.Name, "PREVLEVEL=N"}, name: j.Name})
+		}
+		if j.Name == "rc-sysinit" && !hasTelinit(j) && b.shutdown == nil {
+			// Upstart's rc-sysinit ends with "telinit $DEFAULT_RUNLEVEL".
 			b.emitters["runlevel"] = append(b.emitters["runlevel"], emitter{job: i, env: []string{"RUNLEVEL=" + b.up.Runlevel, "PREVLEVEL=N"}, name: j.Name})
 		}
-	}
-}
-
-// addCondition adds the edges of job i's start on, clause by clause.
-func (b *builder) addCondition(i int, j *Job) {
-	for _, clause := range cnf(j.StartOn, 64) {
-		b.addClause(i, j, clause)
-	}
-}
-
-// addClause adds one clause: a single way to meet it binds alone; several
-// are alternatives; one that init or the outside world meets at once
-// drops the clause; none at all waits for a missing event or job.
-func (b *builder) addClause(i int, j *Job, clause []*Expr) {
-	g := b.up.Graph
-	type way struct {
-		to   int
-		kind graph.Kind
-		e    *Expr
-	}
-	var ways []way
-	for _, e := range clause {
-		ws, always := b.ways(j, e)
-		if always {
-			return
-		}
-		kind := graph.StartOn
-		if e.Event == "starting" {
-			kind = graph.Hook
-		}
-		if len(ws) == 0 {
-			// Never met: kept as an alternative that never comes, so that
-			// a job that never starts is explained by all it waits for.
-			ws = []int{b.placeholder(j, e)}
-		}
-		for _, to := range ws {
-			ways = append(ways, way{to, kind, e})
-		}
-	}
-	// One way met through several event matches is still one way.
-	seen := map[[2]int]bool{}
-	uniq := ways[:0]
-	for _, w := range ways {
-		if !seen[[2]int{w.to, int(w.kind)}] {
-			seen[[2]int{w.to, int(w.kind)}] = true
-			uniq = append(uniq, w)
-		}
-	}
-	anyID := 0
-	if len(uniq) > 1 {
-		b.nextAny++
-		anyID = b.nextAny
-	}
-	for _, w := range uniq {
-		g.AddEdge(graph.Edge{From: i, To: w.to, Kind: w.kind, Pos: w.e.Pos, Via: w.e.String(), Any: anyID})
 	}
 }
 
@@ -315,164 +334,4 @@ func runsOn(job *Job) string {
 		return "upstart follows its daemon (expect " + job.Expect + ")"
 	}
 	return "it has no exec or script, so it stays running"
-}
-
-// jobEventEnv is what the events of a job carry in a boot where it works
-// (init(5) "Job events"): JOB and INSTANCE first, RESULT=ok, no
-// EXIT_STATUS or EXIT_SIGNAL, and the environment of the event that
-// started it, which is not known here (unknownValue: any value matches).
-func jobEventEnv(job *Job) []string {
-	return []string{"JOB=" + job.Name, "INSTANCE=" + unknownIf(job.Instance != ""), "RESULT=ok", "EXIT_STATUS=" + absentValue, "EXIT_SIGNAL=" + absentValue, "*=" + unknownValue}
-}
-
-// ways returns the services whose start makes e happen, or always when
-// init or the outside world emits it at boot.
-func (b *builder) ways(j *Job, e *Expr) (ways []int, always bool) {
-	g := b.up.Graph
-	args := expandArgs(j, e.Args)
-	switch e.Event {
-	case "starting", "started", "stopping", "stopped":
-		if len(args) == 0 {
-			return nil, false // any job: too vague to order, and never missing
-		}
-		for _, k := range b.candidates(args) {
-			job := b.up.Jobs[k]
-			if !matchEnv(args, jobEventEnv(job)) {
-				continue
-			}
-			if (e.Event == "stopping" || e.Event == "stopped") && !stopsAtBoot(job) {
-				continue
-			}
-			ways = append(ways, k)
-		}
-		return ways, false
-	}
-	for _, em := range b.emitters[e.Event] {
-		if em.env != nil && !matchEnv(args, em.env) {
-			continue
-		}
-		if em.job < 0 {
-			return nil, true
-		}
-		ways = append(ways, em.job)
-	}
-	if len(ways) == 0 && udevEvent(e.Event) {
-		if k, ok := g.Lookup("upstart-udev-bridge"); ok {
-			ways = append(ways, k)
-		}
-	}
-	return ways, false
-}
-
-// candidates returns the jobs whose events the arguments of a job event
-// may match: the one job a literal first argument names (fnmatch of a
-// pattern without metacharacters is equality), else every job. It keeps
-// "started foo" from comparing itself with every job of the root.
-func (b *builder) candidates(args []string) []int {
-	if a := args[0]; !strings.Contains(a, "=") && !strings.ContainsAny(a, "*?[\\$\x00") {
-		if k, ok := b.jobIndex[a]; ok {
-			return []int{k}
-		}
-		return nil
-	}
-	all := make([]int, len(b.up.Jobs))
-	for k := range all {
-		all[k] = k
-	}
-	return all
-}
-
-// placeholder returns the service an event match that nothing meets
-// waits for: the job it names, or the event as written. An event that
-// does happen, but not in this boot (other arguments, at run time only,
-// or a service job's stop), is marked so, apart from what is missing.
-func (b *builder) placeholder(j *Job, e *Expr) int {
-	g := b.up.Graph
-	args := expandArgs(j, e.Args)
-	name, why := e.String(), ""
-	switch {
-	case e.Event == "starting" || e.Event == "started" || e.Event == "stopping" || e.Event == "stopped":
-		if len(args) > 0 && !strings.Contains(args[0], "=") {
-			if job := b.byName[args[0]]; job == nil {
-				name = args[0] // the job itself is missing
-			} else if !matchEnv(args, []string{"JOB=" + job.Name, "*=" + unknownValue}) {
-				why = noMatch
-			} else if !matchEnv(args, jobEventEnv(job)) {
-				why = "happens only when " + job.Name + " fails"
-			} else {
-				why = "happens only when something stops " + job.Name + ": " + runsOn(job)
-			}
-		}
-	case runtimeInitEvents[e.Event] != "":
-		why = runtimeInitEvents[e.Event]
-	case len(b.emitters[e.Event]) > 0:
-		var who []string
-		for _, em := range b.emitters[e.Event] {
-			who = append(who, strings.TrimSpace(em.name+" "+strings.Join(em.env, " ")))
-		}
-		sort.Strings(who)
-		why = fmt.Sprintf("is not emitted so in this boot into runlevel %s (emitted by %s)", b.up.Runlevel, strings.Join(who, ", "))
-	}
-	if why == "" && name == e.String() {
-		why = "is emitted by no job (if something outside emits it, say so with --event " + e.Event + ")"
-		if i, ok := g.Lookup(name); ok && g.Services[i].Missing {
-			return i
-		}
-		if _, ok := g.Lookup(name); ok {
-			name = "event " + name // a job of the same name exists
-		}
-		if i, ok := g.Lookup(name); ok {
-			return i
-		}
-		return g.Add(graph.Service{Name: name, Init: "upstart", Phase: graph.NotStarted, Missing: true, Note: why})
-	}
-	if i, ok := g.Lookup(name); ok && (g.Services[i].Missing || b.other[i] != "") {
-		return i
-	} else if ok {
-		name = "event " + name // a job of the same name exists
-	}
-	// "started a started b" matches no job in any boot: broken, not
-	// merely of another boot.
-	never := why == "" || why == noMatch
-	s := graph.Service{Name: name, Init: "upstart", Phase: graph.NotStarted, Missing: never, Note: why}
-	i := g.Add(s)
-	if !never {
-		b.other[i] = why
-	}
-	return i
-}
-
-// noMatch is why a job event whose arguments fit no job never happens.
-const noMatch = "matches no job's event (a job event carries JOB, then INSTANCE)"
-
-// cnf returns e in conjunctive normal form: a list of clauses, each a list
-// of event matches of which one will do. Beyond limit clauses the
-// expansion stops and the rest of an "or" is kept as one clause of all
-// its events, which only loses guaranteed order, never a way to start.
-func cnf(e *Expr, limit int) [][]*Expr {
-	switch e.Op {
-	case "and":
-		return append(cnf(e.Left, limit), cnf(e.Right, limit)...)
-	case "or":
-		l, r := cnf(e.Left, limit), cnf(e.Right, limit)
-		if len(l)*len(r) > limit {
-			return [][]*Expr{append(events(e.Left), events(e.Right)...)}
-		}
-		var out [][]*Expr
-		for _, a := range l {
-			for _, c := range r {
-				out = append(out, append(append([]*Expr(nil), a...), c...))
-			}
-		}
-		return out
-	}
-	return [][]*Expr{{e}}
-}
-
-// events returns every event match in e.
-func events(e *Expr) []*Expr {
-	if e.Op == "" {
-		return []*Expr{e}
-	}
-	return append(events(e.Left), events(e.Right)...)
 }

@@ -8,8 +8,15 @@
 //   - lex.go: the lexical rules of libnih's config parser (nih/config.c);
 //   - dir.go: etc/init/**/*.conf and their .override files;
 //   - boot.go: the boot, upstart-events(7): which events are emitted,
-//     which jobs they start, in what order; env.go matches an event's
-//     arguments with its environment (event_operator_match, fnmatch);
+//     which jobs they start, in what order; scripts.go: what the jobs'
+//     scripts do (start, stop, telinit) in the sections that run;
+//     ways.go: what makes an event match happen, jobevents.go: what a
+//     job's events carry (job_emit_event); conditions.go: a job's
+//     condition as edges, without what cannot happen; env.go matches an
+//     event's arguments with its environment (event_operator_match,
+//     fnmatch); stop.go: the shutdown (--stop);
+//   - ChromeOS's upstart: its import and tmpfiles stanzas (stanza.go);
+//     docs/upstart.md has every rule and where it comes from;
 //   - sysv.go, sysv_rc.go: the rc jobs that run /etc/init.d/rc, and the
 //     SysV scripts they run (Ubuntu's /etc/init.d/rc).
 //

@@ -4,7 +4,10 @@ import "testing"
 
 func TestMatchEnv(t *testing.T) {
 	runlevel := []string{"RUNLEVEL=2", "PREVLEVEL=N"}
-	job := jobEventEnv(&Job{Name: "mountall"})
+	job := jobEventEnv(&Job{Name: "mountall"}, "stopped", false)
+	failed := jobEventEnv(&Job{Name: "mountall"}, "stopped", true)
+	started := jobEventEnv(&Job{Name: "rc"}, "started", false)
+	rc := jobEventEnv(&Job{Name: "rc", Export: []string{"RUNLEVEL", "PREVLEVEL"}}, "stopped", false)
 	tests := []struct {
 		args []string
 		env  []string
@@ -24,7 +27,14 @@ func TestMatchEnv(t *testing.T) {
 		{[]string{"udev"}, job, false},
 		{[]string{"mountall", "EXIT_STATUS=4"}, job, false},
 		{[]string{"mountall", "EXIT_STATUS!=4"}, job, true},
-		{[]string{"mountall", "RUNLEVEL=[2345]"}, job, true}, // from the event that started it: not known
+		{[]string{"mountall", "EXIT_STATUS=4"}, failed, true},
+		{[]string{"mountall", "ok"}, job, false}, // positional: JOB, INSTANCE, RESULT
+		{[]string{"mountall", "", "ok"}, job, true},
+		{[]string{"mountall", "RESULT=ok"}, job, true},
+		{[]string{"rc", "RESULT=ok"}, started, false},         // started carries no RESULT
+		{[]string{"mountall", "RUNLEVEL=[2345]"}, job, false}, // not exported: not carried
+		{[]string{"rc", "RUNLEVEL=[2345]"}, rc, true},         // exported: its value is not known
+		{[]string{"mountall", "RUNLEVEL!=2"}, job, true},
 		{[]string{"IFACE=lo"}, []string{"IFACE=$iface"}, true},
 	}
 	for _, tc := range tests {

@@ -57,6 +57,9 @@ func FuzzUpstart(f *testing.F) {
 		for _, e := range append(append([]Emit(nil), j.Emits...), j.ScriptEmits...) {
 			check("emit "+e.String(), e.Pos)
 		}
+		for _, c := range j.Scripts {
+			check("command "+c.String(), c.Pos)
+		}
 		if j.Pos != (graph.Pos{File: confPath}) {
 			t.Fatalf("job at %v", j.Pos)
 		}

@@ -27,8 +27,11 @@ type Job struct {
 	Instance    string            // the instance stanza's value, "" if none
 	Emits       []Emit            // "emits" stanzas: one Emit per event name listed
 	ScriptEmits []Emit            // "initctl emit [--no-wait] NAME [KEY=VALUE]..." in exec lines and script blocks of all processes
+	Scripts     []Command         // upstart's commands (initctl emit, start, stop, restart, telinit) in exec lines and script blocks, in file order
 	Env         map[string]string // "env KEY=VALUE" (and "env KEY" with no value: ""), used for $VAR in expressions
 	Export      []string          // "export" stanzas, in order
+	Import      []string          // ChromeOS's "import" stanzas: the variables the job takes from what starts it
+	Tmpfiles    []string          // ChromeOS's "tmpfiles" stanzas: tmpfiles.d files applied before the job starts
 	Description string            // "description"
 	Pos         graph.Pos         // the file, line 0
 
@@ -36,7 +39,7 @@ type Job struct {
 	Expect   string // "expect": "fork", "daemon", "stop", "none" or ""
 	Rejected bool   // upstart would not load the job: the .conf or .override has an error; the fields hold what could be read
 
-	procs map[string][]Emit // initctl emit lines per process ("main", "pre-start" ...): a new exec or script replaces them
+	procs map[string][]Command // upstart's commands per process ("main", "pre-start" ...): a new exec or script replaces them
 }
 
 // Emit is one event a job emits, with the arguments given (positional or
@@ -167,18 +170,36 @@ func (j *Job) parse(data []byte, path string) parse.ErrorList {
 	if len(errs) > 0 {
 		j.Rejected = true
 	}
-	j.ScriptEmits = nil
-	for _, proc := range []string{"pre-start", "main", "post-start", "pre-stop", "post-stop"} {
-		j.ScriptEmits = append(j.ScriptEmits, j.procs[proc]...)
+	j.Scripts, j.ScriptEmits = nil, nil
+	for _, proc := range processes {
+		j.Scripts = append(j.Scripts, j.procs[proc]...)
 	}
-	sort.SliceStable(j.ScriptEmits, func(a, b int) bool {
-		pa, pb := j.ScriptEmits[a].Pos, j.ScriptEmits[b].Pos
+	sort.SliceStable(j.Scripts, func(a, b int) bool {
+		pa, pb := j.Scripts[a].Pos, j.Scripts[b].Pos
 		if (pa.File == j.Path) != (pb.File == j.Path) {
 			return pa.File == j.Path
 		}
 		return pa.Line < pb.Line
 	})
+	for _, c := range j.Scripts {
+		if c.Verb == "emit" {
+			j.ScriptEmits = append(j.ScriptEmits, c.Emit())
+		}
+	}
 	return errs
+}
+
+// processes are the processes a job may have, in the order they run
+// (init(5) "Process definition").
+var processes = []string{"pre-start", "main", "post-start", "pre-stop", "post-stop"}
+
+// Dialect returns "chromeos" for a job that uses a stanza only
+// ChromeOS's upstart reads (import, tmpfiles), else "".
+func (j *Job) Dialect() string {
+	if len(j.Import) > 0 || len(j.Tmpfiles) > 0 {
+		return "chromeos"
+	}
+	return ""
 }
 
 // lineRest returns the rest of the line, blanks collapsed, comment cut.
@@ -230,8 +251,16 @@ func (j *Job) String() string {
 	for _, e := range j.Emits {
 		fmt.Fprintf(&b, "emits %s (%s)\n", e, e.Pos)
 	}
-	for _, e := range j.ScriptEmits {
-		fmt.Fprintf(&b, "initctl emit %s (%s)\n", e, e.Pos)
+	for _, c := range j.Scripts {
+		if c.Verb == "emit" {
+			fmt.Fprintf(&b, "initctl emit %s (%s)\n", c.Emit(), c.Pos)
+			continue
+		}
+		cond := ""
+		if c.Cond {
+			cond = ", under a condition"
+		}
+		fmt.Fprintf(&b, "%s: %s (%s%s)\n", c.Proc, c, c.Pos, cond)
 	}
 	keys := make([]string, 0, len(j.Env))
 	for k := range j.Env {
@@ -243,6 +272,12 @@ func (j *Job) String() string {
 	}
 	if len(j.Export) > 0 {
 		fmt.Fprintf(&b, "export %s\n", strings.Join(j.Export, " "))
+	}
+	if len(j.Import) > 0 {
+		fmt.Fprintf(&b, "import %s\n", strings.Join(j.Import, " "))
+	}
+	if len(j.Tmpfiles) > 0 {
+		fmt.Fprintf(&b, "tmpfiles %s\n", strings.Join(j.Tmpfiles, " "))
 	}
 	return b.String()
 }

@@ -2,6 +2,7 @@ package upstart
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -254,7 +255,8 @@ func TestExprString(t *testing.T) {
 	}
 }
 
-// TestScanEmits checks the shell reading behind ScriptEmits.
+// TestScanEmits checks the shell reading behind ScriptEmits: an emit
+// anywhere in the text counts.
 func TestScanEmits(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"initctl emit foo", "foo@1"},
@@ -282,11 +284,70 @@ func TestScanEmits(t *testing.T) {
 	}
 	for _, tc := range tests {
 		var got []string
-		for _, e := range scanEmits([]byte(tc.in), 1, "f") {
-			got = append(got, e.String()+"@"+e.Pos.String()[2:])
+		for _, c := range scanCommands([]byte(tc.in), 1, "f") {
+			if c.Verb == "emit" {
+				got = append(got, c.Emit().String()+"@"+c.Pos.String()[2:])
+			}
 		}
 		if g := strings.Join(got, " "); g != tc.want {
-			t.Errorf("scanEmits(%q) = %q, want %q", tc.in, g, tc.want)
+			t.Errorf("scanCommands(%q) emits %q, want %q", tc.in, g, tc.want)
+		}
+	}
+}
+
+// TestScanCommands checks the commands start, stop, restart and telinit
+// (also through initctl, service and invoke-rc.d), and which of them run
+// under a condition ("?" after the command).
+func TestScanCommands(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"start logger || :", "start logger@1"},
+		{"start logger && echo ok", "start logger@1"},
+		{"start --no-wait logger || true", "start logger@1"},
+		{"status plymouth-shutdown 2>/dev/null >/dev/null && start wait-for-state WAITER=rc WAIT_FOR=plymouth-shutdown || :", "start wait-for-state WAITER=rc WAIT_FOR=plymouth-shutdown?@1"},
+		{"if [ -e /x ]\nthen\n  initctl stop xbmc\nfi\nstart b", "stop xbmc?@3 start b@5"},
+		{"if start a; then :; fi", "start a?@1"},
+		{"test -x /y || { stop; exit 1; }\nstart portmap-wait WAITER=statd", "start portmap-wait WAITER=statd@2"},
+		{"a || { start x; }; start y", "start x?@1 start y@1"},
+		{"exec telinit 5", "telinit 5@1"},
+		{"telinit \"${DEFAULT_RUNLEVEL}\"", "telinit ${DEFAULT_RUNLEVEL}@1"},
+		{"/sbin/initctl emit --no-wait daemon-died", "initctl emit daemon-died@1"},
+		{"[ -e x ] || initctl emit --no-wait maybe", "initctl emit maybe?@1"},
+		{"exec start --no-wait mountall", "start mountall@1"},
+		{"/sbin/initctl -q restart foo X=1", "restart foo X=1@1"},
+		{"service foo start", "start foo@1"},
+		{"/usr/sbin/service foo stop", "stop foo@1"},
+		{"invoke-rc.d foo restart", "restart foo@1"},
+		{"service foo status; service --status-all", ""},
+		{"f() {\n start a\n}\nstart b", "start a?@2 start b@4"},
+		{"f () { start a; }; start b", "start a?@1 start b@1"},
+		{"function g {\n start a\n}\nstart b", "start a?@2 start b@4"},
+		{"function g() {\n start a\n}\nstart b", "start a?@2 start b@4"},
+		{"case $1 in\n start) start a ;;\nesac\nstart b", "start a?@2 start b@4"},
+		{"while sleep 1; do start a; done; start b", "start a?@1 start b@1"},
+		{"for x in 1 2; do\n  start a\ndone\nstart b", "start a?@2 start b@4"},
+		{"a || (start x); start y", "start x?@1 start y@1"},
+		{"x=$(start a)", "start a@1"},
+		{"x=$()\nstart b", "start b@2"},
+		{"start a &\nstart b", "start a@1 start b@2"},
+		{"a && start x & start y", "start x?@1 start y@1"},
+		{"cat <<EOF\nstart a\nEOF\nstart b", "start b@4"},
+		{"echo start a; echo stop b", ""},
+		{"stop", ""},
+		{"start $JOB", "start $JOB@1"},
+		{"if a; then\n if b; then start x; fi\n start y\nfi\nstart z", "start x?@2 start y?@3 start z@5"},
+		{"fi; done; esac; }; )\nstart a", "start a@2"},
+	}
+	for _, tc := range tests {
+		var got []string
+		for _, c := range scanCommands([]byte(tc.in), 1, "f") {
+			cond := ""
+			if c.Cond {
+				cond = "?"
+			}
+			got = append(got, fmt.Sprintf("%s%s@%d", c, cond, c.Pos.Line))
+		}
+		if g := strings.Join(got, " "); g != tc.want {
+			t.Errorf("scanCommands(%q) = %q, want %q", tc.in, g, tc.want)
 		}
 	}
 }

@@ -7,21 +7,171 @@ import (
 	"github.com/initorder/initorder/graph"
 )
 
-// This file finds "initctl emit" in the shell text of exec lines and
-// script blocks: a small reader of shell words, not a shell.
+// This file finds the commands of upstart's own tools in the shell text
+// of exec lines and script blocks: "initctl emit", "start", "stop",
+// "restart" (also through initctl, service and invoke-rc.d) and
+// "telinit". It is a small reader of shell words, not a shell: nothing
+// is executed, nothing is expanded.
 
-// scanEmits finds the "initctl emit [OPTION]... EVENT [KEY=VALUE]..."
-// commands of a shell text (an exec command or a script block) that
-// starts at line. It reads just enough shell to find commands: words,
-// quotes, backslashes, comments, the separators ; & | ( ) ` and newline
-// (so "$(initctl emit x)" and "a && initctl emit x" are found),
-// redirections, which are dropped, and here-documents, which are data. initctl must come first in its
-// command, after keywords such as "then" or "exec" and assignments. An
-// event given by a shell variable ($EVENT) is unknown and left out;
-// arguments are kept as written, $VAR included. Nothing is executed.
-func scanEmits(text []byte, line int, file string) []Emit {
-	var out []Emit
-	var cmd []shWord
+// Command is one command of upstart's tools found in a job's shell text.
+type Command struct {
+	Proc string    // the process whose text holds it: "pre-start", "main", "post-start", "pre-stop", "post-stop"
+	Verb string    // "emit", "start", "stop", "restart" or "telinit"
+	Name string    // the event (emit), the job (start, stop, restart) or the runlevel (telinit), as written
+	Args []string  // KEY=VALUE (and positional) arguments after Name, as written
+	Pos  graph.Pos // where the command word is
+	// Cond is set when the command runs only if the shell finds
+	// something at run time: it is inside an if, case or loop body or a
+	// function, or to the right of && or ||.
+	Cond bool
+	// Via is the tool as written when it is not the verb itself
+	// ("initctl", "service", "invoke-rc.d"); Service is set for the
+	// service and invoke-rc.d forms, which reach upstart only when Name is
+	// an upstart job.
+	Via     string
+	Service bool
+}
+
+// String is the command as initctl would take it: "start logger",
+// "initctl emit mounted MOUNTPOINT=/", "telinit 2".
+func (c Command) String() string {
+	s := c.Verb + " " + quoteToken(c.Name)
+	if c.Verb == "emit" {
+		s = "initctl " + s
+	}
+	for _, a := range c.Args {
+		s += " " + quoteToken(a)
+	}
+	return s
+}
+
+// Emit returns an emit command as an Emit.
+func (c Command) Emit() Emit { return Emit{Event: c.Name, Args: c.Args, Pos: c.Pos} }
+
+// shFrame is an open compound command: a { } group, a ( ) subshell or
+// command substitution, a backquote, or the body of an if, case, loop or
+// function.
+type shFrame struct {
+	kind     string // "{", "(", "`", "if", "case", "loop"
+	cond     bool   // commands inside run only under a condition
+	listCond bool   // the and-or list around the frame was conditional when it opened
+}
+
+// maxShFrames bounds the nesting the reader follows; deeper text is
+// read as if at the deepest level.
+const maxShFrames = 64
+
+// shReader is the state of scanCommands.
+type shReader struct {
+	file     string
+	out      []Command
+	cmd      []shWord
+	frames   []shFrame
+	listCond bool // a && or || came before the command in this and-or list
+	cmdCond  bool // the command being read is conditional (set at its first word)
+	started  bool // the command being read has a first word
+	funcNext bool // a function header was read: its body is conditional
+	funcName bool // "function" was read: the next word is the function's name
+}
+
+func (r *shReader) cond() bool {
+	if n := len(r.frames); n > 0 && r.frames[n-1].cond {
+		return true
+	}
+	return r.listCond || r.funcNext
+}
+
+func (r *shReader) push(kind string, cond bool) {
+	if len(r.frames) >= maxShFrames {
+		return
+	}
+	r.frames = append(r.frames, shFrame{kind: kind, cond: cond || r.cond(), listCond: r.listCond})
+	r.listCond, r.funcNext = false, false
+}
+
+// pop closes the innermost frame of one of the kinds, and what is open
+// inside it; it does nothing when none is open.
+func (r *shReader) pop(kinds ...string) {
+	for k := len(r.frames) - 1; k >= 0; k-- {
+		for _, kind := range kinds {
+			if r.frames[k].kind == kind {
+				r.listCond = r.frames[k].listCond
+				r.frames = r.frames[:k]
+				return
+			}
+		}
+	}
+}
+
+// word is called with each word the reader completes; it handles the
+// reserved words at the start of a command, which open and close
+// frames, and collects the others.
+func (r *shReader) word(w shWord) {
+	if r.funcName { // "function NAME [()] {"
+		r.funcName = false
+		return
+	}
+	if len(r.cmd) == 0 || commandPrefix(r.cmd) {
+		switch w.s {
+		case "if":
+			r.push("if", true)
+		case "case":
+			r.push("case", true)
+		case "while", "until", "for", "select":
+			r.push("loop", true)
+		case "fi":
+			r.pop("if")
+			return
+		case "esac":
+			r.pop("case")
+			return
+		case "done":
+			r.pop("loop")
+			return
+		case "{":
+			r.push("{", r.funcNext)
+			return
+		case "}":
+			r.pop("{")
+			return
+		case "function":
+			r.funcNext, r.funcName = true, true
+			return
+		}
+		if !r.started {
+			r.started, r.cmdCond = true, r.cond()
+		}
+	}
+	r.cmd = append(r.cmd, w)
+}
+
+// endCmd ends the simple command being read and records it if it is one
+// of upstart's.
+func (r *shReader) endCmd() {
+	if c, ok := upstartCommand(r.cmd, r.file); ok {
+		c.Cond = r.cmdCond
+		r.out = append(r.out, c)
+	}
+	r.cmd, r.started, r.cmdCond = r.cmd[:0], false, false
+}
+
+// endList ends an and-or list (at ";", "&", a newline): what follows
+// runs whatever the list did.
+func (r *shReader) endList() {
+	r.endCmd()
+	r.listCond = false
+}
+
+// scanCommands finds upstart's commands in a shell text (an exec
+// command or a script block) that starts at line. It reads just enough
+// shell to find commands and whether they surely run: words, quotes,
+// backslashes, comments, the separators ; & | && || ( ) ` and newline,
+// { } groups, if/case/loop bodies and function definitions, redirections
+// (dropped) and here-documents (data). The command word must come first
+// in its command, after keywords such as "then" or "exec" and
+// assignments.
+func scanCommands(text []byte, line int, file string) []Command {
+	r := &shReader{file: file}
 	var w []byte
 	var heredocs []heredoc
 	inWord, wline := false, 0
@@ -32,16 +182,9 @@ func scanEmits(text []byte, line int, file string) []Emit {
 	}
 	endWord := func() {
 		if inWord {
-			cmd = append(cmd, shWord{string(w), wline})
+			r.word(shWord{string(w), wline})
 		}
 		w, inWord = w[:0], false
-	}
-	endCmd := func() {
-		endWord()
-		if e, ok := initctlEmit(cmd, file); ok {
-			out = append(out, e)
-		}
-		cmd = cmd[:0]
 	}
 	for i := 0; i < len(text); i++ {
 		switch c := text[i]; c {
@@ -79,7 +222,8 @@ func scanEmits(text []byte, line int, file string) []Emit {
 		case ' ', '\t', '\r':
 			endWord()
 		case '\n':
-			endCmd()
+			endWord()
+			r.endList()
 			line++
 			// The bodies of here-documents are data, up to their
 			// delimiter lines.
@@ -97,8 +241,52 @@ func scanEmits(text []byte, line int, file string) []Emit {
 				}
 			}
 			heredocs = heredocs[:0]
-		case ';', '&', '|', '(', ')', '`':
-			endCmd()
+		case ';':
+			endWord()
+			r.endList()
+		case '&', '|':
+			endWord()
+			double := i+1 < len(text) && text[i+1] == c
+			r.endCmd()
+			switch {
+			case double: // && or ||: what follows runs only if ...
+				i++
+				r.listCond = true
+			case c == '&' && (i+1 >= len(text) || text[i+1] != '>'): // a background job ends the list
+				r.listCond = false
+			}
+		case '(':
+			// "name() {": a function definition, whose body runs only when
+			// it is called.
+			if j := skipBlanks(text, i+1); j < len(text) && text[j] == ')' && !inWord && len(r.cmd) == 1 {
+				r.cmd, r.started = r.cmd[:0], false
+				r.funcNext = true
+				i = j
+				break
+			} else if j < len(text) && text[j] == ')' && inWord && len(r.cmd) == 0 && isName(string(w)) {
+				w, inWord = w[:0], false
+				r.funcNext, r.funcName = true, false
+				i = j
+				break
+			}
+			endWord()
+			r.endCmd()
+			r.push("(", false)
+		case ')':
+			// A case pattern ("start)") closes nothing.
+			endWord()
+			r.endCmd()
+			if n := len(r.frames); n > 0 && r.frames[n-1].kind == "(" {
+				r.pop("(")
+			}
+		case '`':
+			endWord()
+			r.endCmd()
+			if n := len(r.frames); n > 0 && r.frames[n-1].kind == "`" {
+				r.pop("`")
+			} else {
+				r.push("`", false)
+			}
 		case '<', '>':
 			// "2>/dev/null", ">&2", "<<EOF": drop the fd number, the
 			// operator and its word (for "<<", the delimiter).
@@ -126,8 +314,16 @@ func scanEmits(text []byte, line int, file string) []Emit {
 			w = append(w, c)
 		}
 	}
-	endCmd()
-	return out
+	endWord()
+	r.endCmd()
+	return r.out
+}
+
+func skipBlanks(text []byte, i int) int {
+	for i < len(text) && (text[i] == ' ' || text[i] == '\t') {
+		i++
+	}
+	return i
 }
 
 type heredoc struct {
@@ -146,29 +342,75 @@ var shPrefix = map[string]bool{
 	"exec": true, "!": true, "time": true, "nohup": true, "command": true, "{": true,
 }
 
-// initctlEmit reads one simple command as "initctl emit EVENT ARG...".
-func initctlEmit(cmd []shWord, file string) (Emit, bool) {
+// commandPrefix reports whether the words read so far only lead up to
+// the command (keywords, exec, assignments).
+func commandPrefix(ws []shWord) bool {
+	for _, w := range ws {
+		if !shPrefix[w.s] && !isAssignment(w.s) {
+			return false
+		}
+	}
+	return true
+}
+
+// upstartCommand reads one simple command as one of upstart's: initctl
+// emit|start|stop|restart, start|stop|restart, telinit, or service and
+// invoke-rc.d with start|stop|restart.
+func upstartCommand(cmd []shWord, file string) (Command, bool) {
 	i := 0
 	for i < len(cmd) && (shPrefix[cmd[i].s] || isAssignment(cmd[i].s)) {
 		i++
 	}
-	if i == len(cmd) || (cmd[i].s != "initctl" && !strings.HasSuffix(cmd[i].s, "/initctl")) {
-		return Emit{}, false
+	if i == len(cmd) {
+		return Command{}, false
 	}
-	e := Emit{Pos: graph.Pos{File: file, Line: cmd[i].line}}
-	verb := ""
+	tool := cmd[i].s
+	if k := strings.LastIndexByte(tool, '/'); k >= 0 {
+		tool = tool[k+1:]
+	}
+	c := Command{Pos: graph.Pos{File: file, Line: cmd[i].line}}
+	var words []string
 	for _, w := range cmd[i+1:] {
-		switch {
-		case strings.HasPrefix(w.s, "-"): // --no-wait, -n, -q, --system ...
-		case verb == "":
-			verb = w.s
-		case e.Event == "":
-			e.Event = w.s
-		default:
-			e.Args = append(e.Args, w.s)
+		if !strings.HasPrefix(w.s, "-") { // --no-wait, -n, -q, --system ...
+			words = append(words, w.s)
 		}
 	}
-	return e, verb == "emit" && e.Event != "" && !strings.HasPrefix(e.Event, "$")
+	switch tool {
+	case "initctl":
+		if len(words) < 2 {
+			return c, false
+		}
+		c.Via, c.Verb, c.Name, c.Args = tool, words[0], words[1], words[2:]
+	case "start", "stop", "restart", "telinit":
+		if len(words) < 1 {
+			return c, false
+		}
+		c.Verb, c.Name, c.Args = tool, words[0], words[1:]
+	case "service", "invoke-rc.d":
+		if len(words) < 2 {
+			return c, false
+		}
+		c.Via, c.Service, c.Name, c.Verb, c.Args = tool, true, words[0], words[1], words[2:]
+	default:
+		return c, false
+	}
+	switch c.Verb {
+	case "emit", "start", "stop", "restart":
+	case "telinit":
+		c.Args = nil
+	default:
+		return c, false
+	}
+	if c.Service && c.Verb == "emit" {
+		return c, false
+	}
+	return c, c.Name != "" && !(c.Verb == "emit" && strings.HasPrefix(c.Name, "$"))
+}
+
+// isName reports whether s is a shell name: letters, digits and _, not
+// starting with a digit.
+func isName(s string) bool {
+	return s != "" && !strings.Contains(s, "=") && isAssignment(s+"=")
 }
 
 // isAssignment reports whether a shell word is NAME=VALUE.

@@ -16,6 +16,8 @@ import (
 var stanzas = map[string]func(*jobParser, string) *stanzaError{
 	"start": (*jobParser).on, "stop": (*jobParser).on,
 	"emits": (*jobParser).emits, "env": (*jobParser).env, "export": (*jobParser).export,
+	// ChromeOS's upstart (docs/upstart.md): import VAR..., tmpfiles PATH...
+	"import": (*jobParser).export, "tmpfiles": (*jobParser).export,
 	"manual": (*jobParser).manual, "debug": func(*jobParser, string) *stanzaError { return nil },
 	"task":      (*jobParser).task,
 	"exec":      func(p *jobParser, _ string) *stanzaError { return p.exec("main") },
@@ -84,12 +86,24 @@ func (p *jobParser) emits(name string) *stanzaError {
 	return nil
 }
 
+// export reads the list stanzas of names: "export VAR..." and
+// ChromeOS's "import VAR..." (stanza_export; stanza_import of
+// ChromeOS's upstart-1.2-import-env.patch, the same reader) and
+// "tmpfiles PATH..." (ChromeOS: the tmpfiles.d files applied before the
+// job starts). Each adds to its list, also from an .override.
 func (p *jobParser) export(name string) *stanzaError {
 	vals, _, err := p.l.args()
 	if err != nil {
 		return p.errorf(name, err)
 	}
-	p.job.Export = append(p.job.Export, vals...)
+	switch name {
+	case "import":
+		p.job.Import = append(p.job.Import, vals...)
+	case "tmpfiles":
+		p.job.Tmpfiles = append(p.job.Tmpfiles, vals...)
+	default:
+		p.job.Export = append(p.job.Export, vals...)
+	}
 	return nil
 }
 
@@ -143,7 +157,7 @@ func (p *jobParser) process(name string) *stanzaError {
 
 // exec reads the command of a process to the end of the line, comment
 // excluded (parse_exec, nih_config_parse_command), and looks in it for
-// initctl emit.
+// upstart's commands (initctl emit, start ...).
 func (p *jobParser) exec(proc string) *stanzaError {
 	key := "exec"
 	if proc != "main" {
@@ -157,14 +171,14 @@ func (p *jobParser) exec(proc string) *stanzaError {
 	if _, _, err := l.scan(nihCNL); err != nil {
 		return p.errorf(key, err)
 	}
-	p.setProc(proc, scanEmits(l.data[start:l.p], line, p.path))
+	p.setProc(proc, scanCommands(l.data[start:l.p], line, p.path))
 	l.nextLine()
 	return nil
 }
 
 // script reads a script block (parse_script): nothing but a comment after
 // "script", then every line up to one that is "end script", and looks in
-// it for initctl emit.
+// it for upstart's commands.
 func (p *jobParser) script(proc string) *stanzaError {
 	key := "script"
 	if proc != "main" {
@@ -184,7 +198,7 @@ func (p *jobParser) script(proc string) *stanzaError {
 	if !ok {
 		return &stanzaError{key: key, err: errUnterminatedBlock, synced: true}
 	}
-	p.setProc(proc, scanEmits(dedent(l.data[start:end]), line, p.path))
+	p.setProc(proc, scanCommands(dedent(l.data[start:end]), line, p.path))
 	return nil
 }
 
@@ -267,11 +281,16 @@ func (l *lexer) blockEnd() (int, bool) {
 	return end, true
 }
 
-func (p *jobParser) setProc(proc string, emits []Emit) {
+// setProc records the commands of a process's exec or script, which
+// replace those of an earlier one of the same process.
+func (p *jobParser) setProc(proc string, cmds []Command) {
 	if p.job.procs == nil {
-		p.job.procs = map[string][]Emit{}
+		p.job.procs = map[string][]Command{}
 	}
-	p.job.procs[proc] = emits
+	for i := range cmds {
+		cmds[i].Proc = proc
+	}
+	p.job.procs[proc] = cmds
 }
 
 // expect reads "expect stop|daemon|fork|none" (stanza_expect).

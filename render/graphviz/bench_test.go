@@ -12,21 +12,27 @@ import (
 	"github.com/initorder/initorder/render/raster"
 )
 
-// drawing is the DOT text of a synthetic boot of n units (synth.Units),
-// with its findings marked, as initorder graph writes it.
+// drawing is the DOT text of a synthetic boot of n units (synth.Units)
+// as initorder graph writes it.
 func drawing(b *testing.B, n int) []byte {
-	g := synth.Units(n, 1)
-	d := render.Drawing{Boot: render.Boot{Init: "systemd", Goal: "bench", Graph: g, Schedule: graph.Order(g)}, Findings: graph.Check(g)}
 	var dot bytes.Buffer
-	if err := render.DOT(&dot, []render.Drawing{d}); err != nil {
+	if err := render.DOT(&dot, []render.Drawing{benchDrawing(n)}); err != nil {
 		b.Fatal(err)
 	}
 	return dot.Bytes()
 }
 
+// benchDrawing is a synthetic boot of n units as initorder graph draws
+// it: its findings marked, reduced, its hubs (the targets) as rails.
+func benchDrawing(n int) render.Drawing {
+	g := synth.Units(n, 1)
+	hubs, _ := graph.Hubs(g, nil)
+	return render.Drawing{Boot: render.Boot{Init: "systemd", Goal: "bench", Graph: g, Schedule: graph.Order(g)}, Findings: graph.Check(g), Reduce: true, Hubs: hubs}
+}
+
 // BenchmarkPicture measures each step of initorder graph on synthetic
 // boots: the DOT text (render.DOT, with the scene: selection, barriers,
-// marks), the Graphviz layout to SVG (go-graphviz, one renderer at a
+// marks, rails, reduction), the Graphviz layout to SVG (go-graphviz, one renderer at a
 // time), and the PNG (Graphviz's JSON layout, then package raster).
 // Graphviz's dot layout is superlinear: SVG and PNG of 10,000 units run
 // only with INITORDER_BENCH_BIG=1 (the layout did not finish in 34
@@ -34,8 +40,7 @@ func drawing(b *testing.B, n int) []byte {
 func BenchmarkPicture(b *testing.B) {
 	for _, n := range []int{100, 1000, 10000} {
 		b.Run(fmt.Sprintf("dot/services=%d", n), func(b *testing.B) {
-			g := synth.Units(n, 1)
-			d := render.Drawing{Boot: render.Boot{Init: "systemd", Graph: g, Schedule: graph.Order(g)}, Findings: graph.Check(g)}
+			d := benchDrawing(n)
 			b.ReportAllocs()
 			for b.Loop() {
 				var out bytes.Buffer

@@ -79,7 +79,9 @@ func TestOddNames(t *testing.T) {
 		g.AddEdge(graph.Edge{From: i, To: i - 1, Kind: graph.SystemdAfter})
 	}
 	g.AddEdge(graph.Edge{From: 0, To: gone, Kind: graph.Requires})
-	d := render.Drawing{Boot: render.Boot{Graph: g, Schedule: graph.Order(g)}}
+	// The record is drawn where a finding says the name is missing.
+	missing := graph.Finding{Kind: graph.KindMissingDependency, Severity: graph.Error, Services: []string{names[0], `gone|{x}`}}
+	d := render.Drawing{Boot: render.Boot{Graph: g, Schedule: graph.Order(g)}, Findings: []graph.Finding{missing}}
 	var dot, out bytes.Buffer
 	if err := render.DOT(&dot, []render.Drawing{d}); err != nil {
 		t.Fatal(err)

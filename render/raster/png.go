@@ -55,6 +55,7 @@ type painter struct {
 	height      float64 // of the layout, in points
 	scale       float64
 	pen, fill   color.RGBA
+	filled      bool    // a fill colour was set: the object's closed shapes are filled
 	width       float64 // pen width in points
 	dash        []float64
 	font        string
@@ -75,7 +76,7 @@ func newPainter(w, h int, height, scale float64) *painter {
 // reset sets the pen as each object's operations start: xdot's state
 // does not carry from one object to the next.
 func (p *painter) reset() {
-	p.pen, p.fill = color.RGBA{A: 255}, color.RGBA{A: 255}
+	p.pen, p.fill, p.filled = color.RGBA{A: 255}, color.RGBA{A: 255}, false
 	p.width, p.dash = 1, nil
 	p.font, p.size = "Helvetica", 14
 }
@@ -97,7 +98,7 @@ func (p *painter) run(ops []op) {
 		case "c":
 			p.pen = parseColor(o.Color)
 		case "C":
-			p.fill = parseColor(o.Color)
+			p.fill, p.filled = parseColor(o.Color), true
 		case "S":
 			p.setStyle(o.Style)
 		case "F":
@@ -111,7 +112,11 @@ func (p *painter) run(ops []op) {
 		case "B", "b", "edge":
 			pts := flatten(p.points(o.Points))
 			closed := len(o.Points) > 1 && o.Points[0] == o.Points[len(o.Points)-1]
-			if o.Op != "edge" && closed {
+			// Graphviz's JSON writes "b" (filled) for every B-spline:
+			// a closed one is filled only when the object set a fill
+			// colour, as a "rounded,filled" node does; a "rounded"
+			// cluster's outline is not (it was painted black).
+			if o.Op != "edge" && closed && p.filled {
 				p.fillPath(pts, p.fill)
 			}
 			p.stroke(pts, false)
@@ -154,7 +159,38 @@ func (p *painter) fillPath(pts []point, c color.RGBA) {
 	if c.A == 0 || len(pts) < 3 {
 		return
 	}
+	if r, ok := rect(pts); ok {
+		// A rectangle along the axes, such as the graph's background, is
+		// painted as one: rasterising the background would take two
+		// buffers of the picture's size (4 bytes a pixel each: 150 MB
+		// for a whole Debian boot), and a box's side is on a pixel's
+		// edge give or take half a pixel, which its outline covers.
+		draw.Draw(p.img, r.Intersect(p.img.Bounds()), image.NewUniform(c), image.Point{}, draw.Over)
+		return
+	}
 	p.rasterCache.fill(p.img, [][]point{pts}, c)
+}
+
+// rect returns the pixels of pts when it is a rectangle with sides
+// along the axes, its corners rounded to the nearest pixel edge.
+func rect(pts []point) (image.Rectangle, bool) {
+	if len(pts) != 4 {
+		return image.Rectangle{}, false
+	}
+	minX, minY, maxX, maxY := pts[0].x, pts[0].y, pts[0].x, pts[0].y
+	for _, q := range pts[1:] {
+		minX, minY = math.Min(minX, q.x), math.Min(minY, q.y)
+		maxX, maxY = math.Max(maxX, q.x), math.Max(maxY, q.y)
+	}
+	for _, q := range pts {
+		if (q.x != minX && q.x != maxX) || (q.y != minY && q.y != maxY) {
+			return image.Rectangle{}, false
+		}
+	}
+	if sum := minX + minY + maxX + maxY; math.IsNaN(sum) || math.IsInf(sum, 0) {
+		return image.Rectangle{}, false
+	}
+	return image.Rect(int(math.Round(minX)), int(math.Round(minY)), int(math.Round(maxX)), int(math.Round(maxY))), true
 }
 
 // stroke draws the polyline pts (closed: back to its first point) with

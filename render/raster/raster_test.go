@@ -180,3 +180,47 @@ func TestParseColor(t *testing.T) {
 		}
 	}
 }
+
+// TestPNGClusterNotFilled checks that a cluster of a layout (style
+// "rounded": its outline is a B-spline that Graphviz's JSON writes as
+// "b", with no fill colour) is drawn as an outline, not a black box
+// that hides the labels of its services. clusters.json is Graphviz's
+// layout of render/testdata/dot/clusters.dot.
+func TestPNGClusterNotFilled(t *testing.T) {
+	data, err := os.ReadFile("testdata/clusters.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var l layout
+	if err := json.Unmarshal(data, &l); err != nil {
+		t.Fatal(err)
+	}
+	const scale = 2.0
+	_, h, _, _ := readLayout(data)
+	img := decode(t, data, scale)
+	clusters := 0
+	for _, o := range l.Objects {
+		if o.Nodes == nil {
+			continue
+		}
+		for _, d := range o.Draw {
+			if d.Op != "b" || len(d.Points) < 4 {
+				continue
+			}
+			clusters++
+			// Just inside the left side of the outline, half way up: no
+			// service is drawn there.
+			minX, minY, maxY := d.Points[0][0], d.Points[0][1], d.Points[0][1]
+			for _, q := range d.Points {
+				minX, minY, maxY = min(minX, q[0]), min(minY, q[1]), max(maxY, q[1])
+			}
+			x, y := int((minX+4)*scale), int((h-(minY+maxY)/2)*scale)
+			if c := img.RGBAAt(x, y); c != (color.RGBA{255, 255, 255, 255}) {
+				t.Errorf("%s: inside its outline at (%d, %d) = %v, want white", o.Name, x, y, c)
+			}
+		}
+	}
+	if clusters == 0 {
+		t.Fatal("clusters.json: no cluster outline (\"b\") to check")
+	}
+}

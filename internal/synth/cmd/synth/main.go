@@ -18,7 +18,7 @@ import (
 )
 
 func main() {
-	kind := flag.String("kind", "systemd", "init system: sysv, upstart or systemd")
+	kind := flag.String("kind", "systemd", "init system: sysv, upstart, systemd or systemd-light (each unit Wants=+After= 0-3 earlier ones)")
 	n := flag.Int("n", 1000, "number of services")
 	seed := flag.Uint64("seed", 1, "random seed")
 	layout := flag.String("layout", "", "also write a layout file here")
@@ -47,8 +47,11 @@ func run(kind string, n int, seed uint64, layout string, nodes, sets int, dir st
 		err = synth.Upstart(dir, n, seed)
 	case "systemd":
 		err = synth.Systemd(dir, n, seed)
+	case "systemd-light":
+		err = synth.SystemdLight(dir, n, seed)
+		layout = ""
 	default:
-		return fmt.Errorf("-kind %q: want sysv, upstart or systemd", kind)
+		return fmt.Errorf("-kind %q: want sysv, upstart, systemd or systemd-light", kind)
 	}
 	if err != nil || layout == "" {
 		return err
