@@ -52,10 +52,20 @@ const (
 	KindParseError        = "parse-error"
 	KindNoHeader          = "no-header"
 	KindUnknownService    = "unknown-service"
+	KindOrphanOverride    = "orphan-override"
+	KindEmptyBoot         = "empty-boot"
 	// KindNotEmulated: a systemd generator of the root that initorder does
 	// not emulate; the units it would make are missing from the boot.
 	KindNotEmulated = "not-emulated"
 )
+
+// Kinds lists every finding kind, in the order check --help explains
+// them.
+var Kinds = []string{
+	KindEmptyBoot, KindCycle, KindNeverStarts, KindMissingDependency, KindMasked, KindRace,
+	KindNoEffectOrder, KindDuplicateProvides, KindOrderConflict, KindDanglingLink, KindParseError,
+	KindNoHeader, KindOrphanOverride, KindNotEmulated, KindCrossNode, KindUnknownService,
+}
 
 // Finding is one thing worth telling about a boot. Services lists the
 // services it is about, the dependent first; for a cycle, the loop in

@@ -86,8 +86,13 @@ type Graph struct {
 	// systemctl reads it). The reader of that init system sets it; Find
 	// uses it.
 	Complete func(name string) (string, bool)
-	byName   map[string]int
-	out, in  [][]int // edge indexes by From and by To; built lazily
+	// Outside, when set, describes a service the root defines that this
+	// boot does not hold: a systemd unit that nothing pulls into the
+	// transaction (SysV scripts and upstart jobs are in the graph, started
+	// or not). The reader sets it; FindOutside uses it.
+	Outside func(name string) (Service, bool)
+	byName  map[string]int
+	out, in [][]int // edge indexes by From and by To; built lazily
 }
 
 // Add adds s and returns its index. A service of the same name is
@@ -140,6 +145,24 @@ func (g *Graph) Find(name string) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// FindOutside returns the service a user names as Find does, and when
+// the boot does not hold it but the root defines it (Outside), adds it,
+// not started, so that why can say it is not part of this boot.
+func (g *Graph) FindOutside(name string) (int, bool) {
+	if i, ok := g.Find(name); ok || g.Outside == nil {
+		return i, ok
+	}
+	s, ok := g.Outside(name)
+	if !ok {
+		return 0, false
+	}
+	if i, ok := g.Lookup(s.Name); ok {
+		return i, true
+	}
+	s.Phase = NotStarted
+	return g.Add(s), true
 }
 
 // AddEdge adds e.

@@ -3,6 +3,7 @@ package graph
 import (
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // Verdict is what Why finds about two services.
@@ -12,6 +13,7 @@ const (
 	Ordered   Verdict = iota // a chain of directives, or the phases, orders one before the other
 	NoOrder                  // both start and nothing orders them either way
 	NotBooted                // one of them (or both) does not start
+	Same                     // both names are one service
 )
 
 func (v Verdict) String() string {
@@ -22,6 +24,8 @@ func (v Verdict) String() string {
 		return "unordered"
 	case NotBooted:
 		return "not-started"
+	case Same:
+		return "same-service"
 	}
 	return fmt.Sprintf("verdict(%d)", int(v))
 }
@@ -50,6 +54,7 @@ type Explanation struct {
 }
 
 // Why explains the order of services a and b in g, after Start, given
+// (two names of one service, a == b, are Same)
 // the findings of the analyses fs: the shortest chain of
 // ordering directives (Edge.Ordering, alternatives excluded) from one
 // to the other, found by breadth-first search both ways; else the
@@ -58,13 +63,17 @@ type Explanation struct {
 // in O(V + E) time.
 func Why(g *Graph, fs []Finding, a, b int) Explanation {
 	x := Explanation{A: a, B: b, First: -1}
+	if a == b {
+		x.Verdict = Same
+		return x
+	}
 	for _, i := range []int{a, b} {
 		if !g.Services[i].Started() {
 			x.Verdict = NotBooted
 			x.Why = append(x.Why, whyNot(g, fs, i))
 		}
 	}
-	if x.Verdict == NotBooted || a == b {
+	if x.Verdict == NotBooted {
 		return x
 	}
 	if chain := orderChain(g, a, b); chain != nil {
@@ -211,8 +220,10 @@ func whyNot(g *Graph, fs []Finding, i int) Finding {
 		f.Message = s.Name + " " + s.Away
 	case s.Masked:
 		f.Message = s.Name + " is masked"
+	case strings.HasPrefix(s.Note, "is ") || strings.HasPrefix(s.Note, "has "):
+		f.Message = s.Name + " is not part of this boot: it " + s.Note
 	case s.Note != "":
-		f.Message = s.Name + " does not start: " + s.Note
+		f.Message = s.Name + " is not part of this boot: " + s.Note
 	default:
 		f.Message = s.Name + " is not part of this boot: nothing enables it or pulls it in"
 	}

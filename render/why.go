@@ -36,6 +36,13 @@ func whyText(b Boot, x graph.Explanation) string {
 	name := func(i int) string { return g.Services[i].Name }
 	var sb strings.Builder
 	switch x.Verdict {
+	case graph.Same:
+		s := &g.Services[x.A]
+		fmt.Fprintf(&sb, "%s: both names are this one service, which does not start before itself", s.Name)
+		if len(s.Aliases) > 0 {
+			fmt.Fprintf(&sb, " (it also answers to %s)", strings.Join(s.Aliases, ", "))
+		}
+		sb.WriteByte('\n')
 	case graph.NotBooted:
 		for _, f := range x.Why {
 			sb.WriteString(f.Message)

@@ -18,20 +18,31 @@ func newCheckCmd(g *globals) *cobra.Command {
 		Use:   "check",
 		Short: "Report ordering loops, missing dependencies and other findings",
 		Long: `check reads the root and reports, one a line as
-"path:line: severity: kind: message":
+"path:line: severity: kind: message", on every init system:
 
+  empty-boot          (error) the boot starts nothing: why (no rc links,
+                      no job whose start on holds, a target that pulls
+                      nothing in) and the flag that reads it otherwise
   cycle               services that must start after each other in a loop
-  never-starts        an upstart job whose start on can never be met, with
-                      the chain down to the first cause
-  missing-dependency  Required-Start on a name nothing provides, or on a
+  never-starts        a service that can never start, with the chain down
+                      to the first cause: a job whose start on never holds,
+                      a unit whose Requires= fails, an rc link to a file
+                      that is not run
+  missing-dependency  a dependency on a name nothing provides, or on a
                       script not enabled in that runlevel
-  race                a job that depends on another that nothing orders
-                      before it (an "or" branch)
-  duplicate-provides  two scripts that provide the same name
+  masked              a dependency on a masked unit (a link to /dev/null)
+  race                one service depends on another and nothing orders
+                      them: Wants= without After=, Should-Start under
+                      startpar, an upstart "or" branch
+  no-effect-order     After= on a unit nothing pulls into the boot
+  duplicate-provides  two scripts (or units) that provide one name
   order-conflict      S numbers that contradict the headers
-  dangling-link       an rc link that leads nowhere
-  parse-error         a file or stanza that cannot be read
+  dangling-link       a link whose target does not exist
+  parse-error         a file or line that cannot be read
   no-header           (info) a script ordered by its number only
+  orphan-override     (info) an upstart .override without its .conf
+  not-emulated        a systemd generator of the root that initorder does
+                      not emulate: the units it would make are missing
 
 With --layout, check analyses the boot of each node of the
 layout (or of each --node): a service that roles of other nodes only name

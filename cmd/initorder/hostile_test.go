@@ -359,7 +359,7 @@ var hostileCases = []hostileCase{
 			in.on(w, "dir")
 		},
 		want: map[string][]string{
-			"sysv": {`etc/rc2\.d/S02fifo: warning: dangling-link: link etc/rc2\.d/S02fifo leads to etc/init\.d/fifo, which is not a script insserv reads`, `etc/rc2\.d/S02dir: warning: dangling-link`},
+			"sysv": {`etc/rc2\.d/S02fifo: warning: never-starts: link etc/rc2\.d/S02fifo leads to /etc/init\.d/fifo, which is not a regular file: it is not run`, `etc/rc2\.d/S02dir: warning: never-starts: link etc/rc2\.d/S02dir leads to /etc/init\.d/dir, which is a directory`},
 		},
 	},
 }

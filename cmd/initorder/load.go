@@ -25,6 +25,8 @@ type goal struct {
 	stop     bool
 	events   []string
 	cmdline  []string // --kernel-cmdline values, each as /proc/cmdline holds it
+	defaults bool     // SysV: the links of update-rc.d NAME defaults for every script
+	presets  bool     // systemd: the links of systemctl preset-all
 }
 
 // goalFlags registers the flags that say which boot to analyse.
@@ -35,17 +37,22 @@ func goalFlags(cmd *cobra.Command, gl *goal) {
 	f.StringVar(&gl.target, "target", "", "systemd target to boot into (default: the default.target link, else graphical.target)")
 	f.BoolVar(&gl.stop, "stop", false, "the shutdown order instead (SysV K links; upstart: telinit 0 or --runlevel, its jobs and rc's K links; systemd: the start order reversed)")
 	f.StringArrayVar(&gl.cmdline, "kernel-cmdline", nil, "the kernel command line, split at spaces as /proc/cmdline (repeatable): systemd.unit=, a runlevel word (single, 1-5, emergency), systemd.mask=, systemd.wants=, systemd.debug_shell, console=, fstab=, luks=")
+	f.BoolVar(&gl.defaults, "defaults", false, "SysV: read the rc links as update-rc.d NAME defaults would make them for every script (insserv's numbers)")
+	f.BoolVar(&gl.presets, "presets", false, "systemd: read the root as systemctl preset-all would leave it (its preset files; a first boot applies them, enable only, without it)")
 }
 
 // fits refuses a goal flag that means nothing for the init system read
 // as PID 1, rather than ignoring it: --target is systemd's, --event
-// upstart's.
+// upstart's, --presets systemd's.
 func (gl goal) fits(init string) error {
 	if gl.target != "" && init != "systemd" {
 		return fmt.Errorf("--target %s: targets are systemd's, and this root boots %s (use --runlevel)", gl.target, init)
 	}
 	if len(gl.events) > 0 && init != "upstart" {
 		return fmt.Errorf("--event %s: events are upstart's, and this root boots %s", gl.events[0], init)
+	}
+	if gl.presets && init != "systemd" {
+		return fmt.Errorf("--presets: preset files are systemd's, and this root boots %s", init)
 	}
 	return nil
 }
@@ -83,9 +90,32 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		return nil, fmt.Errorf("reading root: %w", err)
 	}
 	defer fsys.Close()
-	init, scripts, err := pickInit(parse.Detect(fsys), g.inits, g.pid1)
+	l := &loaded{}
+	// say puts a note about the root in ls -l and JSON (Boot.Notes) and
+	// on stderr.
+	say := func(note string) {
+		l.boot.Notes = append(l.boot.Notes, note)
+		g.note(root, note)
+	}
+	if in := fsys.Inside(); in != "" {
+		say("every member of the archive is under " + in + "/: the root is read from inside it")
+	}
+	if note := parse.ImageNote(fsys.Image()); note != "" {
+		say(note)
+	}
+	var made map[string]bool
+	if gl.defaults {
+		if fsys, made, err = withDefaults(fsys, say); err != nil {
+			return nil, err
+		}
+	}
+	d := parse.Detect(fsys)
+	init, scripts, detected, err := pickInit(d, g.inits, g.pid1)
 	if err != nil {
 		return nil, err
+	}
+	if note := d.Note(); detected && note != "" {
+		g.note(root, note)
 	}
 	if err := gl.fits(init); err != nil {
 		return nil, err
@@ -95,23 +125,23 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 	if runlevel == "" && gl.target == "" && init != "systemd" {
 		runlevel = parse.KernelRunlevel(words) // sysvinit and upstart read a runlevel word too
 	}
-	l := &loaded{}
-	if note := parse.ImageNote(fsys.Image()); note != "" {
-		l.boot.Notes = append(l.boot.Notes, note)
-		g.note(root, note)
-	}
 	if scripts {
 		l.note = init + " as PID 1, with the etc/init.d scripts as it runs them"
 	}
 	switch init {
 	case "systemd":
-		sd, err := systemd.Read(fsys, systemd.Options{Target: gl.target, Runlevel: gl.runlevel, SysV: scripts, KernelCmdline: words})
+		opt := systemd.Options{Target: gl.target, Runlevel: gl.runlevel, SysV: scripts, KernelCmdline: words}
+		var presetErrs []graph.Finding
+		if fsys, presetErrs, err = withPresets(fsys, gl.presets, &opt, say); err != nil {
+			return nil, err
+		}
+		sd, err := systemd.Read(fsys, opt)
 		if err != nil {
 			return nil, err
 		}
 		l.boot = render.Boot{Init: "systemd", Goal: sd.Target, Stop: gl.stop, Graph: sd.Graph, Notes: l.boot.Notes,
 			Version: sd.Version, VersionFrom: sd.VersionFrom}
-		l.findings = sd.Findings
+		l.findings = append(sd.Findings, presetErrs...)
 	case "upstart":
 		// --runlevel with --stop is the runlevel the shutdown enters; a
 		// runlevel word of the kernel command line is the boot's.
@@ -133,7 +163,7 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		l.boot = render.Boot{Init: "upstart", Goal: goalName, Stop: gl.stop, Graph: up.Graph, Notes: l.boot.Notes}
 		l.findings = up.Findings
 	default:
-		sv, err := sysv.Read(fsys, sysv.Options{Runlevel: runlevel, Stop: gl.stop})
+		sv, err := sysv.Read(fsys, sysv.Options{Runlevel: runlevel, Stop: gl.stop, Made: made})
 		if err != nil {
 			return nil, err
 		}
@@ -144,7 +174,101 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		l.boot = render.Boot{Init: "sysv", Goal: goalName, Stop: gl.stop, Graph: sv.Graph, Notes: l.boot.Notes}
 		l.findings = sv.Findings
 	}
+	sayEmpty(g, root, l.findings, d, detected)
 	return l, nil
+}
+
+// withDefaults returns root read with the rc links update-rc.d NAME
+// defaults would make for every script, the links it makes or renumbers,
+// and says what it did on stderr.
+func withDefaults(fsys *rootfs.FS, say func(string)) (*rootfs.FS, map[string]bool, error) {
+	dl, err := sysv.Defaults(fsys)
+	if err != nil {
+		return nil, nil, err
+	}
+	made := dl.Made(fsys)
+	with, err := fsys.With(dl.Changes())
+	if err != nil {
+		return nil, nil, err
+	}
+	msg := fmt.Sprintf("--defaults: %d rc links as update-rc.d NAME defaults would leave them (insserv's numbers), %d of them made or renumbered", len(dl.Links), len(made))
+	if len(dl.Disabled) > 0 {
+		msg += fmt.Sprintf("; enabled nowhere (no header or no Default-Start): %s", strings.Join(dl.Disabled, ", "))
+	}
+	say(msg)
+	return with, made, nil
+}
+
+// withPresets returns root read as systemd 252 would boot it after its
+// preset files: with --presets, as systemctl preset-all leaves it; at a
+// first boot (no etc/machine-id, or "uninitialized"), as the manager's
+// own preset-all leaves it (enable only). It says so on stderr and sets
+// the notes of opt; the findings are the preset lines systemctl cannot
+// parse.
+func withPresets(fsys *rootfs.FS, full bool, opt *systemd.Options, say func(string)) (*rootfs.FS, []graph.Finding, error) {
+	first, why := systemd.FirstBoot(fsys, opt.KernelCmdline)
+	opt.FirstBoot = first
+	if !full && !first {
+		return fsys, nil, nil
+	}
+	p, err := systemd.PresetAll(fsys, !full)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !full && len(p.Links) == 0 {
+		return fsys, p.Errors.Findings(), nil // a first boot that changes nothing
+	}
+	with, err := fsys.With(p.Changes())
+	if err != nil {
+		return nil, nil, err
+	}
+	opt.Preset = map[string]bool{}
+	for _, n := range p.Enabled {
+		opt.Preset[n] = true
+	}
+	what := fmt.Sprintf("%s enabled (%s made)", count(len(p.Enabled), "unit"), count(len(p.Links), "link"))
+	if full {
+		what += fmt.Sprintf(", %s disabled (%s removed)", count(len(p.Disabled), "unit"), count(len(p.Removed), "link"))
+	}
+	if len(p.Files) == 0 {
+		what += "; no preset file: every unit with an [Install] section is enabled"
+	}
+	switch {
+	case full:
+		opt.PresetNote = "enabled by --presets (systemctl preset-all)"
+		say("--presets: the root as systemctl preset-all leaves it: " + what)
+	default:
+		opt.PresetNote = "enabled at the first boot by the preset files"
+		say(fmt.Sprintf("first boot: %s, so systemd 252 applies the preset files before it starts anything (preset-all, enable only): %s (--presets applies them in full; an etc/machine-id with an ID, or --kernel-cmdline systemd.condition-first-boot=0, reads the root as a machine that has booted)", why, what))
+	}
+	return with, p.Errors.Findings(), nil
+}
+
+// count says n things: "1 unit", "2 units".
+func count(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
+}
+
+// sayEmpty completes an empty-boot finding with what the root holds of
+// the other init systems when the init system was guessed (--pid1 reads
+// it as one of those), and says it on stderr for every verb but check,
+// which prints it with the other findings.
+func sayEmpty(g *globals, root string, fs []graph.Finding, d parse.Detection, detected bool) {
+	for k := range fs {
+		f := &fs[k]
+		if f.Kind != graph.KindEmptyBoot {
+			continue
+		}
+		if detected && d.Guess && d.Also != "" {
+			f.Message += "; --pid1 reads the root as another init system (" + d.Also + ")"
+		}
+		if g.verb != "check" {
+			g.note(root, f.Message)
+		}
+	}
 }
 
 // pickInit returns the init system to read as PID 1 and whether the
@@ -160,18 +284,21 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 //     in its graph. With auto too, the scripts join when there are any.
 //   - upstart with systemd is refused: a machine boots one of them, and
 //     neither runs the other's jobs.
-func pickInit(d parse.Detection, inits []string, pid1Flag string) (init string, scripts bool, err error) {
+//
+// detected reports whether parse.Detect chose PID 1 (neither --pid1 nor
+// --init named it).
+func pickInit(d parse.Detection, inits []string, pid1Flag string) (init string, scripts, detected bool, err error) {
 	for _, in := range inits {
 		switch in {
 		case "auto", "sysv", "upstart", "systemd":
 		default:
-			return "", false, fmt.Errorf("--init %q: want auto, sysv, upstart or systemd", in)
+			return "", false, false, fmt.Errorf("--init %q: want auto, sysv, upstart or systemd", in)
 		}
 	}
 	switch pid1Flag {
 	case "", "sysv", "upstart", "systemd":
 	default:
-		return "", false, fmt.Errorf("--pid1 %q: want sysv, upstart or systemd", pid1Flag)
+		return "", false, false, fmt.Errorf("--pid1 %q: want sysv, upstart or systemd", pid1Flag)
 	}
 	explicit := slices.DeleteFunc(slices.Clone(inits), func(s string) bool { return s == "auto" })
 	slices.Sort(explicit)
@@ -181,24 +308,24 @@ func pickInit(d parse.Detection, inits []string, pid1Flag string) (init string, 
 	pid1 := slices.DeleteFunc(slices.Clone(explicit), func(s string) bool { return s == "sysv" })
 	switch {
 	case len(pid1) > 1:
-		return "", false, fmt.Errorf("--init %s: a machine boots one of upstart and systemd, and neither runs the other's jobs: give one (with sysv, the scripts join its graph)", strings.Join(explicit, ","))
+		return "", false, false, fmt.Errorf("--init %s: a machine boots one of upstart and systemd, and neither runs the other's jobs: give one (with sysv, the scripts join its graph)", strings.Join(explicit, ","))
 	case len(pid1) == 1 && pid1Flag != "" && pid1Flag != pid1[0]:
-		return "", false, fmt.Errorf("--pid1 %s, but --init reads %s", pid1Flag, pid1[0])
+		return "", false, false, fmt.Errorf("--pid1 %s, but --init reads %s", pid1Flag, pid1[0])
 	case len(pid1) == 1:
-		return pid1[0], hasSysV || auto && d.Scripts, nil
+		return pid1[0], hasSysV || auto && d.Scripts, false, nil
 	case hasSysV && !auto && pid1Flag != "" && pid1Flag != "sysv":
-		return "", false, fmt.Errorf("--pid1 %s, but --init sysv reads the scripts alone (add --init %s)", pid1Flag, pid1Flag)
+		return "", false, false, fmt.Errorf("--pid1 %s, but --init sysv reads the scripts alone (add --init %s)", pid1Flag, pid1Flag)
 	case hasSysV && !auto:
-		return "sysv", false, nil
+		return "sysv", false, false, nil
 	}
 	init = pid1Flag
 	if init == "" {
 		if d.Init == "" {
-			return "", false, fmt.Errorf("no init configuration in the root: %s (--init names one to read anyway)", d.Evidence)
+			return "", false, false, fmt.Errorf("no init configuration in the root: %s (--init names one to read anyway)", d.Evidence)
 		}
 		init = d.Init
 	}
-	return init, init != "sysv" && d.Scripts, nil
+	return init, init != "sysv" && d.Scripts, pid1Flag == "", nil
 }
 
 // options returns the text options for w: colour only on a terminal and

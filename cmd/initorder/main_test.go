@@ -168,19 +168,24 @@ func isObjectArray(v json.RawMessage) bool {
 	return len(v) > 0 && v[0] == '{'
 }
 
-// mktar DIR FILE writes the tree under DIR, symlinks as symlinks, into
-// FILE as a tar archive, gzip-compressed when FILE ends in .gz, with
-// member names under "./" as image exports write them.
+// mktar [-dir NAME] DIR FILE writes the tree under DIR, symlinks as
+// symlinks, into FILE as a tar archive, gzip-compressed when FILE ends in
+// .gz or .tgz, with member names under "./" as image exports write them,
+// or under NAME/ as `tar czf FILE NAME` writes them.
 func mktar(ts *testscript.TestScript, neg bool, args []string) {
+	top := "."
+	if len(args) > 2 && args[0] == "-dir" {
+		top, args = args[1], args[2:]
+	}
 	if neg || len(args) != 2 {
-		ts.Fatalf("usage: mktar DIR FILE")
+		ts.Fatalf("usage: mktar [-dir NAME] DIR FILE")
 	}
 	dir, file := ts.MkAbs(args[0]), ts.MkAbs(args[1])
 	out, err := os.Create(file)
 	ts.Check(err)
 	var w io.Writer = out
 	var gz *gzip.Writer
-	if strings.HasSuffix(file, ".gz") {
+	if strings.HasSuffix(file, ".gz") || strings.HasSuffix(file, ".tgz") {
 		gz = gzip.NewWriter(out)
 		w = gz
 	}
@@ -204,7 +209,7 @@ func mktar(ts *testscript.TestScript, neg bool, args []string) {
 		if err != nil {
 			return err
 		}
-		hdr.Name = "./" + filepath.ToSlash(rel)
+		hdr.Name = top + "/" + filepath.ToSlash(rel)
 		if d.IsDir() {
 			hdr.Name += "/"
 		}

@@ -46,7 +46,7 @@ func Main() int {
 	return exitUsage
 }
 
-// globals are the flags every verb shares.
+// globals are the flags every verb shares, and where notes go.
 type globals struct {
 	root    string
 	inits   []string
@@ -56,6 +56,7 @@ type globals struct {
 
 	stderr io.Writer       // the command's stderr, for notes
 	noted  map[string]bool // the notes said so far, each said once
+	verb   string          // the verb that runs: ls, check, ... (check says an empty boot as a finding, not a note)
 }
 
 // note says something about the input on stderr, once, whatever the
@@ -98,7 +99,7 @@ archive (docker-archive:PATH[:NAME:TAG]), found without the prefix too.`,
 		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: false},
 	}
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
-	cmd.PersistentPreRun = func(c *cobra.Command, _ []string) { g.stderr = c.ErrOrStderr() }
+	cmd.PersistentPreRun = func(c *cobra.Command, _ []string) { g.stderr, g.verb = c.ErrOrStderr(), c.Name() }
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&g.root, "root", "/", "the root to read: a directory, a .tar/.tar.gz image, an OCI image (oci:PATH[:TAG]) or a docker save archive")
 	pf.StringSliceVar(&g.inits, "init", []string{"auto"}, "init systems to read, repeatable: auto, sysv, upstart or systemd (upstart or systemd with sysv: the scripts join its graph)")

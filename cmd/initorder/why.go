@@ -27,8 +27,12 @@ func newWhyCmd(g *globals) *cobra.Command {
   - "A and B are not ordered", the latest services both wait for, and
     whether that is a race (one depends on the other, as check reports);
   - why A (or B) never starts, with the whole chain down to the cause.
+A service the root defines but this boot does not start (a script
+without an S link, a job whose start on never holds, a unit nothing pulls
+in) is "not part of this boot". Two names of one service say so.
 It exits 0 when A starts before B, 1 when it does not (B first, not
-ordered, or one of them does not start), 2 when it cannot run.`,
+ordered, one of them not started, or one service), 2 when it cannot run
+(bad flags, a name the root does not define).`,
 		Example: `  initorder why ssh.service network.target
   initorder why --root trusty s3 s1
   initorder why --root image --target multi-user.target web db --format json`,
@@ -42,9 +46,9 @@ ordered, or one of them does not start), 2 when it cannot run.`,
 			b.Schedule = schedule(b)
 			var ab [2]int
 			for k, name := range args {
-				i, ok := b.Graph.Find(name)
+				i, ok := b.Graph.FindOutside(name)
 				if !ok {
-					return fmt.Errorf("%s: no such service in %s", name, b.Goal)
+					return fmt.Errorf("%s: no such service in the root (%s)", name, b.Goal)
 				}
 				ab[k] = i
 			}

@@ -41,7 +41,11 @@ var systemdUnitDirs = []string{"etc/systemd/system/", "lib/systemd/system/", "us
 //     where Debian writes /lib/systemd/system/UNIT), so that they resolve
 //     inside the root for systemd as for initorder;
 //   - usr/lib/systemd/system/default.target -> graphical.target when no
-//     package ships a default.target (the systemd package does).
+//     package ships a default.target (the systemd package does);
+//   - etc/machine-id, as systemd's postinst writes it
+//     (systemd-machine-id-setup): without it systemd 252 would take the
+//     root's next boot for its first and apply the presets
+//     (docs/defaults-presets.md), which `systemd --test` never does.
 //
 // There is no etc/fstab, no etc/init.d and no /run: the root holds unit
 // files only. Files are made world-readable (RunSystemdTest runs systemd as
@@ -89,6 +93,9 @@ func BuildUnitRoot(t testing.TB, debs []string, root string) string {
 	for _, e := range enable {
 		b.enable(e.pkg, e.unit)
 	}
+	if err := os.WriteFile(filepath.Join(root, "etc", "machine-id"), []byte(MachineID+"\n"), 0o444); err != nil {
+		t.Fatalf("oracle: %v", err)
+	}
 	b.makeReadable()
 	t.Logf("oracle: BuildUnitRoot: %d files from %d packages, %d units enabled, %d links made",
 		len(b.owner)-b.links, len(debs), len(enable), b.links)
@@ -96,6 +103,9 @@ func BuildUnitRoot(t testing.TB, debs []string, root string) string {
 }
 
 type enableRequest struct{ pkg, unit string }
+
+// MachineID is the etc/machine-id of the roots BuildUnitRoot makes.
+const MachineID = "5d3ca1f1a1b2c3d4e5f60718293a4b5c"
 
 // systemdExtraEnables are enablements a postinst makes without
 // deb-systemd-helper or systemctl: lightdm's postinst links

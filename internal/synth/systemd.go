@@ -56,7 +56,9 @@ var targets = map[string]string{
 //     twin nothing uses;
 //   - default.target links to graphical.target; remote-fs.target and the
 //     services that pull in nss-lookup.target and time-sync.target are
-//     enabled.
+//     enabled;
+//   - etc/machine-id holds an ID: the tree is a machine that has booted
+//     (without one, systemd 252 would apply the presets at its next boot).
 //
 // The tree is deterministic for n and seed, and systemd 252 loads every
 // unit of it (systemd --test with SYSTEMD_UNIT_PATH set to its two
@@ -73,6 +75,7 @@ func Systemd(root string, n int, seed uint64) error {
 	t.relLink(etc+"sysinit.target.wants/synth-timesyncd.service", lib+"synth-timesyncd.service")
 	t.relLink(etc+"multi-user.target.wants/remote-fs.target", lib+"remote-fs.target")
 	t.file(lib+"service.d/10-timeout.conf", "[Service]\nTimeoutStartSec=90\n", 0o644)
+	t.file("etc/machine-id", fmt.Sprintf("%032x\n", seed+1), 0o444)
 	alias := func(i int) bool { return i%13 == 5 }
 	timer := func(i int) bool { return !ls.early(i) && i%25 == 3 }
 	ref := func(i int) string { // how a dependent names service i

@@ -10,10 +10,12 @@ import (
 )
 
 // An Entry is a file or symlink that Overlay adds to a root: Link set
-// makes a symlink to Link, else a regular file holding Data.
+// makes a symlink to Link, else a regular file holding Data; Gone
+// removes what the root has at that path instead.
 type Entry struct {
 	Data []byte
 	Link string
+	Gone bool
 }
 
 // Overlay returns a view of f in which every entry of files (by clean
@@ -42,7 +44,7 @@ func (f *FS) Overlay(files map[string]Entry) *FS {
 			}
 		}
 	}
-	return &FS{path: f.path, b: o, image: f.image}
+	return &FS{path: f.path, b: o, image: f.image, inside: f.inside}
 }
 
 // overlay is the backend of an Overlay: its entries and directories in
@@ -70,6 +72,9 @@ func (o *overlay) lstat(name string) (fs.FileInfo, error) {
 		return o.base.lstat(name)
 	}
 	if e, ok := o.files[name]; ok {
+		if e.Gone {
+			return nil, fs.ErrNotExist
+		}
 		return memInfo{name: path.Base(name), entry: e}, nil
 	}
 	if _, ok := o.dirs[name]; ok {
@@ -86,7 +91,10 @@ func (o *overlay) lmode(name string) (fs.FileMode, error) {
 		return o.base.lmode(name)
 	}
 	if _, ok := o.files[name]; ok {
-		fi, _ := o.lstat(name)
+		fi, err := o.lstat(name)
+		if err != nil {
+			return 0, err
+		}
 		return fi.Mode(), nil
 	}
 	if _, ok := o.dirs[name]; ok {
@@ -100,7 +108,10 @@ func (o *overlay) readlink(name string) (string, error) {
 		return o.base.readlink(name)
 	}
 	if e, ok := o.files[name]; ok {
-		if e.Link == "" {
+		switch {
+		case e.Gone:
+			return "", fs.ErrNotExist
+		case e.Link == "":
 			return "", syscall.EINVAL
 		}
 		return e.Link, nil
@@ -113,6 +124,9 @@ func (o *overlay) readFile(name string) ([]byte, error) {
 		return o.base.readFile(name)
 	}
 	if e, ok := o.files[name]; ok {
+		if e.Gone {
+			return nil, fs.ErrNotExist
+		}
 		if len(e.Data) > MaxFileSize {
 			return nil, ErrTooLarge
 		}
@@ -139,7 +153,10 @@ func (o *overlay) readDir(name string) ([]fs.DirEntry, error) {
 		}
 	}
 	for _, c := range children {
-		fi, _ := o.lstat(strings.TrimPrefix(name+"/"+c, "./"))
+		fi, err := o.lstat(strings.TrimPrefix(name+"/"+c, "./"))
+		if err != nil {
+			continue // gone
+		}
 		ents = append(ents, fs.FileInfoToDirEntry(fi))
 	}
 	return ents, nil

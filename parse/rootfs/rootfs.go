@@ -56,9 +56,10 @@ var (
 
 // FS is an open root. Its methods are safe for concurrent use.
 type FS struct {
-	path  string
-	b     backend
-	image *Image // the container image the root was read from, if any
+	path   string
+	b      backend
+	image  *Image // the container image the root was read from, if any
+	inside string // the archive's one top-level directory the root is read from
 
 	mu       sync.Mutex
 	clean    map[string]bool           // directories that resolve to themselves (resolveClean)
@@ -141,6 +142,12 @@ func (f *FS) Close() error { return f.b.close() }
 
 // Path returns what Open was given, for messages.
 func (f *FS) Path() string { return f.path }
+
+// Inside returns the top-level directory of an archive whose members are
+// all under it (`tar czf image.tgz rootdir`), which the root is read from,
+// or "": the caller says so, since the names in the archive are not the
+// names in the root.
+func (f *FS) Inside() string { return f.inside }
 
 // Resolve follows every symlink in every component of name and returns the
 // final path relative to the root: clean, without a leading slash, "." for

@@ -40,17 +40,20 @@ var (
 // the contents of regular files under keptPrefixes. Once the index is whole,
 // the files reachable from keptPrefixes through symlinks are known; if some
 // of them were not kept, a second pass reads just those.
+//
+// An archive whose members are all under one top-level directory that is
+// not one of a root's own (`tar czf image.tgz rootdir`) is indexed again
+// from inside that directory: the root is what the directory held (FS.Inside).
 func openTar(path string) (*FS, error) {
-	t := &tarFS{files: map[string]*tarEntry{".": {mode: fs.ModeDir | 0o755}}}
-	f := &FS{path: path, b: t}
-	rc, err := openArchive(path)
+	f, t, err := indexTar(path, "")
 	if err != nil {
 		return nil, err
 	}
-	err = t.index(f, tar.NewReader(rc))
-	rc.Close()
-	if err != nil {
-		return nil, err
+	if top := t.singleTop(); top != "" {
+		if f, t, err = indexTar(path, top+"/"); err != nil {
+			return nil, err
+		}
+		f.inside = top
 	}
 	t.link()
 	if need := t.reachable(f); len(need) > 0 {
@@ -64,6 +67,53 @@ func openTar(path string) (*FS, error) {
 		}
 	}
 	return f, nil
+}
+
+// indexTar reads every header of the archive at path into a new tar root,
+// with strip cut from the front of every member's name.
+func indexTar(path, strip string) (*FS, *tarFS, error) {
+	t := &tarFS{files: map[string]*tarEntry{".": {mode: fs.ModeDir | 0o755}}, strip: strip}
+	f := &FS{path: path, b: t}
+	rc, err := openArchive(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	err = t.index(f, tar.NewReader(rc))
+	rc.Close()
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, t, nil
+}
+
+// rootDirs are the top-level directories of a root: an archive of one of
+// them alone (`tar czf etc.tgz etc`, an /etc-only tree) is a root with
+// that directory, not a root inside it.
+var rootDirs = map[string]bool{
+	"bin": true, "boot": true, "dev": true, "etc": true, "home": true, "lib": true, "lib32": true,
+	"lib64": true, "libx32": true, "media": true, "mnt": true, "opt": true, "proc": true, "root": true,
+	"run": true, "sbin": true, "srv": true, "sys": true, "tmp": true, "usr": true, "var": true,
+}
+
+// singleTop returns the one top-level directory every member of the
+// archive is under, when there is one and it is not one of a root's own
+// directories; "" otherwise.
+func (t *tarFS) singleTop() string {
+	top := ""
+	for name := range t.files {
+		if name == "." {
+			continue
+		}
+		first, _, _ := strings.Cut(name, "/")
+		if top != "" && first != top {
+			return ""
+		}
+		top = first
+	}
+	if e := t.files[top]; top == "" || rootDirs[top] || e == nil || !e.mode.IsDir() {
+		return ""
+	}
+	return top
 }
 
 // openArchive opens the archive at path, decompressing it when its first
@@ -95,10 +145,56 @@ func openArchive(path string) (io.ReadCloser, error) {
 		file.Close()
 		return nil, errors.New("bzip2-compressed archive: not supported, decompress it or use .tar.gz")
 	}
+	// What comes first must be a tar header (or the zero block of an
+	// empty archive): anything else is not an image, and the tar reader
+	// would only say "unexpected EOF".
+	tr := bufio.NewReaderSize(r, blockSize)
+	if head, _ := tr.Peek(blockSize); !tarHeader(head) {
+		file.Close()
+		if r != io.Reader(br) {
+			return nil, errors.New("a gzip file, but what it holds is not a tar archive")
+		}
+		return nil, errors.New("neither a tar archive nor a gzip file (no tar header, no gzip magic number)")
+	}
 	return struct {
 		io.Reader
 		io.Closer
-	}{r, file}, nil
+	}{tr, file}, nil
+}
+
+// blockSize is the size of a tar header.
+const blockSize = 512
+
+// tarHeader reports whether b is a tar header block: its checksum (the
+// bytes of the block, the checksum field counted as spaces) matches the
+// octal number in that field; a block of zeros ends an (empty) archive.
+func tarHeader(b []byte) bool {
+	if len(b) < blockSize {
+		return false
+	}
+	if bytes.Count(b[:blockSize], []byte{0}) == blockSize {
+		return true
+	}
+	var unsigned, signed int64
+	for i, c := range b[:blockSize] {
+		if 148 <= i && i < 156 {
+			c = ' '
+		}
+		unsigned += int64(c)
+		signed += int64(int8(c))
+	}
+	field := strings.Trim(string(b[148:156]), " \x00")
+	var sum int64
+	if field == "" {
+		return false
+	}
+	for _, c := range field {
+		if c < '0' || c > '7' {
+			return false
+		}
+		sum = sum*8 + int64(c-'0')
+	}
+	return sum == unsigned || sum == signed
 }
 
 // index reads every header of tr into t.
@@ -121,7 +217,10 @@ func (t *tarFS) index(f *FS, tr *tar.Reader) error {
 		if e == nil {
 			continue
 		}
-		name := cleanRel(hdr.Name)
+		name := t.stripped(hdr.Name)
+		if name == "" {
+			continue
+		}
 		if name == "." {
 			if e.mode.IsDir() {
 				t.files["."] = e
@@ -141,6 +240,24 @@ func (t *tarFS) index(f *FS, tr *tar.Reader) error {
 	}
 }
 
+// stripped returns where the member name lands in the root: cleaned and
+// anchored at the root, with t.strip cut from its front ("." for the
+// stripped directory itself); "" for a member outside it.
+func (t *tarFS) stripped(name string) string {
+	name = cleanRel(name)
+	if t.strip == "" {
+		return name
+	}
+	if name+"/" == t.strip {
+		return "."
+	}
+	rest, ok := strings.CutPrefix(name, t.strip)
+	if !ok {
+		return ""
+	}
+	return rest
+}
+
 // entry makes the index entry of hdr, or returns nil for a header that
 // creates nothing (global PAX header, unknown type, hard link to nothing).
 func (t *tarFS) entry(hdr *tar.Header, ord int) *tarEntry {
@@ -158,7 +275,7 @@ func (t *tarFS) entry(hdr *tar.Header, ord int) *tarEntry {
 		// A hard link shares the entry of the member it names, as extraction
 		// links it to the file already written; a later duplicate of that
 		// member does not change it. A link to nothing is not created.
-		target := t.files[cleanRel(hdr.Linkname)]
+		target := t.files[t.stripped(hdr.Linkname)]
 		if target == nil || target.mode.IsDir() {
 			return nil
 		}

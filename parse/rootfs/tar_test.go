@@ -157,6 +157,56 @@ func TestTarEtcSymlink(t *testing.T) {
 	}
 }
 
+// TestTarTopDirectory reads an archive whose members are all under one
+// directory (`tar czf image.tgz rootdir`) from inside it, and an archive
+// of an /etc alone as a root with that etc.
+func TestTarTopDirectory(t *testing.T) {
+	inside := tarBytes(t, []member{
+		{name: "./rootdir/", typ: tar.TypeDir},
+		{name: "./rootdir/etc/init.d/a", typ: tar.TypeReg, data: "#!/bin/sh"},
+		{name: "./rootdir/etc/rc2.d/S01a", typ: tar.TypeSymlink, link: "../init.d/a"},
+		{name: "./rootdir/etc/init.d/hard", typ: tar.TypeLink, link: "./rootdir/etc/init.d/a"},
+		{name: "rootdir/sbin/init", typ: tar.TypeSymlink, link: "/lib/systemd/systemd"},
+	})
+	f, err := openBytes(t, "image.tgz", gzipBytes(t, inside))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Inside(); got != "rootdir" {
+		t.Errorf("Inside() = %q, want rootdir", got)
+	}
+	for _, c := range []fsCase{
+		{"file", "read", "etc/init.d/a", "#!/bin/sh", nil},
+		{"through a link", "read", "etc/rc2.d/S01a", "#!/bin/sh", nil},
+		{"hard link", "read", "etc/init.d/hard", "#!/bin/sh", nil},
+		{"root", "readdir", ".", "etc/ sbin/", nil},
+		{"absolute link", "resolve", "sbin/init", "lib/systemd/systemd", fs.ErrNotExist},
+	} {
+		got, err := do(f, c.op, c.arg)
+		checkErr(t, c.op, c.arg, err, c.err)
+		if c.err == nil && got != c.want || c.op == "resolve" && got != c.want {
+			t.Errorf("%s(%q) = %q, want %q", c.op, c.arg, got, c.want)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		ms   []member
+	}{
+		{"an /etc alone", []member{{name: "etc/init.d/a", typ: tar.TypeReg, data: "x"}}},
+		{"two top directories", []member{{name: "a/etc/x", typ: tar.TypeReg, data: "x"}, {name: "b/etc/x", typ: tar.TypeReg, data: "x"}}},
+		{"a file at the top", []member{{name: "rootdir/etc/x", typ: tar.TypeReg, data: "x"}, {name: "README", typ: tar.TypeReg, data: "x"}}},
+		{"one top file", []member{{name: "rootdir", typ: tar.TypeReg, data: "x"}}},
+	} {
+		f, err := openBytes(t, "image.tar", tarBytes(t, tc.ms))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.Inside(); got != "" {
+			t.Errorf("%s: Inside() = %q, want the archive read as it is", tc.name, got)
+		}
+	}
+}
+
 func TestOpenErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -165,7 +215,9 @@ func TestOpenErrors(t *testing.T) {
 	}{
 		{"xz", []byte{0xfd, '7', 'z', 'X', 'Z', 0, 1, 2}, "xz-compressed"},
 		{"zstd", []byte{0x28, 0xb5, 0x2f, 0xfd, 0}, "zstd-compressed"},
-		{"garbage", bytes.Repeat([]byte("not a tar archive\n"), 64), "image"},
+		{"garbage", bytes.Repeat([]byte("not a tar archive\n"), 64), "neither a tar archive nor a gzip file (no tar header, no gzip magic number)"},
+		{"short garbage", []byte("PK\x03\x04 a zip file"), "neither a tar archive nor a gzip file"},
+		{"gzip of text", gzipBytes(t, bytes.Repeat([]byte("plain text\n"), 100)), "a gzip file, but what it holds is not a tar archive"},
 		{"bad gzip", []byte{0x1f, 0x8b, 0, 0}, "image"},
 		{"truncated", tarBytes(t, []member{{name: "etc/a", typ: tar.TypeReg, data: strings.Repeat("a", 2000)}})[:1024], "image"},
 	} {

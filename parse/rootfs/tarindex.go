@@ -17,6 +17,7 @@ type tarFS struct {
 	files map[string]*tarEntry
 	kids  map[string][]string // directory → sorted child names, built by link
 	kept  int64               // bytes of contents held
+	strip string              // "dir/": the top-level directory the root is read from, cut from every name
 }
 
 // tarEntry is one file of the archive. Hard links share one entry.

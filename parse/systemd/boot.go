@@ -25,6 +25,14 @@ type Options struct {
 	// (parse.SplitKernelCmdline): systemd.unit=, runlevel words,
 	// systemd.mask=, systemd.wants=, console= ... (cmdline.go).
 	KernelCmdline []string
+	// Preset, when not empty, names the units the preset files enabled
+	// (PresetAll, read through rootfs.FS.With) and says how: the services
+	// they start carry the note.
+	Preset     map[string]bool
+	PresetNote string
+	// FirstBoot says the boot is a first boot (FirstBoot): a unit with
+	// ConditionFirstBoot= says whether it runs in it.
+	FirstBoot bool
 }
 
 // Boot is a systemd root and the graph of its boot transaction.
@@ -61,6 +69,7 @@ var unitKinds = []struct {
 var pullKinds = map[graph.Kind]bool{graph.Wants: true, graph.Requires: true, graph.BindsTo: true, graph.Upholds: true}
 
 type builder struct {
+	opt     Options
 	boot    *Boot
 	index   map[string]int // unit name -> service
 	queue   []string
@@ -90,7 +99,7 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 	if err != nil {
 		return nil, err
 	}
-	target, asked := opt.Target, "--target "+opt.Target
+	target, asked := targetName(opt.Target), "--target "+opt.Target
 	switch {
 	case target == "" && opt.Runlevel != "":
 		target, asked = runlevelTarget(opt.Runlevel), "--runlevel "+opt.Runlevel+": "+runlevelTarget(opt.Runlevel)
@@ -108,7 +117,8 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 		target = u.Name // default.target: the unit it links to
 	}
 	b := &builder{
-		boot:  &Boot{Target: target, Units: units, Graph: &graph.Graph{Phases: []string{"boot"}, Complete: completeName}},
+		opt:   opt,
+		boot:  &Boot{Target: target, Units: units, Graph: &graph.Graph{Phases: []string{"boot"}, Complete: completeName, Outside: units.outside}},
 		index: make(map[string]int, len(units.ByName)),
 	}
 	b.boot.Version, b.boot.VersionFrom = detectVersion(fsys)
@@ -122,7 +132,7 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 		if t.Missing && explicit {
 			return nil, fmt.Errorf("%s: no unit of that name in any unit directory", asked)
 		}
-		b.boot.Findings = append(b.boot.Findings, noTarget(t, !explicit))
+		b.boot.Findings = append(b.boot.Findings, units.noTarget(t, !explicit))
 	}
 	for len(b.queue) > 0 {
 		name := b.queue[0]
@@ -137,6 +147,9 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 	b.boot.Findings = append(b.boot.Findings, graph.Start(g)...)
 	b.breakCycles()
 	b.boot.Findings = append(b.boot.Findings, b.contradictions()...)
+	if f := b.emptyBoot(target); f != nil {
+		b.boot.Findings = append(b.boot.Findings, *f)
+	}
 	graph.SortFindings(b.boot.Findings)
 	units.sortNames()
 	return b.boot, nil
@@ -186,6 +199,14 @@ func (b *builder) pull(name string) int {
 		}
 	}
 	s.Target = strings.HasSuffix(name, ".target")
+	if b.opt.Preset[name] && s.Started() {
+		s.Note = b.opt.PresetNote
+	}
+	if u != nil && s.Started() {
+		if note := firstBootNote(u, b.opt.FirstBoot); note != "" {
+			s.Note = strings.TrimPrefix(s.Note+"; "+note, "; ")
+		}
+	}
 	i := g.Add(s)
 	for _, a := range aliases {
 		g.Alias(i, a)
@@ -194,6 +215,38 @@ func (b *builder) pull(name string) int {
 	b.index[asked] = i
 	b.deps = append(b.deps, nil)
 	return i
+}
+
+// targetName is the unit --target names: a name without a unit type is a
+// target ("multi-user" is multi-user.target), as systemctl isolate and
+// set-default read it (unit_name_mangle_with_suffix with ".target").
+func targetName(name string) string {
+	if i := strings.LastIndexByte(name, '.'); name == "" || i >= 0 && unitTypes[name[i+1:]] {
+		return name
+	}
+	return name + ".target"
+}
+
+// outside describes a unit the root defines that the boot does not pull
+// in (the graph's Outside): why says it is not part of this boot.
+func (us *Units) outside(name string) (graph.Service, bool) {
+	u := us.LoadUnit(name)
+	if u == nil {
+		if full, ok := completeName(name); ok {
+			u = us.LoadUnit(full)
+		}
+	}
+	if u == nil || u.Path == "" {
+		return graph.Service{}, false
+	}
+	s := graph.Service{Name: u.Name, Init: "systemd", Source: graph.Pos{File: u.Path}, Masked: u.Masked, Aliases: slices.Sorted(slices.Values(u.Aliases))}
+	if us.sysv[u.Name] != nil {
+		s.Init = "sysv"
+	}
+	if u.Masked {
+		s.Note = "is masked"
+	}
+	return s, true
 }
 
 // runlevelTarget is the target systemd boots for a SysV runlevel given
@@ -206,21 +259,6 @@ func runlevelTarget(runlevel string) string {
 		return "rescue.target"
 	}
 	return "runlevel" + runlevel + ".target"
-}
-
-// noTarget is the finding for a boot target that is missing or masked:
-// the manager has nothing to start ("Failed to isolate default target").
-func noTarget(t *graph.Service, byDefault bool) graph.Finding {
-	how := "the boot target " + t.Name
-	if byDefault {
-		how += " (no default.target link names another)"
-	}
-	f := graph.Finding{Kind: graph.KindMissingDependency, Severity: graph.Error, Services: []string{t.Name},
-		Message: how + " is not found in any unit directory: nothing starts"}
-	if t.Masked {
-		f.Kind, f.Message, f.Sources = graph.KindMasked, how+" is masked: nothing starts", []graph.Pos{t.Source}
-	}
-	return f
 }
 
 // expand records the dependencies of a loaded unit and pulls in what

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path"
 	"slices"
 	"sort"
 	"strings"
@@ -17,6 +18,10 @@ import (
 type Options struct {
 	Runlevel string // "2"; "" means the initdefault of etc/inittab, else 2 (0 with Stop)
 	Stop     bool   // the K links of the runlevel instead of its S links
+	// Made, when not nil, are the links the root is read with that
+	// update-rc.d NAME defaults would make (Defaults, read through
+	// rootfs.FS.With): the services they start say so.
+	Made map[string]bool
 }
 
 // Boot is what a SysV root holds: its scripts, facilities and rc links,
@@ -38,7 +43,7 @@ type Boot struct {
 // insserv.conf. It returns an error only when the root cannot be read at
 // all.
 func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
-	b := &builder{fsys: fsys, loopSeen: map[string]bool{}, sv: &Boot{
+	b := &builder{fsys: fsys, loopSeen: map[string]bool{}, defaults: opt.Made != nil, made: opt.Made, sv: &Boot{
 		Scripts:    map[string]*Script{},
 		Facilities: map[string]*Facility{},
 		Graph:      &graph.Graph{},
@@ -90,6 +95,13 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 	}
 	b.addEdges(opt.Stop)
 	b.orderHeaderless()
+	n := 0
+	for _, r := range runs {
+		n += len(r.links)
+	}
+	if f := b.emptyBoot(opt, n); f != nil {
+		b.sv.Findings = append(b.sv.Findings, *f)
+	}
 	b.sv.Findings = append(b.sv.Findings, b.errs.Findings()...)
 	graph.SortFindings(b.sv.Findings)
 	return b.sv, nil
@@ -105,6 +117,8 @@ type builder struct {
 	allPhase map[int]int       // phase -> the phase of its runlevel's scripts that need $all
 	linked   map[string]string // link path -> script name, for links outside etc/init.d
 	loopSeen map[string]bool   // facilities whose loop is reported
+	defaults bool              // the links are update-rc.d's defaults (Options.Made)
+	made     map[string]bool   // Options.Made
 }
 
 // readScripts reads every script of etc/init.d that insserv would read,
@@ -155,13 +169,20 @@ func (b *builder) scanScript(ent fs.DirEntry) (*Script, *graph.Finding, parse.Er
 	switch {
 	case target == "dev/null":
 		return nil, nil, nil
+	case IsUpstartJob(target):
+		// An upstart job that answers to "service", even where the
+		// wrapper is not in the root; not a script.
+		return nil, nil, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, &graph.Finding{
+			Kind: graph.KindDanglingLink, Severity: graph.Warning, Services: []string{name},
+			Message: "link " + p + " leads to /" + target + ", which does not exist", Sources: []graph.Pos{{File: p}},
+		}, nil
 	case err != nil:
 		return nil, &graph.Finding{
 			Kind: graph.KindDanglingLink, Severity: graph.Warning, Services: []string{name},
-			Message: p + ": " + parse.UnwrapPath(err).Error(), Sources: []graph.Pos{{File: p}},
+			Message: "link " + p + ": " + parse.UnwrapPath(err).Error(), Sources: []graph.Pos{{File: p}},
 		}, nil
-	case target == "lib/init/upstart-job":
-		return nil, nil, nil // an upstart job that answers to "service"; not a script
 	}
 	// insserv: "script X is a symlink to another script, skipped!" when
 	// the link's target has no "/"; "is not an executable file" for a
@@ -387,18 +408,16 @@ func (b *builder) readLinkedScripts(links []Link) {
 		if l.Script != "" {
 			continue
 		}
-		fi, err := b.fsys.Stat(l.Target)
-		if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0 {
-			what := "not a regular file"
-			if err == nil && fi.Mode().IsRegular() {
-				what = "not executable"
+		absent := false
+		if l.Target == UpstartJob {
+			_, err := b.fsys.Stat(UpstartJob)
+			absent = err != nil
+		}
+		if !absent {
+			if why := b.notRun(l.Target); why != "" {
+				b.sv.Findings = append(b.sv.Findings, notRunFinding(l, why))
+				continue
 			}
-			b.sv.Findings = append(b.sv.Findings, graph.Finding{
-				Kind: graph.KindDanglingLink, Severity: graph.Warning, Services: []string{l.Name},
-				Message: fmt.Sprintf("link %s leads to /%s, which is %s: it is not run", l.Path, l.Target, what),
-				Sources: []graph.Pos{{File: l.Path}},
-			})
-			continue
 		}
 		name := l.Name
 		if other := b.sv.Scripts[name]; other != nil && other.Path != l.Target {
@@ -408,11 +427,58 @@ func (b *builder) readLinkedScripts(links []Link) {
 		if b.sv.Scripts[name] != nil {
 			continue // another link to the same file
 		}
-		s, errs := b.readScript(l.Target)
-		b.errs = append(b.errs, errs...)
+		var s *Script
+		if absent {
+			// The upstart-job wrapper of an /etc-only tree: the link
+			// names the job; there is nothing to read.
+			s = &Script{Path: UpstartJob}
+		} else {
+			var errs parse.ErrorList
+			s, errs = b.readScript(l.Target)
+			b.errs = append(b.errs, errs...)
+		}
 		s.Name = name
 		b.sv.Scripts[name] = s
 		b.names = append(b.names, name)
+	}
+}
+
+// notRun says why sysv-rc (or startpar) does not run the file p an rc
+// link leads to, or returns "" when it does: a directory or another file
+// that is not regular, a file that is not executable, a name insserv
+// ignores (it is in no .depend file, so startpar never starts it).
+func (b *builder) notRun(p string) string {
+	fi, err := b.fsys.Stat(p)
+	switch {
+	case err != nil:
+		return "which cannot be read (" + parse.UnwrapPath(err).Error() + ")"
+	case fi.IsDir():
+		return "which is a directory"
+	case !fi.Mode().IsRegular():
+		return "which is not a regular file"
+	case fi.Mode().Perm()&0o111 == 0:
+		return "which is not executable"
+	case path.Dir(p) == "etc/init.d" && ignoredScript(path.Base(p)):
+		return "a name insserv ignores (a backup, a package manager's leftover or a file of sysv-rc itself), so startpar does not start it"
+	case path.Dir(p) == "etc/init.d":
+		// What else scanScript passes over: a link to a sibling.
+		return "a link to another script of etc/init.d, which insserv skips"
+	}
+	return ""
+}
+
+// notRunFinding says that the rc link l does not run its file, and why.
+// The link itself is sound: it is not a dangling-link, which is kept for
+// links whose target is missing; the script never starts.
+func notRunFinding(l Link, why string) graph.Finding {
+	target := l.Target
+	if !strings.HasPrefix(target, "/") {
+		target = "/" + target
+	}
+	return graph.Finding{
+		Kind: graph.KindNeverStarts, Severity: graph.Warning, Services: []string{l.Name},
+		Message: fmt.Sprintf("link %s leads to %s, %s: it is not run", l.Path, target, why),
+		Sources: []graph.Pos{{File: l.Path}},
 	}
 }
 
@@ -431,11 +497,11 @@ func (b *builder) enable(links []Link, phase, allPhase, step int) int {
 				continue // reported by readLinkedScripts
 			}
 		} else if b.sv.Scripts[name] == nil {
-			b.sv.Findings = append(b.sv.Findings, graph.Finding{
-				Kind: graph.KindDanglingLink, Severity: graph.Warning, Services: []string{l.Name},
-				Message: fmt.Sprintf("link %s leads to %s, which is not a script insserv reads (not executable, or a name it ignores): it is not run", l.Path, l.Target),
-				Sources: []graph.Pos{{File: l.Path}},
-			})
+			why := b.notRun(l.Target)
+			if why == "" {
+				why = "which insserv does not read as a script"
+			}
+			b.sv.Findings = append(b.sv.Findings, notRunFinding(l, why))
 			continue
 		}
 		i, ok := g.Lookup(name)
@@ -445,9 +511,20 @@ func (b *builder) enable(links []Link, phase, allPhase, step int) int {
 		step++
 		svc := &g.Services[i]
 		svc.Phase, svc.Number, svc.Link, svc.Step = phase, l.Number, l.Path, step
+		if b.made[l.Path] {
+			svc.Note = join(svc.Note, "linked by --defaults, as update-rc.d "+name+" defaults would")
+		}
 		if b.hasAll[i] {
 			svc.Phase = allPhase
 		}
 	}
 	return step
+}
+
+// join joins two notes.
+func join(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
 }

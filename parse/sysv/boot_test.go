@@ -77,7 +77,7 @@ func TestRead(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				fmt.Fprintf(&b, "== %+v\n%s", opt, dumpSysV(sv))
+				fmt.Fprintf(&b, "== {Runlevel:%s Stop:%v}\n%s", opt.Runlevel, opt.Stop, dumpSysV(sv))
 			}
 			golden.Check(t, filepath.Join("testdata", "boot", name+".golden"), []byte(b.String()))
 		})
@@ -131,10 +131,10 @@ func TestReadHostile(t *testing.T) {
 				"etc/rc2.d/S03dir": "-> ../rc2.d",
 			},
 			want: []string{
-				"etc/init.d/self: warning: dangling-link: etc/init.d/self: too many levels of symbolic links",
+				"etc/init.d/self: warning: dangling-link: link etc/init.d/self: too many levels of symbolic links",
 				"etc/rc2.d/S01a: warning: dangling-link: link etc/rc2.d/S01a: too many levels of symbolic links",
 				"etc/rc2.d/S02b: warning: dangling-link: link etc/rc2.d/S02b: too many levels of symbolic links",
-				"etc/rc2.d/S03dir: warning: dangling-link: link etc/rc2.d/S03dir leads to /etc/rc2.d, which is not a regular file: it is not run",
+				"etc/rc2.d/S03dir: warning: never-starts: link etc/rc2.d/S03dir leads to /etc/rc2.d, which is a directory: it is not run",
 			},
 		},
 	}

@@ -67,6 +67,15 @@ func (b *builder) addEdges(stop bool) {
 						Sources: []graph.Pos{fac.Pos},
 					})
 				}
+				// insserv 1.24 warns "could not find all dependencies"
+				// for a Required-Start or Required-Stop facility only;
+				// an undefined one in Should-Start, Should-Stop,
+				// X-Start-Before or X-Stop-After is silently nothing
+				// (experiment: Raspbian's bootlogs, Should-Start:
+				// $x-display-manager; mountnfs.sh, Should-Start: $portmap).
+				if !fk.kind.Needs() {
+					unknown = nil
+				}
 				for _, fac := range unknown {
 					b.sv.Findings = append(b.sv.Findings, graph.Finding{
 						Kind: graph.KindMissingDependency, Severity: graph.Warning,

@@ -12,6 +12,18 @@ import (
 	"github.com/initorder/initorder/parse/rootfs"
 )
 
+// UpstartJob is what etc/init.d/NAME links to on an upstart machine when
+// NAME is an upstart job that answers to "service NAME start" (Ubuntu's
+// /lib/init/upstart-job): that name is the job, not a script.
+const UpstartJob = "lib/init/upstart-job"
+
+// IsUpstartJob reports whether a link resolves (or would resolve, were it
+// in the root) to the upstart-job wrapper: target is what Resolve returned,
+// with or without an error; on a merged-/usr root it is under usr/.
+func IsUpstartJob(target string) bool {
+	return target == UpstartJob || target == "usr/"+UpstartJob
+}
+
 // Link is one entry of an /etc/rcN.d directory: S20foo or K01foo, a
 // symlink to the script it runs (sysv-rc, "The rc?.d links").
 type Link struct {
@@ -47,6 +59,10 @@ func rcLinks(fsys *rootfs.FS, dir string) ([]Link, []graph.Finding, parse.ErrorL
 		switch {
 		case target == "dev/null":
 			l.Target = target
+		case IsUpstartJob(target):
+			// The wrapper may be absent (an /etc-only tree): the link
+			// still says which job it is.
+			l.Target = UpstartJob
 		case errors.Is(err, fs.ErrNotExist):
 			found = append(found, graph.Finding{
 				Kind: graph.KindDanglingLink, Severity: graph.Warning, Services: []string{l.Name},
@@ -65,11 +81,30 @@ func rcLinks(fsys *rootfs.FS, dir string) ([]Link, []graph.Finding, parse.ErrorL
 			l.Target = target
 			if path.Dir(target) == "etc/init.d" {
 				l.Script = path.Base(target)
+			} else if hop := firstHop(fsys, l.Path); path.Dir(hop) == "etc/init.d" && target != UpstartJob {
+				// S01outsidelink -> ../init.d/outsidelink -> ../outsider:
+				// the script kept outside etc/init.d is the one insserv
+				// reads as etc/init.d/outsidelink.
+				l.Script = path.Base(hop)
 			}
 		}
 		links = append(links, l)
 	}
 	return links, found, errs
+}
+
+// firstHop returns where the symlink p points, one link followed,
+// lexically: etc/init.d/foo for etc/rc2.d/S20foo -> ../init.d/foo or
+// -> /etc/init.d/foo. It is "" when p cannot be read.
+func firstHop(fsys *rootfs.FS, p string) string {
+	raw, err := fsys.Readlink(p)
+	if err != nil {
+		return ""
+	}
+	if !strings.HasPrefix(raw, "/") {
+		raw = path.Dir(p) + "/" + raw
+	}
+	return strings.TrimPrefix(path.Clean("/"+raw), "/")
 }
 
 // linkName splits "S20foo" into S, 20 and foo.

@@ -114,6 +114,9 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 			return nil, err
 		}
 	}
+	if f := b.emptyBoot(); f != nil {
+		b.up.Findings = append(b.up.Findings, *f)
+	}
 	graph.SortFindings(b.up.Findings)
 	return b.up, nil
 }

@@ -18,7 +18,8 @@ import (
 // returns the jobs sorted by Name. Like upstart (conf_dir_filter,
 // nih_dir_walk) it follows symbolic links, skips hidden and backup
 // directories and directory loops, and reads only files named *.conf.
-// An .override without its .conf is a warning finding; unreadable or
+// An .override without its .conf is an info finding (orphan-override:
+// upstart passes over it without a word); unreadable or
 // oversized files are ErrorList entries. It returns an error only when
 // etc/init exists but cannot be listed; without etc/init it returns
 // nothing.
@@ -57,10 +58,12 @@ func readJobs(fsys *rootfs.FS) ([]*Job, []graph.Finding, parse.ErrorList, error)
 	}
 	var found []graph.Finding
 	for o := range w.overrides {
+		job := strings.TrimSuffix(strings.TrimPrefix(o, dir+"/"), ".override")
 		found = append(found, graph.Finding{
-			Kind:     graph.KindParseError,
-			Severity: graph.Warning,
-			Message:  "override without " + path.Base(strings.TrimSuffix(o, ".override")) + ".conf: ignored",
+			Kind:     graph.KindOrphanOverride,
+			Severity: graph.Info,
+			Services: []string{job},
+			Message:  "override without " + path.Base(job) + ".conf: upstart ignores it (the job's package was removed, or the job renamed?)",
 			Sources:  []graph.Pos{{File: o}},
 		})
 	}

@@ -51,7 +51,7 @@ type sysvBridge struct {
 
 // upstartJobWrapper is what /etc/init.d/NAME links to when NAME is an
 // upstart job that answers to "service NAME start".
-const upstartJobWrapper = "lib/init/upstart-job"
+const upstartJobWrapper = sysv.UpstartJob
 
 // addSysV reads the SysV scripts of the root for the boot's runlevel and
 // adds them to the upstart graph: each started script starts after the
@@ -70,6 +70,9 @@ func (b *builder) addSysV(fsys *rootfs.FS) error {
 	br.waitForScripts()
 	br.bridgeHeaders()
 	for _, f := range sv.Findings {
+		if f.Kind == graph.KindEmptyBoot {
+			continue // scripts that do not start: the upstart boot says whether it is empty
+		}
 		if i, ok := sv.Graph.Lookup(firstService(f)); ok && f.Kind == graph.KindNoHeader && (br.isJob[i] || sv.Graph.Services[i].Source.File == upstartJobWrapper) {
 			continue // the upstart-job wrapper has no header: it is no script
 		}
@@ -167,7 +170,7 @@ func (br *sysvBridge) addServices() {
 		if s.Source.File == upstartJobWrapper {
 			br.idx[i] = -1
 			br.found = append(br.found, graph.Finding{
-				Kind: graph.KindDanglingLink, Severity: graph.Warning, Services: []string{s.Name},
+				Kind: graph.KindNeverStarts, Severity: graph.Warning, Services: []string{s.Name},
 				Message: fmt.Sprintf("%s leads to /%s, but there is no upstart job %s: it is not run", s.Link, upstartJobWrapper, s.Name),
 				Sources: []graph.Pos{{File: s.Link}},
 			})
