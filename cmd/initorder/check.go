@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/render"
 	"github.com/spf13/cobra"
 )
 
@@ -75,7 +76,8 @@ when it cannot run: bad flags, an unreadable root, a bad layout file.`,
 				return err
 			}
 			out := cmd.OutOrStdout()
-			if err := fs.write(out, g.format, options(g, out, false)); err != nil {
+			ro := options(g, out, false)
+			if err := render.FleetFindings(out, g.format, &fs.Fleet, ro); err != nil {
 				return err
 			}
 			if g.format == "text" {

@@ -48,16 +48,20 @@ func checkFindings(g *globals, gl goal, lf layoutFlags) (*fleet, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &fleet{base: l.findings, root: g.root, services: render.BootNames(l.boot.Graph)}, nil
+		return &fleet{render.Fleet{Name: g.root, Services: render.BootNames(l.boot.Graph), Findings: l.findings}}, nil
 	}
 	lay, fs, err := readLayout(lf)
 	if err != nil {
 		return nil, err
 	}
 	graph.SortFindings(fs)
-	f := &fleet{base: fs}
+	f := &fleet{render.Fleet{Name: "layout", Findings: fs}}
 	err = eachGroup(g, gl, lay, lay.Groups(lf.nodes), func(_ int, gr group) error {
-		f.groups = append(f.groups, fleetGroup{nodes: gr.nodes, fs: gr.findings, services: render.BootNames(gr.boot.Graph)})
+		n, _ := lay.Node(gr.nodes[0])
+		f.Groups = append(f.Groups, render.NodeGroup{
+			Nodes: gr.nodes, Roles: slices.Compact(slices.Sorted(slices.Values(n.Roles))), Root: n.Root,
+			Services: render.BootNames(gr.boot.Graph), Findings: gr.findings,
+		})
 		return nil
 	})
 	if err != nil {
