@@ -13,7 +13,9 @@ import (
 // a layout file's own) and, with a layout, those of each group of nodes
 // that boot alike, once for the group. A fleet of 10,000 nodes over 50
 // role sets holds 50 groups' findings, not 10,000 copies: FleetFindings
-// copies them to each node only as it writes them,.
+// copies them to each node only as it writes them, or, with
+// Options.GroupNodes, writes each distinct finding once with the groups
+// of nodes it holds on.
 type Fleet struct {
 	Name     string          // JUnit's suite for the findings of no node: the root, or "layout"
 	Services []string        // without a layout, the services the root boots (BootNames)
@@ -36,8 +38,12 @@ type NodeGroup struct {
 // byte for byte; but node by node as it goes, so that the output of a
 // fleet, which can run to gigabytes, is never in memory. JUnit has a
 // suite for each node (without a layout, for the root) with a test case
-// for each service it boots.
+// for each service it boots. With o.GroupNodes it writes the grouped
+// form instead (see groupedFindings).
 func FleetFindings(w io.Writer, format string, f *Fleet, o Options) error {
+	if o.GroupNodes {
+		return groupedFindings(w, format, f, o)
+	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	s, err := newNodeSink(bw, format, f, o)
 	if err != nil {

@@ -26,10 +26,14 @@ import (
 // or the root for a check without a layout), the services it boots and
 // its findings.
 type Suite struct {
-	Name     string
-	Services []string // the services of its boot (BootNames), sorted
-	Findings []graph.Finding
+	Name       string
+	Services   []string // the services of its boot (BootNames), sorted
+	Findings   []graph.Finding
+	Properties []Property // the suite's <properties>, if any
 }
+
+// Property is a name and value of a test suite's <properties>.
+type Property struct{ Name, Value string }
 
 // BootNames lists the services g boots as ls lists them, whatever their
 // order: defined, listed, on this node and part of the boot. Sorted.
@@ -62,12 +66,22 @@ func NewJUnit(w io.Writer) *JUnitWriter {
 }
 
 type junitSuite struct {
-	XMLName  xml.Name    `xml:"testsuite"`
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Errors   int         `xml:"errors,attr"`
-	Cases    []junitCase `xml:"testcase"`
+	XMLName    xml.Name         `xml:"testsuite"`
+	Name       string           `xml:"name,attr"`
+	Tests      int              `xml:"tests,attr"`
+	Failures   int              `xml:"failures,attr"`
+	Errors     int              `xml:"errors,attr"`
+	Properties *junitProperties `xml:"properties"`
+	Cases      []junitCase      `xml:"testcase"`
+}
+
+type junitProperties struct {
+	Property []junitProperty `xml:"property"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
 }
 
 type junitCase struct {
@@ -113,6 +127,12 @@ func (j *JUnitWriter) Suite(s Suite) error {
 		}
 	}
 	suite := junitSuite{Name: name}
+	if len(s.Properties) > 0 {
+		suite.Properties = &junitProperties{}
+		for _, p := range s.Properties {
+			suite.Properties.Property = append(suite.Properties.Property, junitProperty{printable(p.Name), printable(p.Value)})
+		}
+	}
 	for _, k := range slices.Sorted(maps.Keys(cases)) {
 		c := cases[k]
 		suite.Cases = append(suite.Cases, *c)

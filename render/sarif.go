@@ -132,6 +132,11 @@ type sarifStream struct {
 // newSARIFStream writes the head of the log on w: the tool, whose rules
 // are every known finding kind and the kinds given, sorted.
 func newSARIFStream(w io.Writer, kinds map[string]bool) (*sarifStream, error) {
+	return newSARIFStreamProps(w, kinds, nil)
+}
+
+// newSARIFStreamProps is newSARIFStream with properties for the run.
+func newSARIFStreamProps(w io.Writer, kinds map[string]bool, props any) (*sarifStream, error) {
 	all := map[string]bool{}
 	for k := range ruleText {
 		all[k] = true
@@ -154,7 +159,7 @@ func newSARIFStream(w io.Writer, kinds map[string]bool) (*sarifStream, error) {
 		}
 		driver.Rules = append(driver.Rules, r)
 	}
-	run := sarifRun{Tool: sarifTool{Driver: driver}, Results: []sarifResult{}}
+	run := sarifRun{Tool: sarifTool{Driver: driver}, Results: []sarifResult{}, Properties: props}
 	head, tail, err := splitJSON(sarifLog{Schema: sarifSchema, Version: "2.1.0", Runs: []sarifRun{run}}, "results")
 	if err != nil {
 		return nil, err

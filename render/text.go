@@ -25,6 +25,9 @@ type Boot struct {
 type Options struct {
 	Long  bool // ls -l: init system, source and notes
 	Color bool // ANSI colours (only on a terminal, never with NO_COLOR)
+	// GroupNodes asks FleetFindings for each distinct finding once, with
+	// the groups of nodes it holds on, instead of once a node.
+	GroupNodes bool
 }
 
 // LS writes b in the given format: "text" (ls /etc/rc2.d style) or "json".
