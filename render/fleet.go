@@ -55,8 +55,7 @@ func FleetFindings(w io.Writer, format string, f *Fleet, o Options) error {
 		}
 	}
 	for _, n := range fleetNodes(f.Groups) {
-		g := &f.Groups[n.group]
-		if err := s.suite(n.name, g.Services, graph.PerNode(g.Findings, []string{n.name})); err != nil {
+		if err := s.node(n.name, n.group); err != nil {
 			return err
 		}
 	}
@@ -66,35 +65,60 @@ func FleetFindings(w io.Writer, format string, f *Fleet, o Options) error {
 	return bw.Flush()
 }
 
-// nodeSink writes the findings of one node (or of none) after another,
-// as one document.
-type nodeSink interface {
-	// suite writes the findings fs of the node name, which boots
+// findingWriter writes findings, those of one node or none after
+// another, as one document.
+type findingWriter interface {
+	// suite writes fs, findings of the node or root name, which boots
 	// services; fs all have that node, or none.
 	suite(name string, services []string, fs []graph.Finding) error
 	close() error
 }
 
+// nodeSink is a findingWriter that also writes the findings of a node
+// of the fleet.
+type nodeSink interface {
+	findingWriter
+	// node writes the findings of the node name, of group k.
+	node(name string, k int) error
+}
+
 func newNodeSink(w *bufio.Writer, format string, f *Fleet, o Options) (nodeSink, error) {
+	var s findingWriter
 	switch format {
 	case "text", "":
-		return textSink{w, o}, nil
+		s = textSink{w, o}
 	case "json":
-		s, err := newJSONStream(w)
-		return findingSink{s.add, s.close}, err
-	case "sarif":
-		s, err := newSARIFStream(w, fleetKinds(f))
+		js, err := newJSONStream(w)
 		if err != nil {
 			return nil, err
 		}
-		return findingSink{s.add, s.close}, nil
+		s = findingSink{js.add, js.close}
+	case "sarif":
+		ss, err := newSARIFStream(w, fleetKinds(f))
+		if err != nil {
+			return nil, err
+		}
+		s = findingSink{ss.add, ss.close}
 	case "junit":
-		return junitSink{NewJUnit(w)}, nil
+		return &junitSink{j: NewJUnit(w), groups: f.Groups, tmpl: map[int]suiteTemplate{}}, nil
 	case "codequality":
 		c := NewCodeQuality(w)
-		return findingSink{c.add, c.Close}, nil
+		s = findingSink{c.add, c.Close}
+	default:
+		return nil, fmt.Errorf("unknown format %q for findings (want text, json, sarif, junit or codequality)", format)
 	}
-	return nil, fmt.Errorf("unknown format %q for findings (want text, json, sarif, junit or codequality)", format)
+	return perNode{s, f.Groups}, nil
+}
+
+// perNode gives a sink each node's copy of its group's findings.
+type perNode struct {
+	findingWriter
+	groups []NodeGroup
+}
+
+func (p perNode) node(name string, k int) error {
+	g := &p.groups[k]
+	return p.suite(name, g.Services, graph.PerNode(g.Findings, []string{name}))
 }
 
 // textSink writes text as Findings does: a node's findings after a line
@@ -128,14 +152,42 @@ func (s findingSink) suite(_ string, _ []string, fs []graph.Finding) error {
 
 func (s findingSink) close() error { return s.end() }
 
-// junitSink writes a test suite a node.
-type junitSink struct{ j *JUnitWriter }
+// junitSink writes a test suite a node. The suites of a group's nodes
+// differ only by name: each is a copy of the bytes of the group's first,
+// with its name (a test case for each of 10,000 services on each of
+// 10,000 nodes is 100 million test cases to encode, else). The copies
+// kept are bounded by maxTemplates bytes; past it, a suite is made anew.
+type junitSink struct {
+	j      *JUnitWriter
+	groups []NodeGroup
+	tmpl   map[int]suiteTemplate // by group
+	size   int
+}
 
-func (s junitSink) suite(name string, services []string, fs []graph.Finding) error {
+// maxTemplates bounds the bytes of the suites junitSink keeps.
+const maxTemplates = 64 << 20
+
+func (s *junitSink) suite(name string, services []string, fs []graph.Finding) error {
 	return s.j.Suite(Suite{Name: name, Services: services, Findings: fs})
 }
 
-func (s junitSink) close() error { return s.j.Close() }
+func (s *junitSink) node(name string, k int) error {
+	g := &s.groups[k]
+	t, ok := s.tmpl[k]
+	if !ok {
+		t = s.j.template(Suite{Services: g.Services, Findings: g.Findings})
+		if n := t.size(); s.size+n <= maxTemplates {
+			s.tmpl[k] = t
+			s.size += n
+		}
+	}
+	if t == nil {
+		return s.suite(name, g.Services, graph.PerNode(g.Findings, []string{name}))
+	}
+	return s.j.suiteAs(t, name)
+}
+
+func (s *junitSink) close() error { return s.j.Close() }
 
 // fleetNode is a node and the index of its group.
 type fleetNode struct {

@@ -138,6 +138,26 @@ func TestFleetJUnit(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("FleetFindings(junit) suites =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+
+	// A node's suite is a copy of its group's first, with its name: the
+	// bytes Suite writes for it, whatever the name holds.
+	f := testFleet()
+	f.Groups[2].Nodes = []string{"web1", "web2 <&>\"'\t\x01\xff\u00e9", "web4"}
+	var ref bytes.Buffer
+	j := NewJUnit(&ref)
+	j.Suite(Suite{Name: f.Name, Findings: f.Findings})
+	for _, n := range fleetNodes(f.Groups) {
+		g := f.Groups[n.group]
+		j.Suite(Suite{Name: n.name, Services: g.Services, Findings: graph.PerNode(g.Findings, []string{n.name})})
+	}
+	j.Close()
+	out.Reset()
+	if err := FleetFindings(&out, "junit", f, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != ref.String() {
+		t.Errorf("FleetFindings(junit) =\n%s\nwant, suite by suite,\n%s", out.String(), ref.String())
+	}
 }
 
 // junitOutline lists the suites of a JUnit document: "name: case case(N
