@@ -47,12 +47,13 @@ type CodeQualityWriter struct {
 	n    int
 	seen map[string]int // fingerprints written for node, for the rare exact duplicate
 	node string
+	msgs map[string]string // messages without their lines, for fingerprint: a fleet's nodes share them
 	err  error
 }
 
 // NewCodeQuality starts a Code Quality report on w.
 func NewCodeQuality(w io.Writer) *CodeQualityWriter {
-	return &CodeQualityWriter{w: w, seen: map[string]int{}}
+	return &CodeQualityWriter{w: w, seen: map[string]int{}, msgs: map[string]string{}}
 }
 
 // Findings writes the issues of fs, which come node by node as sorted
@@ -92,7 +93,15 @@ func (c *CodeQualityWriter) issue(f graph.Finding, desc string) error {
 		clear(c.seen)
 		c.node = f.Node
 	}
-	fp := fingerprint(f)
+	msg, ok := c.msgs[f.Message]
+	if !ok {
+		if len(c.msgs) >= maxMessages {
+			clear(c.msgs)
+		}
+		msg = filePos.ReplaceAllString(f.Message, "$1")
+		c.msgs[f.Message] = msg
+	}
+	fp := fingerprint(f, msg)
 	if k := c.seen[fp]; k > 0 {
 		c.seen[fp] = k + 1
 		fp = fmt.Sprintf("%s#%d", fp, k+1)
@@ -142,9 +151,12 @@ func (c *CodeQualityWriter) Close() error {
 // filePos matches a file:line a message quotes ("(etc/init.d/a:3)").
 var filePos = regexp.MustCompile(`([\w./@+-]+):[0-9]+\b`)
 
-// fingerprint identifies a finding across runs (see Findings).
-func fingerprint(f graph.Finding) string {
-	msg := filePos.ReplaceAllString(f.Message, "$1")
+// maxMessages bounds the messages a CodeQualityWriter keeps.
+const maxMessages = 1 << 16
+
+// fingerprint identifies a finding across runs (see Findings); msg is
+// its message without the line numbers of the places it quotes.
+func fingerprint(f graph.Finding, msg string) string {
 	var files []string
 	for _, p := range f.Sources {
 		files = append(files, p.File)
