@@ -58,6 +58,9 @@ func FleetFindings(w io.Writer, format string, f *Fleet, o Options) error {
 		if err := s.node(n.name, n.group); err != nil {
 			return err
 		}
+		if o.Progress != nil {
+			o.Progress()
+		}
 	}
 	if err := s.close(); err != nil {
 		return err

@@ -28,6 +28,9 @@ type Options struct {
 	// GroupNodes asks FleetFindings for each distinct finding once, with
 	// the groups of nodes it holds on, instead of once a node.
 	GroupNodes bool
+	// Progress, if not nil, is called by FleetFindings after each node
+	// it writes.
+	Progress func()
 }
 
 // LS writes b in the given format: "text" (ls /etc/rc2.d style) or "json".

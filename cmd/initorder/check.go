@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/initorder/initorder/graph"
 	"github.com/initorder/initorder/render"
@@ -83,6 +84,8 @@ when it cannot run: bad flags, an unreadable root, a bad layout file.`,
 			if err != nil {
 				return fmt.Errorf("--fail-on: %w", err)
 			}
+			g.progress = newProgress(cmd.ErrOrStderr(), os.Getenv, "check")
+			defer g.progress.end()
 			if o.congruent {
 				return congruent(cmd.OutOrStdout(), cmd.ErrOrStderr(), g, o.gl, o.layout)
 			}
@@ -93,6 +96,7 @@ when it cannot run: bad flags, an unreadable root, a bad layout file.`,
 			out := cmd.OutOrStdout()
 			ro := options(g, out, false)
 			ro.GroupNodes = o.group
+			g.progress.writing(out, &fs.Fleet, &ro)
 			if err := render.FleetFindings(out, g.format, &fs.Fleet, ro); err != nil {
 				return err
 			}

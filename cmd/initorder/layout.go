@@ -120,13 +120,15 @@ func eachGroup(g *globals, gl goal, lay *graph.Layout, groups [][]string, f func
 	sort.SliceStable(byRoot, func(a, b int) bool { return rootOf(byRoot[a]) < rootOf(byRoot[b]) })
 	var l *loaded
 	lastRoot := ""
-	for _, k := range byRoot {
+	for done, k := range byRoot {
 		if root := rootOf(k); l == nil || root != lastRoot {
 			var err error
 			if l, err = read(g, root, gl); err != nil {
 				return fmt.Errorf("node %s: %w", groups[k][0], err)
 			}
 			lastRoot = root
+			g.progress.step(fmt.Sprintf("analysing %d groups of nodes", len(groups)), len(groups))
+			g.progress.add(done)
 		}
 		gr := group{nodes: groups[k], loaded: *l}
 		gr.boot.Graph, gr.findings = graph.Place(l.boot.Graph, l.findings, lay, groups[k][0])
@@ -135,6 +137,7 @@ func eachGroup(g *globals, gl goal, lay *graph.Layout, groups [][]string, f func
 		if err := f(k, gr); err != nil {
 			return err
 		}
+		g.progress.add(1)
 	}
 	return nil
 }

@@ -54,8 +54,9 @@ type globals struct {
 	format  string
 	noColor bool
 
-	stderr io.Writer       // the command's stderr, for notes
-	noted  map[string]bool // the notes said so far, each said once
+	stderr   io.Writer       // the command's stderr, for notes
+	noted    map[string]bool // the notes said so far, each said once
+	progress *progress       // of check and graph, on a terminal; nil: none
 }
 
 // note says something about the input on stderr, once, whatever the
