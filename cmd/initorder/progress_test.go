@@ -190,7 +190,7 @@ func TestCheckProgress(t *testing.T) {
 			if shown != tc.want {
 				t.Errorf("stderr on %s: progress shown %v, want %v:\n%q", tc.name, shown, tc.want, stderr)
 			}
-			if !tc.want && !regexp.MustCompile(`^0 errors, 4 warnings, 0 infos\r?\n$`).MatchString(stderr) {
+			if !tc.want && !regexp.MustCompile(`^\d+ errors?, \d+ warnings?, \d+ infos?\r?\n$`).MatchString(stderr) {
 				t.Errorf("stderr on %s = %q, want only the summary", tc.name, stderr)
 			}
 			if !strings.Contains(stdout.String(), "== node web1\n") {
