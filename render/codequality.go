@@ -45,58 +45,92 @@ type codeQualityLines struct {
 type CodeQualityWriter struct {
 	w    io.Writer
 	n    int
-	seen map[string]int // fingerprints written, for the rare exact duplicate
+	seen map[string]int // fingerprints written for node, for the rare exact duplicate
+	node string
+	msgs map[string]string // messages without their lines, for fingerprint: a fleet's nodes share them
 	err  error
 }
 
 // NewCodeQuality starts a Code Quality report on w.
 func NewCodeQuality(w io.Writer) *CodeQualityWriter {
-	return &CodeQualityWriter{w: w, seen: map[string]int{}}
+	return &CodeQualityWriter{w: w, seen: map[string]int{}, msgs: map[string]string{}}
 }
 
-// Findings writes the issues of fs. Each issue's fingerprint is stable
+// Findings writes the issues of fs, which come node by node as sorted
+// findings do (graph.SortFindings). Each issue's fingerprint is stable
 // from run to run and across edits that move a finding to other lines:
 // a SHA-256 of its kind, node, services, source files and message, the
-// message with the line numbers of the places it quotes taken out. Two findings alike in
-// all that get #2, #3 … in the order written.
+// message with the line numbers of the places it quotes taken out. Two
+// findings alike in all that get #2, #3 … in the order written.
 func (c *CodeQualityWriter) Findings(fs []graph.Finding) error {
 	for _, f := range fs {
-		if c.err != nil {
-			return c.err
-		}
-		fp := fingerprint(f)
-		if k := c.seen[fp]; k > 0 {
-			c.seen[fp] = k + 1
-			fp = fmt.Sprintf("%s#%d", fp, k+1)
-		} else {
-			c.seen[fp] = 1
-		}
-		desc := f.Message
-		if f.Node != "" {
-			desc = "node " + f.Node + ": " + desc
-		}
-		issue := codeQualityIssue{
-			Description: desc, CheckName: f.Kind, Fingerprint: fp,
-			Severity: codeQualitySeverity[f.Severity], Location: codeQualityLocation{Path: ".", Lines: codeQualityLines{Begin: 1}},
-		}
-		if issue.Severity == "" {
-			issue.Severity = "info"
-		}
-		if len(f.Sources) > 0 {
-			issue.Location.Path = f.Sources[0].File
-			issue.Location.Lines.Begin = max(f.Sources[0].Line, 1)
-		}
-		b, err := json.Marshal(issue)
-		if err != nil {
-			c.err = err
+		if err := c.add(f); err != nil {
 			return err
 		}
-		sep := ",\n  "
-		if c.n == 0 {
-			sep = "[\n  "
+	}
+	return c.err
+}
+
+// add writes the issue of f, its description the message after the
+// node's name.
+func (c *CodeQualityWriter) add(f graph.Finding) error {
+	desc := f.Message
+	if f.Node != "" {
+		desc = "node " + f.Node + ": " + desc
+	}
+	return c.issue(f, desc)
+}
+
+// issue writes the issue of f with the description desc.
+func (c *CodeQualityWriter) issue(f graph.Finding, desc string) error {
+	if c.err != nil {
+		return c.err
+	}
+	// A fingerprint has the node in it: those of two nodes never match,
+	// and those of the last node only need counting, which keeps the
+	// writer's memory that of one node's findings.
+	if f.Node != c.node {
+		clear(c.seen)
+		c.node = f.Node
+	}
+	msg, ok := c.msgs[f.Message]
+	if !ok {
+		if len(c.msgs) >= maxMessages {
+			clear(c.msgs)
 		}
-		c.n++
-		_, c.err = io.WriteString(c.w, sep+string(b))
+		msg = filePos.ReplaceAllString(f.Message, "$1")
+		c.msgs[f.Message] = msg
+	}
+	fp := fingerprint(f, msg)
+	if k := c.seen[fp]; k > 0 {
+		c.seen[fp] = k + 1
+		fp = fmt.Sprintf("%s#%d", fp, k+1)
+	} else {
+		c.seen[fp] = 1
+	}
+	issue := codeQualityIssue{
+		Description: desc, CheckName: f.Kind, Fingerprint: fp,
+		Severity: codeQualitySeverity[f.Severity], Location: codeQualityLocation{Path: ".", Lines: codeQualityLines{Begin: 1}},
+	}
+	if issue.Severity == "" {
+		issue.Severity = "info"
+	}
+	if len(f.Sources) > 0 {
+		issue.Location.Path = f.Sources[0].File
+		issue.Location.Lines.Begin = max(f.Sources[0].Line, 1)
+	}
+	b, err := json.Marshal(issue)
+	if err != nil {
+		c.err = err
+		return err
+	}
+	sep := ",\n  "
+	if c.n == 0 {
+		sep = "[\n  "
+	}
+	c.n++
+	if _, c.err = io.WriteString(c.w, sep); c.err == nil {
+		_, c.err = c.w.Write(b)
 	}
 	return c.err
 }
@@ -117,9 +151,12 @@ func (c *CodeQualityWriter) Close() error {
 // filePos matches a file:line a message quotes ("(etc/init.d/a:3)").
 var filePos = regexp.MustCompile(`([\w./@+-]+):[0-9]+\b`)
 
-// fingerprint identifies a finding across runs (see Findings).
-func fingerprint(f graph.Finding) string {
-	msg := filePos.ReplaceAllString(f.Message, "$1")
+// maxMessages bounds the messages a CodeQualityWriter keeps.
+const maxMessages = 1 << 16
+
+// fingerprint identifies a finding across runs (see Findings); msg is
+// its message without the line numbers of the places it quotes.
+func fingerprint(f graph.Finding, msg string) string {
 	var files []string
 	for _, p := range f.Sources {
 		files = append(files, p.File)

@@ -51,19 +51,7 @@ const codeQualitySchema = `{
 }`
 
 func TestCodeQualityValidates(t *testing.T) {
-	c := jsonschema.NewCompiler()
-	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(codeQualitySchema))
-	if err != nil {
-		t.Fatal(err)
-	}
-	const id = "https://initorder.test/gitlab-code-quality.json"
-	if err := c.AddResource(id, doc); err != nil {
-		t.Fatal(err)
-	}
-	schema, err := c.Compile(id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	schema := compileSchema(t, "https://initorder.test/gitlab-code-quality.json", codeQualitySchema)
 	for _, fs := range [][]graph.Finding{nil, sarifFindings()} {
 		var out bytes.Buffer
 		if err := Findings(&out, "codequality", fs, Options{}); err != nil {
@@ -91,6 +79,25 @@ func TestCodeQualityValidates(t *testing.T) {
 			}
 		}
 	}
+}
+
+// compileSchema compiles the JSON schema text, known as id.
+func compileSchema(t *testing.T, id, text string) *jsonschema.Schema {
+	t.Helper()
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AddResource(id, doc); err != nil {
+		t.Fatal(err)
+	}
+	schema, err := c.Compile(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return schema
 }
 
 func codeQualityIssues(t *testing.T, fs []graph.Finding) []codeQualityIssue {

@@ -1,7 +1,8 @@
 // Package render turns what the analyses of package graph return into
 // bytes: the ls /etc/rc2.d-style listing (text.go), JSON (json.go),
 // findings as text grouped by node, JSON, SARIF 2.1.0 (sarif.go), JUnit
-// XML (junit.go) or GitLab Code Quality JSON (codequality.go), the
+// XML (junit.go) or GitLab Code Quality JSON (codequality.go), those of
+// a fleet node by node as they are written (fleet.go), the
 // changes between two boots (diff.go), pictures of a boot as Graphviz
 // DOT (dot.go, from the scene of scene.go), as a map to explore in a
 // browser around Graphviz's SVG of that DOT (html.go, htmlsvg.go, and

@@ -1,9 +1,12 @@
 package render
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/initorder/initorder/graph"
 )
@@ -64,10 +67,36 @@ type sourceJSON struct {
 	Line int    `json:"line"`
 }
 
+// findingsJSON writes fs as the findings document of SPEC §6.
 func findingsJSON(w io.Writer, fs []graph.Finding) error {
-	doc := findingsDoc{Findings: findingList(fs)}
-	return writeJSON(w, doc)
+	s, err := newJSONStream(w)
+	if err != nil {
+		return err
+	}
+	for _, f := range fs {
+		s.add(f)
+	}
+	return s.close()
 }
+
+// jsonStream writes the findings document finding by finding, byte for
+// byte as writeJSON writes it whole.
+type jsonStream struct {
+	findings *jsonArray
+	tail     string
+}
+
+func newJSONStream(w io.Writer) (*jsonStream, error) {
+	head, tail, err := splitJSON(findingsDoc{Findings: []findingJSON{}}, "findings")
+	if err != nil {
+		return nil, err
+	}
+	return &jsonStream{findings: newJSONArray(w, head, 2), tail: tail}, nil
+}
+
+func (s *jsonStream) add(f graph.Finding) error { return s.findings.add(findingOf(f)) }
+
+func (s *jsonStream) close() error { return s.findings.close(s.tail) }
 
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
@@ -80,14 +109,94 @@ func writeJSON(w io.Writer, v any) error {
 func findingList(fs []graph.Finding) []findingJSON {
 	out := []findingJSON{}
 	for _, f := range fs {
-		fj := findingJSON{
-			Kind: f.Kind, Severity: f.Severity.String(), Node: f.Node,
-			Services: append([]string{}, f.Services...), Message: f.Message, Sources: []sourceJSON{},
-		}
-		for _, p := range f.Sources {
-			fj.Sources = append(fj.Sources, sourceJSON{File: p.File, Line: p.Line})
-		}
-		out = append(out, fj)
+		out = append(out, findingOf(f))
 	}
 	return out
+}
+
+// findingOf is f as JSON, with empty lists rather than null.
+func findingOf(f graph.Finding) findingJSON {
+	fj := findingJSON{
+		Kind: f.Kind, Severity: f.Severity.String(), Node: f.Node,
+		Services: append([]string{}, f.Services...), Message: f.Message, Sources: []sourceJSON{},
+	}
+	for _, p := range f.Sources {
+		fj.Sources = append(fj.Sources, sourceJSON{File: p.File, Line: p.Line})
+	}
+	return fj
+}
+
+// splitJSON returns doc as writeJSON writes it, cut inside the one array
+// named key, which doc has empty: the head up to and with its "[", and
+// the tail after its "]". Written around the elements by a jsonArray,
+// they make the bytes writeJSON writes for doc with those elements.
+func splitJSON(doc any, key string) (head, tail string, err error) {
+	var b bytes.Buffer
+	if err := writeJSON(&b, doc); err != nil {
+		return "", "", err
+	}
+	s := b.String()
+	mark := `"` + key + `": []`
+	k := strings.Index(s, mark)
+	if k < 0 || strings.Count(s, mark) != 1 {
+		return "", "", fmt.Errorf("json: no single empty %q in the document", key)
+	}
+	return s[:k+len(mark)-1], s[k+len(mark):], nil
+}
+
+// jsonArray writes the elements of an array one by one, indented as
+// writeJSON indents them in a document where they are at the given depth
+// (2 for the elements of a top-level key's array): each element is encoded alone, with the indentation of
+// its place as prefix. Only one element is in memory at a time.
+type jsonArray struct {
+	w      io.Writer
+	buf    bytes.Buffer
+	enc    *json.Encoder
+	indent string // before each element
+	n      int
+	err    error
+}
+
+// newJSONArray writes head (which ends with the array's "[") on w.
+func newJSONArray(w io.Writer, head string, depth int) *jsonArray {
+	a := &jsonArray{w: w, indent: strings.Repeat("  ", depth)}
+	a.enc = json.NewEncoder(&a.buf)
+	a.enc.SetIndent(a.indent, "  ")
+	a.enc.SetEscapeHTML(false)
+	_, a.err = io.WriteString(w, head)
+	return a
+}
+
+// add writes v as the next element.
+func (a *jsonArray) add(v any) error {
+	if a.err != nil {
+		return a.err
+	}
+	a.buf.Reset()
+	if a.err = a.enc.Encode(v); a.err != nil {
+		return a.err
+	}
+	sep := ",\n"
+	if a.n == 0 {
+		sep = "\n"
+	}
+	a.n++
+	if _, a.err = io.WriteString(a.w, sep+a.indent); a.err != nil {
+		return a.err
+	}
+	_, a.err = a.w.Write(bytes.TrimSuffix(a.buf.Bytes(), []byte("\n")))
+	return a.err
+}
+
+// close ends the array and writes tail, the rest of the document.
+func (a *jsonArray) close(tail string) error {
+	if a.err != nil {
+		return a.err
+	}
+	end := "]"
+	if a.n > 0 {
+		end = "\n" + a.indent[2:] + "]"
+	}
+	_, a.err = io.WriteString(a.w, end+tail)
+	return a.err
 }

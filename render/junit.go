@@ -1,9 +1,12 @@
 package render
 
 import (
+	"bytes"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strings"
 
@@ -26,10 +29,14 @@ import (
 // or the root for a check without a layout), the services it boots and
 // its findings.
 type Suite struct {
-	Name     string
-	Services []string // the services of its boot (BootNames), sorted
-	Findings []graph.Finding
+	Name       string
+	Services   []string // the services of its boot (BootNames), sorted
+	Findings   []graph.Finding
+	Properties []Property // the suite's <properties>, if any
 }
+
+// Property is a name and value of a test suite's <properties>.
+type Property struct{ Name, Value string }
 
 // BootNames lists the services g boots as ls lists them, whatever their
 // order: defined, listed, on this node and part of the boot. Sorted.
@@ -62,12 +69,22 @@ func NewJUnit(w io.Writer) *JUnitWriter {
 }
 
 type junitSuite struct {
-	XMLName  xml.Name    `xml:"testsuite"`
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Errors   int         `xml:"errors,attr"`
-	Cases    []junitCase `xml:"testcase"`
+	XMLName    xml.Name         `xml:"testsuite"`
+	Name       string           `xml:"name,attr"`
+	Tests      int              `xml:"tests,attr"`
+	Failures   int              `xml:"failures,attr"`
+	Errors     int              `xml:"errors,attr"`
+	Properties *junitProperties `xml:"properties"`
+	Cases      []junitCase      `xml:"testcase"`
+}
+
+type junitProperties struct {
+	Property []junitProperty `xml:"property"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
 }
 
 type junitCase struct {
@@ -90,6 +107,13 @@ func (j *JUnitWriter) Suite(s Suite) error {
 	if j.err != nil {
 		return j.err
 	}
+	j.err = j.enc.Encode(junitSuiteOf(s))
+	j.suites++
+	return j.err
+}
+
+// junitSuiteOf is s as XML.
+func junitSuiteOf(s Suite) junitSuite {
 	name := printable(s.Name)
 	cases := map[string]*junitCase{}
 	get := func(subject string) *junitCase {
@@ -113,6 +137,12 @@ func (j *JUnitWriter) Suite(s Suite) error {
 		}
 	}
 	suite := junitSuite{Name: name}
+	if len(s.Properties) > 0 {
+		suite.Properties = &junitProperties{}
+		for _, p := range s.Properties {
+			suite.Properties.Property = append(suite.Properties.Property, junitProperty{printable(p.Name), printable(p.Value)})
+		}
+	}
 	for _, k := range slices.Sorted(maps.Keys(cases)) {
 		c := cases[k]
 		suite.Cases = append(suite.Cases, *c)
@@ -121,9 +151,69 @@ func (j *JUnitWriter) Suite(s Suite) error {
 		}
 	}
 	suite.Tests = len(suite.Cases)
-	j.err = j.enc.Encode(suite)
+	return suite
+}
+
+// suiteTemplate is a suite that several nodes share but for their name:
+// the bytes Suite writes for one, cut where the name goes (the suite's
+// name and each test case's classname).
+type suiteTemplate [][]byte
+
+func (t suiteTemplate) size() int {
+	n := 0
+	for _, p := range t {
+		n += len(p)
+	}
+	return n
+}
+
+// template returns the template of s (whose name does not matter), or
+// nil when it cannot be made.
+func (j *JUnitWriter) template(s Suite) suiteTemplate {
+	// The name stands in the bytes as a mark nothing else can hold: a
+	// random one, which the input cannot know.
+	mark := fmt.Sprintf("initorder-node-%016x", rand.Uint64())
+	s.Name = mark
+	suite := junitSuiteOf(s)
+	var b bytes.Buffer
+	enc := xml.NewEncoder(&b)
+	enc.Indent("  ", "  ")
+	if err := enc.Encode(suite); err != nil {
+		return nil
+	}
+	parts := bytes.Split(b.Bytes(), []byte(mark))
+	if len(parts) != 2+len(suite.Cases) {
+		return nil
+	}
+	return parts
+}
+
+// suiteAs writes the suite of t with the given name, as Suite writes it.
+func (j *JUnitWriter) suiteAs(t suiteTemplate, name string) error {
+	if j.err != nil {
+		return j.err
+	}
+	var esc bytes.Buffer
+	if j.err = xml.EscapeText(&esc, []byte(printable(name))); j.err != nil {
+		return j.err
+	}
+	if j.suites > 0 { // the encoder starts each suite but the first on a line of its own
+		if _, j.err = io.WriteString(j.w, "\n"); j.err != nil {
+			return j.err
+		}
+	}
 	j.suites++
-	return j.err
+	for k, p := range t {
+		if k > 0 {
+			if _, j.err = j.w.Write(esc.Bytes()); j.err != nil {
+				return j.err
+			}
+		}
+		if _, j.err = j.w.Write(p); j.err != nil {
+			return j.err
+		}
+	}
+	return nil
 }
 
 // Close ends the document.

@@ -38,8 +38,9 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool    sarifTool     `json:"tool"`
-	Results []sarifResult `json:"results"`
+	Tool       sarifTool     `json:"tool"`
+	Results    []sarifResult `json:"results"`
+	Properties any           `json:"properties,omitempty"`
 }
 
 type sarifTool struct {
@@ -67,7 +68,7 @@ type sarifResult struct {
 	Message          sarifText       `json:"message"`
 	Locations        []sarifLocation `json:"locations,omitempty"`
 	RelatedLocations []sarifLocation `json:"relatedLocations,omitempty"`
-	Properties       sarifProps      `json:"properties"`
+	Properties       any             `json:"properties"`
 }
 
 type sarifProps struct {
@@ -100,52 +101,106 @@ var sarifLevel = map[graph.Severity]string{graph.Error: "error", graph.Warning: 
 // is its location, the others are related locations. URIs are the
 // sources' paths (relative to the root), escaped.
 func findingsSARIF(w io.Writer, fs []graph.Finding) error {
-	kinds := map[string]bool{}
-	for k := range ruleText {
-		kinds[k] = true
+	s, err := newSARIFStream(w, sarifKinds(fs))
+	if err != nil {
+		return err
 	}
+	for _, f := range fs {
+		s.add(f)
+	}
+	return s.close()
+}
+
+// sarifKinds returns the kinds of fs, for the rules.
+func sarifKinds(fs []graph.Finding) map[string]bool {
+	kinds := map[string]bool{}
 	for _, f := range fs {
 		kinds[f.Kind] = true
 	}
-	ids := make([]string, 0, len(kinds))
+	return kinds
+}
+
+// sarifStream writes a SARIF log result by result, byte for byte as
+// writeJSON writes the whole log, so that a fleet's results are never in
+// memory at once.
+type sarifStream struct {
+	index   map[string]int // rule index of each kind
+	results *jsonArray
+	tail    string
+}
+
+// newSARIFStream writes the head of the log on w: the tool, whose rules
+// are every known finding kind and the kinds given, sorted.
+func newSARIFStream(w io.Writer, kinds map[string]bool) (*sarifStream, error) {
+	return newSARIFStreamProps(w, kinds, nil)
+}
+
+// newSARIFStreamProps is newSARIFStream with properties for the run.
+func newSARIFStreamProps(w io.Writer, kinds map[string]bool, props any) (*sarifStream, error) {
+	all := map[string]bool{}
+	for k := range ruleText {
+		all[k] = true
+	}
 	for k := range kinds {
+		all[k] = true
+	}
+	ids := make([]string, 0, len(all))
+	for k := range all {
 		ids = append(ids, k)
 	}
 	sort.Strings(ids)
-	index := map[string]int{}
+	s := &sarifStream{index: map[string]int{}}
 	driver := sarifDriver{Name: "initorder", Rules: []sarifRule{}}
 	for i, id := range ids {
-		index[id] = i
+		s.index[id] = i
 		r := sarifRule{ID: id}
 		if text := ruleText[id]; text != "" {
 			r.ShortDescription = &sarifText{Text: text}
 		}
 		driver.Rules = append(driver.Rules, r)
 	}
-	run := sarifRun{Tool: sarifTool{Driver: driver}, Results: []sarifResult{}}
-	for _, f := range fs {
-		res := sarifResult{
-			RuleID: f.Kind, RuleIndex: index[f.Kind], Level: sarifLevel[f.Severity],
-			Message:    sarifText{Text: f.Message},
-			Properties: sarifProps{Node: f.Node, Services: append([]string{}, f.Services...)},
-		}
-		if res.Level == "" {
-			res.Level = "none"
-		}
-		for k, p := range f.Sources {
-			loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: (&url.URL{Path: p.File}).String()}}}
-			if p.Line > 0 {
-				loc.PhysicalLocation.Region = &sarifRegion{StartLine: p.Line}
-			}
-			if k == 0 {
-				res.Locations = append(res.Locations, loc)
-				continue
-			}
-			id := k
-			loc.ID = &id
-			res.RelatedLocations = append(res.RelatedLocations, loc)
-		}
-		run.Results = append(run.Results, res)
+	run := sarifRun{Tool: sarifTool{Driver: driver}, Results: []sarifResult{}, Properties: props}
+	head, tail, err := splitJSON(sarifLog{Schema: sarifSchema, Version: "2.1.0", Runs: []sarifRun{run}}, "results")
+	if err != nil {
+		return nil, err
 	}
-	return writeJSON(w, sarifLog{Schema: sarifSchema, Version: "2.1.0", Runs: []sarifRun{run}})
+	s.results = newJSONArray(w, head, 4)
+	s.tail = tail
+	return s, nil
+}
+
+// add writes f as a result.
+func (s *sarifStream) add(f graph.Finding) error {
+	return s.results.add(s.result(f))
+}
+
+// result is f as a SARIF result, with the node in its properties.
+func (s *sarifStream) result(f graph.Finding) sarifResult {
+	res := sarifResult{
+		RuleID: f.Kind, RuleIndex: s.index[f.Kind], Level: sarifLevel[f.Severity],
+		Message:    sarifText{Text: f.Message},
+		Properties: sarifProps{Node: f.Node, Services: append([]string{}, f.Services...)},
+	}
+	if res.Level == "" {
+		res.Level = "none"
+	}
+	for k, p := range f.Sources {
+		loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: (&url.URL{Path: p.File}).String()}}}
+		if p.Line > 0 {
+			loc.PhysicalLocation.Region = &sarifRegion{StartLine: p.Line}
+		}
+		if k == 0 {
+			res.Locations = append(res.Locations, loc)
+			continue
+		}
+		id := k
+		loc.ID = &id
+		res.RelatedLocations = append(res.RelatedLocations, loc)
+	}
+	return res
+}
+
+// close ends the log.
+func (s *sarifStream) close() error {
+	return s.results.close(s.tail)
 }

@@ -58,20 +58,7 @@ func sarifFindings() []graph.Finding {
 }
 
 func TestSARIFValidates(t *testing.T) {
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(sarifSchemaText(t)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	const id = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-	if err := c.AddResource(id, doc); err != nil {
-		t.Fatal(err)
-	}
-	schema, err := c.Compile(id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	schema := compileSchema(t, sarifSchema, sarifSchemaText(t))
 	for _, fs := range [][]graph.Finding{nil, sarifFindings()} {
 		var out bytes.Buffer
 		if err := Findings(&out, "sarif", fs, Options{}); err != nil {

@@ -30,6 +30,12 @@ type Boot struct {
 type Options struct {
 	Long  bool // ls -l: init system, source and notes
 	Color bool // ANSI colours (only on a terminal, never with NO_COLOR)
+	// GroupNodes asks FleetFindings for each distinct finding once, with
+	// the groups of nodes it holds on, instead of once a node.
+	GroupNodes bool
+	// Progress, if not nil, is called by FleetFindings after each node
+	// it writes.
+	Progress func()
 }
 
 // LS writes b in the given format: "text" (ls /etc/rc2.d style) or "json".
@@ -112,18 +118,7 @@ func Findings(w io.Writer, format string, fs []graph.Finding, o Options) error {
 		// Written as it goes: a fleet of 10,000 nodes prints hundreds of
 		// megabytes, which need not be in memory at once.
 		bw := bufio.NewWriterSize(w, 64<<10)
-		for k, f := range fs {
-			if f.Node != "" && (k == 0 || fs[k-1].Node != f.Node) {
-				bw.WriteString("== node " + printable(f.Node) + "\n")
-			}
-			line := printable(f.String())
-			if o.Color {
-				sev := f.Severity.String()
-				line = strings.Replace(line, sev+":", paint(o, severityColor[f.Severity], sev)+":", 1)
-			}
-			bw.WriteString(line)
-			bw.WriteByte('\n')
-		}
+		textFindings(bw, fs, o)
 		return bw.Flush()
 	case "json":
 		return findingsJSON(w, fs)
@@ -135,6 +130,23 @@ func Findings(w io.Writer, format string, fs []graph.Finding, o Options) error {
 		return codeQuality(w, fs)
 	}
 	return fmt.Errorf("unknown format %q for findings (want text, json, sarif, junit or codequality)", format)
+}
+
+// textFindings writes fs one a line, those of a node after a line
+// "== node NAME" when they follow findings of another node or none.
+func textFindings(bw *bufio.Writer, fs []graph.Finding, o Options) {
+	for k, f := range fs {
+		if f.Node != "" && (k == 0 || fs[k-1].Node != f.Node) {
+			bw.WriteString("== node " + printable(f.Node) + "\n")
+		}
+		line := printable(f.String())
+		if o.Color {
+			sev := f.Severity.String()
+			line = strings.Replace(line, sev+":", paint(o, severityColor[f.Severity], sev)+":", 1)
+		}
+		bw.WriteString(line)
+		bw.WriteByte('\n')
+	}
 }
 
 // Summary is the one line that counts findings by severity:

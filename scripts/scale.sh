@@ -3,6 +3,7 @@
 # same files and, for systemd trees, with systemd --test (SPEC §7).
 #
 #   scripts/scale.sh [-k "systemd sysv upstart systemd-light"] [-n "1000 10000 100000"] [-t 300] [-r 3] [-d DIR] [-l NODES]
+#                    [-f "text json sarif junit codequality"]
 #
 # systemd-light is a lighter systemd tree (each unit Wants=+After= 0-3 earlier
 # units), read with --init systemd. For each kind and size it writes a root with internal/synth/cmd/synth,
@@ -14,7 +15,9 @@
 #            SYSTEMD_UNIT_PATH set to the tree and no generators, exactly as
 #            internal/oracle/systemd_run.go runs it; killed after -t seconds
 #   layout   with -l NODES: check --layout of NODES nodes over 50 role sets
-#            (synth -layout), against check --layout --node of one node
+#            (synth -layout), against check --layout --node of one node; with
+#            -f FORMATS, also in each format, once a node and grouped
+#            (--group-nodes): wall time, max RSS and bytes written
 # and prints wall time and max RSS of each, with the ratios check/cat and
 # systemd/check (and layout/one node). Needs /usr/bin/time (Debian package time); systemd --test
 # needs to run as root (it drops to nobody) and is skipped otherwise.
@@ -27,7 +30,8 @@ timeout=300
 runs=3
 dir=""
 nodes=""
-while getopts k:n:t:r:d:l: opt; do
+formats=""
+while getopts k:n:t:r:d:l:f: opt; do
   case $opt in
     k) kinds=$OPTARG ;;
     n) sizes=$OPTARG ;;
@@ -35,7 +39,8 @@ while getopts k:n:t:r:d:l: opt; do
     r) runs=$OPTARG ;;
     d) dir=$OPTARG ;;
     l) nodes=$OPTARG ;;
-    *) sed -n 2,20p "$0"; exit 2 ;;
+    f) formats=$OPTARG ;;
+    *) sed -n 2,23p "$0"; exit 2 ;;
   esac
 done
 [ -x /usr/bin/time ] || { echo "scale.sh: needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
@@ -113,6 +118,15 @@ for kind in $kinds; do
       all=$(best "$dir/initorder" check --root "$root" --init "$kind" --layout "$root.ini")
       one=$(best "$dir/initorder" check --root "$root" --init "$kind" --layout "$root.ini" --node node00000)
       printf '  layout: %s nodes over 50 role sets %ss (%s MB), one node %ss: %s single-node checks\n' "$nodes" "${all%% *}" "$(( ${all##* } / 1024 ))" "${one%% *}" "$(ratio "${all%% *}" "${one%% *}")"
+      for format in $formats; do
+        for form in per-node grouped; do
+          flag=""
+          [ "$form" = grouped ] && flag=--group-nodes
+          # sh waits for initorder: time's max RSS is the larger of the two.
+          r=$(best sh -c "'$dir/initorder' check --root '$root' --init '$kind' --layout '$root.ini' --format $format $flag | wc -c >'$dir/size'")
+          printf '    %-12s %-9s %8ss %6s MB RSS %14s bytes\n' "$format" "$form" "${r%% *}" "$(( ${r##* } / 1024 ))" "$(cat "$dir/size")"
+        done
+      done
     fi
   done
 done

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/initorder/initorder/graph"
@@ -93,4 +95,63 @@ func benchScale(b *testing.B, kind string, gen func(string, int, uint64) error, 
 			}
 		}
 	})
+}
+
+// BenchmarkFleetOutput writes what check --layout finds on a fleet, in
+// each findings format, once a node and grouped (--group-nodes): a
+// synthetic systemd root (internal/synth) of 1,000 units and a layout of
+// 1,000 nodes over 50 role sets (synth.Layout), or INITORDER_BENCH_FLEET
+// units and nodes (10000 for the fleet of README "Performance"; its
+// per-node JUnit alone is 8.5 GB). It reports the bytes written a run
+// (out-MB) and what the render allocates (B/op); the analysis is done
+// once, before. The process's peak RSS is scripts/scale.sh's (-l, -f).
+func BenchmarkFleetOutput(b *testing.B) {
+	n := 1000
+	if v := os.Getenv("INITORDER_BENCH_FLEET"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil {
+			b.Fatalf("INITORDER_BENCH_FLEET=%q: %v", v, err)
+		}
+	}
+	dir := b.TempDir()
+	root := filepath.Join(dir, "root")
+	if err := synth.Systemd(root, n, 1); err != nil {
+		b.Fatal(err)
+	}
+	layout := filepath.Join(dir, "fleet.ini")
+	if err := os.WriteFile(layout, synth.Layout("systemd", n, n, 50), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	g := &globals{root: root, inits: []string{"systemd"}}
+	f, err := checkFindings(g, goal{}, layoutFlags{file: layout})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, grouped := range []bool{false, true} {
+		for _, format := range []string{"text", "json", "sarif", "junit", "codequality"} {
+			name := fmt.Sprintf("form=per-node/format=%s", format)
+			if grouped {
+				name = fmt.Sprintf("form=grouped/format=%s", format)
+			}
+			b.Run(name, func(b *testing.B) {
+				b.ReportAllocs()
+				var w countWriter
+				for b.Loop() {
+					w = 0
+					if err := render.FleetFindings(&w, format, &f.Fleet, render.Options{GroupNodes: grouped}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(w)/1e6, "out-MB")
+			})
+		}
+	}
+}
+
+// countWriter counts the bytes written to it.
+type countWriter int64
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	*c += countWriter(len(p))
+	return len(p), nil
 }

@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/render"
 	"github.com/spf13/cobra"
 )
 
@@ -13,6 +15,7 @@ func newCheckCmd(g *globals) *cobra.Command {
 		failOn    string
 		layout    layoutFlags
 		congruent bool
+		group     bool
 	}
 	cmd := &cobra.Command{
 		Use:   "check",
@@ -60,6 +63,19 @@ XML (a test suite per node, a test case per service it boots, a failure
 per error finding) and --format codequality GitLab's Code Quality JSON
 (an issue per finding, with a fingerprint stable from run to run).
 
+--group-nodes writes each distinct finding once instead of once a node,
+with the nodes it holds on: nodes that boot alike (the same root and
+roles) form a group, g1, g2, ... in the order of their first node, and
+a finding names its groups. In text, each group is listed on a line
+"== group g1 (2 nodes, roles web): web1 web2" and the findings follow
+a line "== on g1 g3 (400 nodes)" or "== on every node (10000 nodes)";
+JSON has "nodeGroups" and, in each finding, "nodeGroups" and
+"nodeCount" instead of "node"; SARIF and Code Quality have a result or
+issue per finding whose text starts with the nodes ("nodes web1, web2
+and 198 more: ..."), SARIF the groups in its properties; JUnit has a
+suite per group. The output of a fleet then grows with its role sets,
+not with nodes × findings. Exit code and summary are the same.
+
 --congruent compares instead the nodes of each role: a node whose boot
 differs from the one most of the role's nodes have (on a tie, the first
 node's) is listed after "== role R: NODE differs from REF", with the
@@ -71,6 +87,7 @@ when it cannot run: bad flags, an unreadable root, a bad layout file.`,
   initorder check --root image.tar --fail-on warning --format json
   initorder check --root base.tar --layout fleet.ini --node web1 --format sarif
   initorder check --root oci:image:v1 --layout fleet.ini --format junit > junit.xml
+  initorder check --root base.tar --layout fleet.ini --group-nodes --format sarif > initorder.sarif
   initorder check --root trusty --init upstart --event static-network-up`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -78,6 +95,8 @@ when it cannot run: bad flags, an unreadable root, a bad layout file.`,
 			if err != nil {
 				return fmt.Errorf("--fail-on: %w", err)
 			}
+			g.progress = newProgress(cmd.ErrOrStderr(), os.Getenv, "check")
+			defer g.progress.end()
 			if o.congruent {
 				return congruent(cmd.OutOrStdout(), cmd.ErrOrStderr(), g, o.gl, o.layout)
 			}
@@ -86,7 +105,10 @@ when it cannot run: bad flags, an unreadable root, a bad layout file.`,
 				return err
 			}
 			out := cmd.OutOrStdout()
-			if err := fs.write(out, g.format, options(g, out, false)); err != nil {
+			ro := options(g, out, false)
+			ro.GroupNodes = o.group
+			g.progress.writing(out, &fs.Fleet, &ro)
+			if err := render.FleetFindings(out, g.format, &fs.Fleet, ro); err != nil {
 				return err
 			}
 			if g.format == "text" {
@@ -102,6 +124,7 @@ when it cannot run: bad flags, an unreadable root, a bad layout file.`,
 	f := cmd.Flags()
 	f.StringVar(&o.failOn, "fail-on", "error", "exit 1 on findings at or above: error, warning or info")
 	o.layout.register(cmd, "a node of the layout to check (repeatable; default: every node)")
+	f.BoolVar(&o.group, "group-nodes", false, "with --layout: each distinct finding once, with the groups of nodes it holds on, instead of once a node")
 	f.BoolVar(&o.congruent, "congruent", false, "with --layout: list the nodes of each role that boot otherwise than the others (see diff)")
 	return cmd
 }

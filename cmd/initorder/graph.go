@@ -108,13 +108,17 @@ does not.`,
 			if format == "png" && o.output == "" && isTerminal(cmd.OutOrStdout()) {
 				return fmt.Errorf("--format png: not writing a PNG to a terminal: use -o FILE or a pipe")
 			}
+			g.progress = newProgress(cmd.ErrOrStderr(), os.Getenv, "graph")
+			defer g.progress.end()
 			ds, err := drawings(g, o.gl, o.layout, o.cut)
 			if err != nil {
 				return err
 			}
+			g.progress.drawing(cmd.OutOrStdout(), o.output, ds)
 			if err := writeOutput(cmd.OutOrStdout(), o.output, func(w io.Writer) error { return picture(w, format, ds) }); err != nil {
 				return err
 			}
+			g.progress.end()
 			if format != "json" && isTerminal(cmd.ErrOrStderr()) {
 				io.WriteString(cmd.ErrOrStderr(), legend)
 			}

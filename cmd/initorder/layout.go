@@ -48,16 +48,20 @@ func checkFindings(g *globals, gl goal, lf layoutFlags) (*fleet, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &fleet{base: l.findings, root: g.root, services: render.BootNames(l.boot.Graph)}, nil
+		return &fleet{render.Fleet{Name: g.root, Services: render.BootNames(l.boot.Graph), Findings: l.findings}}, nil
 	}
 	lay, fs, err := readLayout(lf)
 	if err != nil {
 		return nil, err
 	}
 	graph.SortFindings(fs)
-	f := &fleet{base: fs}
+	f := &fleet{render.Fleet{Name: "layout", Findings: fs}}
 	err = eachGroup(g, gl, lay, lay.Groups(lf.nodes), func(_ int, gr group) error {
-		f.groups = append(f.groups, fleetGroup{nodes: gr.nodes, fs: gr.findings, services: render.BootNames(gr.boot.Graph)})
+		n, _ := lay.Node(gr.nodes[0])
+		f.Groups = append(f.Groups, render.NodeGroup{
+			Nodes: gr.nodes, Roles: slices.Compact(slices.Sorted(slices.Values(n.Roles))), Root: n.Root,
+			Services: render.BootNames(gr.boot.Graph), Findings: gr.findings,
+		})
 		return nil
 	})
 	if err != nil {
@@ -116,13 +120,15 @@ func eachGroup(g *globals, gl goal, lay *graph.Layout, groups [][]string, f func
 	sort.SliceStable(byRoot, func(a, b int) bool { return rootOf(byRoot[a]) < rootOf(byRoot[b]) })
 	var l *loaded
 	lastRoot := ""
-	for _, k := range byRoot {
+	for done, k := range byRoot {
 		if root := rootOf(k); l == nil || root != lastRoot {
 			var err error
 			if l, err = read(g, root, gl); err != nil {
 				return fmt.Errorf("node %s: %w", groups[k][0], err)
 			}
 			lastRoot = root
+			g.progress.step(fmt.Sprintf("analysing %d groups of nodes", len(groups)), len(groups))
+			g.progress.add(done)
 		}
 		gr := group{nodes: groups[k], loaded: *l}
 		gr.boot.Graph, gr.findings = graph.Place(l.boot.Graph, l.findings, lay, groups[k][0])
@@ -131,6 +137,7 @@ func eachGroup(g *globals, gl goal, lay *graph.Layout, groups [][]string, f func
 		if err := f(k, gr); err != nil {
 			return err
 		}
+		g.progress.add(1)
 	}
 	return nil
 }

@@ -85,6 +85,7 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 	if gl.runlevel != "" && gl.target != "" {
 		return nil, errors.New("--runlevel and --target: give one (a runlevel N is systemd's runlevelN.target)")
 	}
+	g.progress.step("reading "+root, -1)
 	fsys, err := rootfs.Open(root)
 	if err != nil {
 		return nil, fmt.Errorf("reading root: %w", err)

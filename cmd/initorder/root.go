@@ -54,9 +54,10 @@ type globals struct {
 	format  string
 	noColor bool
 
-	stderr io.Writer       // the command's stderr, for notes
-	noted  map[string]bool // the notes said so far, each said once
-	verb   string          // the verb that runs: ls, check, ... (check says an empty boot as a finding, not a note)
+	stderr   io.Writer       // the command's stderr, for notes
+	noted    map[string]bool // the notes said so far, each said once
+	verb     string          // the verb that runs: ls, check, ... (check says an empty boot as a finding, not a note)
+	progress *progress       // of check and graph, on a terminal; nil: none
 }
 
 // note says something about the input on stderr, once, whatever the

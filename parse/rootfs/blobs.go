@@ -2,12 +2,16 @@ package rootfs
 
 import (
 	"archive/tar"
+	"bufio"
+	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path"
+	"strings"
 	"syscall"
 )
 
@@ -79,33 +83,70 @@ func (d *dirBlobs) open(name string) (io.ReadCloser, int64, error) {
 
 func (d *dirBlobs) close() error { return d.root.Close() }
 
-// tarBlobs is an uncompressed image archive: an index of its members'
-// offsets, read through the one file Open opened.
+// tarBlobs is an image archive: an index of its members, read through the
+// one file Open opened. An uncompressed archive's members are read where
+// they are; a gzip-compressed one (docker save | gzip) cannot be read
+// from the middle, so each member is found by decompressing the archive
+// from its start again, and its small members (the JSON files) are kept
+// from the pass that indexed it.
 type tarBlobs struct {
 	file    *os.File
+	size    int64
+	gz      bool
+	kept    int64                // bytes of members kept in memory (gz)
 	members map[string]tarMember // by clean name; the first member of a name
 }
 
 type tarMember struct {
-	off, size int64
+	off, size int64 // off: in the uncompressed archive, for an uncompressed one
+	ord       int   // the member's place among the archive's headers
 	typ       byte
 	link      string
+	data      []byte // a gzip archive's JSON members, read as it was indexed
 }
 
 // maxArchiveMembers bounds the members of an image archive: blobs and a
 // few JSON files, a handful per layer.
 const maxArchiveMembers = 100_000
 
+// maxSmallMember and maxKeptMembers bound what the index of a gzip
+// archive keeps of its members: each member up to 64 KiB (and JSON files
+// up to maxMeta), 16 MiB in all.
+const (
+	maxSmallMember = 64 << 10
+	maxKeptMembers = 16 << 20
+)
+
+// maxGzipLayers bounds the layers of a gzip-compressed image archive:
+// each costs a decompression of the archive up to it. Docker's overlay
+// driver stops at 128 layers.
+const maxGzipLayers = 128
+
 // indexArchive lists the members of the tar file f, seeking over their
-// contents. A compressed or unreadable archive gives an error.
-func indexArchive(f *os.File) (*tarBlobs, error) {
+// contents, or, when f is gzip-compressed (gz), reading through them. A
+// gzip archive's first member whose name starts with one of a root's own
+// directories (etc/, usr/ ...) says it is a root, not an image: the index
+// stops there with errNotImage rather than decompress the whole root
+// once more. An unreadable archive gives an error.
+func indexArchive(f *os.File, gz bool) (*tarBlobs, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
-	sr := io.NewSectionReader(f, 0, fi.Size())
-	tr := tar.NewReader(sr)
-	b := &tarBlobs{file: f, members: map[string]tarMember{}}
+	b := &tarBlobs{file: f, size: fi.Size(), gz: gz, members: map[string]tarMember{}}
+	var sr *io.SectionReader
+	var tr *tar.Reader
+	if gz {
+		rc, err := b.whole()
+		if err != nil {
+			return nil, err
+		}
+		defer rc.Close()
+		tr = tar.NewReader(rc)
+	} else {
+		sr = io.NewSectionReader(f, 0, fi.Size())
+		tr = tar.NewReader(sr)
+	}
 	for n := 0; ; n++ {
 		hdr, err := tr.Next()
 		if err == io.EOF {
@@ -117,16 +158,40 @@ func indexArchive(f *os.File) (*tarBlobs, error) {
 		if n >= maxArchiveMembers {
 			return nil, fmt.Errorf("more than %d members", maxArchiveMembers)
 		}
-		off, err := sr.Seek(0, io.SeekCurrent) // archive/tar reads headers unbuffered
-		if err != nil {
-			return nil, err
-		}
 		name := cleanRel(hdr.Name)
 		if _, dup := b.members[name]; dup || len(hdr.Name) > pathMax {
 			continue
 		}
-		b.members[name] = tarMember{off: off, size: hdr.Size, typ: hdr.Typeflag, link: hdr.Linkname}
+		m := tarMember{size: hdr.Size, ord: n, typ: hdr.Typeflag, link: hdr.Linkname}
+		if gz {
+			first, _, _ := strings.Cut(name, "/")
+			if rootDir[first] {
+				return nil, errNotImage
+			}
+			// Keep the JSON files (manifest.json, index.json, configs,
+			// manifests: a docker save's are blobs/sha256/HEX, without
+			// .json) from this pass, rather than decompress the archive
+			// up to each of them again.
+			small := hdr.Size <= maxSmallMember || strings.HasSuffix(name, ".json") && hdr.Size <= maxMeta
+			if hdr.Typeflag == tar.TypeReg && small && b.kept+hdr.Size <= maxKeptMembers {
+				if m.data, err = io.ReadAll(tr); err != nil {
+					return nil, err
+				}
+				b.kept += int64(len(m.data))
+			}
+		} else if m.off, err = sr.Seek(0, io.SeekCurrent); err != nil { // archive/tar reads headers unbuffered
+			return nil, err
+		}
+		b.members[name] = m
 	}
+}
+
+// rootDir are the top directories of a machine's root, which no image
+// archive has.
+var rootDir = map[string]bool{
+	"bin": true, "boot": true, "dev": true, "etc": true, "home": true, "lib": true, "lib64": true,
+	"opt": true, "proc": true, "root": true, "run": true, "sbin": true, "srv": true, "sys": true,
+	"tmp": true, "usr": true, "var": true,
 }
 
 // lookup finds the member name, following symbolic and hard links between
@@ -157,21 +222,44 @@ func (b *tarBlobs) has(name string) bool {
 
 func (b *tarBlobs) open(name string) (io.ReadCloser, int64, error) {
 	m, err := b.lookup(name)
+	switch {
+	case err != nil:
+		return nil, 0, err
+	case !b.gz:
+		return io.NopCloser(io.NewSectionReader(b.file, m.off, m.size)), m.size, nil
+	case m.data != nil:
+		return io.NopCloser(bytes.NewReader(m.data)), m.size, nil
+	}
+	rc, err := b.whole()
 	if err != nil {
 		return nil, 0, err
 	}
-	return io.NopCloser(io.NewSectionReader(b.file, m.off, m.size)), m.size, nil
+	tr := tar.NewReader(rc)
+	for range m.ord + 1 {
+		if _, err := tr.Next(); err != nil {
+			rc.Close()
+			return nil, 0, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.LimitReader(tr, m.size), rc}, m.size, nil
 }
 
 // whole is the archive as a stream from its start, for go-containerregistry's
-// tarball package, which finds members itself. Seeking keeps it from reading
-// the layers it passes over.
+// tarball package, which finds members itself: uncompressed, it seeks over
+// the layers it passes; compressed, it decompresses them.
 func (b *tarBlobs) whole() (io.ReadCloser, error) {
-	fi, err := b.file.Stat()
+	sr := io.NewSectionReader(b.file, 0, b.size)
+	if !b.gz {
+		return io.NopCloser(sr), nil
+	}
+	zr, err := gzip.NewReader(bufio.NewReaderSize(sr, 64<<10))
 	if err != nil {
 		return nil, err
 	}
-	return io.NopCloser(io.NewSectionReader(b.file, 0, fi.Size())), nil
+	return zr, nil
 }
 
 func (b *tarBlobs) close() error { return b.file.Close() }

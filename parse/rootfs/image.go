@@ -118,33 +118,35 @@ func openImage(ref imageRef) (*FS, error) {
 	if err != nil {
 		return nil, err
 	}
+	if t, ok := b.(*tarBlobs); ok && t.gz {
+		if ls, err := img.Layers(); err == nil && len(ls) > maxGzipLayers {
+			return nil, fmt.Errorf("%d layers in a gzip-compressed archive, more than %d: each is read by decompressing the archive up to it; decompress it first (gunzip)", len(ls), maxGzipLayers)
+		}
+	}
 	return openLayers(ref.path, format, ref.tag, img)
 }
 
-// openArchiveBlobs indexes the regular file of ref as an image archive. A
-// file that is no uncompressed tar, or a tar with neither manifest.json
-// nor an OCI layout at its top, is errNotImage unless ref named a
-// transport.
+// openArchiveBlobs indexes the regular file of ref as an image archive, a
+// tar or a gzip-compressed tar (docker save | gzip). A file that is
+// neither, or a tar with neither manifest.json nor an OCI layout at its
+// top, is errNotImage unless ref named a transport.
 func openArchiveBlobs(ref imageRef) (*tarBlobs, error) {
 	path := ref.path
 	file, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	var magic [6]byte
+	var magic [2]byte
 	n, _ := io.ReadFull(file, magic[:])
-	if bytes.HasPrefix(magic[:n], []byte{0x1f, 0x8b}) && ref.transport == "" {
-		file.Close()
-		return nil, errNotImage // a .tar.gz root; images are read uncompressed
-	}
-	t, err := indexArchive(file)
+	gz := bytes.Equal(magic[:n], []byte{0x1f, 0x8b})
+	t, err := indexArchive(file, gz)
 	switch {
 	case err != nil && ref.transport == "":
 		file.Close()
 		return nil, errNotImage
 	case err != nil:
 		file.Close()
-		return nil, fmt.Errorf("%s: not an uncompressed image archive: %w", ref.path, err)
+		return nil, fmt.Errorf("%s: not an image archive (a tar, or a tar compressed with gzip): %w", ref.path, err)
 	case t.has("manifest.json") && ref.transport != "oci" && ref.transport != "oci-archive":
 		return t, nil
 	case t.has("oci-layout") && t.has("index.json") && ref.transport != "docker-archive":

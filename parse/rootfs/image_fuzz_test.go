@@ -50,3 +50,40 @@ func FuzzImage(f *testing.F) {
 		walk(".", 0)
 	})
 }
+
+// FuzzImageArchive opens arbitrary bytes as an image archive, as they are
+// and compressed with gzip (docker save | gzip): never a panic, and an
+// archive that opens reads as a root (probeRoot's properties).
+func FuzzImageArchive(f *testing.F) {
+	d := f.TempDir()
+	img := testImage{layers: [][]member{{dir("etc/"), reg("etc/init.d/a", "a")}, {wh("etc/init.d/.wh.a"), reg("etc/init.d/b", "b")}}, tag: "v1"}
+	writeDocker(f, filepath.Join(d, "docker.tar"), img)
+	writeOCI(f, filepath.Join(d, "oci"), img)
+	tarDir(f, filepath.Join(d, "oci"), filepath.Join(d, "oci.tar"))
+	for _, name := range []string{"docker.tar", "oci.tar"} {
+		data, err := os.ReadFile(filepath.Join(d, name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add(tarBytes(f, []member{reg("manifest.json", `[{"Config":"c.json","Layers":["l"]}]`), sym("c.json", "manifest.json"), sym("l", "l")}))
+	names := []string{".", "etc", "etc/init.d/a", "etc/init.d/b", "manifest.json"}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, b := range [][]byte{data, gzipBytes(t, data)} {
+			p := filepath.Join(dir, "image.tar")
+			if err := os.WriteFile(p, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for _, root := range []string{p, "docker-archive:" + p, "oci-archive:" + p} {
+				fsys, err := Open(root)
+				if err != nil {
+					continue
+				}
+				probeRoot(t, fsys, names)
+				fsys.Close()
+			}
+		}
+	})
+}

@@ -317,6 +317,16 @@ func TestImageFormats(t *testing.T) {
 	tarDir(t, oci, filepath.Join(d, "oci.tar"))
 	writeDocker(t, filepath.Join(d, "docker.tar"), img)
 	writeDocker(t, filepath.Join(d, "docker-gz.tar"), imgGz)
+	// docker save | gzip, and an OCI archive compressed as a whole.
+	for _, name := range []string{"docker.tar", "oci.tar"} {
+		data, err := os.ReadFile(filepath.Join(d, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, name+".gz"), gzipBytes(t, data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	colon := filepath.Join(d, "a:b")
 	writeOCI(t, colon, img)
 	for _, tc := range []struct{ root, format, tag string }{
@@ -330,6 +340,10 @@ func TestImageFormats(t *testing.T) {
 		{filepath.Join(d, "docker.tar"), "docker-archive", ""},
 		{"docker-archive:" + filepath.Join(d, "docker.tar") + ":v1", "docker-archive", "v1"},
 		{filepath.Join(d, "docker-gz.tar"), "docker-archive", ""},
+		{filepath.Join(d, "docker.tar.gz"), "docker-archive", ""},
+		{"docker-archive:" + filepath.Join(d, "docker.tar.gz") + ":v1", "docker-archive", "v1"},
+		{filepath.Join(d, "oci.tar.gz"), "oci", ""},
+		{"oci-archive:" + filepath.Join(d, "oci.tar.gz") + ":v1", "oci", "v1"},
 		{"oci:" + colon + ":v1", "oci", "v1"},
 		{colon, "oci", ""},
 	} {

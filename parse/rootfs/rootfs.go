@@ -86,10 +86,11 @@ type backend interface {
 // kept, but file contents only for regular files of at most MaxFileSize that
 // the booted machine reaches through one of keptPrefixes (etc/,
 // lib/systemd/, usr/lib/systemd/, usr/local/lib/systemd/, run/systemd/,
-// lib/init/, usr/share/insserv/, sbin/, usr/sbin/, bin/, usr/bin/), symlinks
-// followed; ReadFile of any other file fails with ErrNotKept. At most 512 MiB
-// of contents and 2 million entries are kept; past the first limit ReadFile
-// fails with ErrNotKept, past the second Open fails.
+// lib/init/, usr/share/insserv/), symlinks followed; ReadFile of any other
+// file fails with ErrNotKept (programs in bin/ and sbin/ are only named,
+// stat'ed and resolved). At most 512 MiB of contents and 2 million entries
+// are kept; past the first limit ReadFile fails with ErrNotKept, past the
+// second Open fails.
 //
 // A container image is read as the root its layers make (image.go,
 // layers.go): an OCI image layout, a directory or an uncompressed tar,

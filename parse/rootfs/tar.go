@@ -15,15 +15,18 @@ import (
 
 // keptPrefixes are the directories whose regular files a tar root keeps in
 // memory: everything initorder reads (init scripts and their links, upstart
-// jobs, systemd units and drop-ins, insserv configuration) and the binaries
-// that tell which init is PID 1. Files outside them are kept too when the
-// booted machine reaches them through these directories by symlinks (say
-// etc/systemd/system/x.service -> /opt/x/x.service, or etc -> private/etc).
+// jobs, systemd units and drop-ins, insserv configuration). Files outside
+// them are kept too when the booted machine reaches them through these
+// directories by symlinks (say etc/systemd/system/x.service ->
+// /opt/x/x.service, or etc -> private/etc). Of the programs in bin, sbin,
+// usr/bin and usr/sbin only the names, modes, sizes and links are read
+// (which init sbin/init leads to, whether startpar and initctl are
+// there), which every header gives: their contents, three quarters of a
+// Debian image, are not kept.
 var keptPrefixes = []string{
 	"etc",
 	"lib/systemd", "usr/lib/systemd", "usr/local/lib/systemd", "run/systemd",
 	"lib/init", "usr/share/insserv",
-	"sbin", "usr/sbin", "bin", "usr/bin",
 }
 
 const (

@@ -207,6 +207,46 @@ func TestTarTopDirectory(t *testing.T) {
 	}
 }
 
+// TestTarBinaries: of the programs in bin, sbin, usr/bin and usr/sbin
+// only the names, modes, sizes and links matter (which init sbin/init
+// leads to, whether startpar is there): their contents are not kept,
+// unless the machine reaches them from etc (an init.d script that is a
+// link to one), and the init system is found as before.
+func TestTarBinaries(t *testing.T) {
+	f, err := openBytes(t, "image.tar", tarBytes(t, []member{
+		{name: "lib/systemd/systemd", typ: tar.TypeReg, data: "\x7fELF systemd"},
+		{name: "sbin/init", typ: tar.TypeSymlink, link: "/lib/systemd/systemd"},
+		{name: "sbin/startpar", typ: tar.TypeReg, data: "\x7fELF startpar"},
+		{name: "usr/bin/big", typ: tar.TypeReg, data: strings.Repeat("x", 4096)},
+		{name: "usr/sbin/daemon-init", typ: tar.TypeReg, data: "#!/bin/sh\n### BEGIN INIT INFO\n"},
+		{name: "etc/init.d/daemon", typ: tar.TypeSymlink, link: "/usr/sbin/daemon-init"},
+		{name: "bin", typ: tar.TypeSymlink, link: "usr/bin"},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []fsCase{
+		{"contents of a program", "read", "usr/bin/big", "", ErrNotKept},
+		{"contents through a bin link", "read", "bin/big", "", ErrNotKept},
+		{"contents of sbin", "read", "sbin/startpar", "", ErrNotKept},
+		{"its size", "stat", "usr/bin/big", "file 4096", nil},
+		{"sbin/init resolves", "resolve", "sbin/init", "lib/systemd/systemd", nil},
+		{"a script reached from etc", "read", "etc/init.d/daemon", "#!/bin/sh\n### BEGIN INIT INFO\n", nil},
+		{"the same by its own name", "read", "usr/sbin/daemon-init", "#!/bin/sh\n### BEGIN INIT INFO\n", nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := do(f, c.op, c.arg)
+			checkErr(t, c.op, c.arg, err, c.err)
+			if c.err == nil && got != c.want {
+				t.Errorf("%s(%q) = %q, want %q", c.op, c.arg, got, c.want)
+			}
+		})
+	}
+	if kept := f.b.(*tarFS).kept; kept != int64(len("\x7fELF systemd")+len("#!/bin/sh\n### BEGIN INIT INFO\n")) {
+		t.Errorf("a tar root keeps %d bytes of contents, want those of lib/systemd/systemd and the init script", kept)
+	}
+}
+
 func TestOpenErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name string
