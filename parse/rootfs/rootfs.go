@@ -2,7 +2,8 @@
 // the way the booted machine would see it, and is the single place where
 // initorder touches the disk. It owns path resolution (symlinks are chased
 // like systemd's chase() with a prefix root: absolute targets are re-anchored
-// at the root, ".." never climbs above it, more than 40 hops is a loop) and the
+// at the root, ".." never climbs above it, more than 40 hops is a loop, a
+// path of PATH_MAX bytes or more is too long) and the
 // guarantee that no file outside the root is ever opened, stat'ed or read:
 // directory roots are accessed only through open directories of the root,
 // one name component at a time, never following a symlink (dir.go), archives
@@ -62,6 +63,7 @@ type FS struct {
 	mu       sync.Mutex
 	clean    map[string]bool           // directories that resolve to themselves (resolveClean)
 	resolved map[resolveKey]resolution // the names resolve took the long way for
+	links    map[linkKey]link          // where each symlink met on the long way leads (followLink)
 }
 
 // backend is the storage under a root: a directory (dirFS) or an archive
