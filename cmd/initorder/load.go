@@ -103,7 +103,23 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		l.boot = render.Boot{Init: "sysv", Goal: goalName, Stop: gl.stop, Graph: sv.Graph}
 		l.findings = sv.Findings
 	}
+	l.findings = append(l.findings, rootProblems(fsys)...)
 	return l, nil
+}
+
+// rootProblems are the findings of what reading the root left out: an
+// archive read in part is an error (what the rest holds is missing),
+// members no file system holds a warning.
+func rootProblems(fsys *rootfs.FS) []graph.Finding {
+	var fs []graph.Finding
+	for _, p := range fsys.Problems() {
+		sev := graph.Warning
+		if errors.Is(p, rootfs.ErrPartial) {
+			sev = graph.Error
+		}
+		fs = append(fs, graph.Finding{Kind: graph.KindParseError, Severity: sev, Message: fsys.Path() + ": " + p.Error()})
+	}
+	return fs
 }
 
 // pickInit returns the init system to read as PID 1 and whether the

@@ -64,6 +64,8 @@ type FS struct {
 	clean    map[string]bool           // directories that resolve to themselves (resolveClean)
 	resolved map[resolveKey]resolution // the names resolve took the long way for
 	links    map[linkKey]link          // where each symlink met on the long way leads (followLink)
+
+	problems []error // what reading the root left out (Problems)
 }
 
 // backend is the storage under a root: a directory (dirFS) or an archive
@@ -87,9 +89,13 @@ type backend interface {
 // the booted machine reaches through one of keptPrefixes (etc/,
 // lib/systemd/, usr/lib/systemd/, usr/local/lib/systemd/, run/systemd/,
 // lib/init/, usr/share/insserv/, sbin/, usr/sbin/, bin/, usr/bin/), symlinks
-// followed; ReadFile of any other file fails with ErrNotKept. At most 512 MiB
-// of contents and 2 million entries are kept; past the first limit ReadFile
-// fails with ErrNotKept, past the second Open fails.
+// followed; ReadFile of any other file fails with ErrNotKept. At most 256 MiB
+// of contents are kept; past that ReadFile fails with ErrNotKept. The index
+// holds at most 256 MiB (names, link targets and 176 bytes an entry) from
+// at most 2 million headers; past that the rest of the archive is not read,
+// and Problems says so. Members no file system could hold (a name or link
+// target of PATH_MAX bytes or more, a name component longer than 255) are
+// left out, and Problems counts them.
 func Open(path string) (*FS, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -116,6 +122,11 @@ func Open(path string) (*FS, error) {
 	}
 	return t, nil
 }
+
+// Problems returns what reading the root left out, for one diagnostic
+// each: an archive read in part (an error wrapping ErrPartial: what the
+// rest holds is missing) or members left out. It is nil for a directory.
+func (f *FS) Problems() []error { return f.problems }
 
 // Close releases the root.
 func (f *FS) Close() error { return f.b.close() }
