@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/initorder/initorder/graph"
 	"github.com/initorder/initorder/parse"
@@ -186,27 +188,36 @@ func pickInit(fsys *rootfs.FS, inits []string, pid1Flag string) (init string, sy
 //  4. upstart when etc/init has jobs (a job set without the rest);
 //  5. systemd when there are unit directories.
 //
-// A root with none of these has no init configuration: an error.
+// A root with none of these has no init configuration: an error. When a
+// probe could not look (an unreadable etc, a loop), that is the error
+// instead: the root may well have one.
 func autoInit(fsys *rootfs.FS) (string, error) {
+	var failed error // the first probe that failed other than by a missing name
+	look := func(err error) bool {
+		if err != nil && failed == nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
+			failed = err
+		}
+		return err == nil
+	}
+	exists := func(name string) bool { _, err := fsys.Stat(name); return look(err) }
+	isDir := func(name string) bool { fi, err := fsys.Stat(name); return look(err) && fi.IsDir() }
 	pid1, err := fsys.Resolve("sbin/init")
+	look(err)
 	switch {
 	case err == nil && strings.HasSuffix(pid1, "systemd/systemd"):
 		return "systemd", nil
-	case exists(fsys, "sbin/initctl") || exists(fsys, "etc/init/rc-sysinit.conf"):
+	case exists("sbin/initctl") || exists("etc/init/rc-sysinit.conf"):
 		return "upstart", nil
-	case err == nil || hasDir(fsys, "etc/init.d") || hasDir(fsys, "etc/rc2.d"):
+	case err == nil || isDir("etc/init.d") || isDir("etc/rc2.d"):
 		return "sysv", nil
-	case hasUpstartJobs(fsys):
+	case hasUpstartJobs(fsys, look):
 		return "upstart", nil
-	case hasDir(fsys, "lib/systemd/system") || hasDir(fsys, "usr/lib/systemd/system") || hasDir(fsys, "etc/systemd/system"):
+	case isDir("lib/systemd/system") || isDir("usr/lib/systemd/system") || isDir("etc/systemd/system"):
 		return "systemd", nil
+	case failed != nil:
+		return "", fmt.Errorf("reading the root: %w: where the init configuration would be could not be read (--init names one to read anyway)", failed)
 	}
 	return "", errors.New("no init configuration in the root: no sbin/init, etc/init.d, etc/rc2.d, etc/init jobs or systemd unit directory (--init names one to read anyway)")
-}
-
-func exists(fsys *rootfs.FS, name string) bool {
-	_, err := fsys.Stat(name)
-	return err == nil
 }
 
 func hasDir(fsys *rootfs.FS, name string) bool {
@@ -214,10 +225,11 @@ func hasDir(fsys *rootfs.FS, name string) bool {
 	return err == nil && fi.IsDir()
 }
 
-// hasUpstartJobs reports whether the root has upstart jobs in etc/init.
-func hasUpstartJobs(fsys *rootfs.FS) bool {
+// hasUpstartJobs reports whether the root has upstart jobs in etc/init;
+// look is told how listing it went.
+func hasUpstartJobs(fsys *rootfs.FS, look func(error) bool) bool {
 	ents, err := fsys.ReadDir("etc/init")
-	if err != nil {
+	if !look(err) {
 		return false
 	}
 	for _, e := range ents {

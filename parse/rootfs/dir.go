@@ -112,10 +112,33 @@ func (d *dirFS) handle(dir string) (dirHandle, func(), error) {
 	h, err := p.openDir(base)
 	release()
 	if err != nil {
-		return h, nil, err
+		return h, nil, onTheWay(dir, err)
 	}
 	h, release = d.keep(dir, h)
 	return h, release, nil
+}
+
+// DirError is an error opening a directory on the way to a name, other than
+// its absence: an unreadable etc gives "stat etc/init.d: directory etc:
+// permission denied", not an error that seems to be etc/init.d's own.
+type DirError struct {
+	Dir string // root-relative
+	Err error
+}
+
+func (e *DirError) Error() string { return "directory " + e.Dir + ": " + e.Err.Error() }
+func (e *DirError) Unwrap() error { return e.Err }
+
+// onTheWay wraps an error of opening the directory dir on the way to a name.
+func onTheWay(dir string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return err
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err // os.Root's, with a host path
+	}
+	return &DirError{Dir: dir, Err: err}
 }
 
 // keep keeps h open as the directory dir and returns the handle to use
