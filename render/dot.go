@@ -42,11 +42,15 @@ func DOT(w io.Writer, ds []Drawing) error {
 			prefix, indent = d.Node+"/", "\t\t"
 			fmt.Fprintf(&b, "\tsubgraph %s {\n\t\tlabel=%s;\n\t\tstyle=\"rounded\";\n\t\tcolor=\"grey50\";\n", quote("cluster_"+d.Node), quote("node "+d.Node))
 		}
-		for _, n := range sc.nodes {
-			id := quote(prefix + n.svc.Name)
-			fmt.Fprintf(&b, "%s%s [%s];\n", indent, id, nodeAttrs(n))
+		ids := nodeIDs(sc, prefix)
+		for k, n := range sc.nodes {
+			attrs := nodeAttrs(n)
+			if ids[k] != quote(prefix+n.svc.Name) {
+				attrs = "label=" + quote(prefix+n.svc.Name) + ", " + attrs
+			}
+			fmt.Fprintf(&b, "%s%s [%s];\n", indent, ids[k], attrs)
 			if n.wave > 0 {
-				ranks[n.wave] = append(ranks[n.wave], id)
+				ranks[n.wave] = append(ranks[n.wave], ids[k])
 			}
 		}
 		for _, e := range sc.edges {
@@ -56,7 +60,7 @@ func DOT(w io.Writer, ds []Drawing) error {
 				// the ranks are the waves, this edge must not move them.
 				attrs += ", constraint=false"
 			}
-			fmt.Fprintf(&b, "%s%s -> %s [%s];\n", indent, quote(prefix+sc.nodes[e.tail].svc.Name), quote(prefix+sc.nodes[e.head].svc.Name), attrs)
+			fmt.Fprintf(&b, "%s%s -> %s [%s];\n", indent, ids[e.tail], ids[e.head], attrs)
 		}
 		if clusters {
 			b.WriteString("\t}\n")
@@ -247,18 +251,86 @@ func directive(g *graph.Graph, e graph.Edge) string {
 	return from + " " + e.Kind.String() + " " + target
 }
 
+// nodeIDs returns the DOT ID of each service of the scene: its name with
+// the drawing's prefix, quoted. Quoting escapes what is not printable, so
+// that two names may quote the same (a literal "\x1b" and an ESC): the
+// second gets a number, and its name as label.
+func nodeIDs(sc *scene, prefix string) []string {
+	ids := make([]string, len(sc.nodes))
+	seen := make(map[string]bool, len(sc.nodes))
+	for k, n := range sc.nodes {
+		id := quote(prefix + n.svc.Name)
+		for i := 2; seen[id]; i++ {
+			id = quote(fmt.Sprintf("%s%s #%d", prefix, n.svc.Name, i))
+		}
+		seen[id] = true
+		ids[k] = id
+	}
+	return ids
+}
+
 var (
-	quoter        = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+	quoter        = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 	recordEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, `{`, `\{`, `}`, `\}`, `|`, `\|`, `<`, `\<`, `>`, `\>`, ` `, `\ `)
 )
 
-// quote returns s as a DOT double-quoted string.
-func quote(s string) string { return `"` + quoter.Replace(s) + `"` }
+// quote returns s as a DOT double-quoted string, printable (control
+// characters, bytes that are not UTF-8 and the invisible format
+// characters escaped as the text formats escape them, the escapes shown
+// as written) and without character references.
+func quote(s string) string { return `"` + quoter.Replace(dotText(s)) + `"` }
+
+// dotText is s as DOT may carry it to Graphviz and on to SVG: printable,
+// and every "&" that would begin a character or entity reference written
+// "&amp;". Graphviz turns references in labels into the characters they
+// name ("&#27;" into an ESC in the SVG's tooltips) and copies them into
+// its SVG as they are, where a reference to a control character is not
+// well-formed XML; written "&amp;#27;", the label shows "&#27;".
+func dotText(s string) string {
+	s = printable(s)
+	if !strings.Contains(s, "&") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		b.WriteByte(s[i])
+		if s[i] == '&' && isReference(s[i+1:]) {
+			b.WriteString("amp;")
+		}
+	}
+	return b.String()
+}
+
+// isReference reports whether s, which follows an "&", would make it a
+// reference to Graphviz (xml_isentity in lib/common/xml.c): letters, or
+// "#" and decimal digits, or "#x" and hexadecimal digits, then ";".
+func isReference(s string) bool {
+	i := 0
+	switch {
+	case strings.HasPrefix(s, "#x") || strings.HasPrefix(s, "#X"):
+		for i = 2; i < len(s) && isHex(s[i]); i++ {
+		}
+	case strings.HasPrefix(s, "#"):
+		for i = 1; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		}
+	default:
+		for i < len(s) && (s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z') {
+			i++
+		}
+		if i == 0 {
+			return false
+		}
+	}
+	return i < len(s) && s[i] == ';'
+}
+
+func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
 
 // recordLabel returns the quoted label of a record "{ NAME | WHAT }":
 // in a record, a backslash escapes the next character, so the name's
 // backslashes, quotes, braces, bars, angle brackets and blanks are
-// escaped once, for the record (DOT itself only unescapes \").
+// escaped once, for the record (DOT itself only unescapes \"), after
+// the name is made printable (quote).
 func recordLabel(name, what string) string {
-	return `"{ ` + recordEscaper.Replace(name) + ` | ` + what + ` }"`
+	return `"{ ` + recordEscaper.Replace(dotText(name)) + ` | ` + what + ` }"`
 }

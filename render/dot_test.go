@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/initorder/initorder/graph"
 )
@@ -196,6 +198,50 @@ func TestDOTReduceBarriers(t *testing.T) {
 		}
 		if strings.Join(got, "; ") != strings.Join(tc.want, "; ") {
 			t.Errorf("DOT(reduce %v) edges = %q, want %q", tc.reduce, got, tc.want)
+		}
+	}
+}
+
+// TestDOTHostileNames draws services whose names a hostile root chose: the
+// DOT carries no control character, C1, invalid UTF-8, bidirectional
+// override or zero-width character; no "&" that Graphviz would read as a
+// character reference (&#27; is an ESC in its SVG tooltips, and not
+// well-formed XML in its titles); and names that escape alike (an ESC,
+// and a literal "\x1b") stay two nodes.
+func TestDOTHostileNames(t *testing.T) {
+	names := []string{
+		"evil\x1b[2J\x1b]0;PWNED\x07\nS01 forged", `evil\x1b[2J\x1b]0;PWNED\x07\x0aS01 forged`,
+		"cr\rc1\u0085", "bad\xff\xfe", "rlo\u202etxt.exe", "zw\u200bsp", "amp&#27;x", "hex&#x1b;y", "name&lt;z", "plain&co",
+	}
+	g := &graph.Graph{Phases: []string{"rc2"}}
+	for _, n := range names {
+		g.Add(graph.Service{Name: n, Init: "sysv", Source: graph.Pos{File: "etc/init.d/" + n}, Note: n})
+	}
+	gone := g.Add(graph.Service{Name: "gone\x1b]0;t\x07", Init: "sysv", Phase: graph.NotStarted, Missing: true})
+	g.AddEdge(graph.Edge{From: 0, To: gone, Kind: graph.RequiredStart, Via: "gone\x1b]0;t\x07", Pos: graph.Pos{File: "etc/init.d/" + names[0], Line: 4}})
+	d := Drawing{Boot: Boot{Graph: g, Schedule: graph.Order(g)}, Findings: []graph.Finding{{
+		Kind: graph.KindMissingDependency, Severity: graph.Error, Services: []string{names[0], "gone\x1b]0;t\x07"},
+		Message: names[0] + " needs gone\x1b]0;t\x07",
+	}}}
+	var out bytes.Buffer
+	if err := DOT(&out, []Drawing{d}); err != nil {
+		t.Fatal(err)
+	}
+	dot := out.String()
+	for i, r := range dot {
+		if r == utf8.RuneError || r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r < 0xa0 || unicode.Is(unicode.Cf, r) {
+			t.Fatalf("DOT has %U at byte %d:\n%s", r, i, dot)
+		}
+	}
+	for _, want := range []string{
+		`"evil\\x1b[2J\\x1b]0;PWNED\\x07\\x0aS01 forged" [`,
+		`"evil\\x1b[2J\\x1b]0;PWNED\\x07\\x0aS01 forged #2" [label="evil\\x1b[2J\\x1b]0;PWNED\\x07\\x0aS01 forged", `,
+		`"amp&amp;#27;x"`, `"hex&amp;#x1b;y"`, `"name&amp;lt;z"`, `"plain&co"`,
+		`"rlo\\u202etxt.exe"`, `"zw\\u200bsp"`, `"bad\\xff\\xfe"`, `"cr\\x0dc1\\u0085"`,
+		`label="{ gone\\x1b]0;t\\x07 | ENOENT }"`,
+	} {
+		if !strings.Contains(dot, want) {
+			t.Errorf("DOT does not have %s:\n%s", want, dot)
 		}
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"os"
 
 	"github.com/initorder/initorder/internal/gvcache"
+	"github.com/initorder/initorder/render"
 	"github.com/initorder/initorder/render/raster"
 	"github.com/initorder/initorder/render/svg"
 )
@@ -46,14 +47,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if gvcache.Refused != nil {
 		fmt.Fprintf(stderr, "initorder-render: note: compiled Graphviz is not cached (0.5 s more a picture): %v\n", gvcache.Refused)
 	}
-	if err := render(stdin, stdout, *format, *scale); err != nil {
-		fmt.Fprintf(stderr, "initorder-render: %v\n", err)
+	if err := draw(stdin, stdout, *format, *scale); err != nil {
+		// Graphviz's messages quote the DOT text, and so names.
+		fmt.Fprintf(stderr, "initorder-render: %s\n", render.Printable(err.Error()))
 		return 1
 	}
 	return 0
 }
 
-func render(stdin io.Reader, stdout io.Writer, format string, scale float64) error {
+func draw(stdin io.Reader, stdout io.Writer, format string, scale float64) error {
 	dot, err := io.ReadAll(stdin)
 	if err != nil {
 		return fmt.Errorf("reading standard input: %w", err)

@@ -41,7 +41,7 @@ func picture(w io.Writer, format string, ds []render.Drawing) error {
 	c := exec.Command(bin, "-T", format)
 	c.Stdin, c.Stdout, c.Stderr = &dot, w, &stderr
 	if err := c.Run(); err != nil {
-		msg := strings.TrimSpace(stderr.String())
+		msg := strings.Join(strings.Fields(strings.TrimSpace(stderr.String())), " ")
 		if msg == "" {
 			msg = err.Error()
 		}
