@@ -19,7 +19,9 @@ import (
 // node, each node is a cluster and its services' IDs start with "NODE/".
 //
 // Services: by init system (sysv: a note, upstart: a box, systemd: a
-// rounded box, targets bold); a name nothing defines is rcorder's
+// rounded box, targets bold); a barrier (the link numbers of headerless
+// scripts, when drawing the edges across it would multiply them: see
+// newScene) a dark green point; a name nothing defines is rcorder's
 // "{ NAME | ENOENT }" box in red, a masked one "{ NAME | masked }"; one
 // that does not start is dashed and grey, with the finding that says why
 // as its tooltip; one on an ordering loop has a thick red border.
@@ -119,6 +121,8 @@ func nodeAttrs(n sceneNode) string {
 	s := n.svc
 	var attrs []string
 	switch n.state {
+	case stateBarrier:
+		return "shape=point, width=0.06, color=\"darkgreen\", tooltip=" + quote(s.Name)
 	case stateMissing, stateMasked:
 		what := "ENOENT"
 		if n.state == stateMasked {

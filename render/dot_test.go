@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -243,5 +244,43 @@ func TestDOTHostileNames(t *testing.T) {
 		if !strings.Contains(dot, want) {
 			t.Errorf("DOT does not have %s:\n%s", want, dot)
 		}
+	}
+}
+
+// TestDOTBarriersDrawn: 300 headerless scripts of one link number after
+// 300 of the number before, ordered through one barrier, as
+// sysvBuilder.orderHeaderless builds them. Drawn across the barrier they
+// would be 90,000 edges (2×2,000 ran out of memory); the barrier is drawn
+// instead, a point, and each edge once: 600.
+func TestDOTBarriersDrawn(t *testing.T) {
+	const k = 300
+	g := &graph.Graph{Phases: []string{"rc2"}}
+	bar := g.Add(graph.Service{Name: "(rc2 links below 20)", Init: "sysv", Hidden: true})
+	for i := range k {
+		a := g.Add(graph.Service{Name: fmt.Sprintf("a%03d", i), Init: "sysv"})
+		g.AddEdge(graph.Edge{From: bar, To: a, Kind: graph.Sequence})
+	}
+	for i := range k {
+		b := g.Add(graph.Service{Name: fmt.Sprintf("b%03d", i), Init: "sysv"})
+		g.AddEdge(graph.Edge{From: b, To: bar, Kind: graph.Sequence})
+	}
+	d := Drawing{Boot: Boot{Graph: g, Schedule: graph.Order(g)}}
+	var out bytes.Buffer
+	if err := DOT(&out, []Drawing{d}); err != nil {
+		t.Fatal(err)
+	}
+	dot := out.String()
+	if n := strings.Count(dot, " -> ") - strings.Count(dot, "style=invis"); n != 2*k {
+		t.Errorf("%d edges drawn, want %d", n, 2*k)
+	}
+	if !strings.Contains(dot, `"(rc2 links below 20)" [shape=point`) {
+		t.Errorf("the barrier is not drawn:\n%.2000s", dot)
+	}
+	var js bytes.Buffer
+	if err := Graph(&js, "json", []Drawing{d}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(js.String(), `"name": "(rc2 links below 20)"`) || !strings.Contains(js.String(), `"state": "barrier"`) {
+		t.Errorf("the JSON does not have the barrier:\n%.2000s", js.String())
 	}
 }
