@@ -17,7 +17,8 @@ import (
 // U+202E, which print "exe.txt" for "txt.exe", and the zero-width ones
 // such as U+200B, which make two names look the same) and the line and
 // paragraph separators U+2028 and U+2029. JSON and SARIF escape in their
-// own way. Text that needs no escape is returned as it is.
+// own way (writeJSON), the same characters. Text that needs no escape is
+// returned as it is.
 func printable(s string) string {
 	clean := true
 	for i := 0; i < len(s); i++ {
