@@ -1,10 +1,11 @@
+//go:build linux
+
 package main
 
 import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
-	"encoding/binary"
 	"encoding/xml"
 	"fmt"
 	"image/png"
@@ -22,6 +23,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/initorder/initorder/internal/oracle"
 	"golang.org/x/sys/unix"
 )
 
@@ -286,6 +288,15 @@ var hostileRuns = []hostileRun{
 var hostileNames = []string{
 	"evil\x1b[2J\x1b]0;PWNED\x07\nS01 forged", `evil\x1b[2J\x1b]0;PWNED\x07\x0aS01 forged`,
 	"bell\x07cr\rc1\u0085x", "bad\xff\xfe", "rlo\u202etxt.exe", "zw\u200bsp", "amp&#27;x", "hex&#x1b;y",
+}
+
+// hostileIssue19 runs each hostile input's command lines, and the swap.
+func hostileIssue19(t *testing.T) {
+	env := newHostileEnv(t)
+	for _, hr := range hostileRuns {
+		t.Run(hr.name, func(t *testing.T) { env.run(t, hr) })
+	}
+	t.Run("swap", hostileSwapTest)
 }
 
 // hostileEnv is what the hostile runs share: the command, built once.
@@ -606,28 +617,6 @@ func shareWithNobody(t *testing.T, p string) {
 	}
 }
 
-// inotifyOpens counts the open events waiting on the inotify descriptor.
-func inotifyOpens(t *testing.T, in int) int {
-	t.Helper()
-	n := 0
-	buf := make([]byte, 4096)
-	for {
-		m, err := unix.Read(in, buf)
-		switch {
-		case err == unix.EAGAIN || err == nil && m == 0:
-			return n
-		case err != nil:
-			t.Fatal(err)
-		}
-		for b := buf[:m]; len(b) >= unix.SizeofInotifyEvent; {
-			if binary.NativeEndian.Uint32(b[4:8])&unix.IN_OPEN != 0 {
-				n++
-			}
-			b = b[unix.SizeofInotifyEvent+int(binary.NativeEndian.Uint32(b[12:16])):]
-		}
-	}
-}
-
 // hostileSwapTest reads a root while another process swaps a FIFO in and
 // out for a script (renameat2 RENAME_EXCHANGE, as fast as it can): the
 // FIFO is never opened, as inotify, watching its inode, tells (O_PATH
@@ -646,14 +635,7 @@ func hostileSwapTest(t *testing.T) {
 	if err := unix.Mkfifo(fifo, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	in, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
-	if err != nil {
-		t.Skipf("inotify: %v", err)
-	}
-	defer unix.Close(in)
-	if _, err := unix.InotifyAddWatch(in, fifo, unix.IN_OPEN); err != nil {
-		t.Fatal(err)
-	}
+	opens := oracle.WatchOpens(t, fifo)
 	dfd := openDir(t, initd)
 	defer unix.Close(dfd)
 	if err := unix.Renameat2(dfd, "swap", dfd, ".fifo", unix.RENAME_EXCHANGE); err != nil {
@@ -690,7 +672,7 @@ func hostileSwapTest(t *testing.T) {
 	}
 	close(stop)
 	swaps.Wait()
-	if n := inotifyOpens(t, in); n > 0 {
+	if n := opens(); n > 0 {
 		t.Errorf("the FIFO was opened %d times in %d runs", n, runs)
 	}
 	t.Logf("%d runs, %d of which read the script", runs, read)

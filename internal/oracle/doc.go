@@ -16,6 +16,9 @@
 // runs systemd-sysv-generator on a root's init scripts (MergeSysV puts a
 // BuildRoot root's scripts and links beside a BuildUnitRoot root's units).
 //
+// The kernel is asked too: WatchOpens says whether a file was opened
+// (inotify), for the tests that a swapped-in device is not.
+//
 // What insserv does and prints, with the experiments behind each claim, is
 // written down in docs/insserv.md.
 package oracle

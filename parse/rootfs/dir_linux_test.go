@@ -1,13 +1,12 @@
 package rootfs
 
 import (
-	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
+	"github.com/initorder/initorder/internal/oracle"
 	"golang.org/x/sys/unix"
 )
 
@@ -33,16 +32,11 @@ func TestSwappedInNotOpened(t *testing.T) {
 		t.Fatal(err)
 	}
 	names = append(names, "file") // opened: shows that the watch sees opens
-	in, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
-	if err != nil {
-		t.Skipf("inotify: %v", err)
-	}
-	defer unix.Close(in)
+	var paths []string
 	for _, n := range names {
-		if _, err := unix.InotifyAddWatch(in, filepath.Join(dir, n), unix.IN_OPEN); err != nil {
-			t.Fatal(err)
-		}
+		paths = append(paths, filepath.Join(dir, n))
 	}
+	opens := oracle.WatchOpens(t, paths...)
 	h, err := openRootDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +44,7 @@ func TestSwappedInNotOpened(t *testing.T) {
 	defer h.close()
 	for _, n := range names {
 		data, _, err := h.readFile(n)
-		opens := inotifyOpens(t, in)
+		opens := opens()
 		if n == "file" {
 			if string(data) != "file" || err != nil || opens != 1 {
 				t.Errorf("readFile(file) = %q, %v, %d opens; want \"file\", nil, 1", data, err, opens)
@@ -62,29 +56,6 @@ func TestSwappedInNotOpened(t *testing.T) {
 		}
 		if opens != 0 {
 			t.Errorf("readFile(%s) opened it (%d inotify open events)", n, opens)
-		}
-	}
-}
-
-// inotifyOpens counts the open events waiting on the inotify descriptor.
-func inotifyOpens(t *testing.T, in int) int {
-	t.Helper()
-	time.Sleep(10 * time.Millisecond)
-	n := 0
-	buf := make([]byte, 4096)
-	for {
-		m, err := unix.Read(in, buf)
-		switch {
-		case err == unix.EAGAIN || err == nil && m == 0:
-			return n
-		case err != nil:
-			t.Fatal(err)
-		}
-		for b := buf[:m]; len(b) >= unix.SizeofInotifyEvent; {
-			if binary.NativeEndian.Uint32(b[4:8])&unix.IN_OPEN != 0 {
-				n++
-			}
-			b = b[unix.SizeofInotifyEvent+int(binary.NativeEndian.Uint32(b[12:16])):]
 		}
 	}
 }
