@@ -1,7 +1,10 @@
 package parse
 
 import (
+	"errors"
+	"io/fs"
 	"strings"
+	"syscall"
 
 	"github.com/initorder/initorder/parse/rootfs"
 )
@@ -11,6 +14,10 @@ type Detection struct {
 	Init     string // "systemd", "upstart" or "sysv"; "" when the root has no init configuration
 	Evidence string // what decided it, paths relative to the root; with no Init, what was looked for
 	Scripts  bool   // the root has etc/init.d: its scripts join a systemd or upstart boot (SPEC §3.3 "Mixed")
+	// Err is the first look that failed other than by a missing name (an
+	// unreadable etc, a loop): with no Init, the root may well have an
+	// init configuration that could not be read.
+	Err error
 }
 
 // Detect decides which init system is PID 1 as the distribution would
@@ -26,12 +33,13 @@ type Detection struct {
 //  4. upstart when etc/init has jobs (a job set without the rest);
 //  5. systemd when there are unit directories.
 //
-// A root none of them holds for has no init configuration: Init is "".
-// Detect reads only what the rules name, and stops at the first that
-// holds.
+// A root none of them holds for has no init configuration: Init is "",
+// and Err says when a look could not be made. Detect reads only what the
+// rules name, and stops at the first that holds.
 func Detect(fsys *rootfs.FS) Detection {
 	r := &probe{fsys: fsys}
 	r.pid1, r.pid1Err = fsys.Resolve("sbin/init")
+	r.look(r.pid1Err)
 	d := Detection{Scripts: r.hasDir("etc/init.d")}
 	for _, rule := range rules {
 		if evidence, ok := rule.holds(r); ok {
@@ -39,6 +47,7 @@ func Detect(fsys *rootfs.FS) Detection {
 			return d
 		}
 	}
+	d.Err = r.failed
 	d.Evidence = "no sbin/init, etc/init.d, etc/rc2.d, etc/init jobs or systemd unit directory"
 	return d
 }
@@ -73,6 +82,15 @@ type probe struct {
 	fsys    *rootfs.FS
 	pid1    string // what sbin/init resolves to
 	pid1Err error
+	failed  error // the first look that failed other than by a missing name
+}
+
+// look notes a look's error and says whether it succeeded.
+func (r *probe) look(err error) bool {
+	if err != nil && r.failed == nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
+		r.failed = err
+	}
+	return err == nil
 }
 
 // init says what sbin/init is.
@@ -95,18 +113,18 @@ func (r *probe) first(test func(string) bool, names ...string) (string, bool) {
 
 func (r *probe) exists(name string) bool {
 	_, err := r.fsys.Stat(name)
-	return err == nil
+	return r.look(err)
 }
 
 func (r *probe) hasDir(name string) bool {
 	fi, err := r.fsys.Stat(name)
-	return err == nil && fi.IsDir()
+	return r.look(err) && fi.IsDir()
 }
 
 // hasJobs reports whether dir holds upstart jobs (NAME.conf).
 func (r *probe) hasJobs(dir string) bool {
 	ents, err := r.fsys.ReadDir(dir)
-	if err != nil {
+	if !r.look(err) {
 		return false
 	}
 	for _, e := range ents {

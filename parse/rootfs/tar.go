@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"unicode/utf8"
 )
 
 // keptPrefixes are the directories whose regular files a tar root keeps in
@@ -26,22 +27,38 @@ var keptPrefixes = []string{
 	"sbin", "usr/sbin", "bin", "usr/bin",
 }
 
+// tarLimits bound what indexing an archive may cost, whatever it holds.
+type tarLimits struct {
+	kept    int64 // bytes of file contents kept
+	index   int64 // bytes of index: each header's name and link target, and entryCost an entry
+	headers int   // headers read
+}
+
+var defaultTarLimits = tarLimits{kept: 256 << 20, index: 256 << 20, headers: 2_000_000}
+
 const (
-	maxKept    = 512 << 20 // bytes of file contents a tar root keeps
-	maxEntries = 2_000_000 // headers, and index entries, a tar root accepts
+	// entryCost is what an entry of the index costs besides its name:
+	// the tarEntry, its place in the map and in its directory's list.
+	entryCost = 176
+	// nameMax is NAME_MAX, the longest name of a file of a Linux file
+	// system; pathMax bounds a whole name.
+	nameMax = 255
 )
 
-var (
-	errNotReached = fmt.Errorf("%w: not under %s/ in a tar root", ErrNotKept, strings.Join(keptPrefixes, "/, "))
-	errOverBudget = fmt.Errorf("%w: over the %d MiB kept for a tar root", ErrNotKept, maxKept>>20)
-)
+var errNotReached = fmt.Errorf("%w: not under %s/ in a tar root", ErrNotKept, strings.Join(keptPrefixes, "/, "))
+
+// ErrPartial wraps a problem of a root (Problems) after which the root was
+// read only in part: what the rest holds is missing.
+var ErrPartial = errors.New("the rest of the archive is not read")
 
 // openTar indexes the archive at path. The first pass reads every header and
 // the contents of regular files under keptPrefixes. Once the index is whole,
 // the files reachable from keptPrefixes through symlinks are known; if some
 // of them were not kept, a second pass reads just those.
-func openTar(path string) (*FS, error) {
-	t := &tarFS{files: map[string]*tarEntry{".": {mode: fs.ModeDir | 0o755}}}
+func openTar(path string) (*FS, error) { return openTarLimits(path, defaultTarLimits) }
+
+func openTarLimits(path string, l tarLimits) (*FS, error) {
+	t := newTarFS(l)
 	f := &FS{path: path, b: t}
 	rc, err := openArchive(path)
 	if err != nil {
@@ -53,6 +70,7 @@ func openTar(path string) (*FS, error) {
 		return nil, err
 	}
 	t.link()
+	f.problems = t.problems()
 	if need := t.reachable(f); len(need) > 0 {
 		rc, err := openArchive(path)
 		if err != nil {
@@ -101,7 +119,11 @@ func openArchive(path string) (io.ReadCloser, error) {
 	}{r, file}, nil
 }
 
-// index reads every header of tr into t.
+// index reads the headers of tr into t, up to t's limits: past them, it
+// stops reading and notes where (problems), and the root is what was read.
+// A member no file system could hold (a name of pathMax bytes or more, or
+// with a component longer than nameMax; a symlink target of pathMax bytes
+// or more) is left out and counted.
 func (t *tarFS) index(f *FS, tr *tar.Reader) error {
 	for ord := 0; ; ord++ {
 		hdr, err := tr.Next()
@@ -111,11 +133,18 @@ func (t *tarFS) index(f *FS, tr *tar.Reader) error {
 		if err != nil {
 			return err
 		}
-		if ord >= maxEntries || len(t.files) >= maxEntries {
-			return fmt.Errorf("more than %d entries", maxEntries)
+		cost := entryCost + int64(len(hdr.Name)) + int64(len(hdr.Linkname))
+		if ord >= t.limits.headers || t.size+cost > t.limits.index {
+			t.stop = &tarStop{ord: ord, name: hdr.Name}
+			return nil
 		}
-		if len(hdr.Name) > pathMax {
-			continue // no booted machine can name it
+		t.size += cost
+		if !holdable(hdr) {
+			if t.odd == 0 {
+				t.firstOdd = hdr.Name
+			}
+			t.odd++
+			continue
 		}
 		e := t.entry(hdr, ord)
 		if e == nil {
@@ -139,6 +168,55 @@ func (t *tarFS) index(f *FS, tr *tar.Reader) error {
 			}
 		}
 	}
+}
+
+// holdable reports whether a file system could hold the member: extracting
+// one that is not fails (ENAMETOOLONG), and no booted machine can name it.
+func holdable(hdr *tar.Header) bool {
+	if len(hdr.Name) >= pathMax || len(hdr.Linkname) >= pathMax {
+		return false
+	}
+	for c := range strings.SplitSeq(hdr.Name, "/") {
+		if len(c) > nameMax {
+			return false
+		}
+	}
+	return true
+}
+
+// tarStop is where indexing stopped, at a limit.
+type tarStop struct {
+	ord  int
+	name string
+}
+
+// problems are what indexing left out, as Problems reports them.
+func (t *tarFS) problems() []error {
+	var ps []error
+	if t.odd > 0 {
+		ps = append(ps, fmt.Errorf("%d members left out: a name of %d bytes or more or with a component of more than %d, or a symlink target of %d bytes or more, which no file system holds (the first: %s)",
+			t.odd, pathMax, nameMax, pathMax, shortName(t.firstOdd)))
+	}
+	if st := t.stop; st != nil {
+		why := fmt.Sprintf("where the index would pass %d MiB (names, link targets and %d bytes an entry)", t.limits.index>>20, entryCost)
+		if st.ord >= t.limits.headers {
+			why = fmt.Sprintf("past %d headers", t.limits.headers)
+		}
+		ps = append(ps, fmt.Errorf("reading stopped at member %d (%s), %s: %w", st.ord+1, shortName(st.name), why, ErrPartial))
+	}
+	return ps
+}
+
+// shortName is a member name quoted for a message, cut to 100 bytes.
+func shortName(name string) string {
+	if len(name) > 100 {
+		cut := 100
+		for cut > 0 && !utf8.RuneStart(name[cut]) {
+			cut--
+		}
+		return fmt.Sprintf("%q… (%d bytes)", name[:cut], len(name))
+	}
+	return fmt.Sprintf("%q", name)
 }
 
 // entry makes the index entry of hdr, or returns nil for a header that
@@ -185,6 +263,7 @@ func (t *tarFS) place(f *FS, name string) string {
 			break
 		}
 		t.files[d] = &tarEntry{mode: fs.ModeDir | 0o755}
+		t.size += entryCost
 	}
 	return name
 }
@@ -206,13 +285,13 @@ func (t *tarFS) underSymlink(dir string) bool {
 
 // keep reads the contents of e from r, the archive positioned at its data,
 // unless it is over MaxFileSize (ReadFile reports ErrTooLarge from the size)
-// or would take the kept total over maxKept.
+// or would take the kept total over the limit.
 func (t *tarFS) keep(e *tarEntry, r io.Reader) error {
 	switch {
 	case e.size < 0 || e.size > MaxFileSize:
 		return nil
-	case t.kept+e.size > maxKept:
-		e.why = errOverBudget
+	case t.kept+e.size > t.limits.kept:
+		e.why = fmt.Errorf("%w: over the %d MiB kept for a tar root", ErrNotKept, t.limits.kept>>20)
 		return nil
 	}
 	data := make([]byte, e.size)
