@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"syscall"
 
 	"github.com/initorder/initorder/parse/rootfs"
 )
@@ -23,6 +24,10 @@ type Detection struct {
 	// Also names, with a guess, what the root holds of the other init
 	// systems ("lib/systemd/system has 230 units"), "" if nothing.
 	Also string
+	// Err is the first look that failed other than by a missing name (an
+	// unreadable etc, a loop): with no Init, the root may well have an
+	// init configuration that could not be read.
+	Err error
 }
 
 // Note is the line a guess deserves on stderr: the evidence, what else
@@ -65,7 +70,8 @@ func (d Detection) Note() string {
 //  8. upstart for jobs in etc/init (a job set without the rest);
 //  9. systemd for a unit directory.
 //
-// A root none of them holds for has no init configuration: Init is "".
+// A root none of them holds for has no init configuration: Init is "",
+// and Err says when a look could not be made (an unreadable etc).
 func Detect(fsys *rootfs.FS) Detection {
 	r := &probe{fsys: fsys}
 	d := Detection{Scripts: r.hasDir("etc/init.d")}
@@ -91,6 +97,7 @@ func Detect(fsys *rootfs.FS) Detection {
 		}
 		if d.Init == "" {
 			d.Evidence = "no sbin/init, etc/init.d, etc/rc2.d, etc/init jobs or systemd unit directory"
+			d.Err = r.failed
 			return d
 		}
 		if init != "" {
@@ -152,7 +159,16 @@ func isSystemd(target string) bool {
 
 // probe is a root as Detect's rules look at it.
 type probe struct {
-	fsys *rootfs.FS
+	fsys   *rootfs.FS
+	failed error // the first look that failed other than by a missing name
+}
+
+// look notes a look's error and says whether it succeeded.
+func (r *probe) look(err error) bool {
+	if err != nil && r.failed == nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
+		r.failed = err
+	}
+	return err == nil
 }
 
 // pid1 returns the name of the root's init (sbin/init, else
@@ -160,7 +176,7 @@ type probe struct {
 // outside the tree (a dangling link).
 func (r *probe) pid1() (init, target string, dangling bool) {
 	for _, name := range []string{"sbin/init", "usr/sbin/init"} {
-		if _, err := r.fsys.Lstat(name); err != nil {
+		if _, err := r.fsys.Lstat(name); !r.look(err) {
 			continue
 		}
 		target, err := r.fsys.Resolve(name)
@@ -194,7 +210,7 @@ func (r *probe) first(test func(string) bool, names ...string) (string, bool) {
 
 func (r *probe) exists(name string) bool {
 	_, err := r.fsys.Stat(name)
-	return err == nil
+	return r.look(err)
 }
 
 // lexists reports whether name is there, a link that leads nowhere too.
@@ -205,13 +221,13 @@ func (r *probe) lexists(name string) bool {
 
 func (r *probe) hasDir(name string) bool {
 	fi, err := r.fsys.Stat(name)
-	return err == nil && fi.IsDir()
+	return r.look(err) && fi.IsDir()
 }
 
 // count returns how many entries of dir end in suffix.
 func (r *probe) count(dir, suffix string) int {
 	ents, err := r.fsys.ReadDir(dir)
-	if err != nil {
+	if !r.look(err) {
 		return 0
 	}
 	n := 0

@@ -130,7 +130,7 @@ func (c *CodeQualityWriter) issue(f graph.Finding, desc string) error {
 	}
 	c.n++
 	if _, c.err = io.WriteString(c.w, sep); c.err == nil {
-		_, c.err = c.w.Write(b)
+		_, c.err = c.w.Write(jsonPrintable(b))
 	}
 	return c.err
 }

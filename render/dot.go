@@ -22,7 +22,9 @@ import (
 // node is a cluster and its services' IDs start with "NODE/".
 //
 // Services: by init system (sysv: a note, upstart: a box, systemd: a
-// rounded box, targets bold); a name nothing defines is rcorder's
+// rounded box, targets bold); a barrier (the link numbers of headerless
+// scripts, when drawing the edges across it would multiply them: see
+// newScene) a dark green point; a name nothing defines is rcorder's
 // "{ NAME | ENOENT }" box in red, a masked one "{ NAME | masked }"; one
 // that does not start is dashed and grey, with the finding that says why
 // as its tooltip; one on an ordering loop has a thick red border.
@@ -74,15 +76,19 @@ func dotText(ds []Drawing, scs []*scene, ids bool) string {
 			fmt.Fprintf(&services, "\tsubgraph %s {\n\t\tlabel=%s;\n\t\tstyle=\"rounded\";\n\t\tcolor=\"grey50\";\n", quote("cluster_"+d.Node), quote("node "+d.Node))
 		}
 		first := nodeID // the ID of the scene's first service, with ids
-		for _, n := range sc.nodes {
-			id := quote(prefix + n.svc.Name)
+		names := nodeIDs(sc, prefix)
+		for k, n := range sc.nodes {
+			id := names[k]
 			attrs := nodeAttrs(n, !ids, "")
+			if id != quote(prefix+n.svc.Name) {
+				attrs = nodeAttrs(n, !ids, prefix+n.svc.Name)
+			}
 			if ids {
 				// The service is n<N> in the DOT text, so that no name
 				// from the root is an ID of Graphviz's SVG (<title>), and
 				// its label is the name as the map shows it.
 				id = quote(fmt.Sprintf("n%d", nodeID))
-				attrs = fmt.Sprintf("id=\"n%d\", %s", nodeID, nodeAttrs(n, false, visible(prefix+n.svc.Name)))
+				attrs = fmt.Sprintf("id=\"n%d\", %s", nodeID, nodeAttrs(n, false, prefix+n.svc.Name))
 			}
 			nodeID++
 			if n.rail {
@@ -114,7 +120,7 @@ func dotText(ds []Drawing, scs []*scene, ids bool) string {
 				// placed above what points at it.
 				attrs += ", constraint=false"
 			}
-			tail, head := quote(prefix+sc.nodes[e.tail].svc.Name), quote(prefix+sc.nodes[e.head].svc.Name)
+			tail, head := names[e.tail], names[e.head]
 			if ids {
 				tail, head = quote(fmt.Sprintf("n%d", first+e.tail)), quote(fmt.Sprintf("n%d", first+e.head))
 			}
@@ -230,6 +236,12 @@ func nodeAttrs(n sceneNode, tip bool, label string) string {
 	}
 	var attrs []string
 	switch {
+	case n.state == stateBarrier:
+		attrs := `shape=point, width=0.06, color="darkgreen"`
+		if tip {
+			attrs += ", tooltip=" + quote(s.Name)
+		}
+		return attrs
 	case n.rail:
 		attrs = append(attrs, railStyle)
 	case n.state == stateMissing, n.state == stateMasked:
@@ -393,18 +405,86 @@ func directive(g *graph.Graph, e graph.Edge) string {
 	return from + " " + e.Kind.String() + " " + target
 }
 
+// nodeIDs returns the DOT ID of each service of the scene: its name with
+// the drawing's prefix, quoted. Quoting escapes what is not printable, so
+// that two names may quote the same (a literal "\x1b" and an ESC): the
+// second gets a number, and its name as label.
+func nodeIDs(sc *scene, prefix string) []string {
+	ids := make([]string, len(sc.nodes))
+	seen := make(map[string]bool, len(sc.nodes))
+	for k, n := range sc.nodes {
+		id := quote(prefix + n.svc.Name)
+		for i := 2; seen[id]; i++ {
+			id = quote(fmt.Sprintf("%s%s #%d", prefix, n.svc.Name, i))
+		}
+		seen[id] = true
+		ids[k] = id
+	}
+	return ids
+}
+
 var (
-	quoter        = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+	quoter        = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 	recordEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, `{`, `\{`, `}`, `\}`, `|`, `\|`, `<`, `\<`, `>`, `\>`, ` `, `\ `)
 )
 
-// quote returns s as a DOT double-quoted string.
-func quote(s string) string { return `"` + quoter.Replace(s) + `"` }
+// quote returns s as a DOT double-quoted string, printable (control
+// characters, bytes that are not UTF-8 and the invisible format
+// characters escaped as the text formats escape them, the escapes shown
+// as written) and without character references.
+func quote(s string) string { return `"` + quoter.Replace(dotString(s)) + `"` }
+
+// dotString is s as DOT may carry it to Graphviz and on to SVG: printable,
+// and every "&" that would begin a character or entity reference written
+// "&amp;". Graphviz turns references in labels into the characters they
+// name ("&#27;" into an ESC in the SVG's tooltips) and copies them into
+// its SVG as they are, where a reference to a control character is not
+// well-formed XML; written "&amp;#27;", the label shows "&#27;".
+func dotString(s string) string {
+	s = printable(s)
+	if !strings.Contains(s, "&") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		b.WriteByte(s[i])
+		if s[i] == '&' && isReference(s[i+1:]) {
+			b.WriteString("amp;")
+		}
+	}
+	return b.String()
+}
+
+// isReference reports whether s, which follows an "&", would make it a
+// reference to Graphviz (xml_isentity in lib/common/xml.c): letters, or
+// "#" and decimal digits, or "#x" and hexadecimal digits, then ";".
+func isReference(s string) bool {
+	i := 0
+	switch {
+	case strings.HasPrefix(s, "#x") || strings.HasPrefix(s, "#X"):
+		for i = 2; i < len(s) && isHex(s[i]); i++ {
+		}
+	case strings.HasPrefix(s, "#"):
+		for i = 1; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		}
+	default:
+		for i < len(s) && (s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z') {
+			i++
+		}
+		if i == 0 {
+			return false
+		}
+	}
+	return i < len(s) && s[i] == ';'
+}
+
+func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
 
 // recordLabel returns the quoted label of a record "{ NAME | WHAT }":
 // in a record, a backslash escapes the next character, so the name's
 // backslashes, quotes, braces, bars, angle brackets and blanks are
-// escaped once, for the record (DOT itself only unescapes \").
+// escaped once, for the record (DOT itself only unescapes \"), after
+// the name is made printable (quote).
 func recordLabel(name, what string) string {
-	return `"{ ` + recordEscaper.Replace(name) + ` | ` + what + ` }"`
+	return `"{ ` + recordEscaper.Replace(dotString(name)) + ` | ` + what + ` }"`
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/initorder/initorder/graph"
 	"github.com/initorder/initorder/internal/golden"
@@ -218,5 +220,87 @@ func TestDOTRails(t *testing.T) {
 	}
 	if n := strings.Count(out.String(), `-> "sysinit.target" [color`); n != 14 {
 		t.Errorf("without Hubs, DOT draws %d edges to sysinit.target, want 14", n)
+	}
+}
+
+// TestDOTHostileNames draws services whose names a hostile root chose: the
+// DOT carries no control character, C1, invalid UTF-8, bidirectional
+// override or zero-width character; no "&" that Graphviz would read as a
+// character reference (&#27; is an ESC in its SVG tooltips, and not
+// well-formed XML in its titles); and names that escape alike (an ESC,
+// and a literal "\x1b") stay two nodes.
+func TestDOTHostileNames(t *testing.T) {
+	names := []string{
+		"evil\x1b[2J\x1b]0;PWNED\x07\nS01 forged", `evil\x1b[2J\x1b]0;PWNED\x07\x0aS01 forged`,
+		"cr\rc1\u0085", "bad\xff\xfe", "rlo\u202etxt.exe", "zw\u200bsp", "amp&#27;x", "hex&#x1b;y", "name&lt;z", "plain&co",
+	}
+	g := &graph.Graph{Phases: []string{"rc2"}}
+	for _, n := range names {
+		g.Add(graph.Service{Name: n, Init: "sysv", Source: graph.Pos{File: "etc/init.d/" + n}, Note: n})
+	}
+	gone := g.Add(graph.Service{Name: "gone\x1b]0;t\x07", Init: "sysv", Phase: graph.NotStarted, Missing: true})
+	g.AddEdge(graph.Edge{From: 0, To: gone, Kind: graph.RequiredStart, Via: "gone\x1b]0;t\x07", Pos: graph.Pos{File: "etc/init.d/" + names[0], Line: 4}})
+	d := Drawing{Boot: Boot{Graph: g, Schedule: graph.Order(g)}, Findings: []graph.Finding{{
+		Kind: graph.KindMissingDependency, Severity: graph.Error, Services: []string{names[0], "gone\x1b]0;t\x07"},
+		Message: names[0] + " needs gone\x1b]0;t\x07",
+	}}}
+	var out bytes.Buffer
+	if err := DOT(&out, []Drawing{d}); err != nil {
+		t.Fatal(err)
+	}
+	dot := out.String()
+	for i, r := range dot {
+		if r == utf8.RuneError || r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r < 0xa0 || unicode.Is(unicode.Cf, r) {
+			t.Fatalf("DOT has %U at byte %d:\n%s", r, i, dot)
+		}
+	}
+	for _, want := range []string{
+		`"evil\\x1b[2J\\x1b]0;PWNED\\x07\\x0aS01 forged" [`,
+		`"evil\\x1b[2J\\x1b]0;PWNED\\x07\\x0aS01 forged #2" [`, `wave 1: evil\\x1b[2J\\x1b]0;PWNED\\x07\\x0aS01 forged", label="evil\\x1b[2J\\x1b]0;PWNED\\x07\\x0aS01 forged"];`,
+		`"amp&amp;#27;x"`, `"hex&amp;#x1b;y"`, `"name&amp;lt;z"`, `"plain&co"`,
+		`"rlo\\u202etxt.exe"`, `"zw\\u200bsp"`, `"bad\\xff\\xfe"`, `"cr\\x0dc1\\u0085"`,
+		`label="{ gone\\x1b]0;t\\x07 | ENOENT }"`,
+	} {
+		if !strings.Contains(dot, want) {
+			t.Errorf("DOT does not have %s:\n%s", want, dot)
+		}
+	}
+}
+
+// TestDOTBarriersDrawn: 300 headerless scripts of one link number after
+// 300 of the number before, ordered through one barrier, as
+// sysvBuilder.orderHeaderless builds them. Drawn across the barrier they
+// would be 90,000 edges (2×2,000 ran out of memory); the barrier is drawn
+// instead, a point, and each edge once: 600.
+func TestDOTBarriersDrawn(t *testing.T) {
+	const k = 300
+	g := &graph.Graph{Phases: []string{"rc2"}}
+	bar := g.Add(graph.Service{Name: "(rc2 links below 20)", Init: "sysv", Hidden: true})
+	for i := range k {
+		a := g.Add(graph.Service{Name: fmt.Sprintf("a%03d", i), Init: "sysv"})
+		g.AddEdge(graph.Edge{From: bar, To: a, Kind: graph.Sequence})
+	}
+	for i := range k {
+		b := g.Add(graph.Service{Name: fmt.Sprintf("b%03d", i), Init: "sysv"})
+		g.AddEdge(graph.Edge{From: b, To: bar, Kind: graph.Sequence})
+	}
+	d := Drawing{Boot: Boot{Graph: g, Schedule: graph.Order(g)}}
+	var out bytes.Buffer
+	if err := DOT(&out, []Drawing{d}); err != nil {
+		t.Fatal(err)
+	}
+	dot := out.String()
+	if n := strings.Count(dot, " -> ") - strings.Count(dot, "style=invis"); n != 2*k {
+		t.Errorf("%d edges drawn, want %d", n, 2*k)
+	}
+	if !strings.Contains(dot, `"(rc2 links below 20)" [shape=point`) {
+		t.Errorf("the barrier is not drawn:\n%.2000s", dot)
+	}
+	var js bytes.Buffer
+	if err := Graph(&js, "json", []Drawing{d}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(js.String(), `"name": "(rc2 links below 20)"`) || !strings.Contains(js.String(), `"state": "barrier"`) {
+		t.Errorf("the JSON does not have the barrier:\n%.2000s", js.String())
 	}
 }

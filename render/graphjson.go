@@ -18,7 +18,9 @@ import (
 //
 // One graph per drawing (per layout node). An edge goes from tail to
 // head as the picture's arrow does: the tail waits for or depends on the
-// head. state is started, missing, masked, never-starts or not-started;
+// head. state is started, missing, masked, never-starts or not-started,
+// or barrier for the link numbers of headerless scripts where the picture
+// draws them (newScene);
 // marks are "race", "cycle" and "alternative" (one branch of an upstart
 // "or"). Services are sorted by name, edges by tail, head, kind and
 // source; lists are never null.

@@ -69,7 +69,7 @@ func HTML(w io.Writer, ds []Drawing, layout func(dot []byte) ([]byte, error)) er
 	b.WriteString("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
 	fmt.Fprintf(&b, "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src %s %s\">\n", scriptHash(lib), scriptHash(mapJS))
 	b.WriteString("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-	fmt.Fprintf(&b, "<title>%s</title>\n<style>\n%s</style>\n</head>\n<body>\n", esc(visible(title)), mapCSS)
+	fmt.Fprintf(&b, "<title>%s</title>\n<style>\n%s</style>\n</head>\n<body>\n", esc(printable(title)), mapCSS)
 	fmt.Fprintf(&b, `<header>
 <h1>%s</h1>
 <input id="search" type="search" list="names" placeholder="find a service (/)" autocomplete="off" aria-label="find a service">
@@ -97,7 +97,7 @@ Hover over an edge for its directive and file:line. Wheel or pinch to zoom, drag
 </aside>
 </main>
 <div id="tip" hidden></div>
-`, esc(visible(title)), mapSVG, plotSVG(ds, scs, true))
+`, esc(printable(title)), mapSVG, plotSVG(ds, scs, true))
 	fmt.Fprintf(&b, "<script type=\"application/json\" id=\"initorder-data\">%s</script>\n", data)
 	fmt.Fprintf(&b, "<script>%s</script>\n<script>%s</script>\n</body>\n</html>\n", lib, mapJS)
 	_, err = io.WriteString(w, b.String())
@@ -113,7 +113,7 @@ func scriptHash(js string) string {
 // mapData is what the page's code knows of the boot: every service of
 // the scenes in the order of their nodes' ids (n0, n1 ... in the SVG),
 // every edge of the scenes, drawn or not (e0, e1 ...), and the findings.
-// Every string is as visible writes it.
+// Every string is as printable writes it.
 type mapData struct {
 	Waves    int          `json:"waves"`
 	Prefix   string       `json:"prefix"` // S, or K for a shutdown
@@ -172,17 +172,17 @@ func newMapData(ds []Drawing, scs []*scene) mapData {
 			byName[n.svc.Name] = base + i
 			aliases := []string{}
 			for _, a := range n.svc.Aliases {
-				aliases = append(aliases, visible(prefix+a))
+				aliases = append(aliases, printable(prefix+a))
 			}
 			sort.Strings(aliases)
 			md.Services = append(md.Services, mapService{
-				Name: visible(prefix + n.svc.Name), Aliases: aliases, Init: visible(n.svc.Init), Wave: n.wave,
-				State: n.state, Rail: n.rail, Source: visible(n.svc.Source.String()), Tip: visible(nodeTip(n)),
+				Name: printable(prefix + n.svc.Name), Aliases: aliases, Init: printable(n.svc.Init), Wave: n.wave,
+				State: n.state, Rail: n.rail, Source: printable(n.svc.Source.String()), Tip: printable(nodeTip(n)),
 			})
 		}
 		for _, e := range sc.edges {
 			me := mapEdge{
-				Tail: base + e.tail, Head: base + e.head, Kind: e.edge.Kind.String(), Tip: visible(edgeTip(d.Graph, e)),
+				Tail: base + e.tail, Head: base + e.head, Kind: e.edge.Kind.String(), Tip: printable(edgeTip(d.Graph, e)),
 				Order: orders(e.edge), Chain: e.edge.Kind != graph.Conflicts && e.edge.Kind != graph.OnFailure,
 				Alt: e.edge.Any != 0, Omit: e.omit,
 			}
@@ -195,12 +195,12 @@ func newMapData(ds []Drawing, scs []*scene) mapData {
 			md.Edges = append(md.Edges, me)
 		}
 		for _, f := range d.Findings {
-			mf := mapFinding{Severity: f.Severity.String(), Kind: f.Kind, Message: visible(f.Message), Services: []int{}}
+			mf := mapFinding{Severity: f.Severity.String(), Kind: f.Kind, Message: printable(f.Message), Services: []int{}}
 			if d.Node != "" {
-				mf.Message = visible(d.Node) + ": " + mf.Message
+				mf.Message = printable(d.Node) + ": " + mf.Message
 			}
 			if len(f.Sources) > 0 {
-				mf.Source = visible(f.Sources[0].String())
+				mf.Source = printable(f.Sources[0].String())
 			}
 			for _, name := range f.Services {
 				if i, ok := byName[name]; ok {

@@ -31,7 +31,7 @@ var svgAttrs = map[string]bool{
 // cleanSVG returns Graphviz's SVG as the page embeds it: read as XML,
 // written again with only the elements and attributes of svgElements
 // and svgAttrs (no namespace, no comment, no DOCTYPE), every text and
-// value escaped, and names shown as visible writes them. The width and
+// value escaped, and names shown as printable writes them. The width and
 // height of the picture are left to the page.
 func cleanSVG(svg []byte) (string, error) {
 	dec := xml.NewDecoder(bytes.NewReader(svg))
@@ -64,7 +64,7 @@ func cleanSVG(svg []byte) (string, error) {
 				if t.Name.Local == "svg" && (a.Name.Local == "width" || a.Name.Local == "height" || a.Name.Local == "id") {
 					continue
 				}
-				fmt.Fprintf(&b, ` %s="%s"`, a.Name.Local, esc(visible(a.Value)))
+				fmt.Fprintf(&b, ` %s="%s"`, a.Name.Local, esc(printable(a.Value)))
 			}
 			b.WriteString(">")
 		case xml.EndElement:
@@ -81,7 +81,7 @@ func cleanSVG(svg []byte) (string, error) {
 			// would write its newlines out); text in an element is a
 			// label or a title.
 			if skip == 0 && strings.TrimSpace(string(t)) != "" {
-				b.WriteString(esc(visible(string(t))))
+				b.WriteString(esc(printable(string(t))))
 			}
 		}
 	}

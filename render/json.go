@@ -7,6 +7,9 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/initorder/initorder/graph"
 )
@@ -99,11 +102,43 @@ func (s *jsonStream) add(f graph.Finding) error { return s.findings.add(findingO
 func (s *jsonStream) close() error { return s.findings.close(s.tail) }
 
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(jsonPrintable(buf.Bytes()))
+	return err
 }
+
+// jsonPrintable escapes in JSON text what encoding/json writes as it is
+// but a terminal obeys or that hides the text around it: the C1 controls
+// and Unicode's format characters (U+202E, U+200B ...), as \uNNNN, which
+// a JSON reader reads as the same string. (encoding/json escapes C0,
+// U+2028 and U+2029 itself, and writes invalid UTF-8 as U+FFFD.) Outside
+// its strings JSON text is ASCII, so every such character is in one.
+func jsonPrintable(b []byte) []byte {
+	if bytes.IndexFunc(b, func(r rune) bool { return r >= 0x80 && escapedInJSON(r) }) < 0 {
+		return b
+	}
+	out := make([]byte, 0, len(b)+64)
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if r >= 0x80 && escapedInJSON(r) {
+			for _, u := range utf16.AppendRune(nil, r) {
+				out = fmt.Appendf(out, `\u%04x`, u)
+			}
+		} else {
+			out = append(out, b[:n]...)
+		}
+		b = b[n:]
+	}
+	return out
+}
+
+func escapedInJSON(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }
 
 // findingList is fs as JSON, in order, with empty lists rather than null.
 func findingList(fs []graph.Finding) []findingJSON {
@@ -184,7 +219,7 @@ func (a *jsonArray) add(v any) error {
 	if _, a.err = io.WriteString(a.w, sep+a.indent); a.err != nil {
 		return a.err
 	}
-	_, a.err = a.w.Write(bytes.TrimSuffix(a.buf.Bytes(), []byte("\n")))
+	_, a.err = a.w.Write(jsonPrintable(bytes.TrimSuffix(a.buf.Bytes(), []byte("\n"))))
 	return a.err
 }
 

@@ -50,7 +50,7 @@ func plotSVG(ds []Drawing, scs []*scene, ids bool) string {
 		base += len(sc.nodes)
 		longest := 0
 		for _, r := range rows {
-			longest = max(longest, utf8.RuneCountInString(visible(r.node.svc.Name)))
+			longest = max(longest, utf8.RuneCountInString(printable(r.node.svc.Name)))
 		}
 		cols := max(sc.waves, 1)
 		width = max(width, plotLeft+cols*plotCol+int(float64(longest+2)*plotChar)+plotLeft)
@@ -85,7 +85,7 @@ func plotSVG(ds []Drawing, scs []*scene, ids bool) string {
 			} else {
 				x = plotLeft + cols*plotCol
 			}
-			fmt.Fprintf(&body, `<text x="%d" y="%d" class="%s">%s</text></g>`+"\n", x+4, ry+plotRow-5, nameClass(r.node), esc(visible(r.node.svc.Name)))
+			fmt.Fprintf(&body, `<text x="%d" y="%d" class="%s">%s</text></g>`+"\n", x+4, ry+plotRow-5, nameClass(r.node), esc(printable(r.node.svc.Name)))
 		}
 		body.WriteString("</g>\n")
 		y += plotHeader + len(rows)*plotRow + 20
@@ -117,15 +117,15 @@ func plotRows(d Drawing, sc *scene, base int) []plotRowOf {
 	waits := make([][]string, len(sc.nodes))   // what each waits for
 	waiters := make([][]string, len(sc.nodes)) // what waits for each
 	for _, e := range sc.edges {
-		waits[e.tail] = append(waits[e.tail], visible(edgeTip(d.Graph, e)))
-		waiters[e.head] = append(waiters[e.head], visible(sc.nodes[e.tail].svc.Name))
+		waits[e.tail] = append(waits[e.tail], printable(edgeTip(d.Graph, e)))
+		waiters[e.head] = append(waiters[e.head], printable(sc.nodes[e.tail].svc.Name))
 	}
 	var rows []plotRowOf
 	for k, n := range sc.nodes {
 		if n.state == stateMissing || n.state == stateMasked {
 			continue // no unit to start: check says why
 		}
-		tip := visible(nodeTip(n))
+		tip := printable(nodeTip(n))
 		if len(waits[k]) > 0 {
 			tip += "\nwaits for:\n  " + strings.Join(waits[k], "\n  ")
 		}
@@ -187,47 +187,3 @@ func dedup(ss []string) []string {
 
 // esc escapes s for XML and HTML text and attribute values.
 func esc(s string) string { return html.EscapeString(s) }
-
-// visible returns s as the pictures and the map show a name from the
-// root: as printable writes it (control characters and bytes that are
-// not UTF-8 as \xNN or \uNNNN), and with the characters that would
-// reorder or hide the text around them (bidirectional controls such as
-// U+202E, which can make "exe.service" of "ecivres.exe") and those XML
-// forbids written \uNNNN too.
-func visible(s string) string {
-	s = printable(s)
-	clean := true
-	for _, r := range s {
-		if hiddenRune(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if hiddenRune(r) {
-			fmt.Fprintf(&b, `\u%04x`, r)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// hiddenRune reports whether r changes the direction of text (Unicode
-// Bidi_Control), is a zero-width joiner or space that hides itself, or
-// is a noncharacter XML does not allow.
-func hiddenRune(r rune) bool {
-	switch {
-	case r == '\u061c', r == '\u200e', r == '\u200f', r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
-		return true
-	case r == '\u200b', r == '\u200c', r == '\u200d', r == '\u2060', r == '\ufeff':
-		return true
-	case r == '\ufffe', r == '\uffff':
-		return true
-	}
-	return false
-}

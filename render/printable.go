@@ -11,8 +11,15 @@ import (
 // (C0, DEL, C1) and bytes that are not UTF-8 are written as \xNN or
 // \uNNNN, so that a file or unit name from a hostile root can neither
 // move the terminal's cursor, change its title or colours, nor forge a
-// line of output with a newline of its own. JSON and SARIF escape in
-// their own way. Text that needs no escape is returned as it is.
+// line of output with a newline of its own. So are the characters that
+// change how text around them looks without being seen themselves
+// (Unicode's format characters, Cf: the bidirectional overrides such as
+// U+202E, which print "exe.txt" for "txt.exe", and the zero-width ones
+// such as U+200B, which make two names look the same) and the line and
+// paragraph separators U+2028 and U+2029, and the noncharacters U+FFFE
+// and U+FFFF, which XML does not allow (the SVG and the map). JSON and SARIF escape in their
+// own way (writeJSON), the same characters. Text that needs no escape is
+// returned as it is.
 func printable(s string) string {
 	clean := true
 	for i := 0; i < len(s); i++ {
@@ -32,7 +39,7 @@ func printable(s string) string {
 			fmt.Fprintf(&b, `\x%02x`, s[i])
 		case r < 0x80 && unicode.IsControl(r):
 			fmt.Fprintf(&b, `\x%02x`, r)
-		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
+		case unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) || r == 0xfffe || r == 0xffff:
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
 			b.WriteString(s[i : i+n])
@@ -41,3 +48,7 @@ func printable(s string) string {
 	}
 	return b.String()
 }
+
+// Printable is printable for the messages the command line prints itself
+// (its errors on stderr): each escaped once, where it is printed.
+func Printable(s string) string { return printable(s) }

@@ -75,6 +75,7 @@ const (
 	stateMasked      = "masked"
 	stateNeverStarts = "never-starts"
 	stateNotStarted  = "not-started"
+	stateBarrier     = "barrier" // a hidden service drawn (barriersMultiply)
 )
 
 // newScene chooses what to draw of d: every service that starts, what a
@@ -84,8 +85,9 @@ const (
 // the ones
 // d.Only keeps. Hidden services (barriers) are not drawn: an edge that
 // leads into one is drawn to each visible service the barrier leads to,
-// transitively. With d.Reduce, the drawn ordering edges that a chain of
-// other drawn ones implies are left out.
+// transitively; but when that would multiply the edges (barriersMultiply),
+// the barriers are drawn, and each edge once. With d.Reduce, the drawn
+// ordering edges that a chain of other drawn ones implies are left out.
 func newScene(d Drawing) *scene {
 	g := d.Graph
 	sc := &scene{node: d.Node, stop: d.Stop, waves: d.Schedule.Waves}
@@ -126,6 +128,13 @@ func newScene(d Drawing) *scene {
 			idx = append(idx, i)
 		}
 	}
+	if barriersMultiply(g, want, idx) {
+		for i := range g.Services {
+			if want[i] && g.Services[i].Hidden && (d.Only == nil || d.Only[i]) {
+				idx = append(idx, i)
+			}
+		}
+	}
 	sort.Slice(idx, func(a, b int) bool { return g.Services[idx[a]].Name < g.Services[idx[b]].Name })
 	at := make([]int, len(g.Services))
 	for i := range at {
@@ -135,6 +144,8 @@ func newScene(d Drawing) *scene {
 		s := &g.Services[i]
 		n := sceneNode{svc: s, wave: wave[i], cyclic: cyclic[i], state: stateStarted}
 		switch {
+		case s.Hidden:
+			n.state = stateBarrier
 		case s.Missing:
 			n.state = stateMissing
 		case s.Masked:
@@ -178,6 +189,57 @@ func rails(d Drawing, sc *scene, idx []int) {
 			e.omit = "rail"
 		}
 	}
+}
+
+// barriersMultiply reports whether drawing the edges into hidden services
+// (barriers) as edges to what each leads to, as newScene does, would draw
+// many more edges than drawing the barriers: k headerless scripts of one
+// link number and m of the number before are k×m edges across their
+// barrier (2×2,000 ran out of memory), or k+m to and from it. Then the
+// barriers are drawn, and every edge once. Small pictures are drawn across
+// their barriers, as before. This runs in O(V + E) time: what a barrier
+// leads to is counted, not listed, and counted once.
+func barriersMultiply(g *graph.Graph, want []bool, visible []int) bool {
+	at := make([]bool, len(g.Services))
+	for _, i := range visible {
+		at[i] = true
+	}
+	count := map[int]int{} // hidden -> the visible services it leads to, with repeats
+	var reach func(h int) int
+	reach = func(h int) int {
+		if n, ok := count[h]; ok {
+			return n
+		}
+		count[h] = 0 // a loop of barriers leads nowhere new
+		n := 0
+		for _, list := range [][]int{g.Out(h), g.In(h)} {
+			for _, k := range list {
+				tail, head := g.Edges[k].Arrow()
+				switch {
+				case tail != h || head == h:
+				case at[head]:
+					n++
+				case g.Services[head].Hidden && want[head]:
+					n += reach(head)
+				}
+				n = min(n, 1<<40)
+			}
+		}
+		count[h] = n
+		return n
+	}
+	across, touching := 0, 0
+	for _, e := range g.Edges {
+		tail, head := e.Arrow()
+		hidden := g.Services[head].Hidden && want[head]
+		if hidden || g.Services[tail].Hidden && want[tail] {
+			touching++
+		}
+		if at[tail] && hidden {
+			across = min(across+reach(head), 1<<40)
+		}
+	}
+	return across > 2*touching+64
 }
 
 // reduce marks the drawn ordering edges that a chain of other drawn

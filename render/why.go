@@ -31,9 +31,11 @@ func Why(w io.Writer, format string, b Boot, x graph.Explanation) error {
 	return fmt.Errorf("unknown format %q for why (want text or json)", format)
 }
 
+// whyText is the text of why, each line made of printable parts: the
+// names, messages and directives in it are escaped where they are put.
 func whyText(b Boot, x graph.Explanation) string {
 	g := b.Graph
-	name := func(i int) string { return g.Services[i].Name }
+	name := func(i int) string { return printable(g.Services[i].Name) }
 	var sb strings.Builder
 	switch x.Verdict {
 	case graph.Same:
@@ -45,9 +47,9 @@ func whyText(b Boot, x graph.Explanation) string {
 		sb.WriteByte('\n')
 	case graph.NotBooted:
 		for _, f := range x.Why {
-			sb.WriteString(f.Message)
+			sb.WriteString(printable(f.Message))
 			if len(f.Sources) > 0 && !strings.Contains(f.Message, f.Sources[0].String()) {
-				fmt.Fprintf(&sb, " (%s)", f.Sources[0])
+				fmt.Fprintf(&sb, " (%s)", printable(f.Sources[0].String()))
 			}
 			sb.WriteByte('\n')
 		}
@@ -65,7 +67,7 @@ func whyText(b Boot, x graph.Explanation) string {
 		}
 		sb.WriteString(head + ":\n")
 		for _, st := range steps(g, x.Chain) {
-			sb.WriteString("  " + st.text() + "\n")
+			sb.WriteString("  " + printable(st.text()) + "\n")
 		}
 	case graph.NoOrder:
 		fmt.Fprintf(&sb, "%s and %s are not ordered: nothing orders them either way\n", name(x.A), name(x.B))
@@ -80,9 +82,9 @@ func whyText(b Boot, x graph.Explanation) string {
 		}
 		switch wa, wb := waveOf(b, x.A), waveOf(b, x.B); {
 		case x.Race != nil:
-			fmt.Fprintf(&sb, "  a race: %s", x.Race.Message)
+			fmt.Fprintf(&sb, "  a race: %s", printable(x.Race.Message))
 			if len(x.Race.Sources) > 0 {
-				fmt.Fprintf(&sb, " (%s)", x.Race.Sources[0])
+				fmt.Fprintf(&sb, " (%s)", printable(x.Race.Sources[0].String()))
 			}
 			sb.WriteByte('\n')
 		case wa == wb:

@@ -365,8 +365,10 @@ var hostileCases = []hostileCase{
 }
 
 // TestHostile runs ls and check on every hostile root of every init
-// system, as a directory and as a container image (writeImage).
+// system, as a directory and as a container image (writeImage), then the
+// hostile runs of issue 19 (hostile_runs_test.go).
 func TestHostile(t *testing.T) {
+	t.Run("issue19", hostileIssue19)
 	bin := filepath.Join(t.TempDir(), "initorder")
 	if err := os.Symlink(os.Args[0], bin); err != nil { // TestMain runs Main under that name
 		t.Fatal(err)

@@ -175,6 +175,7 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		l.boot = render.Boot{Init: "sysv", Goal: goalName, Stop: gl.stop, Graph: sv.Graph, Notes: l.boot.Notes}
 		l.findings = sv.Findings
 	}
+	l.findings = append(l.findings, rootProblems(fsys)...)
 	sayEmpty(g, root, l.findings, d, detected)
 	return l, nil
 }
@@ -272,6 +273,21 @@ func sayEmpty(g *globals, root string, fs []graph.Finding, d parse.Detection, de
 	}
 }
 
+// rootProblems are the findings of what reading the root left out: an
+// archive read in part is an error (what the rest holds is missing),
+// members no file system holds a warning.
+func rootProblems(fsys *rootfs.FS) []graph.Finding {
+	var fs []graph.Finding
+	for _, p := range fsys.Problems() {
+		sev := graph.Warning
+		if errors.Is(p, rootfs.ErrPartial) {
+			sev = graph.Error
+		}
+		fs = append(fs, graph.Finding{Kind: graph.KindParseError, Severity: sev, Message: fsys.Path() + ": " + p.Error()})
+	}
+	return fs
+}
+
 // pickInit returns the init system to read as PID 1 and whether the
 // SysV scripts join its graph (SPEC §2, §3.2 "SysV bridge", §3.3
 // "Mixed"), from the flags and what parse.Detect found in the root.
@@ -321,6 +337,9 @@ func pickInit(d parse.Detection, inits []string, pid1Flag string) (init string, 
 	}
 	init = pid1Flag
 	if init == "" {
+		if d.Init == "" && d.Err != nil {
+			return "", false, false, fmt.Errorf("reading the root: %w: where the init configuration would be could not be read (--init names one to read anyway)", d.Err)
+		}
 		if d.Init == "" {
 			return "", false, false, fmt.Errorf("no init configuration in the root: %s (--init names one to read anyway)", d.Evidence)
 		}

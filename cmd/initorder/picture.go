@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/initorder/initorder/render"
 )
@@ -19,6 +21,10 @@ import (
 // (0.8 s cold, 30-40 ms warm, and it writes a cache in $TMPDIR): ls and
 // check must not pay for that.
 const rendererName = "initorder-render"
+
+// renderDeadline is when the renderer is stopped if it has not stopped
+// itself: it gives up a layout after 15 s (its -timeout).
+const renderDeadline = 20 * time.Second
 
 // installHint says how to get the renderer.
 const installHint = "go install ./cmd/... in the initorder checkout, or put initorder-render next to initorder"
@@ -52,10 +58,15 @@ func runRenderer(w io.Writer, format, t string, dot []byte) error {
 		return fmt.Errorf("--format %s: %w", format, err)
 	}
 	var stderr bytes.Buffer
-	c := exec.Command(bin, "-T", t)
+	ctx, cancel := context.WithTimeout(context.Background(), renderDeadline)
+	defer cancel()
+	c := exec.CommandContext(ctx, bin, "-T", t)
 	c.Stdin, c.Stdout, c.Stderr = bytes.NewReader(dot), w, &stderr
 	if err := c.Run(); err != nil {
-		msg := strings.TrimSpace(stderr.String())
+		if ctx.Err() != nil {
+			return fmt.Errorf("--format %s: %s did not finish within %v: draw less of it (--focus, --from, --to, --reduce)", format, rendererName, renderDeadline)
+		}
+		msg := strings.Join(strings.Fields(stderr.String()), " ")
 		if msg == "" {
 			msg = err.Error()
 		}

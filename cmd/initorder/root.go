@@ -6,7 +6,9 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 
+	"github.com/initorder/initorder/render"
 	"github.com/spf13/cobra"
 )
 
@@ -42,8 +44,22 @@ func Main() int {
 	case errors.Is(err, errFindings):
 		return exitFindings
 	}
-	fmt.Fprintf(os.Stderr, "initorder: %v\n", err)
+	fmt.Fprintf(os.Stderr, "initorder: %s\n", message(err))
 	return exitUsage
+}
+
+// message is err as Main prints it, escaped once, here: an error may quote
+// a name from the root (a tar member's, a file's), which must not write to
+// the terminal itself. The errors of a list (errors.Join) have a line each.
+func message(err error) string {
+	if list, ok := err.(interface{ Unwrap() []error }); ok {
+		var lines []string
+		for _, e := range list.Unwrap() {
+			lines = append(lines, message(e))
+		}
+		return strings.Join(lines, "\n")
+	}
+	return render.Printable(err.Error())
 }
 
 // globals are the flags every verb shares, and where notes go.

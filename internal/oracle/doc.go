@@ -23,6 +23,9 @@
 // 252 or with Debian trixie's 257 (Systemd257), extracted from its
 // packages and never installed.
 //
+// The kernel is asked too: WatchOpens says whether a file was opened
+// (inotify), for the tests that a swapped-in device is not.
+//
 // What insserv does and prints, with the experiments behind each claim, is
 // written down in docs/insserv.md.
 package oracle

@@ -24,7 +24,7 @@ import (
 // cache with the type of each entry (its size and permissions are read
 // when asked for). Directories are kept open, up to a budget of file
 // descriptors, so that a name in one costs one system call; past the
-// budget a directory is opened for the call and closed after it.
+// budget the directory used least recently is closed to make room.
 type dirFS struct {
 	root     dirHandle
 	rootInfo fs.FileInfo
@@ -39,7 +39,8 @@ type dirFS struct {
 	mu    sync.Mutex
 	stats map[string]lstatResult
 	links map[string]readlinkResult
-	dirs  map[string]dirHandle // directories kept open, by name
+	dirs  map[string]*keptDir // directories kept open, by name
+	lru   dirList             // the same, the one used last first
 }
 
 func openDirFS(path string) (*dirFS, error) {
@@ -56,7 +57,7 @@ func openDirFS(path string) (*dirFS, error) {
 		root: h, rootInfo: fi, maxDirs: dirBudget,
 		stats: map[string]lstatResult{},
 		links: map[string]readlinkResult{},
-		dirs:  map[string]dirHandle{},
+		dirs:  map[string]*keptDir{},
 	}, nil
 }
 
@@ -87,48 +88,163 @@ func split(name string) (string, string) {
 }
 
 // handle returns an open handle of the directory dir, opened component by
-// component from the root when it is not kept open yet, and the function
-// that releases it (closes it when it is not kept).
+// component from the nearest directory kept open when it is not kept yet,
+// and the function that releases it.
 func (d *dirFS) handle(dir string) (dirHandle, func(), error) {
 	if dir == "." || dir == "" {
 		return d.root, func() {}, nil
 	}
 	d.mu.Lock()
-	h, ok := d.dirs[dir]
+	k, ok := d.dirs[dir]
+	if ok {
+		k.refs++
+		d.lru.moveToFront(k)
+	}
 	d.mu.Unlock()
 	if ok {
-		return h, func() {}, nil
+		return k.h, func() { d.unref(k) }, nil
 	}
 	pdir, base := split(dir)
 	p, release, err := d.handle(pdir)
 	if err != nil {
-		return h, nil, err
+		return p, nil, err
 	}
-	h, err = p.openDir(base)
+	h, err := p.openDir(base)
 	release()
 	if err != nil {
-		return h, nil, err
+		return h, nil, onTheWay(dir, err)
 	}
-	if d.keep(dir, h) {
-		return h, func() {}, nil
-	}
-	return h, func() { h.close() }, nil
+	h, release = d.keep(dir, h)
+	return h, release, nil
 }
 
-// keep keeps h open as the directory dir, unless one is kept already or
-// the budget, shared by every root open in the process, is spent.
-func (d *dirFS) keep(dir string, h dirHandle) bool {
+// DirError is an error opening a directory on the way to a name, other than
+// its absence: an unreadable etc gives "stat etc/init.d: directory etc:
+// permission denied", not an error that seems to be etc/init.d's own.
+type DirError struct {
+	Dir string // root-relative
+	Err error
+}
+
+func (e *DirError) Error() string { return "directory " + e.Dir + ": " + e.Err.Error() }
+func (e *DirError) Unwrap() error { return e.Err }
+
+// onTheWay wraps an error of opening the directory dir on the way to a name.
+func onTheWay(dir string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return err
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err // os.Root's, with a host path
+	}
+	return &DirError{Dir: dir, Err: err}
+}
+
+// keep keeps h open as the directory dir and returns the handle to use
+// (one kept already, if another access kept it first) with the function
+// that releases it. Past the budget, the directory used least recently
+// and by no one is closed to make room: a walk down directories deeper
+// than the budget keeps the ones it is in, and each level costs one open,
+// not a walk from the root. When nothing can be kept, h is closed on
+// release.
+func (d *dirFS) keep(dir string, h dirHandle) (dirHandle, func()) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if _, ok := d.dirs[dir]; ok || d.dirs == nil || len(d.dirs) >= d.maxDirs {
-		return false
+	closeIt := func() { h.close() }
+	if d.dirs == nil {
+		return h, closeIt
 	}
-	if keptDirs.Add(1) > int64(dirBudget) {
-		keptDirs.Add(-1)
-		return false
+	if k, ok := d.dirs[dir]; ok {
+		h.close()
+		k.refs++
+		d.lru.moveToFront(k)
+		return k.h, func() { d.unref(k) }
 	}
-	d.dirs[dir] = h
-	return true
+	room := false
+	if len(d.dirs) < d.maxDirs {
+		if keptDirs.Add(1) <= int64(dirBudget) {
+			room = true
+		} else {
+			keptDirs.Add(-1)
+		}
+	}
+	if !room {
+		// The one used least recently, if no one is using it: its place
+		// in the budget passes to dir.
+		old := d.lru.oldestIdle()
+		if old == nil || d.maxDirs == 0 {
+			return h, closeIt
+		}
+		d.lru.remove(old)
+		delete(d.dirs, old.name)
+		old.h.close()
+	}
+	k := &keptDir{name: dir, h: h, refs: 1}
+	d.dirs[dir] = k
+	d.lru.pushFront(k)
+	return h, func() { d.unref(k) }
+}
+
+func (d *dirFS) unref(k *keptDir) {
+	d.mu.Lock()
+	k.refs--
+	d.mu.Unlock()
+}
+
+// keptDir is a directory kept open; refs counts the accesses using it,
+// which it is not closed under.
+type keptDir struct {
+	name       string
+	h          dirHandle
+	refs       int
+	prev, next *keptDir
+}
+
+// dirList is the kept directories, the one used last first.
+type dirList struct{ head, tail *keptDir }
+
+func (l *dirList) pushFront(k *keptDir) {
+	k.prev, k.next = nil, l.head
+	if l.head != nil {
+		l.head.prev = k
+	}
+	l.head = k
+	if l.tail == nil {
+		l.tail = k
+	}
+}
+
+func (l *dirList) remove(k *keptDir) {
+	if k.prev != nil {
+		k.prev.next = k.next
+	} else {
+		l.head = k.next
+	}
+	if k.next != nil {
+		k.next.prev = k.prev
+	} else {
+		l.tail = k.prev
+	}
+	k.prev, k.next = nil, nil
+}
+
+func (l *dirList) moveToFront(k *keptDir) {
+	if l.head != k {
+		l.remove(k)
+		l.pushFront(k)
+	}
+}
+
+// oldestIdle is the directory used least recently that no access is
+// using, or nil.
+func (l *dirList) oldestIdle() *keptDir {
+	for k := l.tail; k != nil; k = k.prev {
+		if k.refs == 0 {
+			return k
+		}
+	}
+	return nil
 }
 
 // keptDirs counts the directories kept open by all roots.
@@ -278,8 +394,11 @@ func (d *dirFS) readDir(name string) ([]fs.DirEntry, error) {
 		return nil, err
 	}
 	list, err := h.list()
-	if name == "." || !d.keep(name, h) {
+	if name == "." {
 		h.close()
+	} else {
+		_, release := d.keep(name, h)
+		release()
 	}
 	if err != nil {
 		return nil, err
@@ -302,8 +421,8 @@ func (d *dirFS) close() error {
 	d.closed = true
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for _, h := range d.dirs {
-		h.close()
+	for _, k := range d.dirs {
+		k.h.close()
 	}
 	keptDirs.Add(-int64(len(d.dirs)))
 	d.dirs = nil

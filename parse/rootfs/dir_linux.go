@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -19,8 +20,9 @@ import (
 // without its bookkeeping. A name of one component, never "." or "..",
 // opened without following a symlink, cannot leave the directory; the
 // root's directories are opened that way from the root down, so nothing
-// outside the root is reached. A file costs four system calls (openat,
-// fstat, read, close) and a directory entry none: getdents gives its type.
+// outside the root is reached. A file costs seven system calls (openat
+// with O_PATH, fstat, its reopening, fstat, read, two closes) and a
+// directory entry none: getdents gives its type.
 
 // dirHandle is an open directory of the root.
 type dirHandle int
@@ -75,24 +77,26 @@ func (h dirHandle) readlink(base string) (string, error) {
 	}
 }
 
-// readFile reads the regular file base of h. It opens without blocking
-// and without following a symlink, so that a FIFO or link swapped in after
-// resolve's lstat cannot hang the read or lead elsewhere, and checks the
-// opened file: type, and size before reading. What a file grows by after
-// the fstat is not read. The info is the opened file's.
+// readFile reads the regular file base of h. The file is first found,
+// not opened: O_PATH calls no driver, so a device or FIFO swapped in after
+// resolve's lstat is never opened (a watchdog device would start its
+// timer), and O_NOFOLLOW finds a symlink swapped in, not its target. Only
+// when fstat says the file found is a regular file of at most MaxFileSize
+// is that same inode opened for reading (reopen). What a file grows by
+// after the fstat is not read. The info is the opened file's.
 func (h dirHandle) readFile(base string) ([]byte, fs.FileInfo, error) {
 	if err := checkBase(base); err != nil {
 		return nil, nil, err
 	}
-	fd, err := retry(func() (int, error) {
-		return unix.Openat(int(h), base, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOFOLLOW|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	pfd, err := retry(func() (int, error) {
+		return unix.Openat(int(h), base, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	defer unix.Close(fd)
+	defer unix.Close(pfd)
 	var st unix.Stat_t
-	if _, err := retry(func() (int, error) { return 0, unix.Fstat(fd, &st) }); err != nil {
+	if _, err := retry(func() (int, error) { return 0, unix.Fstat(pfd, &st) }); err != nil {
 		return nil, nil, err
 	}
 	fi := infoOf(base, &st)
@@ -102,6 +106,11 @@ func (h dirHandle) readFile(base string) ([]byte, fs.FileInfo, error) {
 	if st.Size > MaxFileSize {
 		return nil, nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, st.Size, MaxFileSize)
 	}
+	fd, err := h.reopen(pfd, base, &st)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer unix.Close(fd)
 	data := make([]byte, st.Size)
 	n, err := readFull(fd, data)
 	switch {
@@ -127,6 +136,43 @@ func (h dirHandle) readFile(base string) ([]byte, fs.FileInfo, error) {
 	}
 	return nil, nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, MaxFileSize)
 }
+
+// reopen opens for reading the regular file that the O_PATH descriptor
+// pfd holds, base in h, whose fstat is st: the same inode, through the
+// magic link /proc/self/fd/N, which leads to the open file itself and
+// names no path in the root (systemd's fd_reopen does the same). The
+// file opened is checked to be that inode still.
+//
+// Without /proc (a chroot that does not mount it) there is no other way
+// to open an inode held by O_PATH, and base is opened in h again, without
+// blocking or following a symlink: then a device swapped in between the
+// fstat and this open is opened, and refused after.
+func (h dirHandle) reopen(pfd int, base string, st *unix.Stat_t) (int, error) {
+	if err := checkBase(base); err != nil {
+		return -1, err
+	}
+	const flags = unix.O_RDONLY | unix.O_NONBLOCK | unix.O_NOCTTY | unix.O_CLOEXEC
+	fd, err := retry(func() (int, error) { return unix.Open(procFd(pfd), flags, 0) })
+	if err == unix.ENOENT {
+		fd, err = retry(func() (int, error) { return unix.Openat(int(h), base, flags|unix.O_NOFOLLOW, 0) })
+	}
+	if err != nil {
+		return -1, err
+	}
+	var got unix.Stat_t
+	if _, err := retry(func() (int, error) { return 0, unix.Fstat(fd, &got) }); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	if got.Dev != st.Dev || got.Ino != st.Ino || got.Mode&unix.S_IFMT != unix.S_IFREG {
+		unix.Close(fd)
+		return -1, ErrNotRegular
+	}
+	return fd, nil
+}
+
+// procFd is the magic link of the descriptor fd in /proc.
+func procFd(fd int) string { return "/proc/self/fd/" + strconv.Itoa(fd) }
 
 // readFull reads into data until it is full or the file ends.
 func readFull(fd int, data []byte) (int, error) {

@@ -3,6 +3,7 @@ package rootfs
 import (
 	"archive/tar"
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,4 +78,122 @@ func probeRoot(t *testing.T, fsys *FS, names []string) {
 			try(e.Name() + "/" + s.Name())
 		}
 	}
+}
+
+// FuzzTarIndex indexes archives written from a small text, one member a
+// line: a type letter (f file, d directory, l symlink, h hard link, c
+// device, p FIFO), the name, and for f its contents or for l and h the
+// target, after " > ". The archive is valid, so the fuzzer explores names,
+// links and their order rather than the tar format (FuzzTar does that),
+// with limits small enough to be reached. Properties: no panic; every name
+// in the index is clean and inside the root, and its parent a directory
+// of the index or left out of listings; the index and the contents kept
+// stay within the limits; a problem wraps ErrPartial exactly when reading
+// stopped; Resolve stays inside the root and ReadFile within MaxFileSize.
+func FuzzTarIndex(f *testing.F) {
+	for _, seed := range []string{
+		"f etc/init.d/a > #!/bin/sh\nl etc/rc2.d/S01a > ../init.d/a\nd etc/init\n",
+		"l etc > /private/etc\nf etc/hostname > host\nh etc/hl > etc/hostname\nf private/etc/x > x\n",
+		"f ./etc/a > a\nf /etc/b > b\nf ../../etc/c > c\nf etc//d/./e > e\nf etc/a > second\n",
+		"l lib > usr/lib\nf lib/systemd/system/a.service > [Unit]\nl etc/x > ../..\nl etc/loop > loop\n",
+		"c etc/null\np etc/fifo\nf etc/" + strings.Repeat("n", 256) + " > x\nl etc/far > " + strings.Repeat("d/", 2048) + "\n",
+		"f x/" + strings.Repeat("y/", 30) + "z > deep\nf etc/s > " + strings.Repeat("z", 40) + "\n",
+	} {
+		f.Add(seed, uint16(4000), uint8(30))
+	}
+	f.Fuzz(func(t *testing.T, text string, index uint16, headers uint8) {
+		var ms []member
+		for line := range strings.SplitSeq(text, "\n") {
+			if len(line) < 3 || line[1] != ' ' {
+				continue
+			}
+			name, arg, _ := strings.Cut(line[2:], " > ")
+			m := member{name: name}
+			switch line[0] {
+			case 'f':
+				m.typ, m.data = tar.TypeReg, arg
+			case 'd':
+				m.typ = tar.TypeDir
+			case 'l':
+				m.typ, m.link = tar.TypeSymlink, arg
+			case 'h':
+				m.typ, m.link = tar.TypeLink, arg
+			case 'c':
+				m.typ = tar.TypeChar
+			case 'p':
+				m.typ = tar.TypeFifo
+			default:
+				continue
+			}
+			if name == "" || len(name) > 1<<16 || len(m.link) > 1<<16 {
+				continue
+			}
+			ms = append(ms, m)
+		}
+		var buf bytes.Buffer
+		tw := tar.NewWriter(&buf)
+		written := ms[:0]
+		for _, m := range ms {
+			hdr := &tar.Header{Name: m.name, Typeflag: m.typ, Mode: 0o644, Linkname: m.link, Size: int64(len(m.data))}
+			if m.typ != tar.TypeReg {
+				hdr.Size = 0
+			}
+			if tw.WriteHeader(hdr) != nil {
+				continue // what archive/tar will not write (a file name ending in "/")
+			}
+			if m.typ == tar.TypeReg {
+				tw.Write([]byte(m.data))
+			}
+			written = append(written, m)
+		}
+		if err := tw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		ms = written
+		l := tarLimits{kept: 64, index: int64(index), headers: int(headers)}
+		p := filepath.Join(t.TempDir(), "image.tar")
+		if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fsys, err := openTarLimits(p, l)
+		if err != nil {
+			t.Fatalf("openTarLimits of a valid archive: %v", err)
+		}
+		defer fsys.Close()
+		tf := fsys.b.(*tarFS)
+		for name, e := range tf.files {
+			if name != cleanRel(name) || name == ".." || strings.HasPrefix(name, "../") {
+				t.Errorf("index name %q is not clean and inside the root", name)
+			}
+			if name != "." {
+				if d := tf.files[parent(name)]; d == nil {
+					t.Errorf("index name %q has no parent entry", name)
+				}
+			}
+			if e.data != nil && int64(len(e.data)) != e.size {
+				t.Errorf("%q: %d bytes kept of %d", name, len(e.data), e.size)
+			}
+		}
+		if tf.size > l.index+pathMax/2*entryCost {
+			t.Errorf("index of %d bytes, limit %d", tf.size, l.index)
+		}
+		if tf.kept > l.kept {
+			t.Errorf("%d bytes of contents kept, limit %d", tf.kept, l.kept)
+		}
+		partial := false
+		for _, p := range fsys.Problems() {
+			partial = partial || errors.Is(p, ErrPartial)
+		}
+		if partial != (tf.stop != nil) {
+			t.Errorf("Problems() = %v, but reading stopped: %v", fsys.Problems(), tf.stop != nil)
+		}
+		for _, m := range ms {
+			if r, _ := fsys.Resolve(m.name); r == ".." || strings.HasPrefix(r, "../") || strings.HasPrefix(r, "/") {
+				t.Errorf("Resolve(%q) = %q, outside the root", m.name, r)
+			}
+			if b, err := fsys.ReadFile(m.name); err == nil && len(b) > MaxFileSize {
+				t.Errorf("ReadFile(%q) returned %d bytes", m.name, len(b))
+			}
+		}
+	})
 }

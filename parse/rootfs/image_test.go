@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -532,4 +533,35 @@ func writeRawOCI(t testing.TB, d string, layers [][]byte) {
 		"layers": descs,
 	})
 	w.file("index.json", mustJSON(t, map[string]any{"schemaVersion": 2, "manifests": []descriptor{{"application/vnd.oci.image.manifest.v1+json", w.blob(man), len(man), nil}}}))
+}
+
+// TestImageLimits: the limits of a tar root hold for an image's layers
+// together: contents kept over all layers, members no file system holds
+// counted, and past the headers limit the rest of the image (the rest of
+// its layer, and the layers above) not read, and said so (ErrPartial).
+func TestImageLimits(t *testing.T) {
+	defer func(l tarLimits) { imageLimits = l }(imageLimits)
+	imageLimits = tarLimits{kept: 6, index: 1 << 20, headers: 5}
+	d := t.TempDir()
+	long := "etc/" + strings.Repeat("n", nameMax+1)
+	writeOCI(t, d, testImage{gzip: true, layers: [][]member{
+		{reg("etc/a", "aaaa"), reg(long, "x")},
+		{reg("etc/b", "bbbb"), reg("etc/c", "c"), reg("etc/d", "d"), reg("etc/e", "e")},
+		{reg("etc/f", "f")},
+	}})
+	f, err := Open(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got, want := dump(t, f), "etc/\netc/a = aaaa\netc/b (read etc/b: contents not kept: over the 0 MiB kept for a tar root)\netc/c = c\netc/d = d"; got != want {
+		t.Errorf("read as\n%s\nwant\n%s", got, want)
+	}
+	if _, err := f.ReadFile("etc/b"); !errors.Is(err, ErrNotKept) {
+		t.Errorf("ReadFile(etc/b) = %v, want ErrNotKept (over the contents kept)", err)
+	}
+	ps := f.Problems()
+	if len(ps) != 2 || !strings.Contains(ps[0].Error(), "1 members left out") || !errors.Is(ps[1], ErrPartial) || !strings.Contains(ps[1].Error(), `member 6 ("etc/e")`) {
+		t.Errorf("Problems() = %v, want one member left out and reading stopped at etc/e", ps)
+	}
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"io/fs"
 	"sort"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -20,6 +19,10 @@ type layerSource struct {
 	open   func() (io.ReadCloser, error)
 	diffID v1.Hash
 }
+
+// imageLimits are the limits of an image's root: a tar root's (a test
+// makes them small).
+var imageLimits = defaultTarLimits
 
 // maxTrailing bounds what a layer may hold after the end of its tar
 // archive: tar pads to its record size (10 KiB for GNU tar), nothing more.
@@ -43,18 +46,23 @@ const maxTrailing = 1 << 20
 //     parent directory, never outside the root (cleanRel, place).
 //
 // Each layer's stream must match its diff_id, as a runtime checks it. The
-// limits of a tar root hold for the image as a whole: maxEntries headers
-// over all layers, maxKept bytes of contents; the files reachable through
-// symlinks but not kept are read in a second pass over just the layers
-// that hold them. It runs in time linear in the layers' headers and the
-// lengths of their names.
+// limits of a tar root (imageLimits) hold for the image as a whole:
+// headers and bytes of index over all layers, bytes of contents kept;
+// past the index limits the rest of the image is not read, and Problems
+// says so (ErrPartial), as it does of the members no file system holds.
+// The files reachable through symlinks but not kept are read in a second
+// pass over just the layers that hold them. It runs in time linear in the
+// layers' headers and the lengths of their names.
 func applyLayers(path string, layers []layerSource) (*FS, error) {
-	t := &tarFS{files: map[string]*tarEntry{".": {mode: fs.ModeDir | 0o755}}}
+	t := newTarFS(imageLimits)
 	f := &FS{path: path, b: t}
 	a := &applier{t: t, f: f, layer: map[string]int{".": -1}, kids: map[string]map[string]struct{}{}}
 	first := make([]int, len(layers)+1) // ordinal of each layer's first header
 	for i, l := range layers {
 		first[i] = a.ord
+		if t.stop != nil {
+			continue // past the limits: the layer is not read
+		}
 		if err := a.apply(i, l); err != nil {
 			return nil, fmt.Errorf("layer %d of %d (%s): %w", i+1, len(layers), l.diffID, err)
 		}
@@ -62,6 +70,7 @@ func applyLayers(path string, layers []layerSource) (*FS, error) {
 	first[len(layers)] = a.ord
 	f.forget()
 	t.link()
+	f.problems = t.problems()
 	need := t.reachable(f)
 	byLayer := make(map[int]map[int]*tarEntry)
 	for ord, e := range need {
@@ -122,12 +131,23 @@ func (a *applier) apply(layer int, l layerSource) error {
 		if err != nil {
 			return err
 		}
-		if a.ord >= maxEntries || len(a.t.files) >= maxEntries {
-			return fmt.Errorf("more than %d entries", maxEntries)
+		t := a.t
+		cost := entryCost + int64(len(hdr.Name)) + int64(len(hdr.Linkname))
+		if a.ord >= t.limits.headers || t.size+cost > t.limits.index {
+			// Past the limits the rest is not read, and the layer's
+			// digest cannot be checked: the root is partial, and says so.
+			t.stop = &tarStop{ord: a.ord, name: hdr.Name}
+			a.f.forget()
+			return nil
 		}
+		t.size += cost
 		ord := a.ord
 		a.ord++
-		if len(hdr.Name) > pathMax {
+		if !holdable(hdr) {
+			if t.odd == 0 {
+				t.firstOdd = hdr.Name
+			}
+			t.odd++
 			continue // no booted machine can name it
 		}
 		if err := a.member(layer, hdr, ord, tr); err != nil {
@@ -291,6 +311,6 @@ func (a *applier) dropBelow(p string) {
 // a name leads.
 func (f *FS) forget() {
 	f.mu.Lock()
-	f.clean, f.resolved = nil, nil
+	f.clean, f.resolved, f.links = nil, nil, nil
 	f.mu.Unlock()
 }

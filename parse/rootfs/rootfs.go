@@ -2,7 +2,8 @@
 // the way the booted machine would see it, and is the single place where
 // initorder touches the disk. It owns path resolution (symlinks are chased
 // like systemd's chase() with a prefix root: absolute targets are re-anchored
-// at the root, ".." never climbs above it, more than 40 hops is a loop) and the
+// at the root, ".." never climbs above it, more than 40 hops is a loop, a
+// path of PATH_MAX bytes or more is too long) and the
 // guarantee that no file outside the root is ever opened, stat'ed or read:
 // directory roots are accessed only through open directories of the root,
 // one name component at a time, never following a symlink (dir.go), archives
@@ -64,6 +65,9 @@ type FS struct {
 	mu       sync.Mutex
 	clean    map[string]bool           // directories that resolve to themselves (resolveClean)
 	resolved map[resolveKey]resolution // the names resolve took the long way for
+	links    map[linkKey]link          // where each symlink met on the long way leads (followLink)
+
+	problems []error // what reading the root left out (Problems)
 }
 
 // backend is the storage under a root: a directory (dirFS) or an archive
@@ -88,16 +92,21 @@ type backend interface {
 // lib/systemd/, usr/lib/systemd/, usr/local/lib/systemd/, run/systemd/,
 // lib/init/, usr/share/insserv/), symlinks followed; ReadFile of any other
 // file fails with ErrNotKept (programs in bin/ and sbin/ are only named,
-// stat'ed and resolved). At most 512 MiB of contents and 2 million entries
-// are kept; past the first limit ReadFile fails with ErrNotKept, past the
-// second Open fails.
+// stat'ed and resolved). At most 256 MiB of contents are kept; past that
+// ReadFile fails with ErrNotKept. The index holds at most 256 MiB (names,
+// link targets and 176 bytes an entry) from at most 2 million headers;
+// past that the rest of the archive is not read, and Problems says so.
+// Members no file system could hold (a name or link target of PATH_MAX
+// bytes or more, a name component longer than 255) are left out, and
+// Problems counts them.
 //
 // A container image is read as the root its layers make (image.go,
 // layers.go): an OCI image layout, a directory or an uncompressed tar,
 // named oci:PATH[:TAG] or found by its oci-layout file, and a docker save
 // archive, named docker-archive:PATH[:NAME:TAG] or found by its
 // manifest.json. Its layers are applied in order, whiteouts included,
-// under the limits of a tar root; Image says what the image is.
+// under the limits of a tar root, which hold for the image as a whole;
+// Image says what the image is.
 func Open(path string) (*FS, error) {
 	ref, named := parseImageRef(path)
 	if !named {
@@ -137,6 +146,11 @@ func Open(path string) (*FS, error) {
 	}
 	return t, nil
 }
+
+// Problems returns what reading the root left out, for one diagnostic
+// each: an archive read in part (an error wrapping ErrPartial: what the
+// rest holds is missing) or members left out. It is nil for a directory.
+func (f *FS) Problems() []error { return f.problems }
 
 // Close releases the root.
 func (f *FS) Close() error { return f.b.close() }

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"unicode/utf8"
 )
 
 // keptPrefixes are the directories whose regular files a tar root keeps in
@@ -29,15 +30,29 @@ var keptPrefixes = []string{
 	"lib/init", "usr/share/insserv",
 }
 
+// tarLimits bound what indexing an archive may cost, whatever it holds.
+type tarLimits struct {
+	kept    int64 // bytes of file contents kept
+	index   int64 // bytes of index: each header's name and link target, and entryCost an entry
+	headers int   // headers read
+}
+
+var defaultTarLimits = tarLimits{kept: 256 << 20, index: 256 << 20, headers: 2_000_000}
+
 const (
-	maxKept    = 512 << 20 // bytes of file contents a tar root keeps
-	maxEntries = 2_000_000 // headers, and index entries, a tar root accepts
+	// entryCost is what an entry of the index costs besides its name:
+	// the tarEntry, its place in the map and in its directory's list.
+	entryCost = 176
+	// nameMax is NAME_MAX, the longest name of a file of a Linux file
+	// system; pathMax bounds a whole name.
+	nameMax = 255
 )
 
-var (
-	errNotReached = fmt.Errorf("%w: not under %s/ in a tar root", ErrNotKept, strings.Join(keptPrefixes, "/, "))
-	errOverBudget = fmt.Errorf("%w: over the %d MiB kept for a tar root", ErrNotKept, maxKept>>20)
-)
+var errNotReached = fmt.Errorf("%w: not under %s/ in a tar root", ErrNotKept, strings.Join(keptPrefixes, "/, "))
+
+// ErrPartial wraps a problem of a root (Problems) after which the root was
+// read only in part: what the rest holds is missing.
+var ErrPartial = errors.New("the rest of the archive is not read")
 
 // openTar indexes the archive at path. The first pass reads every header and
 // the contents of regular files under keptPrefixes. Once the index is whole,
@@ -47,18 +62,21 @@ var (
 // An archive whose members are all under one top-level directory that is
 // not one of a root's own (`tar czf image.tgz rootdir`) is indexed again
 // from inside that directory: the root is what the directory held (FS.Inside).
-func openTar(path string) (*FS, error) {
-	f, t, err := indexTar(path, "")
+func openTar(path string) (*FS, error) { return openTarLimits(path, defaultTarLimits) }
+
+func openTarLimits(path string, l tarLimits) (*FS, error) {
+	f, t, err := indexTar(path, "", l)
 	if err != nil {
 		return nil, err
 	}
 	if top := t.singleTop(); top != "" {
-		if f, t, err = indexTar(path, top+"/"); err != nil {
+		if f, t, err = indexTar(path, top+"/", l); err != nil {
 			return nil, err
 		}
 		f.inside = top
 	}
 	t.link()
+	f.problems = t.problems()
 	if need := t.reachable(f); len(need) > 0 {
 		rc, err := openArchive(path)
 		if err != nil {
@@ -72,10 +90,11 @@ func openTar(path string) (*FS, error) {
 	return f, nil
 }
 
-// indexTar reads every header of the archive at path into a new tar root,
-// with strip cut from the front of every member's name.
-func indexTar(path, strip string) (*FS, *tarFS, error) {
-	t := &tarFS{files: map[string]*tarEntry{".": {mode: fs.ModeDir | 0o755}}, strip: strip}
+// indexTar reads the headers of the archive at path into a new tar root
+// of limits l, with strip cut from the front of every member's name.
+func indexTar(path, strip string, l tarLimits) (*FS, *tarFS, error) {
+	t := newTarFS(l)
+	t.strip = strip
 	f := &FS{path: path, b: t}
 	rc, err := openArchive(path)
 	if err != nil {
@@ -200,7 +219,11 @@ func tarHeader(b []byte) bool {
 	return sum == unsigned || sum == signed
 }
 
-// index reads every header of tr into t.
+// index reads the headers of tr into t, up to t's limits: past them, it
+// stops reading and notes where (problems), and the root is what was read.
+// A member no file system could hold (a name of pathMax bytes or more, or
+// with a component longer than nameMax; a symlink target of pathMax bytes
+// or more) is left out and counted.
 func (t *tarFS) index(f *FS, tr *tar.Reader) error {
 	for ord := 0; ; ord++ {
 		hdr, err := tr.Next()
@@ -210,11 +233,18 @@ func (t *tarFS) index(f *FS, tr *tar.Reader) error {
 		if err != nil {
 			return err
 		}
-		if ord >= maxEntries || len(t.files) >= maxEntries {
-			return fmt.Errorf("more than %d entries", maxEntries)
+		cost := entryCost + int64(len(hdr.Name)) + int64(len(hdr.Linkname))
+		if ord >= t.limits.headers || t.size+cost > t.limits.index {
+			t.stop = &tarStop{ord: ord, name: hdr.Name}
+			return nil
 		}
-		if len(hdr.Name) > pathMax {
-			continue // no booted machine can name it
+		t.size += cost
+		if !holdable(hdr) {
+			if t.odd == 0 {
+				t.firstOdd = hdr.Name
+			}
+			t.odd++
+			continue
 		}
 		e := t.entry(hdr, ord)
 		if e == nil {
@@ -261,6 +291,55 @@ func (t *tarFS) stripped(name string) string {
 	return rest
 }
 
+// holdable reports whether a file system could hold the member: extracting
+// one that is not fails (ENAMETOOLONG), and no booted machine can name it.
+func holdable(hdr *tar.Header) bool {
+	if len(hdr.Name) >= pathMax || len(hdr.Linkname) >= pathMax {
+		return false
+	}
+	for c := range strings.SplitSeq(hdr.Name, "/") {
+		if len(c) > nameMax {
+			return false
+		}
+	}
+	return true
+}
+
+// tarStop is where indexing stopped, at a limit.
+type tarStop struct {
+	ord  int
+	name string
+}
+
+// problems are what indexing left out, as Problems reports them.
+func (t *tarFS) problems() []error {
+	var ps []error
+	if t.odd > 0 {
+		ps = append(ps, fmt.Errorf("%d members left out: a name of %d bytes or more or with a component of more than %d, or a symlink target of %d bytes or more, which no file system holds (the first: %s)",
+			t.odd, pathMax, nameMax, pathMax, shortName(t.firstOdd)))
+	}
+	if st := t.stop; st != nil {
+		why := fmt.Sprintf("where the index would pass %d MiB (names, link targets and %d bytes an entry)", t.limits.index>>20, entryCost)
+		if st.ord >= t.limits.headers {
+			why = fmt.Sprintf("past %d headers", t.limits.headers)
+		}
+		ps = append(ps, fmt.Errorf("reading stopped at member %d (%s), %s: %w", st.ord+1, shortName(st.name), why, ErrPartial))
+	}
+	return ps
+}
+
+// shortName is a member name quoted for a message, cut to 100 bytes.
+func shortName(name string) string {
+	if len(name) > 100 {
+		cut := 100
+		for cut > 0 && !utf8.RuneStart(name[cut]) {
+			cut--
+		}
+		return fmt.Sprintf("%q… (%d bytes)", name[:cut], len(name))
+	}
+	return fmt.Sprintf("%q", name)
+}
+
 // entry makes the index entry of hdr, or returns nil for a header that
 // creates nothing (global PAX header, unknown type, hard link to nothing).
 func (t *tarFS) entry(hdr *tar.Header, ord int) *tarEntry {
@@ -305,6 +384,7 @@ func (t *tarFS) place(f *FS, name string) string {
 			break
 		}
 		t.files[d] = &tarEntry{mode: fs.ModeDir | 0o755}
+		t.size += entryCost
 	}
 	return name
 }
@@ -326,13 +406,13 @@ func (t *tarFS) underSymlink(dir string) bool {
 
 // keep reads the contents of e from r, the archive positioned at its data,
 // unless it is over MaxFileSize (ReadFile reports ErrTooLarge from the size)
-// or would take the kept total over maxKept.
+// or would take the kept total over the limit.
 func (t *tarFS) keep(e *tarEntry, r io.Reader) error {
 	switch {
 	case e.size < 0 || e.size > MaxFileSize:
 		return nil
-	case t.kept+e.size > maxKept:
-		e.why = errOverBudget
+	case t.kept+e.size > t.limits.kept:
+		e.why = fmt.Errorf("%w: over the %d MiB kept for a tar root", ErrNotKept, t.limits.kept>>20)
 		return nil
 	}
 	data := make([]byte, e.size)

@@ -14,10 +14,20 @@ import (
 // clean root-relative names ("." is the root) to entries. It is built by
 // openTar and read-only afterwards.
 type tarFS struct {
-	files map[string]*tarEntry
-	kids  map[string][]string // directory → sorted child names, built by link
-	kept  int64               // bytes of contents held
-	strip string              // "dir/": the top-level directory the root is read from, cut from every name
+	files  map[string]*tarEntry
+	kids   map[string][]string // directory → sorted child names, built by link
+	limits tarLimits
+	kept   int64  // bytes of contents held
+	size   int64  // bytes of index (tarLimits.index)
+	strip  string // "dir/": the top-level directory the root is read from, cut from every name
+
+	odd      int    // members left out: no file system holds them (holdable)
+	firstOdd string // the name of the first
+	stop     *tarStop
+}
+
+func newTarFS(l tarLimits) *tarFS {
+	return &tarFS{files: map[string]*tarEntry{".": {mode: fs.ModeDir | 0o755}}, limits: l}
 }
 
 // tarEntry is one file of the archive. Hard links share one entry.

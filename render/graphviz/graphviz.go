@@ -30,6 +30,23 @@ import (
 // WebAssembly instance per process and is not safe for concurrent use.
 var mu sync.Mutex
 
+// MaxNodes and MaxEdges bound the graphs SVG and JSON lay out. The time
+// and memory of Graphviz's dot layout grow faster than the graph (a boot
+// of 128 services and 1,211 edges took 6 s, one of 239 and 2,297 edges
+// 40 s, one of 1,119 and 11,171 more than 300 s): past them, no layout is
+// tried, and the error says how big the graph is.
+const (
+	MaxNodes = 2000
+	MaxEdges = 5000
+)
+
+// TooBigError is a graph over MaxNodes or MaxEdges.
+type TooBigError struct{ Nodes, Edges int }
+
+func (e *TooBigError) Error() string {
+	return fmt.Sprintf("a graph of %d nodes and %d edges is more than is laid out (%d nodes, %d edges)", e.Nodes, e.Edges, MaxNodes, MaxEdges)
+}
+
 // SVG lays out dot with the dot layout engine and writes it as SVG.
 func SVG(w io.Writer, dot []byte) error { return layout(w, dot, gv.SVG) }
 
@@ -55,6 +72,17 @@ func layout(w io.Writer, dot []byte, format gv.Format) error {
 		return errors.New("graphviz: reading the DOT text: no graph")
 	}
 	defer g.Close()
+	nodes, err := g.NodeNum()
+	if err != nil {
+		return fmt.Errorf("graphviz: %w", err)
+	}
+	edges, err := g.EdgeNum()
+	if err != nil {
+		return fmt.Errorf("graphviz: %w", err)
+	}
+	if nodes > MaxNodes || edges > MaxEdges {
+		return &TooBigError{nodes, edges}
+	}
 	var buf bytes.Buffer
 	if err := engine.Render(ctx, g, format, &buf); err != nil {
 		return fmt.Errorf("graphviz: %w", err)

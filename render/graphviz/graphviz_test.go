@@ -3,6 +3,10 @@ package graphviz
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -93,5 +97,74 @@ func TestOddNames(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("SVG lacks %s:\n%s\n%s", want, dot.String(), out.String())
 		}
+	}
+}
+
+// TestTooBig: a graph of more than MaxNodes nodes, or more than MaxEdges
+// edges, is refused before its layout, with its size.
+func TestTooBig(t *testing.T) {
+	var nodes, edges strings.Builder
+	nodes.WriteString("digraph {\n")
+	edges.WriteString("digraph {\n")
+	for i := range MaxNodes + 1 {
+		fmt.Fprintf(&nodes, "\tn%d;\n", i)
+	}
+	for i := range MaxEdges + 1 {
+		fmt.Fprintf(&edges, "\tn%d -> n%d;\n", i%100, i%100+1)
+	}
+	nodes.WriteString("}\n")
+	edges.WriteString("}\n")
+	for _, tc := range []struct {
+		dot          string
+		nodes, edges int
+	}{
+		{nodes.String(), MaxNodes + 1, 0},
+		{edges.String(), 101, MaxEdges + 1},
+	} {
+		var out bytes.Buffer
+		err := SVG(&out, []byte(tc.dot))
+		var big *TooBigError
+		if !errors.As(err, &big) || big.Nodes != tc.nodes || big.Edges != tc.edges || out.Len() != 0 {
+			t.Errorf("SVG of %d nodes, %d edges: %v (%d bytes written), want a TooBigError", tc.nodes, tc.edges, err, out.Len())
+		}
+	}
+}
+
+// TestHostileNamesXML draws services whose names a hostile root chose
+// (control characters, C1, invalid UTF-8, a bidirectional override,
+// character references): the SVG is well-formed XML, which encoding/xml
+// reads to the end (it refuses control characters and references to
+// them, as expat does), and the JSON layout the PNG is drawn from is
+// valid JSON.
+func TestHostileNamesXML(t *testing.T) {
+	g := &graph.Graph{Phases: []string{"boot"}}
+	names := []string{"evil\x1b[2J\x1b]0;PWNED\x07\nS01 forged", "cr\rc1\u0085x", "bad\xff\xfe", "rlo\u202etxt", "amp&#27;x", "hex&#x1b;y", "lt&lt;z"}
+	for _, n := range names {
+		g.Add(graph.Service{Name: n, Init: "sysv", Note: n})
+	}
+	d := render.Drawing{Boot: render.Boot{Graph: g, Schedule: graph.Order(g)}}
+	var dot, out, layout bytes.Buffer
+	if err := render.DOT(&dot, []render.Drawing{d}); err != nil {
+		t.Fatal(err)
+	}
+	if err := SVG(&out, dot.Bytes()); err != nil {
+		t.Fatalf("SVG: %v\n%s", err, dot.String())
+	}
+	dec := xml.NewDecoder(bytes.NewReader(out.Bytes()))
+	dec.Strict = true
+	for {
+		_, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("the SVG is not well-formed XML: %v\n%s", err, out.String())
+		}
+	}
+	if err := JSON(&layout, dot.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	if !json.Valid(layout.Bytes()) {
+		t.Errorf("the JSON layout is not valid JSON:\n%s", layout.String())
 	}
 }

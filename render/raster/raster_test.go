@@ -224,3 +224,23 @@ func TestPNGClusterNotFilled(t *testing.T) {
 		t.Fatal("clusters.json: no cluster outline (\"b\") to check")
 	}
 }
+
+// TestXdotText: the text of a T operation as Graphviz's JSON holds it, for
+// the label a\x2db (a systemd name), a"q and a hostile name's escapes,
+// is the text the SVG shows.
+func TestXdotText(t *testing.T) {
+	for _, tc := range []struct{ json, want string }{
+		{`"a\\\\x2db"`, `a\x2db`}, // initorder-render -T json of "a\\x2db"
+		{`"a\"q\\\\b"`, `a"q\b`},
+		{`"evil\\\\x1b[2J\\\\x0aS01"`, `evil\x1b[2J\x0aS01`},
+		{`"plain"`, "plain"},
+	} {
+		var o op
+		if err := json.Unmarshal([]byte(`{"op": "T", "text": `+tc.json+`}`), &o); err != nil {
+			t.Fatal(err)
+		}
+		if got := xdotText(o); got != tc.want {
+			t.Errorf("xdotText(%s) = %q, want %q", tc.json, got, tc.want)
+		}
+	}
+}

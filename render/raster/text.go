@@ -80,7 +80,8 @@ func (f *fonts) face(name string, size float64) (font.Face, error) {
 // width is not Graphviz's estimate: the text is centred by its own.
 func (p *painter) text(o op) {
 	size := p.size * p.scale
-	if size < 1 || size > 500 || o.Text == "" {
+	text := xdotText(o)
+	if size < 1 || size > 500 || text == "" {
 		return
 	}
 	face, err := p.fonts.face(p.font, size)
@@ -92,7 +93,7 @@ func (p *painter) text(o op) {
 	}
 	at := p.pt(o.Pt[0], o.Pt[1])
 	d := font.Drawer{Dst: p.img, Src: image.NewUniform(p.pen), Face: face}
-	width := float64(d.MeasureString(o.Text)) / 64
+	width := float64(d.MeasureString(text)) / 64
 	switch o.Align {
 	case "c":
 		at.x -= width / 2
@@ -100,5 +101,12 @@ func (p *painter) text(o op) {
 		at.x -= width
 	}
 	d.Dot = fixed.Point26_6{X: fixed.Int26_6(at.x * 64), Y: fixed.Int26_6(at.y * 64)}
-	d.DrawString(o.Text)
+	d.DrawString(text)
 }
+
+// xdotText is the text of a T operation as the SVG shows it. Graphviz's
+// JSON carries it as its xdot attribute holds it, each backslash doubled
+// (the byte count of "T x y j w n -text" counts one): "a\\x2db" for the
+// label a\x2db, which printed as it came would double every backslash
+// of a systemd name and of the escapes of a hostile one.
+func xdotText(o op) string { return strings.ReplaceAll(o.Text, `\\`, `\`) }
