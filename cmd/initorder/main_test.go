@@ -266,3 +266,16 @@ func TestNoGraphviz(t *testing.T) {
 		}
 	}
 }
+
+// TestNoteEscaped: a note quotes names from the root (the .wants/ link
+// that made Detect guess systemd): its control bytes are escaped, so a
+// link name cannot clear the terminal or forge a line of its own.
+func TestNoteEscaped(t *testing.T) {
+	var stderr bytes.Buffer
+	g := &globals{stderr: &stderr}
+	g.note("/srv/r\x1b]0;t\a", "etc/systemd/system/a.wants/x\x1b[2J\nS01 forged\u202e")
+	got := stderr.String()
+	if strings.Count(got, "\n") != 1 || strings.ContainsAny(got, "\x1b\a\u202e") {
+		t.Errorf("note = %q, want one line with no raw control or bidirectional characters", got)
+	}
+}

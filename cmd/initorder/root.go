@@ -86,7 +86,7 @@ func (g *globals) note(root, msg string) {
 		g.noted = map[string]bool{}
 	}
 	g.noted[root+"\x00"+msg] = true
-	fmt.Fprintf(g.stderr, "initorder: note: %s: %s\n", root, msg)
+	fmt.Fprintf(g.stderr, "initorder: note: %s: %s\n", render.Printable(root), render.Printable(msg))
 }
 
 func newRoot() *cobra.Command {
