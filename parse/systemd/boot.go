@@ -472,6 +472,18 @@ func (b *builder) noEffect(i int, d dep) {
 	b.boot.Findings = append(b.boot.Findings, f)
 }
 
+// implicitOrigin says what made an edge the manager added of its own
+// accord, whose Via is "NAME (WHY)": " (Requires=dbus.socket is implicit:
+// BusName= without Type=: Type=dbus)", so that a user who looks for the
+// directive in the unit finds why it is not there; "" for a written one.
+func implicitOrigin(e *graph.Edge, name string) string {
+	why, ok := strings.CutPrefix(e.Via, name+" (")
+	if !ok || !strings.HasSuffix(why, ")") {
+		return ""
+	}
+	return fmt.Sprintf(" (%s=%s is implicit: %s", e.Kind, name, why)
+}
+
 // requiresMissing applies the rule of systemd before 254 to a Requires=
 // or BindsTo= on a unit that is not found or masked: the dependency job
 // cannot be added, which is ignored for a unit the target does not need
@@ -502,8 +514,8 @@ func (b *builder) requiresMissing() {
 		}
 		b.boot.Findings = append(b.boot.Findings, graph.Finding{
 			Kind: kind, Severity: graph.Error, Services: []string{from.Name, to.Name}, Sources: []graph.Pos{e.Pos},
-			Message: fmt.Sprintf("%s %s=%s, which %s: systemd %d starts %s all the same (\"Cannot add dependency job, ignoring\"); systemd %d and later fail its start job",
-				from.Name, e.Kind, to.Name, why, b.boot.Version, from.Name, requiresMissingFails),
+			Message: fmt.Sprintf("%s %s=%s, which %s: systemd %d starts %s all the same (\"Cannot add dependency job, ignoring\"); systemd %d and later fail its start job%s",
+				from.Name, e.Kind, to.Name, why, b.boot.Version, from.Name, requiresMissingFails, implicitOrigin(e, to.Name)),
 		})
 	}
 }

@@ -216,6 +216,49 @@ lib/systemd/system/multi-user.target.wants/x.service -> ../x.service
 	}
 }
 
+// TestBusNameWithoutSocket: a Requires= the manager adds of its own
+// accord is said with what adds it, at its line: BusName= (so Type=dbus)
+// needs dbus.socket, and a user who looks for "Requires=dbus.socket" in
+// the unit finds no such line.
+func TestBusNameWithoutSocket(t *testing.T) {
+	root := genBase + `-- lib/systemd/system/x.service --
+[Unit]
+Description=x
+[Service]
+BusName=org.example.X
+ExecStart=/bin/true
+-- lib/systemd/system/t.service --
+[Service]
+Type=dbus
+BusName=org.example.T
+ExecStart=/bin/true
+-- symlinks --
+lib/systemd/system/multi-user.target.wants/x.service -> ../x.service
+lib/systemd/system/multi-user.target.wants/t.service -> ../t.service
+`
+	for _, version := range []string{"252", "257"} {
+		b := readBoot(t, root+"-- usr/lib/systemd/libsystemd-shared-"+version+".so --\n", Options{Target: "multi-user.target"})
+		for _, tc := range []struct {
+			unit, says string
+			line       int
+		}{{"x.service", "BusName=", 4}, {"t.service", "Type=dbus", 2}} {
+			n := 0
+			for _, f := range b.Findings {
+				if f.Kind != graph.KindMissingDependency || f.Services[0] != tc.unit {
+					continue
+				}
+				n++
+				if !strings.Contains(f.Message, tc.says) || len(f.Sources) == 0 || f.Sources[0].Line != tc.line {
+					t.Errorf("systemd %s: %v: want %s named, at line %d", version, f, tc.says, tc.line)
+				}
+			}
+			if n != 1 {
+				t.Errorf("systemd %s: %d missing-dependency findings for %s, want 1", version, n, tc.unit)
+			}
+		}
+	}
+}
+
 func TestConflictsWording(t *testing.T) {
 	root := genBase + `-- lib/systemd/system/a.service --
 [Unit]

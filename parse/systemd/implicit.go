@@ -119,11 +119,17 @@ func (b *builder) implicit(u *Unit, ds []dep) []dep {
 		// service_add_extras and service_setup_bus_name (service.c:
 		// 737-745, 703-730): BusName= without Type= is Type=dbus, and
 		// Type=dbus needs dbus.socket, default dependencies or not.
+		// Both are said at the line that makes them, so that a user
+		// who looks for "Requires=dbus.socket" finds why.
 		if o, ok := u.Value("Service", "BusName"); ok && o.Value != "" {
 			t, typed := u.Value("Service", "Type")
+			at, via := o.Pos, "BusName= without Type=: Type=dbus"
+			if typed && t.Value == "dbus" {
+				at, via = t.Pos, "Type=dbus"
+			}
 			if !typed || t.Value == "" || t.Value == "dbus" {
-				add(graph.Requires, "dbus.socket", "Type=dbus")
-				add(graph.SystemdAfter, "dbus.socket", "Type=dbus")
+				ds = append(ds, dep{kind: graph.Requires, name: "dbus.socket", pos: at, via: via},
+					dep{kind: graph.SystemdAfter, name: "dbus.socket", pos: at, via: via})
 			}
 		}
 		// Sockets= (config_parse_service_sockets): Wants= and After= each.
