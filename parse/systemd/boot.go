@@ -308,12 +308,46 @@ func (b *builder) expand(name string) {
 	b.pullAll(ds)
 }
 
+// pullAll pulls in what a unit's dependencies ds name, as
+// transaction_add_job_and_dependencies (src/core/transaction.c, systemd
+// 252) adds their jobs: first every Requires= and BindsTo=, then Wants=
+// and Upholds=. When the job of a Requires= or BindsTo= cannot be added
+// (the unit is not found, masked or not loaded), it gives up on the rest:
+// the unit keeps its own job (systemd 252: "Cannot add dependency job,
+// ignoring") but nothing it wants is pulled in by it. A Debian 12
+// minbase without dbus: systemd-logind starts, and modprobe@drm.service
+// and user.slice, which only it wants, do not. Which of its other
+// Requires= were added before the one that failed depends on the order
+// of the manager's hash tables; initorder adds them all.
 func (b *builder) pullAll(ds []dep) {
+	failed := false
 	for _, d := range ds {
-		if pullKinds[d.kind] {
+		if (d.kind == graph.Requires || d.kind == graph.BindsTo) && !b.loadable(d.name) {
+			failed = true
+			break
+		}
+	}
+	for _, d := range ds {
+		if pullKinds[d.kind] && (!failed || d.kind == graph.Requires || d.kind == graph.BindsTo) {
 			b.pull(d.name)
 		}
 	}
+}
+
+// loadable reports whether the manager can add a job for the unit name
+// (bus_unit_validate_load_state): it has a unit file or is one the
+// manager makes (pull's rules), and is neither masked nor broken.
+func (b *builder) loadable(name string) bool {
+	u := b.boot.Units.LoadUnit(name)
+	switch {
+	case u == nil:
+		return implicitUnit(name)
+	case u.Masked:
+		return false
+	case u.Path == "" && !implicitUnit(u.Name):
+		return false // only drop-ins or links name it
+	}
+	return u.LoadError == nil
 }
 
 // addEdges turns the recorded dependencies into edges between the units

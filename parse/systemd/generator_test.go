@@ -216,6 +216,55 @@ lib/systemd/system/multi-user.target.wants/x.service -> ../x.service
 	}
 }
 
+// TestRequiresMissingWants: the manager adds a unit's Wants= only after
+// its Requires= (transaction_add_job_and_dependencies, systemd 252), and
+// gives up on the rest when one of those cannot be added: what the unit
+// wants is not pulled in by it. A Debian 12 minbase with systemd and no
+// dbus: systemd-logind (BusName=, so Requires=dbus.socket) gets its job,
+// and modprobe@drm.service and user.slice, which only it wants, none.
+func TestRequiresMissingWants(t *testing.T) {
+	root := genBase + `-- lib/systemd/system/x.service --
+[Unit]
+Wants=w.service
+[Service]
+BusName=org.example.X
+ExecStart=/bin/true
+-- lib/systemd/system/w.service --
+[Service]
+ExecStart=/bin/true
+-- lib/systemd/system/y.service --
+[Unit]
+Wants=v.service
+[Service]
+ExecStart=/bin/true
+-- lib/systemd/system/v.service --
+[Service]
+ExecStart=/bin/true
+-- symlinks --
+lib/systemd/system/multi-user.target.wants/x.service -> ../x.service
+lib/systemd/system/multi-user.target.wants/y.service -> ../y.service
+`
+	for version, starts := range map[string]bool{"252": true, "257": false} {
+		b := readBoot(t, root+"-- usr/lib/systemd/libsystemd-shared-"+version+".so --\n", Options{Target: "multi-user.target"})
+		if started(b, "x.service") != starts {
+			t.Errorf("systemd %s: x.service starts %v, want %v", version, !starts, starts)
+		}
+		if !started(b, "v.service") {
+			t.Errorf("systemd %s: v.service, which y.service wants, does not start", version)
+		}
+		if _, ok := b.Graph.Lookup("w.service"); ok {
+			t.Errorf("systemd %s: w.service, which only x.service (Requires=dbus.socket, not found) wants, is in the transaction", version)
+		}
+	}
+	// Where nothing fails, what a unit wants and requires is pulled in.
+	b := readBoot(t, root+"-- lib/systemd/system/dbus.socket --\n[Socket]\nListenStream=/run/dbus/system_bus_socket\n", Options{Target: "multi-user.target"})
+	for _, name := range []string{"x.service", "w.service"} {
+		if !started(b, name) {
+			t.Errorf("with dbus.socket: %s does not start", name)
+		}
+	}
+}
+
 // TestBusNameWithoutSocket: a Requires= the manager adds of its own
 // accord is said with what adds it, at its line: BusName= (so Type=dbus)
 // needs dbus.socket, and a user who looks for "Requires=dbus.socket" in
