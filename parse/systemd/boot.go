@@ -381,7 +381,7 @@ func (b *builder) addEdges() {
 					s.Phase, s.Pulled, s.Note = graph.NotStarted, false, "is not pulled into the boot by anything"
 				}
 			case !ok && d.kind == graph.SystemdAfter:
-				if d.via == "" && !b.sysvNoEffect(i, *d) {
+				if d.via == "" && !b.sysvNoEffect(i, *d) && !b.blockdevOrder(i, *d) {
 					b.noEffect(i, *d)
 				}
 				continue
@@ -504,6 +504,20 @@ func (b *builder) noEffect(i int, d dep) {
 		f.Message += fmt.Sprintf(" (Wants=%s would pull it in)", d.name)
 	}
 	b.boot.Findings = append(b.boot.Findings, f)
+}
+
+// blockdevOrder reports an After= on a blockdev@ target in a unit a
+// generator wrote: systemd-fstab-generator writes one for every mount and
+// swap of a /dev/ path (generator_write_blockdev_dependency), and only
+// what makes the device (a cryptsetup unit) pulls that target in. The
+// order has effect where it may, and nobody wrote it in the root: not a
+// no-effect-order.
+func (b *builder) blockdevOrder(i int, d dep) bool {
+	if !strings.HasPrefix(d.name, "blockdev@") {
+		return false
+	}
+	u := b.boot.Units.LoadUnit(b.boot.Graph.Services[i].Name)
+	return u != nil && strings.HasPrefix(u.Path, genNormal)
 }
 
 // implicitOrigin says what made an edge the manager added of its own

@@ -94,6 +94,36 @@ func TestGeneratorsInTheBoot(t *testing.T) {
 	}
 }
 
+// TestBlockdevOrderSaysNothing: systemd-fstab-generator orders every mount
+// and swap of a /dev/ path after its blockdev@ target, which only the
+// units that make the device (cryptsetup) pull in. That order is the
+// generator's, on every fstab line of a real machine, and has effect
+// where it may: no no-effect-order about it (on a Debian 12 fstab, one
+// info a line). A unit file's own After=blockdev@ is still said.
+func TestBlockdevOrderSaysNothing(t *testing.T) {
+	b := readBoot(t, genBase+`-- etc/fstab --
+UUID=0a3407de-014b-458b-b5c1-848e92a327a3 / ext4 errors=remount-ro 0 1
+/dev/sda2 /var ext4 defaults 0 2
+/dev/sda3 none swap sw 0 0
+-- lib/systemd/system/own.service --
+[Unit]
+After=blockdev@dev-sdb.target
+[Service]
+ExecStart=/bin/true
+-- symlinks --
+lib/systemd/system/multi-user.target.wants/own.service -> ../own.service
+`, Options{Target: "multi-user.target"})
+	var about []string
+	for _, f := range b.Findings {
+		if f.Kind == graph.KindNoEffectOrder && strings.HasPrefix(f.Services[1], "blockdev@") {
+			about = append(about, f.Services[0])
+		}
+	}
+	if !slices.Equal(about, []string{"own.service"}) {
+		t.Errorf("no-effect-order on a blockdev@ target for %v, want own.service only", about)
+	}
+}
+
 func TestLiveGeneratorOutput(t *testing.T) {
 	// A live machine's run/systemd/generator is read; fstab is not
 	// emulated again.
