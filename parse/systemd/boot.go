@@ -100,6 +100,9 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 		return nil, err
 	}
 	target, asked := targetName(opt.Target), "--target "+opt.Target
+	if target != opt.Target {
+		asked += ": " + target // multi-use is multi-use.target: say what was looked for
+	}
 	switch {
 	case target == "" && opt.Runlevel != "":
 		target, asked = runlevelTarget(opt.Runlevel), "--runlevel "+opt.Runlevel+": "+runlevelTarget(opt.Runlevel)
