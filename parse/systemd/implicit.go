@@ -1,7 +1,6 @@
 package systemd
 
 import (
-	"fmt"
 	"path"
 	"strings"
 
@@ -57,7 +56,7 @@ func (b *builder) implicit(u *Unit, ds []dep) []dep {
 		// in a slice of its own, system-PREFIX.slice.
 		slice := "system.slice"
 		if u.Instance != "" && u.Template != "" {
-			slice = "system-" + escapeUnitName(u.Template[:strings.IndexByte(u.Template, '@')]) + ".slice"
+			slice = "system-" + unitNameEscape(u.Template[:strings.IndexByte(u.Template, '@')]) + ".slice"
 		}
 		if o, ok := u.Value(sectionOf(u.Type), "Slice"); ok && o.Value != "" {
 			slice = o.Value
@@ -184,24 +183,6 @@ func (b *builder) implicit(u *Unit, ds []dep) []dep {
 		add(graph.SystemdBefore, "umount.target", dd)
 	}
 	return ds
-}
-
-// escapeUnitName escapes s as unit_name_escape does: "/" becomes "-",
-// other bytes than [a-zA-Z0-9:_.] (and a leading ".") become \xNN.
-func escapeUnitName(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '/':
-			b.WriteByte('-')
-		case c == '.' && i == 0, !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == ':' || c == '_' || c == '.'):
-			fmt.Fprintf(&b, "\\x%02x", c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
 }
 
 // parentSlice returns the slice a slice is in: "a-b.slice" is in
