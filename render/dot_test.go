@@ -304,3 +304,41 @@ func TestDOTBarriersDrawn(t *testing.T) {
 		t.Errorf("the JSON does not have the barrier:\n%.2000s", js.String())
 	}
 }
+
+// TestDOTOptionalMembers: Debian's insserv.conf makes umountfs and
+// sendsigs optional members of $local_fs and $remote_fs (+umountfs): a
+// boot script that Required-Starts $remote_fs waits for them if they
+// start, and they start only at shutdown. A picture of the boot draws
+// neither them nor the edges to them (on a Debian 12 sysvinit root,
+// umountfs was the most connected box of the boot, dashed, with twelve
+// "needs" arrows); a required script that does not start is still drawn.
+func TestDOTOptionalMembers(t *testing.T) {
+	g := &graph.Graph{Phases: []string{"boot"}}
+	add := func(name string, started bool) int {
+		s := graph.Service{Name: name, Init: "sysv", Source: graph.Pos{File: "etc/init.d/" + name}}
+		if !started {
+			s.Phase = graph.NotStarted
+		}
+		return g.Add(s)
+	}
+	cron, mountall, umountfs, db := add("cron", true), add("mountall.sh", true), add("umountfs", false), add("db", false)
+	pos := graph.Pos{File: "etc/init.d/cron", Line: 6}
+	g.AddEdge(graph.Edge{From: cron, To: mountall, Kind: graph.RequiredStart, Pos: pos, Via: "$remote_fs", Soft: true})
+	g.AddEdge(graph.Edge{From: cron, To: umountfs, Kind: graph.RequiredStart, Pos: pos, Via: "$remote_fs", Soft: true})
+	g.AddEdge(graph.Edge{From: cron, To: db, Kind: graph.RequiredStart, Pos: pos})
+	b := Boot{Init: "sysv", Goal: "runlevel 2", Graph: g}
+	b.Schedule = graph.Order(g)
+	var out bytes.Buffer
+	if err := DOT(&out, []Drawing{{Boot: b, Findings: graph.Check(g)}}); err != nil {
+		t.Fatal(err)
+	}
+	dot := out.String()
+	if strings.Contains(dot, "umountfs") {
+		t.Errorf("the picture draws umountfs, an optional member of $remote_fs that does not start:\n%s", dot)
+	}
+	for _, want := range []string{`"cron" -> "mountall.sh"`, `"cron" -> "db"`} {
+		if !strings.Contains(dot, want) {
+			t.Errorf("the picture has no %s:\n%s", want, dot)
+		}
+	}
+}

@@ -79,7 +79,8 @@ const (
 )
 
 // newScene chooses what to draw of d: every service that starts, what a
-// started service points at (a dependency that does not start), and
+// started service points at (a dependency that does not start, unless
+// only as an optional member of a facility), and
 // every service a finding names (a dependency that is missing or masked
 // only where a finding says it keeps a service from starting); of those,
 // the ones
@@ -99,7 +100,10 @@ func newScene(d Drawing) *scene {
 		// A name nothing defines, or a masked unit, only where a finding
 		// names it: an After= or Wants= on a unit that is not installed
 		// is no error (systemd ignores it, check does not report it).
-		if to := &g.Services[e.To]; g.Services[e.From].Started() && !to.Missing && !to.Masked {
+		// Nor an optional member of a facility that does not start
+		// (Debian's $remote_fs names +umountfs and +sendsigs, which run
+		// at shutdown): nothing needs it, and it orders nothing here.
+		if to := &g.Services[e.To]; g.Services[e.From].Started() && !to.Missing && !to.Masked && (!e.Soft || to.Started()) {
 			want[e.To] = true
 		}
 	}

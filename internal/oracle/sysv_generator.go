@@ -110,7 +110,7 @@ var logNative = regexp.MustCompile(`^(?:Native unit for (\S+) already exists, sk
 func RunSysvGenerator(t testing.TB, root string) *SysvGenerator {
 	t.Helper()
 	if _, err := os.Stat(SysvGeneratorBinary); err != nil {
-		t.Skipf("oracle: no %s (needs Debian with systemd): %v", SysvGeneratorBinary, err)
+		Unavailable(t, "oracle: no %s (needs Debian with systemd): %v", SysvGeneratorBinary, err)
 	}
 	root, err := filepath.Abs(root)
 	if err != nil {

@@ -100,6 +100,9 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 		return nil, err
 	}
 	target, asked := targetName(opt.Target), "--target "+opt.Target
+	if target != opt.Target {
+		asked += ": " + target // multi-use is multi-use.target: say what was looked for
+	}
 	switch {
 	case target == "" && opt.Runlevel != "":
 		target, asked = runlevelTarget(opt.Runlevel), "--runlevel "+opt.Runlevel+": "+runlevelTarget(opt.Runlevel)
@@ -308,12 +311,46 @@ func (b *builder) expand(name string) {
 	b.pullAll(ds)
 }
 
+// pullAll pulls in what a unit's dependencies ds name, as
+// transaction_add_job_and_dependencies (src/core/transaction.c, systemd
+// 252) adds their jobs: first every Requires= and BindsTo=, then Wants=
+// and Upholds=. When the job of a Requires= or BindsTo= cannot be added
+// (the unit is not found, masked or not loaded), it gives up on the rest:
+// the unit keeps its own job (systemd 252: "Cannot add dependency job,
+// ignoring") but nothing it wants is pulled in by it. A Debian 12
+// minbase without dbus: systemd-logind starts, and modprobe@drm.service
+// and user.slice, which only it wants, do not. Which of its other
+// Requires= were added before the one that failed depends on the order
+// of the manager's hash tables; initorder adds them all.
 func (b *builder) pullAll(ds []dep) {
+	failed := false
 	for _, d := range ds {
-		if pullKinds[d.kind] {
+		if (d.kind == graph.Requires || d.kind == graph.BindsTo) && !b.loadable(d.name) {
+			failed = true
+			break
+		}
+	}
+	for _, d := range ds {
+		if pullKinds[d.kind] && (!failed || d.kind == graph.Requires || d.kind == graph.BindsTo) {
 			b.pull(d.name)
 		}
 	}
+}
+
+// loadable reports whether the manager can add a job for the unit name
+// (bus_unit_validate_load_state): it has a unit file or is one the
+// manager makes (pull's rules), and is neither masked nor broken.
+func (b *builder) loadable(name string) bool {
+	u := b.boot.Units.LoadUnit(name)
+	switch {
+	case u == nil:
+		return implicitUnit(name)
+	case u.Masked:
+		return false
+	case u.Path == "" && !implicitUnit(u.Name):
+		return false // only drop-ins or links name it
+	}
+	return u.LoadError == nil
 }
 
 // addEdges turns the recorded dependencies into edges between the units
@@ -347,7 +384,7 @@ func (b *builder) addEdges() {
 					s.Phase, s.Pulled, s.Note = graph.NotStarted, false, "is not pulled into the boot by anything"
 				}
 			case !ok && d.kind == graph.SystemdAfter:
-				if d.via == "" && !b.sysvNoEffect(i, *d) {
+				if d.via == "" && !b.sysvNoEffect(i, *d) && !b.blockdevOrder(i, *d) {
 					b.noEffect(i, *d)
 				}
 				continue
@@ -472,6 +509,32 @@ func (b *builder) noEffect(i int, d dep) {
 	b.boot.Findings = append(b.boot.Findings, f)
 }
 
+// blockdevOrder reports an After= on a blockdev@ target in a unit a
+// generator wrote: systemd-fstab-generator writes one for every mount and
+// swap of a /dev/ path (generator_write_blockdev_dependency), and only
+// what makes the device (a cryptsetup unit) pulls that target in. The
+// order has effect where it may, and nobody wrote it in the root: not a
+// no-effect-order.
+func (b *builder) blockdevOrder(i int, d dep) bool {
+	if !strings.HasPrefix(d.name, "blockdev@") {
+		return false
+	}
+	u := b.boot.Units.LoadUnit(b.boot.Graph.Services[i].Name)
+	return u != nil && strings.HasPrefix(u.Path, genNormal)
+}
+
+// implicitOrigin says what made an edge the manager added of its own
+// accord, whose Via is "NAME (WHY)": " (Requires=dbus.socket is implicit:
+// BusName= without Type=: Type=dbus)", so that a user who looks for the
+// directive in the unit finds why it is not there; "" for a written one.
+func implicitOrigin(e *graph.Edge, name string) string {
+	why, ok := strings.CutPrefix(e.Via, name+" (")
+	if !ok || !strings.HasSuffix(why, ")") {
+		return ""
+	}
+	return fmt.Sprintf(" (%s=%s is implicit: %s", e.Kind, name, why)
+}
+
 // requiresMissing applies the rule of systemd before 254 to a Requires=
 // or BindsTo= on a unit that is not found or masked: the dependency job
 // cannot be added, which is ignored for a unit the target does not need
@@ -502,8 +565,8 @@ func (b *builder) requiresMissing() {
 		}
 		b.boot.Findings = append(b.boot.Findings, graph.Finding{
 			Kind: kind, Severity: graph.Error, Services: []string{from.Name, to.Name}, Sources: []graph.Pos{e.Pos},
-			Message: fmt.Sprintf("%s %s=%s, which %s: systemd %d starts %s all the same (\"Cannot add dependency job, ignoring\"); systemd %d and later fail its start job",
-				from.Name, e.Kind, to.Name, why, b.boot.Version, from.Name, requiresMissingFails),
+			Message: fmt.Sprintf("%s %s=%s, which %s: systemd %d starts %s all the same (\"Cannot add dependency job, ignoring\"); systemd %d and later fail its start job%s",
+				from.Name, e.Kind, to.Name, why, b.boot.Version, from.Name, requiresMissingFails, implicitOrigin(e, to.Name)),
 		})
 	}
 }

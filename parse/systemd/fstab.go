@@ -184,24 +184,6 @@ func unitNameFromPath(p, suffix string) (name string, ok bool) {
 	return name, true
 }
 
-// unitNameEscape is unit_name_escape (unit-name.c:312-331): "/" becomes
-// "-", a leading "." and every byte but [0-9A-Za-z:_.] become \xNN.
-func unitNameEscape(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '/':
-			b.WriteByte('-')
-		case c == '.' && i == 0, c == '-', c == '\\', !validNameChar(c):
-			b.WriteString(`\x` + hexByte(c))
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
-}
-
 // specifierEscape is specifier_escape: "%" doubled.
 func specifierEscape(s string) string { return strings.ReplaceAll(s, "%", "%%") }
 

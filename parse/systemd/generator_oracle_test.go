@@ -331,9 +331,11 @@ func containsAll(have, want []string) bool {
 }
 
 // TestRequiresMissingVersions: a unit that Requires= a unit that does not
-// exist starts with systemd 252 and not with 257 (issue 15). The same
-// Debian 12 unit root with such a unit is booted by both, initorder
-// reading the version from the root's libsystemd-shared-NNN.so.
+// exist starts with systemd 252 and not with 257 (issue 15), and what it
+// Wants= is pulled in by neither (compareBootWith compares the
+// transactions). The same Debian 12 unit root with such a unit is booted
+// by both, initorder reading the version from the root's
+// libsystemd-shared-NNN.so.
 func TestRequiresMissingVersions(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fetches Debian packages and runs systemd --test; not in -short")
@@ -353,6 +355,10 @@ func TestRequiresMissingVersions(t *testing.T) {
 [Unit]
 Requires=gone.service
 After=gone.service
+Wants=only-wanted.service
+[Service]
+ExecStart=/bin/true
+-- etc/systemd/system/only-wanted.service --
 [Service]
 ExecStart=/bin/true
 -- usr/lib/x86_64-linux-gnu/systemd/libsystemd-shared-%d.so --

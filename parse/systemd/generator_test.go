@@ -94,6 +94,36 @@ func TestGeneratorsInTheBoot(t *testing.T) {
 	}
 }
 
+// TestBlockdevOrderSaysNothing: systemd-fstab-generator orders every mount
+// and swap of a /dev/ path after its blockdev@ target, which only the
+// units that make the device (cryptsetup) pull in. That order is the
+// generator's, on every fstab line of a real machine, and has effect
+// where it may: no no-effect-order about it (on a Debian 12 fstab, one
+// info a line). A unit file's own After=blockdev@ is still said.
+func TestBlockdevOrderSaysNothing(t *testing.T) {
+	b := readBoot(t, genBase+`-- etc/fstab --
+UUID=0a3407de-014b-458b-b5c1-848e92a327a3 / ext4 errors=remount-ro 0 1
+/dev/sda2 /var ext4 defaults 0 2
+/dev/sda3 none swap sw 0 0
+-- lib/systemd/system/own.service --
+[Unit]
+After=blockdev@dev-sdb.target
+[Service]
+ExecStart=/bin/true
+-- symlinks --
+lib/systemd/system/multi-user.target.wants/own.service -> ../own.service
+`, Options{Target: "multi-user.target"})
+	var about []string
+	for _, f := range b.Findings {
+		if f.Kind == graph.KindNoEffectOrder && strings.HasPrefix(f.Services[1], "blockdev@") {
+			about = append(about, f.Services[0])
+		}
+	}
+	if !slices.Equal(about, []string{"own.service"}) {
+		t.Errorf("no-effect-order on a blockdev@ target for %v, want own.service only", about)
+	}
+}
+
 func TestLiveGeneratorOutput(t *testing.T) {
 	// A live machine's run/systemd/generator is read; fstab is not
 	// emulated again.
@@ -212,6 +242,98 @@ lib/systemd/system/multi-user.target.wants/x.service -> ../x.service
 		}
 		if n != 1 {
 			t.Errorf("systemd %s: %d missing-dependency findings for x.service, want 1", version, n)
+		}
+	}
+}
+
+// TestRequiresMissingWants: the manager adds a unit's Wants= only after
+// its Requires= (transaction_add_job_and_dependencies, systemd 252), and
+// gives up on the rest when one of those cannot be added: what the unit
+// wants is not pulled in by it. A Debian 12 minbase with systemd and no
+// dbus: systemd-logind (BusName=, so Requires=dbus.socket) gets its job,
+// and modprobe@drm.service and user.slice, which only it wants, none.
+func TestRequiresMissingWants(t *testing.T) {
+	root := genBase + `-- lib/systemd/system/x.service --
+[Unit]
+Wants=w.service
+[Service]
+BusName=org.example.X
+ExecStart=/bin/true
+-- lib/systemd/system/w.service --
+[Service]
+ExecStart=/bin/true
+-- lib/systemd/system/y.service --
+[Unit]
+Wants=v.service
+[Service]
+ExecStart=/bin/true
+-- lib/systemd/system/v.service --
+[Service]
+ExecStart=/bin/true
+-- symlinks --
+lib/systemd/system/multi-user.target.wants/x.service -> ../x.service
+lib/systemd/system/multi-user.target.wants/y.service -> ../y.service
+`
+	for version, starts := range map[string]bool{"252": true, "257": false} {
+		b := readBoot(t, root+"-- usr/lib/systemd/libsystemd-shared-"+version+".so --\n", Options{Target: "multi-user.target"})
+		if started(b, "x.service") != starts {
+			t.Errorf("systemd %s: x.service starts %v, want %v", version, !starts, starts)
+		}
+		if !started(b, "v.service") {
+			t.Errorf("systemd %s: v.service, which y.service wants, does not start", version)
+		}
+		if _, ok := b.Graph.Lookup("w.service"); ok {
+			t.Errorf("systemd %s: w.service, which only x.service (Requires=dbus.socket, not found) wants, is in the transaction", version)
+		}
+	}
+	// Where nothing fails, what a unit wants and requires is pulled in.
+	b := readBoot(t, root+"-- lib/systemd/system/dbus.socket --\n[Socket]\nListenStream=/run/dbus/system_bus_socket\n", Options{Target: "multi-user.target"})
+	for _, name := range []string{"x.service", "w.service"} {
+		if !started(b, name) {
+			t.Errorf("with dbus.socket: %s does not start", name)
+		}
+	}
+}
+
+// TestBusNameWithoutSocket: a Requires= the manager adds of its own
+// accord is said with what adds it, at its line: BusName= (so Type=dbus)
+// needs dbus.socket, and a user who looks for "Requires=dbus.socket" in
+// the unit finds no such line.
+func TestBusNameWithoutSocket(t *testing.T) {
+	root := genBase + `-- lib/systemd/system/x.service --
+[Unit]
+Description=x
+[Service]
+BusName=org.example.X
+ExecStart=/bin/true
+-- lib/systemd/system/t.service --
+[Service]
+Type=dbus
+BusName=org.example.T
+ExecStart=/bin/true
+-- symlinks --
+lib/systemd/system/multi-user.target.wants/x.service -> ../x.service
+lib/systemd/system/multi-user.target.wants/t.service -> ../t.service
+`
+	for _, version := range []string{"252", "257"} {
+		b := readBoot(t, root+"-- usr/lib/systemd/libsystemd-shared-"+version+".so --\n", Options{Target: "multi-user.target"})
+		for _, tc := range []struct {
+			unit, says string
+			line       int
+		}{{"x.service", "BusName=", 4}, {"t.service", "Type=dbus", 2}} {
+			n := 0
+			for _, f := range b.Findings {
+				if f.Kind != graph.KindMissingDependency || f.Services[0] != tc.unit {
+					continue
+				}
+				n++
+				if !strings.Contains(f.Message, tc.says) || len(f.Sources) == 0 || f.Sources[0].Line != tc.line {
+					t.Errorf("systemd %s: %v: want %s named, at line %d", version, f, tc.says, tc.line)
+				}
+			}
+			if n != 1 {
+				t.Errorf("systemd %s: %d missing-dependency findings for %s, want 1", version, n, tc.unit)
+			}
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package systemd
 
 import (
-	"fmt"
 	"path"
 	"strings"
 
@@ -57,7 +56,7 @@ func (b *builder) implicit(u *Unit, ds []dep) []dep {
 		// in a slice of its own, system-PREFIX.slice.
 		slice := "system.slice"
 		if u.Instance != "" && u.Template != "" {
-			slice = "system-" + escapeUnitName(u.Template[:strings.IndexByte(u.Template, '@')]) + ".slice"
+			slice = "system-" + unitNameEscape(u.Template[:strings.IndexByte(u.Template, '@')]) + ".slice"
 		}
 		if o, ok := u.Value(sectionOf(u.Type), "Slice"); ok && o.Value != "" {
 			slice = o.Value
@@ -119,11 +118,17 @@ func (b *builder) implicit(u *Unit, ds []dep) []dep {
 		// service_add_extras and service_setup_bus_name (service.c:
 		// 737-745, 703-730): BusName= without Type= is Type=dbus, and
 		// Type=dbus needs dbus.socket, default dependencies or not.
+		// Both are said at the line that makes them, so that a user
+		// who looks for "Requires=dbus.socket" finds why.
 		if o, ok := u.Value("Service", "BusName"); ok && o.Value != "" {
 			t, typed := u.Value("Service", "Type")
+			at, via := o.Pos, "BusName= without Type=: Type=dbus"
+			if typed && t.Value == "dbus" {
+				at, via = t.Pos, "Type=dbus"
+			}
 			if !typed || t.Value == "" || t.Value == "dbus" {
-				add(graph.Requires, "dbus.socket", "Type=dbus")
-				add(graph.SystemdAfter, "dbus.socket", "Type=dbus")
+				ds = append(ds, dep{kind: graph.Requires, name: "dbus.socket", pos: at, via: via},
+					dep{kind: graph.SystemdAfter, name: "dbus.socket", pos: at, via: via})
 			}
 		}
 		// Sockets= (config_parse_service_sockets): Wants= and After= each.
@@ -178,24 +183,6 @@ func (b *builder) implicit(u *Unit, ds []dep) []dep {
 		add(graph.SystemdBefore, "umount.target", dd)
 	}
 	return ds
-}
-
-// escapeUnitName escapes s as unit_name_escape does: "/" becomes "-",
-// other bytes than [a-zA-Z0-9:_.] (and a leading ".") become \xNN.
-func escapeUnitName(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '/':
-			b.WriteByte('-')
-		case c == '.' && i == 0, !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == ':' || c == '_' || c == '.'):
-			fmt.Fprintf(&b, "\\x%02x", c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
 }
 
 // parentSlice returns the slice a slice is in: "a-b.slice" is in

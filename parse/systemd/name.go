@@ -175,6 +175,24 @@ func dashPrefixName(n string) (string, bool) {
 	return built, validUnitName(built, nameAny)
 }
 
+// unitNameEscape is unit_name_escape (unit-name.c:312-331): "/" becomes
+// "-", a leading "." and every byte but [0-9A-Za-z:_.] become \xNN.
+func unitNameEscape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '/':
+			b.WriteByte('-')
+		case c == '.' && i == 0, c == '-', c == '\\', !validNameChar(c):
+			b.WriteString(`\x` + hexByte(c))
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
 var errBadEscape = errors.New("invalid escape sequence")
 
 // unescapeUnitName undoes unit-name escaping (unit_name_unescape): "-"

@@ -296,7 +296,7 @@ func sysvTranslateName(n string) (string, bool) {
 		if clean == "" {
 			clean = "-"
 		} else {
-			clean = escapeUnitName(clean)
+			clean = unitNameEscape(clean)
 		}
 		s := clean + suffix
 		return s, unitNameKind(s) != 0

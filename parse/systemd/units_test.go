@@ -162,6 +162,17 @@ func TestUnitNames(t *testing.T) {
 			t.Errorf("dashPrefixName(%q) = %q, want %q", n, got, want)
 		}
 	}
+	// unit_name_escape, as systemd-escape prints it; unescaping gives
+	// the input back.
+	escapes := map[string]string{"dev/sda1": "dev-sda1", "foo-bar": `foo\x2dbar`, ".hidden": `\x2ehidden`, "a.b": "a.b",
+		"a b": `a\x20b`, `x\y`: `x\x5cy`, "ü": `\xc3\xbc`, "getty": "getty"}
+	for in, want := range escapes {
+		got := unitNameEscape(in)
+		back, err := unescapeUnitName(got)
+		if got != want || err != nil || back != in {
+			t.Errorf("unitNameEscape(%q) = %q (back: %q, %v), want %q", in, got, back, err, want)
+		}
+	}
 	paths := map[string]string{"-": "/", "dev-sda1": "/dev/sda1", `a\x2db`: "/a-b", "a--b": "", "-a": "", `a\x2`: ""}
 	for in, want := range paths {
 		got, err := unescapeUnitPath(in)
