@@ -69,6 +69,7 @@ var unitKinds = []struct {
 var pullKinds = map[graph.Kind]bool{graph.Wants: true, graph.Requires: true, graph.BindsTo: true, graph.Upholds: true}
 
 type builder struct {
+	fsys    *rootfs.FS // the root, for the conditions it settles
 	opt     Options
 	boot    *Boot
 	index   map[string]int // unit name -> service
@@ -120,6 +121,7 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 		target = u.Name // default.target: the unit it links to
 	}
 	b := &builder{
+		fsys:  fsys,
 		opt:   opt,
 		boot:  &Boot{Target: target, Units: units, Graph: &graph.Graph{Phases: []string{"boot"}, Complete: completeName, Outside: units.outside}},
 		index: make(map[string]int, len(units.ByName)),
@@ -208,6 +210,9 @@ func (b *builder) pull(name string) int {
 	if u != nil && s.Started() {
 		if note := firstBootNote(u, b.opt.FirstBoot); note != "" {
 			s.Note = strings.TrimPrefix(s.Note+"; "+note, "; ")
+		}
+		if c, ok := skippedBy(b.fsys, u); ok {
+			s.Note = strings.TrimPrefix(s.Note+"; "+skipNote(c), "; ")
 		}
 	}
 	i := g.Add(s)
@@ -563,10 +568,20 @@ func (b *builder) requiresMissing() {
 		if to.Masked {
 			kind, why = graph.KindMasked, "is masked"
 		}
-		b.boot.Findings = append(b.boot.Findings, graph.Finding{
+		f := graph.Finding{
 			Kind: kind, Severity: graph.Error, Services: []string{from.Name, to.Name}, Sources: []graph.Pos{e.Pos},
 			Message: fmt.Sprintf("%s %s=%s, which %s: systemd %d starts %s all the same (\"Cannot add dependency job, ignoring\"); systemd %d and later fail its start job%s",
 				from.Name, e.Kind, to.Name, why, b.boot.Version, from.Name, requiresMissingFails, implicitOrigin(e, to.Name)),
-		})
+		}
+		if u := b.boot.Units.LoadUnit(from.Name); u != nil {
+			if c, ok := skippedBy(b.fsys, u); ok {
+				// Debian's systemd-logind without dbus: BusName= requires
+				// dbus.socket, and ConditionPathExists=|/lib/systemd/system/dbus.service
+				// skips it. Nothing fails at boot.
+				f.Severity = graph.Info
+				f.Message += fmt.Sprintf("; but %s (%s:%d), so nothing fails", skipNote(c), c.Pos.File, c.Pos.Line)
+			}
+		}
+		b.boot.Findings = append(b.boot.Findings, f)
 	}
 }
