@@ -116,7 +116,7 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		return nil, err
 	}
 	if note := d.Note(); detected && note != "" {
-		g.note(root, note)
+		say(note)
 	}
 	if err := gl.fits(init); err != nil {
 		return nil, err
@@ -176,7 +176,7 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		l.findings = sv.Findings
 	}
 	l.findings = append(l.findings, rootProblems(fsys)...)
-	sayEmpty(g, root, l.findings, d, detected)
+	sayEmpty(g, root, l, d, detected)
 	return l, nil
 }
 
@@ -256,17 +256,19 @@ func count(n int, thing string) string {
 
 // sayEmpty completes an empty-boot finding with what the root holds of
 // the other init systems when the init system was guessed (--pid1 reads
-// it as one of those), and says it on stderr for every verb but check,
-// which prints it with the other findings.
-func sayEmpty(g *globals, root string, fs []graph.Finding, d parse.Detection, detected bool) {
-	for k := range fs {
-		f := &fs[k]
+// it as one of those), puts it in the notes of ls -l and JSON, and says
+// it on stderr for every verb but check, which prints it with the other
+// findings.
+func sayEmpty(g *globals, root string, l *loaded, d parse.Detection, detected bool) {
+	for k := range l.findings {
+		f := &l.findings[k]
 		if f.Kind != graph.KindEmptyBoot {
 			continue
 		}
 		if detected && d.Guess && d.Also != "" {
 			f.Message += "; --pid1 reads the root as another init system (" + d.Also + ")"
 		}
+		l.boot.Notes = append(l.boot.Notes, f.Message)
 		if g.verb != "check" {
 			g.note(root, f.Message)
 		}
