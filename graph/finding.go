@@ -104,6 +104,43 @@ func SortFindings(fs []Finding) {
 	})
 }
 
+// PerLine is how many findings of one kind of one source line
+// LimitPerLine keeps.
+const PerLine = 100
+
+// LimitPerLine returns the sorted findings fs with at most PerLine of
+// each kind of each source line (a file's line, or the file as a whole)
+// of each node: past that, one finding says how many more there are, with
+// the highest severity among them, so that --fail-on still sees them. A
+// hostile file makes a finding of every line it has, not thousands of one
+// (a template that pulls in 20,000 instances of itself, each without its
+// sysinit.target, and each racing the two it wants). Findings without a
+// source are kept.
+func LimitPerLine(fs []Finding) []Finding {
+	out := fs[:0:0]
+	for i := 0; i < len(fs); {
+		j := i + 1
+		p := firstPos(fs[i])
+		for j < len(fs) && fs[j].Node == fs[i].Node && fs[j].Kind == fs[i].Kind && firstPos(fs[j]) == p {
+			j++
+		}
+		if p.File == "" || j-i <= PerLine {
+			out = append(out, fs[i:j]...)
+			i = j
+			continue
+		}
+		out = append(out, fs[i:i+PerLine]...)
+		sev := Info
+		for _, f := range fs[i+PerLine : j] {
+			sev = max(sev, f.Severity)
+		}
+		out = append(out, Finding{Kind: fs[i].Kind, Severity: sev, Node: fs[i].Node, Sources: []Pos{p},
+			Message: fmt.Sprintf("%d more %s findings of this line are not shown: at most %d of a kind of a line are", j-i-PerLine, fs[i].Kind, PerLine)})
+		i = j
+	}
+	return out
+}
+
 func firstPos(f Finding) Pos {
 	if len(f.Sources) == 0 {
 		return Pos{}

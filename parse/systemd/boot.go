@@ -129,6 +129,7 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 		b.queue = b.queue[1:]
 		b.expand(name)
 	}
+	b.boot.Findings = append(b.boot.Findings, units.cappedFindings()...)
 	b.boot.Findings = append(b.boot.Findings, b.sysvNotConverted()...) // reads b.deps, which addEdges drops
 	b.addEdges()
 	g := b.boot.Graph
@@ -264,10 +265,34 @@ func (b *builder) expand(name string) {
 			}
 		}
 	}
+	ds = mergeDeps(ds)
 	ds = b.implicit(u, ds)
 	b.scratch = ds
 	b.deps[i] = slices.Clone(ds)
 	b.pullAll(ds)
+}
+
+// mergeDeps keeps the first of the dependencies of one kind on one name,
+// as systemd keeps each once (unit_add_dependency adds to a set): "After=a
+// a a" or a drop-in that repeats the fragment adds nothing.
+func mergeDeps(ds []dep) []dep {
+	if len(ds) < 2 {
+		return ds
+	}
+	type key struct {
+		kind      graph.Kind
+		name, via string
+	}
+	seen := make(map[key]bool, len(ds))
+	out := ds[:0]
+	for _, d := range ds {
+		k := key{d.kind, d.name, d.via}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 func (b *builder) pullAll(ds []dep) {

@@ -1,0 +1,41 @@
+package graph
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestLimitPerLine: at most PerLine findings of a kind of a line are
+// kept, then one that says how many more, with their highest severity;
+// other lines, other kinds and findings without a source are kept whole.
+func TestLimitPerLine(t *testing.T) {
+	var fs []Finding
+	for i := range PerLine + 50 {
+		sev := Info
+		if i == PerLine+10 {
+			sev = Error
+		}
+		fs = append(fs, Finding{Kind: KindRace, Severity: sev, Message: fmt.Sprintf("race %03d", i), Sources: []Pos{{File: "a", Line: 3}}})
+		fs = append(fs, Finding{Kind: KindNeverStarts, Severity: Warning, Message: fmt.Sprintf("never %03d", i)})
+	}
+	fs = append(fs, Finding{Kind: KindParseError, Severity: Warning, Message: "bad", Sources: []Pos{{File: "a", Line: 3}}})
+	fs = append(fs, Finding{Kind: KindRace, Severity: Info, Message: "other line", Sources: []Pos{{File: "a", Line: 4}}})
+	SortFindings(fs)
+	got := LimitPerLine(fs)
+	count := map[string]int{}
+	for _, f := range got {
+		count[f.Kind+" "+firstPos(f).String()]++
+		if strings.Contains(f.Message, "more race findings") {
+			if f.Severity != Error || !strings.HasPrefix(f.Message, "50 more") {
+				t.Errorf("summary %v, want 50 more, an error", f)
+			}
+		}
+	}
+	want := map[string]int{"race a:3": PerLine + 1, "never-starts ": PerLine + 50, "parse-error a:3": 1, "race a:4": 1}
+	for k, n := range want {
+		if count[k] != n {
+			t.Errorf("%d findings of %s, want %d", count[k], k, n)
+		}
+	}
+}

@@ -1,0 +1,91 @@
+package systemd
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/internal/roottest"
+)
+
+// TestTemplateInstancesBounded: a template that pulls in two longer
+// instances of itself would make 2^245 units before their names reach
+// UNIT_NAME_MAX. At most maxInstances are loaded, a warning at the
+// template says how many were not, and the rest of the boot is read.
+func TestTemplateInstancesBounded(t *testing.T) {
+	fsys := roottest.Open(t, strings.Join([]string{
+		`lib/systemd/system/multi-user.target: [Unit]`,
+		`etc/systemd/system/default.target -> /lib/systemd/system/multi-user.target`,
+		`lib/systemd/system/t@.service: [Unit]\nWants=t@%ia.service t@%ib.service\n[Service]\nExecStart=/bin/true`,
+		`etc/systemd/system/multi-user.target.wants/t@x.service -> /lib/systemd/system/t@.service`,
+		`lib/systemd/system/ok.service: [Service]\nExecStart=/bin/true`,
+		`etc/systemd/system/multi-user.target.wants/ok.service -> /lib/systemd/system/ok.service`,
+	}, "\n"))
+	b, err := Read(fsys, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded := 0
+	for _, s := range b.Graph.Services {
+		if strings.HasPrefix(s.Name, "t@") && !s.Missing {
+			loaded++
+		}
+	}
+	if loaded != maxInstances {
+		t.Errorf("%d instances of t@.service loaded, want %d", loaded, maxInstances)
+	}
+	if i, ok := b.Graph.Lookup("ok.service"); !ok || !b.Graph.Services[i].Started() {
+		t.Errorf("ok.service does not start")
+	}
+	found := false
+	for _, f := range b.Findings {
+		if f.Kind == graph.KindParseError && strings.Contains(f.Message, "instances of t@.service are not loaded") {
+			found = true
+			if f.Sources[0].File != "lib/systemd/system/t@.service" {
+				t.Errorf("the warning is at %v, want the template", f.Sources[0])
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no finding says instances were not loaded")
+	}
+}
+
+// TestRepeatedDependenciesMerged: systemd keeps each dependency once; a
+// unit that repeats one, on many lines, in one line, or in a drop-in,
+// has one edge and at most one finding of it.
+func TestRepeatedDependenciesMerged(t *testing.T) {
+	fsys := roottest.Open(t, strings.Join([]string{
+		`lib/systemd/system/multi-user.target: [Unit]`,
+		`etc/systemd/system/default.target -> /lib/systemd/system/multi-user.target`,
+		`lib/systemd/system/big.service: [Unit]\n` + strings.Repeat(`After=a\nWants=b.service\n`, 1000) + `After=a a a\nAfter=a\n[Service]\nExecStart=/bin/true`,
+		`lib/systemd/system/big.service.d/x.conf: [Unit]\nAfter=a\nWants=b.service b.service`,
+		`lib/systemd/system/b.service: [Service]\nExecStart=/bin/true`,
+		`etc/systemd/system/multi-user.target.wants/big.service -> /lib/systemd/system/big.service`,
+	}, "\n"))
+	b, err := Read(fsys, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	edges := map[graph.Kind]int{}
+	for _, e := range b.Graph.Edges {
+		if b.Graph.Services[e.From].Name == "big.service" && b.Graph.Services[e.To].Name == "b.service" {
+			edges[e.Kind]++
+		}
+	}
+	if edges[graph.Wants] != 1 {
+		t.Errorf("%d Wants= edges from big.service to b.service, want 1", edges[graph.Wants])
+	}
+	n := 0
+	for _, f := range b.Findings {
+		if f.Kind == graph.KindNoEffectOrder && strings.Contains(f.Message, "After=a,") {
+			n++
+			if f.Sources[0].Line != 2 {
+				t.Errorf("no-effect-order at %v, want line 2, the first", f.Sources[0])
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d no-effect-order findings of After=a, want 1", n)
+	}
+}
