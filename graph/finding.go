@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Severity orders findings for --fail-on.
@@ -139,6 +140,24 @@ func LimitPerLine(fs []Finding) []Finding {
 		i = j
 	}
 	return out
+}
+
+// ShortMax is the longest name a message quotes whole.
+const ShortMax = 200
+
+// Short returns a name from a root as a message quotes it: whole when it
+// has at most ShortMax bytes, else its first 100 bytes (cut at a
+// character) and how long it is. A name of a megabyte repeated in each
+// message of a chain of a thousand services is a gigabyte of messages.
+func Short(name string) string {
+	if len(name) <= ShortMax {
+		return name
+	}
+	cut := 100
+	for cut > 0 && !utf8.RuneStart(name[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", name[:cut], len(name))
 }
 
 func firstPos(f Finding) Pos {

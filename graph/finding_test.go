@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestLimitPerLine: at most PerLine findings of a kind of a line are
@@ -37,5 +38,33 @@ func TestLimitPerLine(t *testing.T) {
 		if count[k] != n {
 			t.Errorf("%d findings of %s, want %d", count[k], k, n)
 		}
+	}
+}
+
+// TestLongNamesQuotedShort: a chain of 1,000 services that never start
+// because the first waits for an event of a megabyte quotes the name
+// short in each message: the messages are kilobytes, not a gigabyte.
+func TestLongNamesQuotedShort(t *testing.T) {
+	g := &Graph{Phases: []string{"boot"}}
+	long := strings.Repeat("e", 1<<20)
+	ev := g.Add(Service{Name: long, Phase: NotStarted, Missing: true, Note: "is emitted by no job"})
+	prev := ev
+	for i := range 1000 {
+		j := g.Add(Service{Name: fmt.Sprintf("j%04d", i), Triggered: true})
+		g.AddEdge(Edge{From: j, To: prev, Kind: StartOn, Pos: Pos{File: fmt.Sprintf("etc/init/j%04d.conf", i), Line: 1}})
+		prev = j
+	}
+	total := 0
+	for _, f := range Start(g) {
+		total += len(f.Message)
+		if strings.Contains(f.Message, long[:ShortMax+1]) {
+			t.Fatalf("a message quotes the name whole: %.300s", f.Message)
+		}
+	}
+	if total == 0 || total > 1<<20 {
+		t.Errorf("%d bytes of messages, want some, and less than a megabyte", total)
+	}
+	if got := Short("ab" + strings.Repeat("é", 200)); !strings.HasSuffix(got, "… (402 bytes)") || !utf8.ValidString(got) {
+		t.Errorf("Short = %q", got)
 	}
 }
