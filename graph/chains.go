@@ -101,6 +101,11 @@ func neverStarts(g *Graph, i int) (Finding, []int) {
 	return c.message(g, i)
 }
 
+// maxAlternatives is how many of the alternatives a service waits for a
+// message names: a start on of 10,000 events or-ed names 8, and counts
+// the rest.
+const maxAlternatives = 8
+
 // message explains why triggered service i never starts, following the
 // first unmet condition from service to service, chainShown links at
 // most before it skips to the end of the chain. It returns the loop when
@@ -118,7 +123,11 @@ func (c *chains) message(g *Graph, i int) (Finding, []int) {
 			break
 		}
 		var alts []string
-		for _, k := range ks {
+		for n, k := range ks {
+			if n == maxAlternatives {
+				alts = append(alts, fmt.Sprintf("%d more", len(ks)-n))
+				break
+			}
 			e := g.Edges[k]
 			alts = append(alts, fmt.Sprintf("%s %s (%s)", e.Kind, edgeTarget(g, e), e.Pos))
 			f.Sources = append(f.Sources, e.Pos)
