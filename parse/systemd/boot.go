@@ -132,6 +132,7 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 	b.boot.Findings = append(b.boot.Findings, units.cappedFindings()...)
 	b.boot.Findings = append(b.boot.Findings, b.sysvNotConverted()...) // reads b.deps, which addEdges drops
 	b.addEdges()
+	b.orderByPriority()
 	g := b.boot.Graph
 	b.resolveConflicts()
 	b.requiresMissing()

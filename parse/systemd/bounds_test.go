@@ -1,6 +1,7 @@
 package systemd
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -88,4 +89,55 @@ func TestRepeatedDependenciesMerged(t *testing.T) {
 	if n != 1 {
 		t.Errorf("%d no-effect-order findings of After=a, want 1", n)
 	}
+}
+
+// TestFixOrderBarriers: fix_order's orders through barriers (past
+// maxFixOrderPairs) give every script the wave the orders written into
+// the units give it: scripts with and without LSB headers at several
+// link numbers, two of them with headers at the same number, one with a
+// header after one without, and one with a header at a number after
+// only scripts with headers (it starts with them).
+func TestFixOrderBarriers(t *testing.T) {
+	lsb := func(name, req string) string {
+		return `#!/bin/sh\n### BEGIN INIT INFO\n# Provides: ` + name + `\n# Required-Start: ` + req + `\n# Default-Start: 2 3 4 5\n### END INIT INFO\n`
+	}
+	spec := []string{
+		`lib/systemd/system/multi-user.target: [Unit]`,
+		`etc/systemd/system/default.target -> /lib/systemd/system/multi-user.target`,
+	}
+	scripts := []struct {
+		name string
+		prio int
+		text string
+	}{
+		{"a", 10, `#!/bin/sh`}, {"b", 10, lsb("b", "")}, {"c", 20, lsb("c", "")}, {"d", 20, `#!/bin/sh`},
+		{"e", 30, lsb("e", "")}, {"f", 30, lsb("f", "c")}, {"g", 40, `#!/bin/sh`}, {"h", 50, lsb("h", "")},
+		{"i", 50, `#!/bin/sh`}, {"j", 60, lsb("j", "")}, {"l", 70, lsb("l", "")},
+	}
+	for _, s := range scripts {
+		spec = append(spec, fmt.Sprintf("etc/init.d/%s: %s", s.name, s.text), fmt.Sprintf("etc/rc2.d/S%02d%s -> ../init.d/%s", s.prio, s.name, s.name))
+	}
+	fsys := roottest.Open(t, strings.Join(spec, "\n"))
+	waves := func() (map[string]int, int) {
+		b, err := Read(fsys, Options{SysV: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := map[string]int{}
+		for _, st := range graph.Order(b.Graph).Steps {
+			w[b.Graph.Services[st.Service].Name] = st.Wave
+		}
+		return w, len(b.Graph.Edges)
+	}
+	written, writtenEdges := waves()
+	defer func(n int) { maxFixOrderPairs = n }(maxFixOrderPairs)
+	maxFixOrderPairs = 0
+	barriers, barrierEdges := waves()
+	if fmt.Sprint(written) != fmt.Sprint(barriers) {
+		t.Errorf("waves with the orders written into the units:\n%v\nthrough barriers:\n%v", written, barriers)
+	}
+	if written["l.service"] != written["j.service"] {
+		t.Errorf("l (LSB, S70) does not start with j (LSB, S60): %v", written)
+	}
+	t.Logf("%d edges written, %d through barriers: %v", writtenEdges, barrierEdges, barriers)
 }
