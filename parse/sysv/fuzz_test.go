@@ -39,7 +39,7 @@ func FuzzLSB(f *testing.F) {
 		if h := s.Header; h != nil {
 			check(h.Pos)
 			for _, k := range []string{"Provides", "Required-Start", "Required-Stop", "Should-Start", "Should-Stop", "X-Start-Before", "X-Stop-After", "Default-Start", "Default-Stop"} {
-				if fl := h.field(k); fl.Pos.Line != 0 {
+				if fl := h.Field(k); fl.Pos.Line != 0 {
 					check(fl.Pos)
 				}
 			}
