@@ -2,11 +2,15 @@ package systemd
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/initorder/initorder/graph"
 	"github.com/initorder/initorder/internal/roottest"
+	"github.com/initorder/initorder/parse/rootfs"
 )
 
 // TestTemplateInstancesBounded: a template that pulls in two longer
@@ -140,4 +144,52 @@ func TestFixOrderBarriers(t *testing.T) {
 		t.Errorf("l (LSB, S70) does not start with j (LSB, S60): %v", written)
 	}
 	t.Logf("%d edges written, %d through barriers: %v", writtenEdges, barrierEdges, barriers)
+}
+
+// TestSpecialUnitFiles: a FIFO where a unit file is cannot be read
+// (systemd would block opening it): an error says so, and the unit is not
+// loaded; a character device is a mask to systemd, and a warning says so.
+func TestSpecialUnitFiles(t *testing.T) {
+	dir := t.TempDir()
+	roottest.WriteSpec(t, dir, strings.Join([]string{
+		`lib/systemd/system/multi-user.target: [Unit]\nWants=fifo.service dev.service`,
+		`etc/systemd/system/default.target -> /lib/systemd/system/multi-user.target`,
+	}, "\n"))
+	if err := syscall.Mkfifo(filepath.Join(dir, "lib/systemd/system/fifo.service"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dev := os.Geteuid() == 0
+	if dev {
+		if err := syscall.Mknod(filepath.Join(dir, "lib/systemd/system/dev.service"), syscall.S_IFCHR|0o644, 1<<8|3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fsys, err := rootfs.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	b, err := Read(fsys, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []string
+	for _, f := range b.Findings {
+		msgs = append(msgs, f.String())
+	}
+	all := strings.Join(msgs, "\n")
+	if !strings.Contains(all, "lib/systemd/system/fifo.service: error: parse-error: a FIFO, not a unit file") {
+		t.Errorf("no error for the FIFO:\n%s", all)
+	}
+	if i, ok := b.Graph.Lookup("fifo.service"); !ok || b.Graph.Services[i].Started() {
+		t.Errorf("fifo.service starts, or is not in the boot")
+	}
+	if dev {
+		if !strings.Contains(all, "lib/systemd/system/dev.service: warning: parse-error: a character device: systemd takes it for a mask") {
+			t.Errorf("no warning for the device:\n%s", all)
+		}
+		if i, ok := b.Graph.Lookup("dev.service"); !ok || !b.Graph.Services[i].Masked {
+			t.Errorf("dev.service is not masked")
+		}
+	}
 }

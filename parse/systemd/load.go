@@ -292,6 +292,13 @@ func (us *Units) readParsed(p string) *parsedFile {
 		pf.uf = &UnitFile{Path: p}
 		return pf
 	}
+	if errors.Is(err, rootfs.ErrNotRegular) {
+		// A FIFO, socket or block device where a unit file is: systemd
+		// opens it and blocks, or reads a disk; initorder does not.
+		if t, terr := us.fsys.Type(p); terr == nil {
+			err = fmt.Errorf("%s, not a unit file: systemd would block opening it, or read a device as the unit; not read", parse.FileKind(t))
+		}
+	}
 	if err != nil {
 		pf.err = parse.FileError(p, err)
 		pf.errs = parse.ErrorList{pf.err}

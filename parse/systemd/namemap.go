@@ -111,13 +111,20 @@ func (us *Units) buildNameMap() error {
 				set[name] = true
 				us.addSuffixed(d, name)
 			}
-			if !(mode.IsRegular() || mode&fs.ModeSymlink != 0) || !validUnitName(name, nameAny) {
+			if mode.IsDir() || !validUnitName(name, nameAny) {
 				continue
 			}
 			if _, ok := us.ids[name]; ok {
 				continue
 			}
-			if mode.IsRegular() {
+			if mode&fs.ModeSymlink == 0 {
+				// A FIFO, a socket or a device is a unit file to systemd
+				// too (unit_file_build_name_map takes any entry): a
+				// character device is a mask (null_or_empty_path), the
+				// others cannot be read (loadFragment says so).
+				if !mode.IsRegular() && mode&fs.ModeCharDevice != 0 {
+					us.errs.Warnf(wholeFile(d+"/"+name), "", "%s: systemd takes it for a mask, as /dev/null (null_or_empty_path)", parse.FileKind(mode))
+				}
 				us.ids[name] = unitID{file: d + "/" + name}
 				continue
 			}
