@@ -122,7 +122,11 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 		if t.Missing && explicit {
 			return nil, fmt.Errorf("%s: no unit of that name in any unit directory", asked)
 		}
-		b.boot.Findings = append(b.boot.Findings, noTarget(t, !explicit))
+		f := noTarget(t, !explicit)
+		if t.Missing && len(units.unreadable) > 0 {
+			f.Message = strings.Replace(f.Message, "is not found in any unit directory", "is not found in any unit directory that could be read ("+strings.Join(units.unreadable, ", ")+" could not)", 1)
+		}
+		b.boot.Findings = append(b.boot.Findings, f)
 	}
 	for len(b.queue) > 0 {
 		name := b.queue[0]

@@ -77,6 +77,9 @@ type Units struct {
 	names    map[string][]string            // unit name -> the names that lead to it
 	files    map[string]*parsedFile         // parsed unit files by path
 	absent   map[string]bool                // names LoadUnit found nothing for
+	// unreadable are the search directories that could not be looked
+	// at (a permission, a loop), not those that do not exist.
+	unreadable []string
 	// instances counts the instances of templates loaded, for
 	// maxInstances; capped is what it kept out, by template.
 	instances int
