@@ -156,7 +156,7 @@ func (us *Units) LoadUnit(name string) *Unit {
 // names reach UNIT_NAME_MAX, and the manager runs out of memory. A real
 // boot has a few hundred instances (gettys, fsck and cryptsetup units,
 // the scripts of a SysV root).
-const maxInstances = 20000
+var maxInstances = 20000
 
 // capped is what maxInstances kept out of a root, by template.
 type capped struct {
