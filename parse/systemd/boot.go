@@ -64,8 +64,28 @@ type builder struct {
 	boot    *Boot
 	index   map[string]int // unit name -> service
 	queue   []string
-	deps    [][]dep // per service: its dependencies, explicit and implicit
-	scratch []dep   // expand's buffer
+	deps    [][]dep            // per service: its dependencies, explicit and implicit
+	scratch []dep              // expand's buffer
+	long    map[graph.Pos]bool // the lines tooLong spoke of
+}
+
+// tooLong says that systemd ignores a dependency on a name of
+// UNIT_NAME_MAX bytes or more: unit_name_is_valid refuses it, and
+// config_parse_unit_deps logs "Failed to add dependency on NAME,
+// ignoring: Invalid argument". Once a line: a template's instances share
+// their lines.
+func (b *builder) tooLong(o Option) {
+	if b.long[o.Pos] {
+		return
+	}
+	if b.long == nil {
+		b.long = map[graph.Pos]bool{}
+	}
+	b.long[o.Pos] = true
+	b.boot.Findings = append(b.boot.Findings, graph.Finding{
+		Kind: graph.KindParseError, Severity: graph.Warning, Sources: []graph.Pos{o.Pos},
+		Message: fmt.Sprintf("%s: failed to add dependency on %s, ignoring: a unit name of %d bytes, systemd's are shorter than %d", o.Name, graph.Short(o.Value), len(o.Value), unitNameMax),
+	})
 }
 
 // dep is one dependency of a unit on another, by name.
@@ -241,6 +261,10 @@ func (b *builder) expand(name string) {
 			continue
 		}
 		for _, o := range u.Values("Unit", k.key) {
+			if len(o.Value) >= unitNameMax {
+				b.tooLong(o)
+				continue
+			}
 			ds = append(ds, dep{kind: k.kind, name: o.Value, pos: o.Pos})
 		}
 	}

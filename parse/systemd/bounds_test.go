@@ -193,3 +193,42 @@ func TestSpecialUnitFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestLongNamesIgnored: a dependency on a name of UNIT_NAME_MAX (256)
+// bytes or more is no dependency (systemd 252's unit_name_is_valid
+// refuses it and config_parse_unit_deps goes on): a warning, once a
+// line, quoting the name short; the unit starts. A name of 255 bytes is
+// a name.
+func TestLongNamesIgnored(t *testing.T) {
+	long, ok := strings.Repeat("x", 300)+".service", strings.Repeat("y", 247)+".service"
+	fsys := roottest.Open(t, strings.Join([]string{
+		`lib/systemd/system/multi-user.target: [Unit]\nWants=a.service`,
+		`etc/systemd/system/default.target -> /lib/systemd/system/multi-user.target`,
+		`lib/systemd/system/a.service: [Unit]\nRequires=` + long + `\nWants=` + ok + `\n[Service]\nExecStart=/bin/true`,
+	}, "\n"))
+	b, err := Read(fsys, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, found := b.Graph.Lookup(long); found {
+		t.Errorf("the 308-byte name is in the boot")
+	}
+	if _, found := b.Graph.Lookup(ok); !found {
+		t.Errorf("the 255-byte name is not in the boot")
+	}
+	if i, found := b.Graph.Lookup("a.service"); !found || !b.Graph.Services[i].Started() {
+		t.Errorf("a.service does not start")
+	}
+	n := 0
+	for _, f := range b.Findings {
+		if strings.Contains(f.Message, "failed to add dependency on") {
+			n++
+			if !strings.Contains(f.Message, "… (308 bytes)") || f.Severity != graph.Warning {
+				t.Errorf("finding %v", f)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d findings of the long name, want 1", n)
+	}
+}
