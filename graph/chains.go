@@ -101,6 +101,11 @@ func neverStarts(g *Graph, i int) (Finding, []int) {
 	return c.message(g, i)
 }
 
+// maxAlternatives is how many of the alternatives a service waits for a
+// message names: a start on of 10,000 events or-ed names 8, and counts
+// the rest.
+const maxAlternatives = 8
+
 // message explains why triggered service i never starts, following the
 // first unmet condition from service to service, chainShown links at
 // most before it skips to the end of the chain. It returns the loop when
@@ -108,7 +113,7 @@ func neverStarts(g *Graph, i int) (Finding, []int) {
 func (c *chains) message(g *Graph, i int) (Finding, []int) {
 	f := Finding{Kind: KindNeverStarts, Severity: Error, Services: []string{g.Services[i].Name}}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s never starts: ", g.Services[i].Name)
+	fmt.Fprintf(&b, "%s never starts: ", Short(g.Services[i].Name))
 	seen := map[int]int{i: 0}
 	path := []int{i}
 	for v, shown := i, 1; ; shown++ {
@@ -118,7 +123,11 @@ func (c *chains) message(g *Graph, i int) (Finding, []int) {
 			break
 		}
 		var alts []string
-		for _, k := range ks {
+		for n, k := range ks {
+			if n == maxAlternatives {
+				alts = append(alts, fmt.Sprintf("%d more", len(ks)-n))
+				break
+			}
 			e := g.Edges[k]
 			alts = append(alts, fmt.Sprintf("%s %s (%s)", e.Kind, edgeTarget(g, e), e.Pos))
 			f.Sources = append(f.Sources, e.Pos)
@@ -130,20 +139,20 @@ func (c *chains) message(g *Graph, i int) (Finding, []int) {
 		f.Services = append(f.Services, to.Name)
 		switch {
 		case to.Away != "":
-			fmt.Fprintf(&b, ", and %s %s", to.Name, to.Away)
+			fmt.Fprintf(&b, ", and %s %s", Short(to.Name), to.Away)
 			return finish(f, &b), nil
 		case to.Missing && to.Note != "":
-			fmt.Fprintf(&b, ", and %s %s", to.Name, to.Note)
+			fmt.Fprintf(&b, ", and %s %s", Short(to.Name), to.Note)
 			return finish(f, &b), nil
 		case to.Missing:
-			fmt.Fprintf(&b, ", and nothing provides %s", to.Name)
+			fmt.Fprintf(&b, ", and nothing provides %s", Short(to.Name))
 			return finish(f, &b), nil
 		case !to.Triggered:
 			why := "is not enabled"
 			if to.Note != "" {
 				why = to.Note
 			}
-			fmt.Fprintf(&b, ", and %s %s", to.Name, why)
+			fmt.Fprintf(&b, ", and %s %s", Short(to.Name), why)
 			return finish(f, &b), nil
 		}
 		if at, ok := seen[next]; ok {
@@ -156,17 +165,17 @@ func (c *chains) message(g *Graph, i int) (Finding, []int) {
 		if shown >= chainShown && c.links[next] > 2 {
 			if e, ok := c.entry[next]; ok {
 				fmt.Fprintf(&b, ", and %s never starts, nor do the %d services it waits for in turn, which run into the start condition loop of %s",
-					to.Name, c.links[next]-1, g.Services[e].Name)
+					Short(to.Name), c.links[next]-1, Short(g.Services[e].Name))
 				return finish(f, &b), nil
 			}
 			end := c.end[next]
 			fmt.Fprintf(&b, ", and %s never starts, nor do the %d services it waits for in turn, down to %s, which never starts: ",
-				to.Name, c.links[next]-1, g.Services[end].Name)
+				Short(to.Name), c.links[next]-1, Short(g.Services[end].Name))
 			f.Services = append(f.Services, g.Services[end].Name)
 			v = end
 			continue
 		}
-		fmt.Fprintf(&b, ", and %s never starts: ", to.Name)
+		fmt.Fprintf(&b, ", and %s never starts: ", Short(to.Name))
 		v = next
 	}
 	return finish(f, &b), nil

@@ -35,7 +35,7 @@ func OrderConflicts(g *Graph) []Finding {
 			Severity: Warning,
 			Services: []string{b.Name, a.Name},
 			Message: fmt.Sprintf("%s %s %s, but %s does not sort after %s: a sequential boot runs them the other way round",
-				g.Services[e.From].Name, e.Kind, edgeTarget(g, e), linkName(b), linkName(a)),
+				Short(g.Services[e.From].Name), e.Kind, edgeTarget(g, e), linkName(b), linkName(a)),
 			Sources: []Pos{e.Pos},
 		})
 	}
@@ -44,7 +44,7 @@ func OrderConflicts(g *Graph) []Finding {
 
 func linkName(s *Service) string {
 	if s.Link != "" {
-		return s.Link
+		return Short(s.Link)
 	}
-	return s.Name
+	return Short(s.Name)
 }

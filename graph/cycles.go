@@ -116,7 +116,7 @@ func (c Cycle) Finding(g *Graph) Finding {
 		if k < len(c.Edges) {
 			e := g.Edges[c.Edges[k]]
 			f.Sources = append(f.Sources, e.Pos)
-			fmt.Fprintf(&b, "%s %s %s (%s); ", g.Services[e.From].Name, e.Kind, edgeTarget(g, e), e.Pos)
+			fmt.Fprintf(&b, "%s %s %s (%s); ", Short(g.Services[e.From].Name), e.Kind, edgeTarget(g, e), e.Pos)
 		}
 	}
 	loop := append(append([]string(nil), f.Services...), f.Services[0])
@@ -130,10 +130,10 @@ func (c Cycle) Finding(g *Graph) Finding {
 func edgeTarget(g *Graph, e Edge) string {
 	name := g.Services[e.To].Name
 	if e.Via == "" || e.Via == name {
-		return name
+		return Short(name)
 	}
 	if slices.Contains(strings.Fields(e.Via), name) || strings.HasSuffix(name, e.Via) {
-		return e.Via
+		return Short(e.Via)
 	}
-	return e.Via + " (" + name + ")"
+	return Short(e.Via) + " (" + Short(name) + ")"
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Severity orders findings for --fail-on.
@@ -112,6 +113,61 @@ func SortFindings(fs []Finding) {
 		}
 		return a.Message < b.Message
 	})
+}
+
+// PerLine is how many findings of one kind of one source line
+// LimitPerLine keeps.
+const PerLine = 100
+
+// LimitPerLine returns the sorted findings fs with at most PerLine of
+// each kind of each source line (a file's line, or the file as a whole)
+// of each node: past that, one finding says how many more there are, with
+// the highest severity among them, so that --fail-on still sees them. A
+// hostile file makes a finding of every line it has, not thousands of one
+// (a template that pulls in 20,000 instances of itself, each without its
+// sysinit.target, and each racing the two it wants). Findings without a
+// source are kept.
+func LimitPerLine(fs []Finding) []Finding {
+	out := fs[:0:0]
+	for i := 0; i < len(fs); {
+		j := i + 1
+		p := firstPos(fs[i])
+		for j < len(fs) && fs[j].Node == fs[i].Node && fs[j].Kind == fs[i].Kind && firstPos(fs[j]) == p {
+			j++
+		}
+		if p.File == "" || j-i <= PerLine {
+			out = append(out, fs[i:j]...)
+			i = j
+			continue
+		}
+		out = append(out, fs[i:i+PerLine]...)
+		sev := Info
+		for _, f := range fs[i+PerLine : j] {
+			sev = max(sev, f.Severity)
+		}
+		out = append(out, Finding{Kind: fs[i].Kind, Severity: sev, Node: fs[i].Node, Sources: []Pos{p},
+			Message: fmt.Sprintf("%d more %s findings of this line are not shown: at most %d of a kind of a line are", j-i-PerLine, fs[i].Kind, PerLine)})
+		i = j
+	}
+	return out
+}
+
+// ShortMax is the longest name a message quotes whole.
+const ShortMax = 200
+
+// Short returns a name from a root as a message quotes it: whole when it
+// has at most ShortMax bytes, else its first 100 bytes (cut at a
+// character) and how long it is. A name of a megabyte repeated in each
+// message of a chain of a thousand services is a gigabyte of messages.
+func Short(name string) string {
+	if len(name) <= ShortMax {
+		return name
+	}
+	cut := 100
+	for cut > 0 && !utf8.RuneStart(name[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", name[:cut], len(name))
 }
 
 func firstPos(f Finding) Pos {

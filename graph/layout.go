@@ -122,7 +122,7 @@ func Place(g *Graph, fs []Finding, l *Layout, node string) (*Graph, []Finding) {
 				if !ok || g.Services[i].Missing {
 					out = append(out, Finding{
 						Kind: KindUnknownService, Severity: Warning, Services: []string{name},
-						Message: fmt.Sprintf("role %s names %s, which matches no service in this node's root", r.Name, name),
+						Message: fmt.Sprintf("role %s names %s, which matches no service in this node's root", Short(r.Name), Short(name)),
 						Sources: []Pos{r.Pos},
 					})
 				}
@@ -206,7 +206,7 @@ func Place(g *Graph, fs []Finding, l *Layout, node string) (*Graph, []Finding) {
 		}
 		out = append(out, Finding{
 			Kind: KindMissingDependency, Severity: Error, Services: []string{from.Name, to.Name},
-			Message: fmt.Sprintf("%s %s %s: %s %s", from.Name, e.Kind, edgeTarget(p, e), to.Name, to.Away),
+			Message: fmt.Sprintf("%s %s %s: %s %s", Short(from.Name), e.Kind, edgeTarget(p, e), Short(to.Name), to.Away),
 			Sources: []Pos{e.Pos},
 		})
 	}
@@ -235,7 +235,7 @@ func crossNode(g *Graph, e Edge) Finding {
 	return Finding{
 		Kind: KindCrossNode, Severity: Error, Services: []string{from.Name, to.Name},
 		Message: fmt.Sprintf("%s %s %s, but %s %s: no init system orders across machines: wait for it over the network",
-			from.Name, e.Kind, edgeTarget(g, e), to.Name, to.Away),
+			Short(from.Name), e.Kind, edgeTarget(g, e), Short(to.Name), to.Away),
 		Sources: []Pos{e.Pos},
 	}
 }

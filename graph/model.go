@@ -235,5 +235,8 @@ func sortedNames(g *Graph, idx []int) []string {
 		names[k] = g.Services[i].Name
 	}
 	sort.Strings(names)
+	for k := range names {
+		names[k] = Short(names[k])
+	}
 	return names
 }

@@ -50,19 +50,19 @@ func Races(g *Graph) []Finding {
 				for _, f := range gr.edges {
 					to = append(to, f.To)
 				}
-				why = fmt.Sprintf("%s has %d emitters (%s) and the first will do, so nothing orders them", e.Via, len(to), strings.Join(sortedNames(g, to), ", "))
+				why = fmt.Sprintf("%s has %d emitters (%s) and the first will do, so nothing orders them", Short(e.Via), len(to), strings.Join(sortedNames(g, to), ", "))
 			}
 		}
 		// The one that may start too early: the service meant to wait
 		// (for "start on starting J", J, which the job is meant to run
 		// before).
-		first := a.Name
+		first := Short(a.Name)
 		if _, then, ok := e.Ordering(); ok {
-			first = g.Services[then].Name
+			first = Short(g.Services[then].Name)
 		}
 		fs = append(fs, Finding{
 			Kind: KindRace, Severity: Warning, Services: []string{a.Name, b.Name},
-			Message: fmt.Sprintf("%s %s %s, but %s: %s may start first", a.Name, e.Kind, edgeTarget(g, e), why, first),
+			Message: fmt.Sprintf("%s %s %s, but %s: %s may start first", Short(a.Name), e.Kind, edgeTarget(g, e), why, first),
 			Sources: []Pos{e.Pos},
 		})
 	}

@@ -149,7 +149,7 @@ func unmet(g *Graph, i int) []int {
 func loopNames(g *Graph, loop []int) string {
 	names := make([]string, 0, len(loop)+1)
 	for _, v := range loop {
-		names = append(names, g.Services[v].Name)
+		names = append(names, Short(g.Services[v].Name))
 	}
 	return strings.Join(append(names, names[0]), " -> ")
 }
@@ -226,7 +226,7 @@ func fail(g *Graph) []Finding {
 		}
 		f := Finding{Kind: kind, Severity: Error, Services: []string{g.Services[i].Name}}
 		var b strings.Builder
-		fmt.Fprintf(&b, "%s never starts", g.Services[i].Name)
+		fmt.Fprintf(&b, "%s never starts", Short(g.Services[i].Name))
 		for v, shown := i, 1; cause[v] >= 0; shown++ {
 			e := g.Edges[cause[v]]
 			to := &g.Services[e.To]
@@ -237,7 +237,7 @@ func fail(g *Graph) []Finding {
 				// A deep chain: skip to its end (see chainShown).
 				last := end[e.To]
 				fmt.Fprintf(&b, ", and %s never starts, nor do the %d units it needs in turn, down to %s, which never starts",
-					to.Name, links[e.To]-1, g.Services[last].Name)
+					Short(to.Name), links[e.To]-1, Short(g.Services[last].Name))
 				f.Services = append(f.Services, g.Services[last].Name)
 				v = last
 				continue
@@ -252,10 +252,10 @@ func fail(g *Graph) []Finding {
 				case why == "":
 					why = "does not start"
 				}
-				fmt.Fprintf(&b, ", and %s %s", to.Name, why)
+				fmt.Fprintf(&b, ", and %s %s", Short(to.Name), why)
 				break
 			}
-			fmt.Fprintf(&b, ", and %s never starts", to.Name)
+			fmt.Fprintf(&b, ", and %s never starts", Short(to.Name))
 			v = e.To
 		}
 		f.Message = b.String()

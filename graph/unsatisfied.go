@@ -29,21 +29,21 @@ func Unsatisfied(g *Graph) []Finding {
 				why = "nothing provides " + to.Name
 			}
 		case !to.Started():
-			why = fmt.Sprintf("%s has to be enabled in %s", to.Name, g.PhaseName(from.Phase))
+			why = fmt.Sprintf("%s has to be enabled in %s", Short(to.Name), g.PhaseName(from.Phase))
 		case to.Phase > from.Phase && e.Kind.Direction() == After:
-			why = fmt.Sprintf("%s starts only in %s, after %s", to.Name, g.PhaseName(to.Phase), g.PhaseName(from.Phase))
+			why = fmt.Sprintf("%s starts only in %s, after %s", Short(to.Name), g.PhaseName(to.Phase), g.PhaseName(from.Phase))
 		default:
 			continue
 		}
-		written := e.Via
+		written := Short(e.Via)
 		if written == "" {
-			written = to.Name
+			written = Short(to.Name)
 		}
 		fs = append(fs, Finding{
 			Kind:     KindMissingDependency,
 			Severity: Error,
 			Services: []string{from.Name, to.Name},
-			Message:  fmt.Sprintf("%s %s %s: %s", from.Name, e.Kind, written, why),
+			Message:  fmt.Sprintf("%s %s %s: %s", Short(from.Name), e.Kind, written, why),
 			Sources:  []Pos{e.Pos},
 		})
 	}

@@ -133,3 +133,25 @@ func fileService(path string) []string {
 	}
 	return []string{}
 }
+
+// FileKind names the type of a file that is not a regular one, as a
+// message says it: "a FIFO", "a character device".
+func FileKind(mode fs.FileMode) string {
+	switch {
+	case mode&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case mode&fs.ModeSocket != 0:
+		return "a socket"
+	case mode&fs.ModeCharDevice != 0:
+		return "a character device"
+	case mode&fs.ModeDevice != 0:
+		return "a block device"
+	case mode.IsDir():
+		return "a directory"
+	case mode&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case mode.IsRegular():
+		return "a regular file"
+	}
+	return "not a regular file"
+}

@@ -134,6 +134,7 @@ func eachGroup(g *globals, gl goal, lay *graph.Layout, groups [][]string, f func
 		gr.boot.Graph, gr.findings = graph.Place(l.boot.Graph, l.findings, lay, groups[k][0])
 		gr.findings = append(gr.findings, graph.Check(gr.boot.Graph)...)
 		graph.SortFindings(gr.findings)
+		gr.findings = graph.LimitPerLine(gr.findings)
 		if err := f(k, gr); err != nil {
 			return err
 		}

@@ -73,6 +73,7 @@ func load(g *globals, gl goal) (*loaded, error) {
 	}
 	l.findings = append(l.findings, graph.Check(l.boot.Graph)...)
 	graph.SortFindings(l.findings)
+	l.findings = graph.LimitPerLine(l.findings)
 	return l, nil
 }
 

@@ -74,8 +74,28 @@ type builder struct {
 	boot    *Boot
 	index   map[string]int // unit name -> service
 	queue   []string
-	deps    [][]dep // per service: its dependencies, explicit and implicit
-	scratch []dep   // expand's buffer
+	deps    [][]dep            // per service: its dependencies, explicit and implicit
+	scratch []dep              // expand's buffer
+	long    map[graph.Pos]bool // the lines tooLong spoke of
+}
+
+// tooLong says that systemd ignores a dependency on a name of
+// UNIT_NAME_MAX bytes or more: unit_name_is_valid refuses it, and
+// config_parse_unit_deps logs "Failed to add dependency on NAME,
+// ignoring: Invalid argument". Once a line: a template's instances share
+// their lines.
+func (b *builder) tooLong(o Option) {
+	if b.long[o.Pos] {
+		return
+	}
+	if b.long == nil {
+		b.long = map[graph.Pos]bool{}
+	}
+	b.long[o.Pos] = true
+	b.boot.Findings = append(b.boot.Findings, graph.Finding{
+		Kind: graph.KindParseError, Severity: graph.Warning, Sources: []graph.Pos{o.Pos},
+		Message: fmt.Sprintf("%s: failed to add dependency on %s, ignoring: a unit name of %d bytes, systemd's are shorter than %d", o.Name, graph.Short(o.Value), len(o.Value), unitNameMax),
+	})
 }
 
 // dep is one dependency of a unit on another, by name.
@@ -137,15 +157,21 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 		if t.Missing && explicit {
 			return nil, fmt.Errorf("%s: no unit of that name in any unit directory", asked)
 		}
-		b.boot.Findings = append(b.boot.Findings, units.noTarget(t, !explicit))
+		f := units.noTarget(t, !explicit)
+		if t.Missing && len(units.unreadable) > 0 {
+			f.Message = strings.Replace(f.Message, "is not found in any unit directory", "is not found in any unit directory that could be read ("+strings.Join(units.unreadable, ", ")+" could not)", 1)
+		}
+		b.boot.Findings = append(b.boot.Findings, f)
 	}
 	for len(b.queue) > 0 {
 		name := b.queue[0]
 		b.queue = b.queue[1:]
 		b.expand(name)
 	}
+	b.boot.Findings = append(b.boot.Findings, units.cappedFindings()...)
 	b.boot.Findings = append(b.boot.Findings, b.sysvNotConverted()...) // reads b.deps, which addEdges drops
 	b.addEdges()
+	b.orderByPriority()
 	g := b.boot.Graph
 	b.resolveConflicts()
 	b.requiresMissing()
@@ -281,6 +307,10 @@ func (b *builder) expand(name string) {
 			continue
 		}
 		for _, o := range u.Values("Unit", k.key) {
+			if len(o.Value) >= unitNameMax {
+				b.tooLong(o)
+				continue
+			}
 			ds = append(ds, dep{kind: k.kind, name: o.Value, pos: o.Pos})
 		}
 	}
@@ -310,10 +340,34 @@ func (b *builder) expand(name string) {
 			}
 		}
 	}
+	ds = mergeDeps(ds)
 	ds = b.implicit(u, ds)
 	b.scratch = ds
 	b.deps[i] = slices.Clone(ds)
 	b.pullAll(ds)
+}
+
+// mergeDeps keeps the first of the dependencies of one kind on one name,
+// as systemd keeps each once (unit_add_dependency adds to a set): "After=a
+// a a" or a drop-in that repeats the fragment adds nothing.
+func mergeDeps(ds []dep) []dep {
+	if len(ds) < 2 {
+		return ds
+	}
+	type key struct {
+		kind      graph.Kind
+		name, via string
+	}
+	seen := make(map[key]bool, len(ds))
+	out := ds[:0]
+	for _, d := range ds {
+		k := key{d.kind, d.name, d.via}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // pullAll pulls in what a unit's dependencies ds name, as

@@ -9,7 +9,7 @@ import (
 	"github.com/initorder/initorder/internal/oracle"
 	"github.com/initorder/initorder/internal/roottest"
 	"github.com/initorder/initorder/parse/rootfs"
-	"golang.org/x/tools/txtar"
+	"github.com/rogpeppe/go-internal/txtar"
 )
 
 // conditionRoot has a file, an empty file, an executable, a directory

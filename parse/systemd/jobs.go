@@ -59,7 +59,7 @@ func (b *builder) cycleVictim(c graph.Cycle, matters []bool) int {
 	g := b.boot.Graph
 	var candidates []int
 	for _, v := range c.Services {
-		if !matters[v] {
+		if !matters[v] && !g.Services[v].Hidden { // a barrier has no job
 			candidates = append(candidates, v)
 		}
 	}

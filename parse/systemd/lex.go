@@ -3,6 +3,7 @@ package systemd
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -23,8 +24,11 @@ type Option struct {
 
 // UnitFile is one parsed unit file or drop-in, positioned.
 type UnitFile struct {
-	Path    string
-	Options []Option // every assignment in order, empty ones included
+	Path string
+	// Options are the assignments in order, empty ones included; a
+	// dependency of [Unit] repeated word for word is kept once, at its
+	// first line (unitParser.repeated).
+	Options []Option
 	// Err is the error that made systemd stop reading the file, nil when
 	// it was read to the end. Options holds what came before it: systemd
 	// applies those, and refuses to load a unit whose fragment has one
@@ -85,7 +89,8 @@ type unitParser struct {
 	errs    parse.ErrorList
 	warned  int
 	section string
-	inside  bool // a section header was read ("[]" names the section "")
+	inside  bool               // a section header was read ("[]" names the section "")
+	deps    map[[2]string]bool // the [Unit] dependencies assigned so far, name and value (repeated)
 }
 
 // readLine returns the next line as read_line(f, LONG_LINE_MAX) does; ok is
@@ -238,14 +243,47 @@ func (p *unitParser) parseLine(text string, line int) bool {
 	case e == 0:
 		p.warn(line, "Missing key name before '=', ignoring line.")
 	default:
-		p.f.Options = append(p.f.Options, Option{
+		o := Option{
 			Section: p.section,
 			Name:    strings.Trim(l[:e], unitWhitespace),
 			Value:   strings.Trim(l[e+1:], unitWhitespace),
 			Pos:     graph.Pos{File: p.f.Path, Line: line},
-		})
+		}
+		if p.repeated(o) {
+			return true
+		}
+		p.f.Options = append(p.f.Options, o)
 	}
 	return true
+}
+
+// repeated reports whether o is a dependency of [Unit] that the file
+// already assigned word for word. Those lists are never reset (unitDeps)
+// and systemd keeps each dependency once (unit_add_dependency adds to a
+// set), so the repeat changes nothing and is not kept: an 8 MiB file of
+// "After=a" lines is one option, not a million.
+func (p *unitParser) repeated(o Option) bool {
+	if o.Section != "Unit" || !isUnitDep(o.Name) {
+		return false
+	}
+	k := [2]string{o.Name, o.Value}
+	if p.deps == nil {
+		p.deps = map[[2]string]bool{}
+	}
+	if p.deps[k] {
+		return true
+	}
+	p.deps[k] = true
+	return false
+}
+
+// isUnitDep reports whether name is one of unitDeps, or an older
+// spelling of one.
+func isUnitDep(name string) bool {
+	if _, ok := compatNames["Unit."+name]; ok {
+		return true
+	}
+	return slices.Contains(unitDeps, name)
 }
 
 func (p *unitParser) fatal(line int, key string, err error) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"slices"
 	"sort"
@@ -110,6 +111,9 @@ func (us *Units) LoadUnit(name string) *Unit {
 		}
 		return u
 	}
+	if frag != "" && unitNameKind(id) == nameInstance && !us.countInstance(name, id, frag) {
+		return nil
+	}
 	u := &Unit{Name: id, Type: unitTypeOf(id)}
 	if unitNameKind(id) == nameInstance {
 		u.Template, u.Instance = unitTemplate(id), unitInstance(id)
@@ -143,6 +147,66 @@ func (us *Units) LoadUnit(name string) *Unit {
 	us.Names = append(us.Names, id)
 	us.unsorted = true
 	return u
+}
+
+// maxInstances bounds the instances of templates a root loads, all
+// templates together. systemd has no such bound: a template that pulls in
+// two instances of itself with longer names (t@.service with
+// Wants=t@%ia.service t@%ib.service) makes 2^245 units before their
+// names reach UNIT_NAME_MAX, and the manager runs out of memory. A real
+// boot has a few hundred instances (gettys, fsck and cryptsetup units,
+// the scripts of a SysV root).
+var maxInstances = 20000
+
+// capped is what maxInstances kept out of a root, by template.
+type capped struct {
+	frag  string // the template's file
+	first string // the first instance not loaded
+	n     int    // how many names were not loaded
+}
+
+// countInstance counts the new instance id, which name asked for, of the
+// template in frag, and reports whether it may load: past maxInstances
+// it may not, and the name is absent.
+func (us *Units) countInstance(name, id, frag string) bool {
+	if us.instances < maxInstances {
+		us.instances++
+		return true
+	}
+	tmpl := unitTemplate(id)
+	c := us.capped[tmpl]
+	if c == nil {
+		if us.capped == nil {
+			us.capped = map[string]*capped{}
+		}
+		c = &capped{frag: frag, first: id}
+		us.capped[tmpl] = c
+	}
+	c.n++
+	us.absent[name] = true
+	return false
+}
+
+// cappedFindings say which templates maxInstances kept instances of out
+// of the boot, a warning each at the template's file.
+func (us *Units) cappedFindings() []graph.Finding {
+	var fs []graph.Finding
+	for _, tmpl := range slices.Sorted(maps.Keys(us.capped)) {
+		c := us.capped[tmpl]
+		fs = append(fs, graph.Finding{Kind: graph.KindParseError, Severity: graph.Warning, Services: []string{tmpl}, Sources: []graph.Pos{wholeFile(c.frag)},
+			Message: fmt.Sprintf("%d instances of %s are not loaded, the first %s: the boot pulls in more than %d instances of templates, and initorder loads no more (systemd would load every one, and run out of memory first)",
+				c.n, tmpl, c.first, maxInstances)})
+	}
+	return fs
+}
+
+// cappedNote is the note of an instance maxInstances kept out, "" for
+// another name.
+func (us *Units) cappedNote(name string) string {
+	if unitNameKind(name) != nameInstance || us.capped[unitTemplate(name)] == nil || !us.absent[name] {
+		return ""
+	}
+	return fmt.Sprintf("is not loaded: the boot pulls in more than %d instances of templates", maxInstances)
 }
 
 // hasOwnDirs reports whether a drop-in or dependency directory is named
@@ -227,6 +291,13 @@ func (us *Units) readParsed(p string) *parsedFile {
 		// an empty file.
 		pf.uf = &UnitFile{Path: p}
 		return pf
+	}
+	if errors.Is(err, rootfs.ErrNotRegular) {
+		// A FIFO, socket or block device where a unit file is: systemd
+		// opens it and blocks, or reads a disk; initorder does not.
+		if t, terr := us.fsys.Type(p); terr == nil {
+			err = fmt.Errorf("%s, not a unit file: systemd would block opening it, or read a device as the unit; not read", parse.FileKind(t))
+		}
 	}
 	if err != nil {
 		pf.err = parse.FileError(p, err)

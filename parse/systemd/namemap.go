@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/initorder/initorder/graph"
 	"github.com/initorder/initorder/parse"
 )
 
@@ -81,10 +82,22 @@ func (us *Units) hasEntry(d, name, suffix string) bool {
 // the first directory that has a name decides what it is.
 func (us *Units) buildNameMap() error {
 	seen := map[string]bool{}
+	var failed []string                 // the messages of search directories that could not be looked at, in order
+	failedDirs := map[string][]string{} // message -> the directories
 	for _, d := range unitSearchPath {
 		us.expanded = append(us.expanded, d)
 		real, err := us.fsys.Resolve(d)
 		if err != nil {
+			// systemd warns of a directory it cannot open and goes on
+			// (unit_file_build_name_map): so does initorder, and the
+			// units there are missing.
+			if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
+				msg := parse.UnwrapPath(err).Error()
+				if failedDirs[msg] == nil {
+					failed = append(failed, msg)
+				}
+				failedDirs[msg] = append(failedDirs[msg], d)
+			}
 			continue
 		}
 		if !slices.Contains(us.expanded, real) {
@@ -94,6 +107,12 @@ func (us *Units) buildNameMap() error {
 			seen[real] = true
 			us.dirs = append(us.dirs, d)
 		}
+	}
+	for _, msg := range failed {
+		dirs := failedDirs[msg]
+		us.unreadable = append(us.unreadable, dirs...)
+		us.errs = append(us.errs, &parse.Error{Pos: graph.Pos{File: dirs[0]},
+			Err: fmt.Errorf("unit directory %s could not be read: %s: the units there are missing from the boot", strings.Join(dirs, ", "), msg)})
 	}
 	for _, d := range us.dirs {
 		ents, err := us.fsys.ReadDir(d)
@@ -111,13 +130,20 @@ func (us *Units) buildNameMap() error {
 				set[name] = true
 				us.addSuffixed(d, name)
 			}
-			if !(mode.IsRegular() || mode&fs.ModeSymlink != 0) || !validUnitName(name, nameAny) {
+			if mode.IsDir() || !validUnitName(name, nameAny) {
 				continue
 			}
 			if _, ok := us.ids[name]; ok {
 				continue
 			}
-			if mode.IsRegular() {
+			if mode&fs.ModeSymlink == 0 {
+				// A FIFO, a socket or a device is a unit file to systemd
+				// too (unit_file_build_name_map takes any entry): a
+				// character device is a mask (null_or_empty_path), the
+				// others cannot be read (loadFragment says so).
+				if !mode.IsRegular() && mode&fs.ModeCharDevice != 0 {
+					us.errs.Warnf(wholeFile(d+"/"+name), "", "%s: systemd takes it for a mask, as /dev/null (null_or_empty_path)", parse.FileKind(mode))
+				}
 				us.ids[name] = unitID{file: d + "/" + name}
 				continue
 			}

@@ -175,6 +175,12 @@ func (u *Unit) ExpandValues(section, name string) ([]Option, parse.ErrorList) {
 	r, names := settingRule(section, name)
 	var vals []Option
 	var errs parse.ErrorList
+	// A dependency is kept once, as systemd keeps it (a set): "After=a a
+	// a" is one order.
+	var seen map[string]bool
+	if section == "Unit" && isUnitDep(name) {
+		seen = map[string]bool{}
+	}
 	for _, o := range u.Options {
 		if o.Section != section || !slices.Contains(names, o.Name) {
 			continue
@@ -190,7 +196,7 @@ func (u *Unit) ExpandValues(section, name string) ([]Option, parse.ErrorList) {
 		if err != nil {
 			errs.Warnf(o.Pos, o.Name, "%v, ignoring the rest of %q", err, o.Value)
 		}
-		got := make([]Option, 0, len(words))
+		got := make([]Option, 0, min(len(words), 64))
 		for _, w := range words {
 			v, err := u.expand(w, r.specs)
 			if err != nil {
@@ -199,6 +205,12 @@ func (u *Unit) ExpandValues(section, name string) ([]Option, parse.ErrorList) {
 			}
 			if r.template && validUnitName(v, nameTemplate) {
 				v = u.resolveTemplate(v)
+			}
+			if seen != nil {
+				if seen[v] {
+					continue
+				}
+				seen[v] = true
 			}
 			got = append(got, Option{Section: o.Section, Name: o.Name, Value: v, Pos: o.Pos})
 		}

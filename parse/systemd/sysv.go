@@ -39,6 +39,10 @@ type sysvUnit struct {
 	loaded   bool   // load_sysv read it to the end: only then is a unit written
 	priority int    // the highest NN of its SNNname links in rc1.d to rc5.d; -1 without one
 	prioLink string // the link that gave priority
+	// orderLater: the generator's fix_order orders are too many to write
+	// (maxFixOrderPairs); the transaction gets them through barriers
+	// (builder.orderByPriority).
+	orderLater bool
 
 	before, after, wants []Option // [Unit] dependencies, in the order the generator writes them
 	wantedBy             []Option // targets whose .wants/ links the unit (Name), from the rc link (Pos)
@@ -164,8 +168,13 @@ func generateSysV(fsys *rootfs.FS, native func(string) (nativeUnit, bool)) (_ []
 		su.load(data, &errs)
 	}
 	found = append(found, claimAliases(units, byName)...)
+	later := fixOrderPairs(units) > maxFixOrderPairs
 	for _, su := range units {
-		su.fixOrder(units)
+		if later {
+			su.orderLater = su.loaded && su.priority >= 0
+		} else {
+			su.fixOrder(units)
+		}
 		su.write()
 		for _, d := range su.duplicateOfScripts {
 			found = append(found, graph.Finding{

@@ -21,6 +21,9 @@ import (
 // would have made it, or when only an upstart job has that name (with the
 // SysV bridge).
 func (us *Units) notFoundNote(name string) string {
+	if note := us.cappedNote(name); note != "" {
+		return note
+	}
 	if why := us.sysvSkipped[name]; why != "" {
 		return "is not found in any unit directory: " + why + ", so systemd-sysv-generator makes no unit of it"
 	}

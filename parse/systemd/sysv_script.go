@@ -1,7 +1,9 @@
 package systemd
 
 import (
+	"maps"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/initorder/initorder/graph"
@@ -274,6 +276,36 @@ func (su *sysvUnit) fixOrder(units []*sysvUnit) {
 			su.dep(&su.before, "Before", o.name, pos)
 		}
 	}
+}
+
+// maxFixOrderPairs bounds the orders fix_order writes into the units:
+// past it, a script's unit has none of them, and the transaction orders
+// the scripts by priority through barriers instead (orderByPriority),
+// which is the same order in a number of edges linear in the scripts.
+// systemd-sysv-generator writes every pair: 10,000 scripts without a
+// header at two link numbers are 50 million After= names.
+var maxFixOrderPairs = 10000
+
+// fixOrderPairs counts the orders fix_order would make: the pairs of
+// loaded scripts with link numbers of which the first has a lower
+// number, and one at least has no LSB header.
+func fixOrderPairs(units []*sysvUnit) int {
+	all, lsb := map[int]int{}, map[int]int{}
+	for _, su := range units {
+		if su.loaded && su.priority >= 0 {
+			all[su.priority]++
+			if su.lsb {
+				lsb[su.priority]++
+			}
+		}
+	}
+	pairs, belowAll, belowLSB := 0, 0, 0
+	for _, p := range slices.Sorted(maps.Keys(all)) {
+		pairs += all[p]*belowAll - lsb[p]*belowLSB
+		belowAll += all[p]
+		belowLSB += lsb[p]
+	}
+	return pairs
 }
 
 // write makes the unit file (generate_unit_file), with each setting

@@ -77,9 +77,16 @@ type Units struct {
 	names    map[string][]string            // unit name -> the names that lead to it
 	files    map[string]*parsedFile         // parsed unit files by path
 	absent   map[string]bool                // names LoadUnit found nothing for
-	unsorted bool                           // names were appended to Names since it was sorted
-	listings map[string][]fs.DirEntry       // drop-in and dependency directories read so far
-	errs     parse.ErrorList
+	// unreadable are the search directories that could not be looked
+	// at (a permission, a loop), not those that do not exist.
+	unreadable []string
+	// instances counts the instances of templates loaded, for
+	// maxInstances; capped is what it kept out, by template.
+	instances int
+	capped    map[string]*capped
+	unsorted  bool                     // names were appended to Names since it was sorted
+	listings  map[string][]fs.DirEntry // drop-in and dependency directories read so far
+	errs      parse.ErrorList
 
 	// With the SysV bridge (addSysV): the units systemd-sysv-generator
 	// made, by name, and why it made none of some scripts.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/initorder/initorder/graph"
 	"github.com/initorder/initorder/parse"
@@ -119,6 +120,10 @@ type builder struct {
 	loopSeen map[string]bool   // facilities whose loop is reported
 	defaults bool              // the links are update-rc.d's defaults (Options.Made)
 	made     map[string]bool   // Options.Made
+	// overrides are the names in each insserv overrides directory (nil:
+	// it could not be listed, so each name is tried), listed once: a
+	// million scripts are not two million names looked for.
+	overrides map[string]map[string]bool
 }
 
 // readScripts reads every script of etc/init.d that insserv would read,
@@ -130,6 +135,20 @@ func (b *builder) readScripts() error {
 	}
 	if err != nil {
 		return fmt.Errorf("reading etc/init.d: %w", err)
+	}
+	b.overrides = map[string]map[string]bool{}
+	for _, dir := range overrideDirs {
+		ents, err := b.fsys.ReadDir(strings.TrimSuffix(dir, "/"))
+		switch {
+		case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
+			b.overrides[dir] = map[string]bool{}
+		case err == nil:
+			names := make(map[string]bool, len(ents))
+			for _, e := range ents {
+				names[e.Name()] = true
+			}
+			b.overrides[dir] = names
+		}
 	}
 	// Reading is I/O-bound and independent per script: read in parallel,
 	// then merge in directory order so that the result is the same
@@ -215,7 +234,10 @@ func (b *builder) readScript(p string) (*Script, parse.ErrorList) {
 	}
 	s, lerrs := parseLSB(data, p)
 	errs = append(errs, lerrs...)
-	for _, dir := range []string{"etc/insserv/overrides/", "usr/share/insserv/overrides/"} {
+	for _, dir := range overrideDirs {
+		if names := b.overrides[dir]; names != nil && !names[s.Name] {
+			continue
+		}
 		op := dir + s.Name
 		data, err := b.fsys.ReadFile(op)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -236,6 +258,9 @@ func (b *builder) readScript(p string) (*Script, parse.ErrorList) {
 	}
 	return s, errs
 }
+
+// overrideDirs are where insserv looks for a script's override, in order.
+var overrideDirs = []string{"etc/insserv/overrides/", "usr/share/insserv/overrides/"}
 
 // ignoredScript reports whether insserv skips a file of etc/init.d
 // (insserv.c main and cfgfile_filter): hidden files, backups and
@@ -307,7 +332,8 @@ func (b *builder) readFacilities() {
 // (insserv: "service already provided").
 func (b *builder) addServices(stop bool) {
 	g := b.sv.Graph
-	b.provider = map[string]int{}
+	g.Grow(len(b.names))
+	b.provider = make(map[string]int, len(b.names))
 	b.hasAll = map[int]bool{}
 	for _, name := range b.names {
 		s := b.sv.Scripts[name]
@@ -317,8 +343,8 @@ func (b *builder) addServices(stop bool) {
 			if s.Override == "" {
 				src = h.Pos
 			}
-			if len(h.Provides.Values) > 0 {
-				provides = h.Provides.Values
+			if p := h.Field("Provides").Values; len(p) > 0 {
+				provides = p
 			}
 		}
 		svc := graph.Service{Name: name, Init: "sysv", Source: src, Phase: graph.NotStarted, Alone: b.interactive(s, provides)}
@@ -347,11 +373,13 @@ func (b *builder) addServices(stop bool) {
 			}
 		}
 		if h := s.Header; h != nil {
-			req, should := h.RequiredStart.Values, h.ShouldStart.Values
+			req, should := h.Field("Required-Start").Values, h.Field("Should-Start").Values
 			if stop {
-				req, should = h.RequiredStop.Values, h.ShouldStop.Values
+				req, should = h.Field("Required-Stop").Values, h.Field("Should-Stop").Values
 			}
-			b.hasAll[i] = slices.Contains(req, "$all") || slices.Contains(should, "$all")
+			if slices.Contains(req, "$all") || slices.Contains(should, "$all") {
+				b.hasAll[i] = true
+			}
 		}
 	}
 }
@@ -359,8 +387,10 @@ func (b *builder) addServices(stop bool) {
 // providesPos is where a script says what it provides: its Provides line,
 // or the file when it has none (it provides its file name).
 func providesPos(s *Script) graph.Pos {
-	if s.Header != nil && s.Header.Provides.Pos.Line != 0 {
-		return s.Header.Provides.Pos
+	if s.Header != nil {
+		if p := s.Header.Field("Provides").Pos; p.Line != 0 {
+			return p
+		}
 	}
 	return graph.Pos{File: s.Path}
 }

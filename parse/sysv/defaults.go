@@ -161,7 +161,7 @@ func defaultLinks(scripts map[string]*Script, names []string, facs map[string]*F
 		}
 		var provides []string
 		if h != nil {
-			for _, p := range h.Provides.Values {
+			for _, p := range h.Field("Provides").Values {
 				if !strings.HasPrefix(p, "$") && !strings.HasPrefix(p, "#") {
 					provides = append(provides, p)
 				}
@@ -193,14 +193,14 @@ func defaultLinks(scripts map[string]*Script, names []string, facs map[string]*F
 			// A runlevel in both gets a K link, and rcS.d no link at all
 			// (no K links in rcS.d): once linked, that is what the script's
 			// runlevels are to the insserv of every later update-rc.d call.
-			n.start, n.stop = levels(h.DefaultStart.Values), levels(h.DefaultStop.Values)
+			n.start, n.stop = levels(h.Field("Default-Start").Values), levels(h.Field("Default-Stop").Values)
 			n.start &^= n.stop
 			n.stop &^= levelBit("S")
 		}
 		if h != nil {
 			n.interactive = h.XInteractive
-			n.all = slices.Contains(h.RequiredStart.Values, "$all") || slices.Contains(h.ShouldStart.Values, "$all")
-			n.first = slices.Contains(h.RequiredStop.Values, "$all") || slices.Contains(h.ShouldStop.Values, "$all")
+			n.all = slices.Contains(h.Field("Required-Start").Values, "$all") || slices.Contains(h.Field("Should-Start").Values, "$all")
+			n.first = slices.Contains(h.Field("Required-Stop").Values, "$all") || slices.Contains(h.Field("Should-Stop").Values, "$all")
 		}
 	}
 	if fac := facs["<interactive>"]; fac != nil {
@@ -244,20 +244,20 @@ func defaultLinks(scripts map[string]*Script, names []string, facs map[string]*F
 		if h == nil {
 			continue
 		}
-		for _, f := range []*Field{&h.RequiredStart, &h.ShouldStart} {
+		for _, f := range []Field{h.Field("Required-Start"), h.Field("Should-Start")} {
 			for _, v := range f.Values {
 				resolve(v, map[string]bool{}, func(j int) { nodes[i].startPre = append(nodes[i].startPre, j) })
 			}
 		}
-		for _, v := range h.XStartBefore.Values { // v starts after n
+		for _, v := range h.Field("X-Start-Before").Values { // v starts after n
 			resolve(v, map[string]bool{}, func(j int) { nodes[j].startPre = append(nodes[j].startPre, i) })
 		}
-		for _, f := range []*Field{&h.RequiredStop, &h.ShouldStop} {
+		for _, f := range []Field{h.Field("Required-Stop"), h.Field("Should-Stop")} {
 			for _, v := range f.Values { // v stops after n
 				resolve(v, map[string]bool{}, func(j int) { nodes[j].stopPre = append(nodes[j].stopPre, i) })
 			}
 		}
-		for _, v := range h.XStopAfter.Values { // n stops after v
+		for _, v := range h.Field("X-Stop-After").Values { // n stops after v
 			resolve(v, map[string]bool{}, func(j int) { nodes[i].stopPre = append(nodes[i].stopPre, j) })
 		}
 	}

@@ -17,7 +17,7 @@ import (
 func (b *builder) addEdges(stop bool) {
 	g := b.sv.Graph
 	type fieldKind struct {
-		f    *Field
+		f    Field
 		kind graph.Kind
 	}
 	for i := range g.Services {
@@ -26,9 +26,9 @@ func (b *builder) addEdges(stop bool) {
 			continue
 		}
 		h := s.Header
-		fields := []fieldKind{{&h.RequiredStart, graph.RequiredStart}, {&h.ShouldStart, graph.ShouldStart}, {&h.XStartBefore, graph.StartBefore}}
+		fields := []fieldKind{{h.Field("Required-Start"), graph.RequiredStart}, {h.Field("Should-Start"), graph.ShouldStart}, {h.Field("X-Start-Before"), graph.StartBefore}}
 		if stop {
-			fields = []fieldKind{{&h.RequiredStop, graph.RequiredStop}, {&h.ShouldStop, graph.ShouldStop}, {&h.XStopAfter, graph.StopAfter}}
+			fields = []fieldKind{{h.Field("Required-Stop"), graph.RequiredStop}, {h.Field("Should-Stop"), graph.ShouldStop}, {h.Field("X-Stop-After"), graph.StopAfter}}
 		}
 		seen := map[[2]int]int{} // (to, kind) -> index of the edge in g.Edges
 		for _, fk := range fields {

@@ -39,8 +39,16 @@ func FuzzLSB(f *testing.F) {
 		if h := s.Header; h != nil {
 			check(h.Pos)
 			for _, k := range []string{"Provides", "Required-Start", "Required-Stop", "Should-Start", "Should-Stop", "X-Start-Before", "X-Stop-After", "Default-Start", "Default-Stop"} {
-				if fl := h.field(k); fl.Pos.Line != 0 {
+				if fl := h.Field(k); fl.Pos.Line != 0 {
 					check(fl.Pos)
+					// Each value is cut from its line (a header block is
+					// one string): it is on that line of the input.
+					line := bytes.Split(data, []byte("\n"))[fl.Pos.Line-1]
+					for _, v := range fl.Values {
+						if !bytes.Contains(line, []byte(v)) {
+							t.Fatalf("%s value %q is not on line %d, %q", k, v, fl.Pos.Line, line)
+						}
+					}
 				}
 			}
 		}

@@ -3,6 +3,7 @@ package sysv
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,25 +18,34 @@ import (
 
 // Field is the value of one header keyword and the line it was on.
 type Field struct {
+	Key    string // the keyword as LSB 20.3 spells it: "Required-Start"
 	Values []string
 	Pos    graph.Pos // zero when the keyword is absent
 }
 
 // Header is an LSB "### BEGIN INIT INFO" block.
 type Header struct {
-	Pos              graph.Pos // the BEGIN line
-	Provides         Field
-	RequiredStart    Field
-	RequiredStop     Field
-	ShouldStart      Field
-	ShouldStop       Field
-	XStartBefore     Field
-	XStopAfter       Field
-	DefaultStart     Field
-	DefaultStop      Field
+	Pos graph.Pos // the BEGIN line
+	// Fields are the list keywords the block has (Provides,
+	// Required-Start, Required-Stop, Should-Start, Should-Stop,
+	// X-Start-Before, X-Stop-After, Default-Start, Default-Stop), in the
+	// order of their lines; Field returns one. Only those it has: a
+	// million headers of two keywords each are 200 MB, not 500.
+	Fields           []Field
 	XInteractive     bool
 	ShortDescription string
 	Description      string
+}
+
+// Field returns the field of the keyword key ("Provides"), the zero
+// Field when the block does not have it.
+func (h *Header) Field(key string) Field {
+	for _, f := range h.Fields {
+		if f.Key == key {
+			return f
+		}
+	}
+	return Field{}
 }
 
 // Chkconfig is Red Hat's "# chkconfig: 2345 55 25" line: the runlevels
@@ -74,16 +84,25 @@ func parseLSB(data []byte, path string) (*Script, parse.ErrorList) {
 	s := &Script{Name: baseName(path), Path: path}
 	var errs parse.ErrorList
 	var h *Header
+	var fields [9]Field // h's list fields so far (listKeys), fields[:nf]
+	nf := 0
 	var last *string         // the free-text field a continuation line extends
 	seen := map[string]int{} // keyword -> its line
 	n := 0
+	// block is the INIT INFO block as one string, from the line after
+	// BEGIN to the END line (headerBlock), and blockAt where it starts in
+	// data: its lines are cut from it, not copied one by one.
+	var block string
+	blockAt, at := 0, 0
+	all := data
 	for len(data) > 0 {
 		var line []byte
+		at = len(all) - len(data)
 		line, data, _ = bytes.Cut(data, []byte("\n"))
 		n++
 		pos := graph.Pos{File: path, Line: n}
 		if h == nil {
-			if s.Chkconfig == nil && bytes.HasPrefix(line, []byte("#")) {
+			if s.Chkconfig == nil && bytes.HasPrefix(line, []byte("#")) && bytes.Contains(line, []byte("chkconfig:")) {
 				if c, ok := chkconfigLine(string(trimCR(line)), pos, &errs); ok {
 					s.Chkconfig = c
 				}
@@ -92,6 +111,8 @@ func parseLSB(data []byte, path string) (*Script, parse.ErrorList) {
 			// "### BEGIN INIT INFO", leading blanks allowed.
 			if bytes.HasPrefix(bytes.TrimLeft(line, " \t"), []byte(beginInitInfo)) && s.Header == nil {
 				h = &Header{Pos: pos}
+				blockAt = len(all) - len(data)
+				block = headerBlock(data)
 			}
 			continue
 		}
@@ -100,8 +121,14 @@ func parseLSB(data []byte, path string) (*Script, parse.ErrorList) {
 			last = nil
 			continue
 		}
-		text := string(trimCR(line))
+		var text string
+		if off := at - blockAt; off >= 0 && off+len(line) <= len(block) {
+			text = block[off : off+len(trimCR(line))]
+		} else {
+			text = string(trimCR(line))
+		}
 		if strings.HasPrefix(strings.TrimLeft(text, " \t"), endInitInfo) {
+			h.Fields = slices.Clone(fields[:nf])
 			s.Header, h = h, nil
 			continue
 		}
@@ -170,13 +197,35 @@ func parseLSB(data []byte, path string) (*Script, parse.ErrorList) {
 		case "X-Interactive":
 			h.XInteractive = value == "true"
 		default:
-			*h.field(canon) = Field{Values: splitNames(value), Pos: pos}
+			if nf < len(fields) { // each keyword once (seen)
+				fields[nf] = Field{Key: canon, Values: splitNames(value), Pos: pos}
+				nf++
+			}
 		}
 	}
 	if h != nil {
 		errs.Errorf(h.Pos, "", "%q without %q: the block is ignored", beginInitInfo, endInitInfo)
 	}
 	return s, errs
+}
+
+// headerBlock returns data, which follows a BEGIN INIT INFO line, up to
+// the end of its END INIT INFO line, as a string: the lines parseLSB keeps
+// parts of, in one allocation. Without an END line it is all of data, up
+// to maxHeaderLine bytes a line, as parseLSB reads it.
+func headerBlock(data []byte) string {
+	end := 0
+	for end < len(data) {
+		line, _, _ := bytes.Cut(data[end:], []byte("\n"))
+		end += len(line) + 1
+		if bytes.HasPrefix(bytes.TrimLeft(line, " \t"), []byte(endInitInfo)) {
+			break
+		}
+		if end > 1<<20 {
+			break // the rest is copied line by line, if it is read at all
+		}
+	}
+	return string(data[:min(end, len(data))])
 }
 
 // vendorKeys are the keywords insserv also reads as X-<vendor>-<keyword>
@@ -203,30 +252,6 @@ var lsbKeys = map[string]string{
 	"x-interactive":     "X-Interactive",
 	"short-description": "Short-Description",
 	"description":       "Description",
-}
-
-func (h *Header) field(key string) *Field {
-	switch key {
-	case "Provides":
-		return &h.Provides
-	case "Required-Start":
-		return &h.RequiredStart
-	case "Required-Stop":
-		return &h.RequiredStop
-	case "Should-Start":
-		return &h.ShouldStart
-	case "Should-Stop":
-		return &h.ShouldStop
-	case "X-Start-Before":
-		return &h.XStartBefore
-	case "X-Stop-After":
-		return &h.XStopAfter
-	case "Default-Start":
-		return &h.DefaultStart
-	case "Default-Stop":
-		return &h.DefaultStop
-	}
-	return nil
 }
 
 // splitNames splits a list of names at blanks, "," and ";" as insserv does.
@@ -280,7 +305,7 @@ func (s *Script) String() string {
 	}
 	fmt.Fprintf(&b, "header (line %d)\n", h.Pos.Line)
 	for _, k := range []string{"Provides", "Required-Start", "Required-Stop", "Should-Start", "Should-Stop", "X-Start-Before", "X-Stop-After", "Default-Start", "Default-Stop"} {
-		if f := h.field(k); f.Pos.Line != 0 {
+		if f := h.Field(k); f.Pos.Line != 0 {
 			fmt.Fprintf(&b, "  %s: %q (line %d)\n", k, f.Values, f.Pos.Line)
 		}
 	}

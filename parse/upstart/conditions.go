@@ -24,10 +24,17 @@ type condition struct {
 	job     int
 	startOn *Expr
 	starts  []way
-	leaves  []leaf // the ways of each event match of startOn
+	leaves  []leaf        // the ways of each event match of startOn
+	byExpr  map[*Expr]int // index of leaves, made by leaf for a long start on
 	// instances: the job starts one instance per event (instance $VAR),
 	// so each starting J it waits for holds J (docs/upstart.md).
 	instances bool
+}
+
+// wayKey is what makes two ways one: the service, and how it is met.
+type wayKey struct {
+	to   int
+	kind graph.Kind
 }
 
 // leaf is what meets one event match of a start on: its ways, or init
@@ -140,11 +147,27 @@ func (b *builder) clauses(c condition, started func(int) bool) []clause {
 	var out []clause
 	for _, exprs := range cnf(expr, 64) {
 		cl := clause{from: c.job, instances: c.instances}
+		var seen map[wayKey]bool // for a long clause: the ways in it
 		add := func(ws []way) {
 			for _, w := range ws {
 				// One way met through several event matches is still one way.
-				if !slices.ContainsFunc(cl.ways, func(o way) bool { return o.to == w.to && o.kind == w.kind }) {
-					cl.ways = append(cl.ways, w)
+				k := wayKey{w.to, w.kind}
+				switch {
+				case seen != nil:
+					if seen[k] {
+						continue
+					}
+				case slices.ContainsFunc(cl.ways, func(o way) bool { return o.to == w.to && o.kind == w.kind }):
+					continue
+				}
+				cl.ways = append(cl.ways, w)
+				if seen != nil {
+					seen[k] = true
+				} else if len(cl.ways) > 32 {
+					seen = make(map[wayKey]bool, 2*len(cl.ways))
+					for _, o := range cl.ways {
+						seen[wayKey{o.to, o.kind}] = true
+					}
 				}
 			}
 		}
@@ -171,12 +194,27 @@ func (b *builder) clauses(c condition, started func(int) bool) []clause {
 }
 
 // leaf returns the leaf of event match e of c's start on (a job has a
-// few: a scan is cheaper than a map of every job's).
+// few: a scan is cheaper than a map of every job's, but not for a start on
+// of thousands).
 func (c *condition) leaf(e *Expr) leaf {
-	for _, l := range c.leaves {
-		if l.e == e {
-			return l
+	if len(c.leaves) <= 32 {
+		for _, l := range c.leaves {
+			if l.e == e {
+				return l
+			}
 		}
+		return leaf{}
+	}
+	if c.byExpr == nil {
+		c.byExpr = make(map[*Expr]int, len(c.leaves))
+		for k, l := range c.leaves {
+			if _, ok := c.byExpr[l.e]; !ok {
+				c.byExpr[l.e] = k
+			}
+		}
+	}
+	if k, ok := c.byExpr[e]; ok {
+		return c.leaves[k]
 	}
 	return leaf{}
 }
@@ -429,27 +467,57 @@ func (b *builder) addHookOrders() {
 }
 
 // cnf returns e in conjunctive normal form: a list of clauses, each a list
-// of event matches of which one will do. Beyond limit clauses the
-// expansion stops and the rest of an "or" is kept as one clause of all
-// its events, which only loses guaranteed order, never a way to start.
+// of event matches of which one will do. Beyond limit clauses, or 16 times
+// limit events in them all, the expansion stops and the rest of an "or" is
+// kept as one clause of all its events, which only loses guaranteed order,
+// never a way to start. It runs in time linear in the events of e: a
+// clause of all the events of a subexpression is a slice of one list of
+// them all, not a copy (an "or" of 5,000 "and" pairs took seconds a job).
 func cnf(e *Expr, limit int) [][]*Expr {
+	c := cnfer{leaves: events(e), limit: limit}
+	out, _ := c.walk(e, 0)
+	return out
+}
+
+// cnfer is the state of one cnf: the events of the whole expression, in
+// order, so that those of a subexpression are leaves[lo:hi].
+type cnfer struct {
+	leaves []*Expr
+	limit  int
+}
+
+// walk returns the clauses of e, whose first event is leaves[lo], and
+// the index after its last.
+func (c *cnfer) walk(e *Expr, lo int) ([][]*Expr, int) {
 	switch e.Op {
 	case "and":
-		return append(cnf(e.Left, limit), cnf(e.Right, limit)...)
+		l, mid := c.walk(e.Left, lo)
+		r, hi := c.walk(e.Right, mid)
+		return append(l, r...), hi
 	case "or":
-		l, r := cnf(e.Left, limit), cnf(e.Right, limit)
-		if len(l)*len(r) > limit {
-			return [][]*Expr{append(events(e.Left), events(e.Right)...)}
+		l, mid := c.walk(e.Left, lo)
+		r, hi := c.walk(e.Right, mid)
+		if len(l)*len(r) > c.limit || len(r)*events2(l)+len(l)*events2(r) > 16*c.limit {
+			return [][]*Expr{c.leaves[lo:hi:hi]}, hi
 		}
-		var out [][]*Expr
+		out := make([][]*Expr, 0, len(l)*len(r))
 		for _, a := range l {
-			for _, c := range r {
-				out = append(out, append(append([]*Expr(nil), a...), c...))
+			for _, b := range r {
+				out = append(out, append(append(make([]*Expr, 0, len(a)+len(b)), a...), b...))
 			}
 		}
-		return out
+		return out, hi
 	}
-	return [][]*Expr{{e}}
+	return [][]*Expr{c.leaves[lo : lo+1 : lo+1]}, lo + 1
+}
+
+// events2 counts the events of the clauses.
+func events2(clauses [][]*Expr) int {
+	n := 0
+	for _, c := range clauses {
+		n += len(c)
+	}
+	return n
 }
 
 // events returns every event match in e.

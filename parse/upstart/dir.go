@@ -130,6 +130,12 @@ func (w *jobWalk) walk(dir string, parents []string) {
 				w.walk(p, parents)
 			}
 		case !mode.IsRegular():
+			if conf || override {
+				// upstart opens it (nih_file_read) and blocks on a FIFO;
+				// a job nobody can read is missing from the boot.
+				w.errs = append(w.errs, &parse.Error{Pos: graph.Pos{File: p}, Warning: true,
+					Err: fmt.Errorf("%s, not a job file: upstart would block opening it, or read a device as the job; not read", parse.FileKind(mode))})
+			}
 		case conf:
 			w.confs = append(w.confs, p)
 		case override:

@@ -158,7 +158,7 @@ func (j *Job) parse(data []byte, path string) parse.ErrorList {
 		if serr.line == 0 {
 			serr.line = line
 		}
-		errs.Errorf(graph.Pos{File: path, Line: serr.line}, serr.key, "%w", serr.err)
+		errs.Errorf(graph.Pos{File: path, Line: serr.line}, keyWords(serr.key), "%w", serr.err)
 		if !serr.synced {
 			l.skipRest()
 		}
@@ -280,4 +280,22 @@ func (j *Job) String() string {
 		fmt.Fprintf(&b, "tmpfiles %s\n", strings.Join(j.Tmpfiles, " "))
 	}
 	return b.String()
+}
+
+// keyWords returns the stanza words an error quotes as they are when
+// they look like a stanza's words (letters, digits, "_", "-", "." and at
+// most 32 bytes), and any other word as its length: a job file that is a
+// hard link to /etc/shadow has lines of no stanza, and the error says
+// where, not what the line holds (upstart says "Unknown stanza" and the
+// line number only).
+func keyWords(key string) string {
+	words := strings.Fields(key)
+	for i, w := range words {
+		if len(w) > 32 || strings.IndexFunc(w, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.')
+		}) >= 0 {
+			words[i] = fmt.Sprintf("(a word of %d bytes)", len(w))
+		}
+	}
+	return strings.Join(words, " ")
 }

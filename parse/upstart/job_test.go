@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/initorder/initorder/graph"
@@ -367,11 +368,50 @@ func TestUpstartLexErrors(t *testing.T) {
 		{"start on a and", "f:1: start on: Expected event\n"},
 		{"\"unterminated", "f:1: Unterminated quoted string\n"},
 		{"start on e" + strings.Repeat(" or e", maxExprEvents), "f:1: start on: expression of more than 10000 events, not read\n"},
+		// A hard link to /etc/shadow: where, not what the line holds.
+		{"root:$6$salt$hash:19000:0:99999:7:::\njohn:x:1000:1000:John Smith,,,:/home/john:/bin/bash",
+			"f:1: (a word of 36 bytes): Unknown stanza\nf:2: (a word of 21 bytes): Unknown stanza\n"},
+		{"kill root:$6$salt$hash", "f:1: kill (a word of 17 bytes): Unknown stanza\n"},
+		{"frobnicate now", "f:1: frobnicate: Unknown stanza\n"},
 	}
 	for _, tc := range tests {
 		_, errs := parseJob([]byte(tc.in), "f", "f")
 		if got := errs.String(); got != tc.want {
 			t.Errorf("parseJob(%q) errors =\n%s\nwant\n%s", tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestReadJobsFIFO: a FIFO named like a job or an override is a warning
+// (upstart would block opening it), not read, and the other jobs are.
+func TestReadJobsFIFO(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "etc/init"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "etc/init/ok.conf"), []byte("start on startup\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"fifo.conf", "ok.override"} {
+		if err := syscall.Mkfifo(filepath.Join(root, "etc/init", n), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fsys, err := rootfs.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	jobs, _, errs, err := readJobs(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(jobs) != 1 || jobs[0].Name != "ok" {
+		t.Errorf("jobs = %v, want ok", jobs)
+	}
+	want := "etc/init/fifo.conf: warning: a FIFO, not a job file: upstart would block opening it, or read a device as the job; not read\n" +
+		"etc/init/ok.override: warning: a FIFO, not a job file: upstart would block opening it, or read a device as the job; not read\n"
+	if got := errs.String(); got != want {
+		t.Errorf("errors:\n%s\nwant\n%s", got, want)
 	}
 }

@@ -262,9 +262,9 @@ func (br *sysvBridge) bridgeHeaders() {
 		}
 		done := map[int]bool{}
 		for _, f := range []struct {
-			field *sysv.Field
+			field sysv.Field
 			kind  graph.Kind
-		}{{&sc.Header.RequiredStart, graph.RequiredStart}, {&sc.Header.ShouldStart, graph.ShouldStart}} {
+		}{{sc.Header.Field("Required-Start"), graph.RequiredStart}, {sc.Header.Field("Should-Start"), graph.ShouldStart}} {
 			for _, name := range f.field.Values {
 				br.expand(name, f.kind == graph.RequiredStart, map[string]bool{}, func(member string, required bool) {
 					j, ok := br.job(member)

@@ -107,10 +107,10 @@ func (b *builder) placeholder(j *Job, e *Expr) int {
 	case e.Event == "runlevel" && shutdownRunlevel(args):
 		why, never = "comes at shutdown or reboot (telinit 0 or 6), not in this boot into runlevel "+b.up.Runlevel, false
 	case chromeOSEvents[e.Event] != "" && b.up.Dialect == "chromeos":
-		why = "is emitted by " + chromeOSEvents[e.Event] + ", not by a job: say so with --event " + e.Event
+		why = "is emitted by " + chromeOSEvents[e.Event] + ", not by a job: say so with --event " + graph.Short(e.Event)
 	}
 	if why == "" && name == e.String() {
-		why = "is emitted by no job (if something outside emits it, say so with --event " + e.Event + ")"
+		why = "is emitted by no job (if something outside emits it, say so with --event " + graph.Short(e.Event) + ")"
 	}
 	if i, ok := g.Lookup(name); ok && (g.Services[i].Missing || b.other[i] != "") {
 		return i
