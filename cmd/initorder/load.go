@@ -119,6 +119,9 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 	if note := d.Note(); detected && note != "" {
 		say(note)
 	}
+	if note := d.Overruled(init, initFlag(g.pid1, init)); !detected && note != "" {
+		say(note)
+	}
 	if err := gl.fits(init); err != nil {
 		return nil, err
 	}
@@ -349,6 +352,15 @@ func pickInit(d parse.Detection, inits []string, pid1Flag string) (init string, 
 		init = d.Init
 	}
 	return init, init != "sysv" && d.Scripts, pid1Flag == "", nil
+}
+
+// initFlag names the flag that made init PID 1: "--pid1 sysv", else
+// "--init sysv".
+func initFlag(pid1Flag, init string) string {
+	if pid1Flag != "" {
+		return "--pid1 " + pid1Flag
+	}
+	return "--init " + init
 }
 
 // options returns the text options for w: colour only on a terminal and
