@@ -178,6 +178,9 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		}
 		l.boot = render.Boot{Init: "sysv", Goal: goalName, Stop: gl.stop, Graph: sv.Graph, Notes: l.boot.Notes}
 		l.findings = sv.Findings
+		if d.Init == "sysv" { // the root's own PID 1: its units' links are left for a systemd boot
+			l.findings = append(l.findings, sysv.UnitsNeverRun(fsys, sv.Graph)...)
+		}
 	}
 	l.findings = append(l.findings, rootProblems(fsys)...)
 	sayEmpty(g, root, l, d, detected)
