@@ -14,6 +14,7 @@ type Side struct {
 	Graph    *Graph
 	Schedule Schedule
 	Findings []Finding
+	Init     string // the init system that is PID 1 ("sysv", "upstart", "systemd"), if known
 }
 
 // Relation is when a service starts relative to another in a schedule.
@@ -51,26 +52,43 @@ type Reorder struct {
 	Was, Now Relation
 }
 
-// Drift is what differs between two boots, in what matters at boot.
-type Drift struct {
-	Added   []Listed  // started by the second boot only, with its wave there; in schedule order
-	Removed []Listed  // started by the first boot only, with its wave there; in schedule order
-	Order   []Reorder // sorted by A, then B
-	New     []Finding // findings of the second boot only, sorted
-	Gone    []Finding // findings of the first boot only, sorted
-	Waves   int       // the highest wave of either schedule
+// Switch is a service that both boots start, each with another init
+// system: Was names it in the first boot and Now in the second (a SysV
+// script ssh and the unit ssh.service; an upstart job and the script of
+// its name).
+type Switch struct {
+	Was, Now         string
+	WasInit, NowInit string
 }
 
-// Empty reports whether the two boots start the same services in the
-// same order with the same findings.
+// Drift is what differs between two boots, in what matters at boot.
+type Drift struct {
+	WasInit, NowInit string    // the Init of each side
+	Switched         []Switch  // in the first boot's schedule order
+	Added            []Listed  // started by the second boot only, with its wave there; in schedule order
+	Removed          []Listed  // started by the first boot only, with its wave there; in schedule order
+	Order            []Reorder // sorted by A, then B
+	New              []Finding // findings of the second boot only, sorted
+	Gone             []Finding // findings of the first boot only, sorted
+	Waves            int       // the highest wave of either schedule
+}
+
+// Empty reports whether the two boots start the same services with the
+// same init systems in the same order with the same findings.
 func (d Drift) Empty() bool {
-	return len(d.Added) == 0 && len(d.Removed) == 0 && len(d.Order) == 0 && len(d.New) == 0 && len(d.Gone) == 0
+	return d.WasInit == d.NowInit && len(d.Switched) == 0 && len(d.Added) == 0 && len(d.Removed) == 0 &&
+		len(d.Order) == 0 && len(d.New) == 0 && len(d.Gone) == 0
 }
 
 // Diff returns what differs between boots a and b:
 //
-//   - the services one schedule lists and the other does not; services
-//     are matched by name (not by alias, nor across init systems);
+//   - the services one schedule lists and the other does not. Services
+//     are matched by name; one that neither matches so is matched with
+//     a service of another init system that the other graph's Find
+//     gives for its name, as a layout's roles name services (a SysV
+//     script or upstart job ssh is the unit ssh.service): Switched lists
+//     the pairs whose init systems differ, and the second boot's name
+//     stands for the pair in Order;
 //   - the pairs of services both list whose relation (before, after,
 //     concurrent) differs. Only pairs that an ordering edge of either
 //     graph orders are compared, never all pairs: an edge through a
@@ -94,12 +112,20 @@ func (d Drift) Empty() bool {
 // numbers: the scripts of one number times the headerless scripts of
 // the next).
 func Diff(a, b Side) Drift {
-	wa, wb := listed(a.Schedule, a.Graph), listed(b.Schedule, b.Graph)
-	d := Drift{Waves: max(a.Schedule.Waves, b.Schedule.Waves)}
-	d.Added = only(b, wa)
-	d.Removed = only(a, wb)
+	m := match(a, b)
+	d := Drift{WasInit: a.Init, NowInit: b.Init, Waves: max(a.Schedule.Waves, b.Schedule.Waves)}
+	d.Added = m.only(1)
+	d.Removed = m.only(0)
+	for _, st := range a.Schedule.Steps {
+		if j := m.to[0][st.Service]; j >= 0 {
+			was, now := &a.Graph.Services[st.Service], &b.Graph.Services[j]
+			if was.Init != now.Init {
+				d.Switched = append(d.Switched, Switch{Was: was.Name, Now: now.Name, WasInit: was.Init, NowInit: now.Init})
+			}
+		}
+	}
 
-	d.Order = append(reorders(a, wb, false), reorders(b, wa, true)...)
+	d.Order = append(m.reorders(0), m.reorders(1)...)
 	sort.Slice(d.Order, func(i, j int) bool {
 		if d.Order[i].A != d.Order[j].A {
 			return d.Order[i].A < d.Order[j].A
@@ -113,25 +139,75 @@ func Diff(a, b Side) Drift {
 	return d
 }
 
-// listed returns the wave of each service that s lists, by name.
-func listed(s Schedule, g *Graph) map[string]int {
-	w := make(map[string]int, len(s.Steps))
-	for _, st := range s.Steps {
-		w[g.Services[st.Service].Name] = st.Wave
-	}
-	return w
+// matching pairs the services the two schedules of a Diff list.
+type matching struct {
+	sides [2]Side
+	wave  [2][]int // the wave of each service of each side, 0 when not listed
+	to    [2][]int // the service of the other side each is matched with, -1 for none
 }
 
-// only returns the services that s lists and other does not.
-func only(s Side, other map[string]int) []Listed {
+// match pairs the services a and b list: by name, then each left alone
+// with the service of another init system the other graph's Find gives
+// for its name (ssh: ssh.service), when that one is left alone too.
+func match(a, b Side) *matching {
+	m := &matching{sides: [2]Side{a, b}}
+	for k, s := range m.sides {
+		m.wave[k] = make([]int, len(s.Graph.Services))
+		m.to[k] = make([]int, len(s.Graph.Services))
+		for i := range m.to[k] {
+			m.to[k][i] = -1
+		}
+		for _, st := range s.Schedule.Steps {
+			m.wave[k][st.Service] = st.Wave
+		}
+	}
+	byName := make(map[string]int, len(b.Schedule.Steps))
+	for _, st := range b.Schedule.Steps {
+		byName[b.Graph.Services[st.Service].Name] = st.Service
+	}
+	for _, st := range a.Schedule.Steps {
+		if j, ok := byName[a.Graph.Services[st.Service].Name]; ok {
+			m.to[0][st.Service], m.to[1][j] = j, st.Service
+		}
+	}
+	for k, s := range m.sides {
+		o := m.sides[1-k]
+		for _, st := range s.Schedule.Steps {
+			i := st.Service
+			svc := &s.Graph.Services[i]
+			if m.to[k][i] >= 0 || svc.Hidden {
+				continue
+			}
+			j, ok := o.Graph.Find(svc.Name)
+			if !ok || m.wave[1-k][j] == 0 || m.to[1-k][j] >= 0 || o.Graph.Services[j].Hidden || o.Graph.Services[j].Init == svc.Init {
+				continue
+			}
+			m.to[k][i], m.to[1-k][j] = j, i
+		}
+	}
+	return m
+}
+
+// only returns the services that side k lists and the other does not
+// match, in schedule order.
+func (m *matching) only(k int) []Listed {
+	s := m.sides[k]
 	var out []Listed
 	for _, st := range s.Schedule.Steps {
-		name := s.Graph.Services[st.Service].Name
-		if _, ok := other[name]; !ok {
-			out = append(out, Listed{Name: name, Wave: st.Wave})
+		if m.to[k][st.Service] < 0 {
+			out = append(out, Listed{Name: s.Graph.Services[st.Service].Name, Wave: st.Wave})
 		}
 	}
 	return out
+}
+
+// name is the name service i of side k has in a Reorder: the second
+// boot's name of the pair.
+func (m *matching) name(k, i int) string {
+	if k == 0 && m.to[0][i] >= 0 {
+		return m.sides[1].Graph.Services[m.to[0][i]].Name
+	}
+	return m.sides[k].Graph.Services[i].Name
 }
 
 func relation(x, y int) Relation {
@@ -154,32 +230,31 @@ func invert(r Relation) Relation {
 	return Concurrent
 }
 
-// reorders returns the pairs that an ordering edge of s orders (see
-// orderPairs) and that the other boot, whose waves are other, orders
-// otherwise. second says that s is the second boot of the Diff.
-func reorders(s Side, other map[string]int, second bool) []Reorder {
-	g := s.Graph
-	// The waves of each service here and there, 0 when not listed, so
-	// that a pair costs no lookup by name.
-	here := make([]int, len(g.Services))
-	there := make([]int, len(g.Services))
-	for _, st := range s.Schedule.Steps {
-		here[st.Service] = st.Wave
-		there[st.Service] = other[g.Services[st.Service].Name]
+// reorders returns the pairs that an ordering edge of side k orders
+// (see orderPairs) and that the other boot orders otherwise.
+func (m *matching) reorders(k int) []Reorder {
+	s := m.sides[k]
+	here, there := m.wave[k], m.wave[1-k]
+	at := func(i int) int { // the wave of i's match there, 0 for none
+		if j := m.to[k][i]; j >= 0 {
+			return there[j]
+		}
+		return 0
 	}
 	var out []Reorder
 	orderPairs(s, func(i int) bool { return here[i] > 0 }, func(x, y int) {
-		if there[x] == 0 || there[y] == 0 {
+		tx, ty := at(x), at(y)
+		if tx == 0 || ty == 0 {
 			return
 		}
-		was, now := relation(here[x], here[y]), relation(there[x], there[y])
-		if second {
+		was, now := relation(here[x], here[y]), relation(tx, ty)
+		if k == 1 {
 			was, now = now, was
 		}
 		if was == now {
 			return
 		}
-		a, b := g.Services[x].Name, g.Services[y].Name
+		a, b := m.name(k, x), m.name(k, y)
 		if was == Later || (was == Concurrent && now == Later) {
 			a, b, was, now = b, a, invert(was), invert(now)
 		}

@@ -11,6 +11,12 @@ import (
 // "~ a before b -> concurrent", "+ finding kind services", "- finding ...".
 func dump(d Drift) string {
 	var lines []string
+	if d.WasInit != d.NowInit {
+		lines = append(lines, "init "+d.WasInit+" -> "+d.NowInit)
+	}
+	for _, s := range d.Switched {
+		lines = append(lines, fmt.Sprintf("~ %s (%s) -> %s (%s)", s.Was, s.WasInit, s.Now, s.NowInit))
+	}
 	for _, l := range d.Added {
 		lines = append(lines, fmt.Sprintf("+ %d %s", l.Wave, l.Name))
 	}
@@ -127,6 +133,45 @@ func TestDiff(t *testing.T) {
 				t.Errorf("Diff(b, a) =\n%s\nnot the mirror of\n%s", dump(back), dump(d))
 			}
 		})
+	}
+}
+
+// TestDiffAcrossInits: a SysV root against a systemd root matches the
+// script ssh with the unit ssh.service (the systemd graph's Find, as a
+// layout's roles name services), says which services and which root
+// changed init system, and names a reordered pair as the second boot does.
+func TestDiffAcrossInits(t *testing.T) {
+	side := func(init string, complete func(string) (string, bool), scenario string) Side {
+		g := build(t, scenario)
+		g.Complete = complete
+		for i := range g.Services {
+			g.Services[i].Init = init
+		}
+		return Side{Graph: g, Schedule: Order(g), Init: init}
+	}
+	unit := func(name string) (string, bool) {
+		if strings.Contains(name, ".") {
+			return "", false
+		}
+		return name + ".service", true
+	}
+	sysv := side("sysv", nil, "phase rc2: rsyslog ssh cron legacy\nssh needs rsyslog\ncron needs rsyslog")
+	systemd := side("systemd", unit, "phase boot: rsyslog.service ssh.service cron.service new.service\nssh.service needs rsyslog.service")
+	d := Diff(sysv, systemd)
+	want := "+ 1 new.service\n- 1 legacy\n~ rsyslog before cron -> concurrent"
+	if got := dump(d); got != "init sysv -> systemd\n"+
+		"~ rsyslog (sysv) -> rsyslog.service (systemd)\n~ cron (sysv) -> cron.service (systemd)\n~ ssh (sysv) -> ssh.service (systemd)\n"+
+		strings.Replace(want, "rsyslog before cron", "rsyslog.service before cron.service", 1) {
+		t.Errorf("Diff(sysv, systemd) =\n%s", got)
+	}
+	back := Diff(systemd, sysv)
+	if len(back.Switched) != 3 || len(back.Added) != 1 || len(back.Removed) != 1 || back.Order[0].A != "rsyslog" {
+		t.Errorf("Diff(systemd, sysv) =\n%s\nnot the mirror of\n%s", dump(back), dump(d))
+	}
+	// One init system: names alone match, as before.
+	same := Diff(sysv, side("sysv", nil, "phase rc2: rsyslog.service"))
+	if len(same.Switched) != 0 || len(same.Added) != 1 {
+		t.Errorf("Diff(sysv, sysv) = %s; want rsyslog.service added, nothing switched", dump(same))
 	}
 }
 

@@ -44,6 +44,20 @@ func (d Detection) Note() string {
 	return s + " (--pid1 sysv|upstart|systemd reads it otherwise)"
 }
 
+// Overruled is the line a root read as init by a flag (flag says which:
+// "--pid1 sysv") deserves when Detect found another init system: the
+// boot shown is not the one the root's own PID 1 would run. It is ""
+// when they agree or when the root says nothing.
+func (d Detection) Overruled(init, flag string) string {
+	if d.Init == "" || d.Init == init {
+		return ""
+	}
+	if d.Guess {
+		return fmt.Sprintf("read as %s because of %s, though the root looks like %s: %s", init, flag, d.Init, d.Evidence)
+	}
+	return fmt.Sprintf("the root's own PID 1 is %s (%s): read as %s because of %s", d.Init, d.Evidence, init, flag)
+}
+
 // Detect decides which init system is PID 1 as the distribution would
 // boot the root (SPEC §2). sbin/init decides when it is there (or
 // usr/sbin/init, on a root without sbin):

@@ -18,13 +18,15 @@ type Drift struct {
 // Diff writes d in the given format: "text", one change a line, or
 // "json":
 //
-//   - S03 foo                     started by the second boot only, in its wave there
-//   - S05 bar                     started by the first boot only
-//     ~ a before b -> a after b     a pair that the two boots order otherwise
-//     ~ a before b -> concurrent
-//     ~ concurrent -> a before b
-//   - finding PATH:LINE: SEVERITY: KIND: MESSAGE   a finding of the second boot only
-//   - finding ...                 a finding of the first boot only
+//	  ~ init sysv -> systemd        the boots' PID 1 differs
+//	  ~ ssh (sysv) -> ssh.service (systemd)   a service both start, by another init system
+//	- S03 foo                     started by the second boot only, in its wave there
+//	- S05 bar                     started by the first boot only
+//	  ~ a before b -> a after b     a pair that the two boots order otherwise
+//	  ~ a before b -> concurrent
+//	  ~ concurrent -> a before b
+//	- finding PATH:LINE: SEVERITY: KIND: MESSAGE   a finding of the second boot only
+//	- finding ...                 a finding of the first boot only
 //
 // Nothing is written when the boots are alike.
 func Diff(w io.Writer, format string, d Drift, o Options) error {
@@ -86,6 +88,12 @@ func driftText(sb *strings.Builder, d Drift, o Options) {
 		sb.WriteString(paint(o, color, printable(s)))
 		sb.WriteByte('\n')
 	}
+	if d.WasInit != d.NowInit {
+		line(yellow, "~ init "+d.WasInit+" -> "+d.NowInit)
+	}
+	for _, sw := range d.Switched {
+		line(yellow, fmt.Sprintf("~ %s (%s) -> %s (%s)", sw.Was, sw.WasInit, sw.Now, sw.NowInit))
+	}
 	for _, l := range d.Added {
 		line(addedColor, fmt.Sprintf("+ %s%0*d %s", prefix, digits, l.Wave, l.Name))
 	}
@@ -114,10 +122,29 @@ func relationText(r graph.Relation, a, b string) string {
 // stable; lists are never null.
 
 type driftJSON struct {
+	Init     initJSON       `json:"init"`
+	Switched []switchJSON   `json:"switched"`
 	Added    []listedJSON   `json:"added"`
 	Removed  []listedJSON   `json:"removed"`
 	Order    []reorderJSON  `json:"order"`
 	Findings driftFindsJSON `json:"findings"`
+}
+
+// initJSON is the PID 1 of each boot: Before the first's, After the
+// second's.
+type initJSON struct {
+	Before string `json:"before"`
+	After  string `json:"after"`
+}
+
+// switchJSON is a service both boots start with another init system:
+// named Before and started by BeforeInit in the first, After and
+// AfterInit in the second.
+type switchJSON struct {
+	Before     string `json:"before"`
+	BeforeInit string `json:"before_init"`
+	After      string `json:"after"`
+	AfterInit  string `json:"after_init"`
 }
 
 type listedJSON struct {
@@ -159,8 +186,12 @@ type nodeDriftJSON struct {
 
 func driftDoc(d Drift) driftJSON {
 	doc := driftJSON{
+		Init: initJSON{Before: d.WasInit, After: d.NowInit}, Switched: []switchJSON{},
 		Added: []listedJSON{}, Removed: []listedJSON{}, Order: []reorderJSON{},
 		Findings: driftFindsJSON{New: findingList(d.New), Gone: findingList(d.Gone)},
+	}
+	for _, sw := range d.Switched {
+		doc.Switched = append(doc.Switched, switchJSON{Before: sw.Was, BeforeInit: sw.WasInit, After: sw.Now, AfterInit: sw.NowInit})
 	}
 	for _, l := range d.Added {
 		doc.Added = append(doc.Added, listedJSON{Name: l.Name, Wave: l.Wave})

@@ -52,7 +52,14 @@ func TestDiff(t *testing.T) {
       "before": "before",
       "after": "after"
     },`},
+		{"init switched", "text", Drift{Drift: graph.Drift{WasInit: "sysv", NowInit: "systemd", Switched: []graph.Switch{{Was: "ssh", WasInit: "sysv", Now: "ssh.service", NowInit: "systemd"}}}}, Options{},
+			"~ init sysv -> systemd\n~ ssh (sysv) -> ssh.service (systemd)\n"},
 		{"json alike", "json", Drift{}, Options{}, `{
+  "init": {
+    "before": "",
+    "after": ""
+  },
+  "switched": [],
   "added": [],
   "removed": [],
   "order": [],

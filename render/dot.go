@@ -310,7 +310,9 @@ func nodeTip(n sceneNode) string {
 // green), Should-Start a Wants= and an After=; X-Start-Before and
 // X-Stop-After order only (green); the stop directives as their start
 // twins; a link number's order dark green dotted; upstart's start on
-// and a job a script starts order (green).
+// and a job a script starts order (green). An optional member of a
+// facility (insserv.conf's +name, Edge.Soft) is waited for, not needed:
+// green, whatever directive named the facility.
 //
 // Green is written #008000, the green of SVG and of the browsers that
 // show systemd-analyze dot's SVG: Graphviz's own (X11) green, #00ff00,
@@ -345,7 +347,13 @@ var edgeStyle = map[graph.Kind]string{
 // tip.
 func edgeAttrs(g *graph.Graph, e sceneEdge, tip bool) string {
 	style := edgeStyle[e.edge.Kind]
-	if style == "" {
+	switch {
+	case e.edge.Soft:
+		// An optional member of a facility (insserv.conf's +name):
+		// the script waits for it when it starts and does not need
+		// it, so the edge orders only.
+		style = edgeStyle[graph.StartBefore]
+	case style == "":
 		style = `color="black"`
 	}
 	var marks []string
@@ -381,6 +389,9 @@ func edgeTip(g *graph.Graph, e sceneEdge) string {
 	}
 	if e.edge.Pos.File != "" {
 		tip += " (" + e.edge.Pos.String() + ")"
+	}
+	if e.edge.Soft {
+		tip += ": an optional member of " + e.edge.Via + ", waited for, not needed"
 	}
 	if e.race {
 		tip += ": a race"

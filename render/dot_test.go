@@ -40,7 +40,7 @@ func kindsBoot(t *testing.T) Drawing {
 	names["gone"] = add("gone.service", "systemd", missing)
 	names["masked"] = add("masked.service", "systemd", masked)
 	names["needs-gone"] = add("needs-gone.service", "systemd", off)
-	for _, n := range []string{"req", "should", "xbefore", "reqstop", "shouldstop", "stopafter", "seq1", "seq2", "seq3"} {
+	for _, n := range []string{"req", "should", "xbefore", "reqstop", "shouldstop", "stopafter", "seq1", "seq2", "seq3", "optional"} {
 		names[n] = add(n, "sysv")
 	}
 	names["barrier"] = add("(boot links below 20)", "sysv", hidden)
@@ -91,6 +91,7 @@ func kindsBoot(t *testing.T) Drawing {
 	edge("either", graph.StartOn, "alt2", alt)
 	edge("loop1", graph.StartOn, "loop2")
 	edge("loop2", graph.StartOn, "loop1")
+	edge("req", graph.RequiredStart, "optional", func(e *graph.Edge) { e.Via, e.Soft = "$remote_fs", true }) // an optional member of a facility
 	b := Boot{Init: "systemd", Goal: "test", Graph: g}
 	fs := []graph.Finding{
 		{Kind: graph.KindNeverStarts, Severity: graph.Error, Services: []string{"needs-gone.service", "gone.service"}, Message: "needs-gone.service never starts: it needs Requires gone.service", Sources: []graph.Pos{{File: "src/needs-gone", Line: 16}}},
@@ -333,6 +334,20 @@ func TestDOTOptionalMembers(t *testing.T) {
 		t.Fatal(err)
 	}
 	dot := out.String()
+	// mountall.sh starts: cron waits for it, and nothing needs it (Soft):
+	// an ordering edge, green, not the black of a need.
+	for _, line := range strings.Split(dot, "\n") {
+		if strings.Contains(line, `"cron" -> "mountall.sh"`) && !strings.Contains(line, `[color="#008000"`) {
+			t.Errorf("the optional member mountall.sh is drawn %s; want an ordering edge, color=\"#008000\" alone", line)
+		}
+	}
+	var js bytes.Buffer
+	if err := Graph(&js, "json", []Drawing{{Boot: b, Findings: graph.Check(g)}}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(js.String(), `"optional"`) {
+		t.Errorf("graph JSON marks no edge optional:\n%s", js.String())
+	}
 	if strings.Contains(dot, "umountfs") {
 		t.Errorf("the picture draws umountfs, an optional member of $remote_fs that does not start:\n%s", dot)
 	}

@@ -21,8 +21,9 @@ import (
 // head. state is started, missing, masked, never-starts or not-started,
 // or barrier for the link numbers of headerless scripts where the picture
 // draws them (newScene);
-// marks are "race", "cycle" and "alternative" (one branch of an upstart
-// "or"). Services are sorted by name, edges by tail, head, kind and
+// marks are "race", "cycle", "alternative" (one branch of an upstart
+// "or") and "optional" (an optional member of a facility, insserv.conf's
+// +name: waited for, not needed; drawn as an order). Services are sorted by name, edges by tail, head, kind and
 // source; lists are never null.
 func Graph(w io.Writer, format string, ds []Drawing) error {
 	switch format {
@@ -90,6 +91,9 @@ func graphJSON(w io.Writer, ds []Drawing) error {
 			}
 			if e.edge.Any != 0 {
 				ej.Marks = append(ej.Marks, "alternative")
+			}
+			if e.edge.Soft {
+				ej.Marks = append(ej.Marks, "optional")
 			}
 			if e.cycle {
 				ej.Marks = append(ej.Marks, "cycle")

@@ -175,6 +175,23 @@ func (p *mapPage) inView(selector string) bool {
 	return b.Left >= m.Left && b.Right <= m.Right && b.Top >= m.Top && b.Bottom <= m.Bottom && b.Height >= 12
 }
 
+// underRuler returns the node labels the right wave ruler hides: those
+// whose box, where the map shows it (clipped to the picture's area),
+// meets the ruler's box.
+func (p *mapPage) underRuler() []string {
+	p.t.Helper()
+	return eval[[]string](p, `(() => {
+		const ruler = document.getElementById("ruler-right").getBoundingClientRect();
+		const view = document.getElementById("map-svg").getBoundingClientRect();
+		return Array.from(document.querySelectorAll("#map-svg g.node:not(.ruler-node) text")).filter(t => {
+			const b = t.getBoundingClientRect();
+			const l = Math.max(b.left, view.left), r = Math.min(b.right, view.right);
+			const top = Math.max(b.top, view.top), bottom = Math.min(b.bottom, view.bottom);
+			return l < r && top < bottom && l < ruler.right && r > ruler.left && top < ruler.bottom && bottom > ruler.top;
+		}).map(t => t.textContent);
+	})()`)
+}
+
 // click clicks the middle of the element, as a mouse does.
 func (p *mapPage) click(selector string) {
 	p.t.Helper()
@@ -274,6 +291,11 @@ func TestMapBrowser(t *testing.T) {
 		t.Errorf("the map draws another number of services than its data has (%d)", n)
 	}
 	p.screenshot("map-small")
+	// The right wave ruler hides no label: needs-gone.service, the last
+	// box of wave 2, ended under it.
+	if hidden := p.underRuler(); len(hidden) > 0 {
+		t.Errorf("the right wave ruler hides the labels %q at the first view", hidden)
+	}
 
 	// A search finds a service: it is selected and in view.
 	db := p.index("db.service")
@@ -525,6 +547,9 @@ func TestMapInits(t *testing.T) {
 			services := eval[int](p, `JSON.parse(document.getElementById("initorder-data").textContent).services.length`)
 			if drawn := eval[int](p, `document.querySelectorAll("#map-svg g.node[id^=n]").length`); services < 2 || drawn != services {
 				t.Errorf("the map has %d services and draws %d", services, drawn)
+			}
+			if hidden := p.underRuler(); len(hidden) > 0 {
+				t.Errorf("the right wave ruler hides the labels %q at the first view", hidden)
 			}
 			p.click("#map-svg g.node[id^=n]:not(.ruler-node)")
 			if p.text("#info h2") == "" {

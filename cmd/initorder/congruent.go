@@ -29,7 +29,7 @@ func congruent(out, errOut io.Writer, g *globals, gl goal, lf layoutFlags) error
 	groups := lay.Groups(lf.nodes)
 	sides := make([]graph.Side, len(groups))
 	err = eachGroup(g, gl, lay, groups, func(k int, gr group) error {
-		sides[k] = graph.Side{Graph: gr.boot.Graph, Schedule: schedule(gr.boot), Findings: gr.findings}
+		sides[k] = graph.Side{Graph: gr.boot.Graph, Schedule: schedule(gr.boot), Findings: gr.findings, Init: gr.boot.Init}
 		return nil
 	})
 	if err != nil {

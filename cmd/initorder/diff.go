@@ -24,6 +24,9 @@ func newDiffCmd(g *globals) *cobra.Command {
 		Long: `diff analyses two boots as ls and check do, with the same flags for both,
 and prints what differs in what matters at boot, one change a line:
 
+  ~ init sysv -> systemd       the boots' init systems (PID 1) differ
+  ~ ssh (sysv) -> ssh.service (systemd)
+                               a service both boots start, by another init system
   + S03 foo                    foo starts in the second boot only (wave 3 there)
   - S05 bar                    bar starts in the first boot only (wave 5 there)
   ~ a before b -> a after b    a pair the two boots order otherwise; also
@@ -31,9 +34,12 @@ and prints what differs in what matters at boot, one change a line:
   + finding PATH:LINE: ...     a finding of the second boot only (as check)
   - finding PATH:LINE: ...     a finding of the first boot only
 
-Services are matched by name. Only pairs that a directive orders in one
-of the boots are compared (After=, Required-Start, start on, a link number
-...), and with --sequential the neighbours of the sequential order. A
+Services are matched by name, and across init systems as a layout's roles
+name them: a SysV script or upstart job NAME is the unit NAME.service, and
+a pair so matched is named as the second boot names it. Only pairs that a
+directive orders in one of the boots are compared (After=, Required-Start,
+start on, a link number ...), and with --sequential the neighbours of the
+sequential order. A
 finding is the same when its kind, services and message are: a line that
 moves in a file changes no finding.
 
@@ -109,5 +115,5 @@ func diffSide(g *globals, gl goal, lf layoutFlags, arg string, sequential bool) 
 	if err != nil {
 		return graph.Side{}, err
 	}
-	return graph.Side{Graph: l.boot.Graph, Schedule: s, Findings: l.findings}, nil
+	return graph.Side{Graph: l.boot.Graph, Schedule: s, Findings: l.findings, Init: l.boot.Init}, nil
 }

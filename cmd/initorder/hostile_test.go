@@ -256,7 +256,7 @@ var hostileCases = []hostileCase{
 		want: map[string][]string{
 			"sysv":    {`etc/rc2\.d/S02loop1: warning: dangling-link: link etc/rc2\.d/S02loop1: too many levels of symbolic links`},
 			"upstart": {`etc/init/loop1\.conf: error: parse-error: too many levels of symbolic links`, `etc/init/self\.conf: error: parse-error: too many levels of symbolic links`, `etc/init/dirloop: warning: parse-error: directory loop, not read`},
-			"systemd": {`lib/systemd/system/loop1\.service: warning: parse-error: alias of loop2\.service, which does not exist`},
+			"systemd": {`lib/systemd/system/loop1\.service: warning: dangling-link: link lib/systemd/system/loop1\.service leads to /lib/systemd/system/loop2\.service: too many levels of symbolic links`},
 		},
 	},
 	{

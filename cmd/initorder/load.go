@@ -106,8 +106,9 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		say(note)
 	}
 	var made map[string]bool
+	var defaultErrs []graph.Finding
 	if gl.defaults {
-		if fsys, made, err = withDefaults(fsys, say); err != nil {
+		if fsys, made, defaultErrs, err = withDefaults(fsys, say); err != nil {
 			return nil, err
 		}
 	}
@@ -117,6 +118,9 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		return nil, err
 	}
 	if note := d.Note(); detected && note != "" {
+		say(note)
+	}
+	if note := d.Overruled(init, initFlag(g.pid1, init)); !detected && note != "" {
 		say(note)
 	}
 	if err := gl.fits(init); err != nil {
@@ -175,31 +179,36 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		}
 		l.boot = render.Boot{Init: "sysv", Goal: goalName, Stop: gl.stop, Graph: sv.Graph, Notes: l.boot.Notes}
 		l.findings = sv.Findings
+		if d.Init == "sysv" { // the root's own PID 1: its units' links are left for a systemd boot
+			l.findings = append(l.findings, sysv.UnitsNeverRun(fsys, sv.Graph)...)
+		}
 	}
+	l.findings = append(l.findings, defaultErrs...)
 	l.findings = append(l.findings, rootProblems(fsys)...)
 	sayEmpty(g, root, l, d, detected)
 	return l, nil
 }
 
 // withDefaults returns root read with the rc links update-rc.d NAME
-// defaults would make for every script, the links it makes or renumbers,
-// and says what it did on stderr.
-func withDefaults(fsys *rootfs.FS, say func(string)) (*rootfs.FS, map[string]bool, error) {
+// defaults would make for every script, the links it makes or renumbers
+// and the rc directories it could not read (findings), and says what it
+// did on stderr.
+func withDefaults(fsys *rootfs.FS, say func(string)) (*rootfs.FS, map[string]bool, []graph.Finding, error) {
 	dl, err := sysv.Defaults(fsys)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	made := dl.Made(fsys)
 	with, err := fsys.With(dl.Changes())
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	msg := fmt.Sprintf("--defaults: %d rc links as update-rc.d NAME defaults would leave them (insserv's numbers), %d of them made or renumbered", len(dl.Links), len(made))
 	if len(dl.Disabled) > 0 {
 		msg += fmt.Sprintf("; enabled nowhere (no header or no Default-Start): %s", strings.Join(dl.Disabled, ", "))
 	}
 	say(msg)
-	return with, made, nil
+	return with, made, dl.Errors.Findings(), nil
 }
 
 // withPresets returns root read as systemd 252 would boot it after its
@@ -349,6 +358,15 @@ func pickInit(d parse.Detection, inits []string, pid1Flag string) (init string, 
 		init = d.Init
 	}
 	return init, init != "sysv" && d.Scripts, pid1Flag == "", nil
+}
+
+// initFlag names the flag that made init PID 1: "--pid1 sysv", else
+// "--init sysv".
+func initFlag(pid1Flag, init string) string {
+	if pid1Flag != "" {
+		return "--pid1 " + pid1Flag
+	}
+	return "--init " + init
 }
 
 // options returns the text options for w: colour only on a terminal and

@@ -153,6 +153,7 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 	if opt.SysV { // SysV bridge (sysv.go): the generator's units join the search path
 		b.boot.Findings = append(b.boot.Findings, units.addSysV()...)
 	}
+	b.boot.Findings = append(b.boot.Findings, units.danglingAliases()...)
 	if t := &b.boot.Graph.Services[b.pull(target)]; t.Missing || t.Masked {
 		if t.Missing && explicit {
 			return nil, fmt.Errorf("%s: no unit of that name in any unit directory", asked)

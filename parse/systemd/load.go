@@ -67,12 +67,58 @@ func readUnits(fsys *rootfs.FS, gen *genOutput) (*Units, parse.ErrorList, error)
 	us.buildAliases()
 	for _, n := range ids {
 		if us.LoadUnit(n) == nil && us.ids[n].alias != "" {
-			us.errs.Warnf(wholeFile(us.linkOf(n)), "", "alias of %s, which does not exist", us.ids[n].alias)
+			us.unloaded = append(us.unloaded, n)
 		}
 	}
 	us.Default = us.defaultTarget()
 	us.sortNames()
 	return us, us.Errors(), nil
+}
+
+// danglingAliases says which alias links lead to no unit, once the units
+// of the SysV bridge are there too: a dangling-link finding at the link
+// when its target does not resolve (an /etc tree whose links lead into
+// the /lib it lacks; a loop), as SysV says of its rc links; a parse-error
+// when it leads to a file that is no unit.
+func (us *Units) danglingAliases() []graph.Finding {
+	var found []graph.Finding
+	for _, n := range us.unloaded {
+		if us.LoadUnit(n) != nil {
+			continue
+		}
+		link := us.linkOf(n)
+		f := graph.Finding{Kind: graph.KindParseError, Severity: graph.Warning, Services: []string{n}, Sources: []graph.Pos{wholeFile(link)},
+			Message: "alias of " + us.ids[n].alias + ", which does not exist"}
+		if to, err := us.aliasTarget(link); err != nil {
+			f.Kind, f.Message = graph.KindDanglingLink, "link "+link+" leads to /"+to
+			if errors.Is(err, fs.ErrNotExist) {
+				f.Message += ", which does not exist"
+			} else {
+				f.Message += ": " + parse.UnwrapPath(err).Error()
+			}
+		}
+		found = append(found, f)
+	}
+	return found
+}
+
+// aliasTarget returns where the symlink link leads (its parent directories
+// resolved, as readSymlink reads it) and why that does not resolve, nil
+// when it does.
+func (us *Units) aliasTarget(link string) (string, error) {
+	target, err := us.fsys.Readlink(link)
+	if err != nil {
+		return "", nil
+	}
+	if !strings.HasPrefix(target, "/") {
+		target = path.Dir(link) + "/" + target
+	}
+	simplified, err := us.chaseParent(target)
+	if err != nil {
+		return "", nil
+	}
+	_, err = us.fsys.Resolve(simplified)
+	return simplified, err
 }
 
 // LoadUnit loads the unit name leads to (manager_load_unit): an alias

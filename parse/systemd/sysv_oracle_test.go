@@ -384,3 +384,40 @@ func TestSysvGeneratorFails(t *testing.T) {
 		t.Errorf("generateSysV made %d units and found %v; want none and one error", len(gen.units), gen.found)
 	}
 }
+
+// TestAliasToSysvUnit: an alias link whose target is a unit only
+// systemd-sysv-generator makes (etc/systemd/system/syslog.service ->
+// rsyslog.service, rsyslog an init.d script) is that unit, as systemd 252
+// loads it from generator.late: a .wants/ link through the alias starts
+// the script's unit, and the alias is no dangling link.
+func TestAliasToSysvUnit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs systemd --test; not in -short")
+	}
+	ar := txtar.Parse([]byte(`-- lib/systemd/system/multi-user.target --
+[Unit]
+Description=Multi-User System
+AllowIsolate=yes
+-- etc/init.d/rsyslog --
+#!/bin/sh
+### BEGIN INIT INFO
+# Provides:       rsyslog
+# Default-Start:  2 3 4 5
+### END INIT INFO
+-- symlinks --
+etc/systemd/system/syslog.service -> ../../../lib/systemd/system/rsyslog.service
+etc/systemd/system/multi-user.target.wants/syslog.service -> ../../../../lib/systemd/system/syslog.service
+`))
+	root := t.TempDir()
+	roottest.WriteSysV(t, root, ar)
+	res := runGenerator(t, root)
+	sd, _ := compareBoot(t, root, Options{Target: "multi-user.target", SysV: true}, 0, res.Dir)
+	if _, ok := sd.Graph.Find("rsyslog.service"); !ok {
+		t.Errorf("rsyslog.service is not in the boot; want it, through the alias syslog.service")
+	}
+	for _, f := range sd.Findings {
+		if f.Kind == graph.KindDanglingLink || f.Kind == graph.KindParseError {
+			t.Errorf("finding %v; want none", f)
+		}
+	}
+}

@@ -33,9 +33,13 @@ type nativeUnit struct {
 func (us *Units) addSysV() []graph.Finding {
 	gen, found, errs, skipped := generateSysV(us.fsys, us.nativeUnit)
 	us.sysv, us.sysvSkipped = map[string]*sysvUnit{}, skipped
+	linked := map[string][]string{} // alias links that led to no unit, by the name they give
+	for _, n := range us.unloaded {
+		linked[us.ids[n].alias] = append(linked[us.ids[n].alias], n)
+	}
 	for _, su := range gen {
 		us.sysv[su.name] = su
-		us.addGenerated(su)
+		us.addGenerated(su, linked[su.name])
 	}
 	// Each target's Wants stays sorted by name: appended, then sorted
 	// once (an insert for each of 100,000 scripts would be quadratic).
@@ -72,8 +76,9 @@ const generatorDir = "run/systemd/generator.late"
 
 // addGenerated makes su a unit, loaded as LoadUnit loads one: its
 // options, then the drop-ins and .wants/ (.requires/, .upholds/) links of
-// its names.
-func (us *Units) addGenerated(su *sysvUnit) {
+// its names; links are the alias links of the search path that name it
+// and readUnits could not load.
+func (us *Units) addGenerated(su *sysvUnit, links []string) {
 	old := us.ByName[su.name]
 	if old != nil && old.Path != "" && !strings.HasPrefix(old.Path, "run/systemd/generator") {
 		return
@@ -91,6 +96,15 @@ func (us *Units) addGenerated(su *sysvUnit) {
 		us.ids[a.Name] = unitID{alias: su.name}
 		us.names[su.name] = append(us.names[su.name], a.Name)
 		u.Aliases = append(u.Aliases, a.Name)
+	}
+	// An alias link in the search path may name the unit the generator
+	// makes (etc/systemd/system/syslog.service -> rsyslog.service, and
+	// rsyslog an init.d script): systemd loads it from generator.late
+	// under the link's name too.
+	for _, a := range links {
+		if a != u.Name && !slices.Contains(u.Aliases, a) {
+			u.Aliases = append(u.Aliases, a)
+		}
 	}
 	sort.Strings(u.Aliases)
 	us.loadDropIns(u)

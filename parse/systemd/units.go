@@ -87,6 +87,7 @@ type Units struct {
 	unsorted  bool                     // names were appended to Names since it was sorted
 	listings  map[string][]fs.DirEntry // drop-in and dependency directories read so far
 	errs      parse.ErrorList
+	unloaded  []string // the aliases readUnits could not load (danglingAliases)
 
 	// With the SysV bridge (addSysV): the units systemd-sysv-generator
 	// made, by name, and why it made none of some scripts.

@@ -52,6 +52,12 @@ func TestReadUnits(t *testing.T) {
 		if all := us.Errors().String(); all != errs.String() {
 			got = append(got, "== diagnostics after LoadUnit\n"+all...)
 		}
+		if fs := us.danglingAliases(); len(fs) > 0 {
+			got = append(got, "== aliases that lead to no unit\n"...)
+			for _, f := range fs {
+				got = append(got, f.String()+"\n"...)
+			}
+		}
 		return got
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/parse"
 	"github.com/initorder/initorder/parse/rootfs"
 )
 
@@ -59,6 +60,9 @@ type DefaultLinks struct {
 	// Disabled are the scripts insserv enables nowhere: no header, or an
 	// empty Default-Start and Default-Stop, and no link of their own.
 	Disabled []string
+	// Errors are the rc?.d directories that could not be read: their
+	// links are not known, and Links has none there.
+	Errors parse.ErrorList
 }
 
 // Changes are the links as rootfs.FS.With reads them.
@@ -85,8 +89,10 @@ func (d *DefaultLinks) Made(fsys *rootfs.FS) map[string]bool {
 // Defaults returns the rc?.d links of root once `update-rc.d NAME
 // defaults` has run for every script of etc/init.d, with insserv, as
 // on every sysv-rc system (docs/defaults-presets.md). Problems in the
-// scripts are reported when the boot is read, not here; the error is for
-// an etc/init.d that cannot be listed.
+// scripts are reported when the boot is read, not here, and so are the
+// links that lead nowhere, which insserv removes (Removed); an rc?.d
+// directory that cannot be read is in Errors, and gets no link. The
+// error is for an etc/init.d that cannot be listed.
 func Defaults(fsys *rootfs.FS) (*DefaultLinks, error) {
 	b := &builder{fsys: fsys, loopSeen: map[string]bool{}, sv: &Boot{
 		Scripts:    map[string]*Script{},
@@ -99,9 +105,20 @@ func Defaults(fsys *rootfs.FS) (*DefaultLinks, error) {
 	b.readFacilities()
 	existing := map[string][]Link{}
 	var removed []string
+	var errs parse.ErrorList
+	unread := map[string]bool{}
 	for _, rl := range rcDirs {
 		dir := "etc/rc" + rl + ".d"
-		links, _, _ := rcLinks(fsys, dir)
+		links, _, lerrs := rcLinks(fsys, dir) // its dangling links are removed, below
+		ents, err := fsys.ReadDir(dir)
+		if len(lerrs) > 0 || err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if err == nil {
+				err = lerrs[0].Err
+			}
+			errs.Warnf(graph.Pos{File: dir}, "", "%v: its links are not known, and --defaults makes none there", parse.UnwrapPath(err))
+			unread[dir] = true
+			continue
+		}
 		for _, l := range links {
 			if l.Script != "" && b.sv.Scripts[l.Script] != nil && l.Target != "dev/null" {
 				existing[l.Script] = append(existing[l.Script], l)
@@ -109,7 +126,6 @@ func Defaults(fsys *rootfs.FS) (*DefaultLinks, error) {
 			}
 		}
 		// insserv removes the links that lead nowhere ("dangling sym link").
-		ents, _ := fsys.ReadDir(dir)
 		for _, e := range ents {
 			p := dir + "/" + e.Name()
 			if _, ok := linkName(e.Name()); ok {
@@ -120,8 +136,10 @@ func Defaults(fsys *rootfs.FS) (*DefaultLinks, error) {
 		}
 	}
 	d := defaultLinks(b.sv.Scripts, b.names, b.sv.Facilities, existing)
+	d.Links = slices.DeleteFunc(d.Links, func(l DefaultLink) bool { return unread[dirOf(l.Path)] })
 	sort.Strings(removed)
 	d.Removed = slices.Compact(removed)
+	d.Errors = errs
 	return d, nil
 }
 

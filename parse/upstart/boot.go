@@ -129,16 +129,7 @@ func readBoot(jobs []*Job, found []graph.Finding, fsys *rootfs.FS, opt Options) 
 	b.readScripts()
 	b.up.Runlevel = b.runlevel(fsys)
 	b.addJobs()
-	b.addStops()
-	b.addEmitters()
-	var conds []condition
-	for i, j := range jobs {
-		if !j.Rejected {
-			conds = append(conds, b.condition(i, j))
-		}
-	}
-	b.addConditions(conds)
-	b.addHookOrders()
+	b.wire()
 	g := b.up.Graph
 	for _, f := range graph.Start(g) {
 		if i, ok := g.Lookup(f.Services[0]); ok && b.hidden[i] {
@@ -182,6 +173,22 @@ func newBuilder(jobs []*Job, opt Options) *builder {
 		}
 	}
 	return b
+}
+
+// wire adds what orders the services of the jobs, in a boot as in a
+// shutdown: the stops of the jobs, who emits what, each loaded job's
+// start on (and stop on) as edges, and the orders of the hooks.
+func (b *builder) wire() {
+	b.addStops()
+	b.addEmitters()
+	var conds []condition
+	for i, j := range b.up.Jobs {
+		if !j.Rejected {
+			conds = append(conds, b.condition(i, j))
+		}
+	}
+	b.addConditions(conds)
+	b.addHookOrders()
 }
 
 // runlevel is the runlevel of the boot (docs/upstart.md "The runlevel

@@ -42,16 +42,7 @@ func readStop(jobs []*Job, found []graph.Finding, fsys *rootfs.FS, opt Options, 
 	}
 	b.readScripts()
 	b.addStopJobs()
-	b.addStops()
-	b.addEmitters()
-	var conds []condition
-	for i, j := range jobs {
-		if !j.Rejected {
-			conds = append(conds, b.condition(i, j))
-		}
-	}
-	b.addConditions(conds)
-	b.addHookOrders()
+	b.wire()
 	g := b.up.Graph
 	for _, f := range graph.Start(g) {
 		i, ok := g.Lookup(f.Services[0])
