@@ -373,11 +373,11 @@ func (b *builder) addServices(stop bool) {
 			}
 		}
 		if h := s.Header; h != nil {
-			req, should := h.Field("Required-Start").Values, h.Field("Should-Start").Values
+			req, should := "Required-Start", "Should-Start"
 			if stop {
-				req, should = h.Field("Required-Stop").Values, h.Field("Should-Stop").Values
+				req, should = "Required-Stop", "Should-Stop"
 			}
-			if slices.Contains(req, "$all") || slices.Contains(should, "$all") {
+			if h.has(req, "$all") || h.has(should, "$all") {
 				b.hasAll[i] = true
 			}
 		}
@@ -388,7 +388,7 @@ func (b *builder) addServices(stop bool) {
 // or the file when it has none (it provides its file name).
 func providesPos(s *Script) graph.Pos {
 	if s.Header != nil {
-		if p := s.Header.Field("Provides").Pos; p.Line != 0 {
+		if _, p, ok := s.Header.raw("Provides"); ok {
 			return p
 		}
 	}
