@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io/fs"
 	"strconv"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -304,7 +303,8 @@ func infoOf(name string, st *unix.Stat_t) *statInfo {
 	if st.Mode&unix.S_ISVTX != 0 {
 		mode |= fs.ModeSticky
 	}
-	return &statInfo{name: name, size: st.Size, mode: mode, mtime: time.Unix(st.Mtim.Unix())}
+	sec, nsec := st.Mtim.Unix()
+	return &statInfo{name: name, fileStat: fileStat{size: st.Size, sec: sec, nsec: int32(nsec), mode: mode}}
 }
 
 // dirBudget is how many directories the open roots keep open, together:
