@@ -211,10 +211,14 @@ func (b *builder) scanScript(ent fs.DirEntry) (*Script, *graph.Finding, parse.Er
 			return nil, nil, nil
 		}
 	}
+	// Read first: what the open file says of itself (its mode) is what
+	// Stat then gives, without a system call of its own (a million
+	// scripts, a million fewer).
+	data, rerr := b.fsys.ReadFile(p)
 	if fi, err := b.fsys.Stat(p); err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o100 == 0 {
 		return nil, nil, nil
 	}
-	s, errs := b.readScript(p)
+	s, errs := b.parseScript(p, data, rerr)
 	return s, nil, errs
 }
 
@@ -225,8 +229,14 @@ func (b *builder) scanScript(ent fs.DirEntry) (*Script, *graph.Finding, parse.Er
 // a header (scan_script_defaults; insserv(8) says otherwise, the code and
 // the binary agree with each other).
 func (b *builder) readScript(p string) (*Script, parse.ErrorList) {
-	var errs parse.ErrorList
 	data, err := b.fsys.ReadFile(p)
+	return b.parseScript(p, data, err)
+}
+
+// parseScript is readScript of the script at p that ReadFile read as
+// data, or not (err).
+func (b *builder) parseScript(p string, data []byte, err error) (*Script, parse.ErrorList) {
+	var errs parse.ErrorList
 	if err != nil {
 		// Still a script: sysv-rc runs it. Ordered by its number, and the
 		// read error is the one thing said about it.
