@@ -167,6 +167,7 @@ func parseLSB(data []byte, path string) (*Script, parse.ErrorList) {
 		}
 		if strings.HasPrefix(strings.TrimLeft(text, " \t"), endInitInfo) {
 			h.fields = slices.Clone(fields[:nf])
+			h.compact()
 			s.Header, h = h, nil
 			continue
 		}
@@ -245,6 +246,35 @@ func parseLSB(data []byte, path string) (*Script, parse.ErrorList) {
 		errs.Errorf(h.Pos, "", "%q without %q: the block is ignored", beginInitInfo, endInitInfo)
 	}
 	return s, errs
+}
+
+// compact copies what h keeps of its block, the values of its keywords
+// and its descriptions, into one string of their own, so that the block
+// is not kept for them: 16 bytes for a header of two short keywords, not
+// the 64 of its block (a million of them), a few hundred for a real
+// script's, not a few thousand.
+func (h *Header) compact() {
+	n := len(h.ShortDescription) + len(h.Description)
+	for _, f := range h.fields {
+		n += len(f.value)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, f := range h.fields {
+		b.WriteString(f.value)
+	}
+	b.WriteString(h.ShortDescription)
+	b.WriteString(h.Description)
+	kept := b.String()
+	cut := func(v string) string {
+		v, kept = kept[:len(v)], kept[len(v):]
+		return v
+	}
+	for i := range h.fields {
+		h.fields[i].value = cut(h.fields[i].value)
+	}
+	h.ShortDescription = cut(h.ShortDescription)
+	h.Description = cut(h.Description)
 }
 
 // headerBlock returns data, which follows a BEGIN INIT INFO line, up to
