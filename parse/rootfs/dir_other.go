@@ -145,5 +145,5 @@ func compactInfo(fi fs.FileInfo) fs.FileInfo {
 	if c, ok := fi.(*statInfo); ok {
 		return c
 	}
-	return &statInfo{name: fi.Name(), size: fi.Size(), mode: fi.Mode(), mtime: fi.ModTime()}
+	return &statInfo{name: fi.Name(), fileStat: statOf(fi)}
 }

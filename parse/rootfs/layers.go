@@ -94,6 +94,7 @@ func applyLayers(path string, layers []layerSource) (*FS, error) {
 			return nil, fmt.Errorf("layer %d of %d: %w", i+1, len(layers), err)
 		}
 	}
+	t.buf = nil
 	return f, nil
 }
 
@@ -210,7 +211,7 @@ func (a *applier) member(layer int, hdr *tar.Header, ord int, tr *tar.Reader) er
 		k[b] = struct{}{}
 		a.layer[n] = layer // n is name, or a directory place made for it
 	}
-	if e.mode.IsRegular() && e.ord == ord && hasKeptPrefix(name) {
+	if e.mode.IsRegular() && int(e.ord) == ord && hasKeptPrefix(name) {
 		if err := t.keep(e, tr); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}

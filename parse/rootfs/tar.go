@@ -87,6 +87,7 @@ func openTarLimits(path string, l tarLimits) (*FS, error) {
 			return nil, err
 		}
 	}
+	t.buf = nil
 	return f, nil
 }
 
@@ -265,7 +266,7 @@ func (t *tarFS) index(f *FS, tr *tar.Reader) error {
 		// member, as extracting the archive would.
 		name = t.place(f, name)
 		t.files[name] = e
-		if e.mode.IsRegular() && e.ord == ord && hasKeptPrefix(name) {
+		if e.mode.IsRegular() && int(e.ord) == ord && hasKeptPrefix(name) {
 			if err := t.keep(e, tr); err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
@@ -344,15 +345,16 @@ func shortName(name string) string {
 // creates nothing (global PAX header, unknown type, hard link to nothing).
 func (t *tarFS) entry(hdr *tar.Header, ord int) *tarEntry {
 	perm := fs.FileMode(hdr.Mode).Perm()
+	sec, nsec := hdr.ModTime.Unix(), int32(hdr.ModTime.Nanosecond())
 	switch hdr.Typeflag {
 	case tar.TypeReg, tar.TypeCont, tar.TypeGNUSparse:
-		return &tarEntry{mode: perm, size: hdr.Size, mtime: hdr.ModTime, ord: ord, why: errNotReached}
+		return &tarEntry{mode: perm, size: hdr.Size, mtime: sec, nsec: nsec, ord: int32(ord)}
 	case tar.TypeDir:
-		return &tarEntry{mode: fs.ModeDir | perm, mtime: hdr.ModTime}
+		return &tarEntry{mode: fs.ModeDir | perm, mtime: sec, nsec: nsec}
 	case tar.TypeSymlink:
-		return &tarEntry{mode: fs.ModeSymlink | 0o777, link: hdr.Linkname, mtime: hdr.ModTime}
+		return &tarEntry{mode: fs.ModeSymlink | 0o777, text: hdr.Linkname, mtime: sec, nsec: nsec}
 	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
-		return &tarEntry{mode: hdr.FileInfo().Mode(), mtime: hdr.ModTime}
+		return &tarEntry{mode: hdr.FileInfo().Mode(), mtime: sec, nsec: nsec}
 	case tar.TypeLink:
 		// A hard link shares the entry of the member it names, as extraction
 		// links it to the file already written; a later duplicate of that
@@ -412,14 +414,19 @@ func (t *tarFS) keep(e *tarEntry, r io.Reader) error {
 	case e.size < 0 || e.size > MaxFileSize:
 		return nil
 	case t.kept+e.size > t.limits.kept:
-		e.why = fmt.Errorf("%w: over the %d MiB kept for a tar root", ErrNotKept, t.limits.kept>>20)
+		e.why = overLimit
 		return nil
 	}
-	data := make([]byte, e.size)
+	// Read into a buffer of the index's, reused: the string made of it is
+	// the one allocation a file costs.
+	if int64(cap(t.buf)) < e.size {
+		t.buf = make([]byte, max(e.size, 64<<10))
+	}
+	data := t.buf[:e.size]
 	if _, err := io.ReadFull(r, data); err != nil {
 		return err
 	}
-	e.data, e.why = data, nil
+	e.text, e.why = string(data), kept
 	t.kept += e.size
 	return nil
 }

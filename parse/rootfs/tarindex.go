@@ -1,7 +1,6 @@
 package rootfs
 
 import (
-	"bytes"
 	"fmt"
 	"io/fs"
 	"slices"
@@ -20,6 +19,7 @@ type tarFS struct {
 	kept   int64  // bytes of contents held
 	size   int64  // bytes of index (tarLimits.index)
 	strip  string // "dir/": the top-level directory the root is read from, cut from every name
+	buf    []byte // what keep reads a file into, while indexing
 
 	odd      int    // members left out: no file system holds them (holdable)
 	firstOdd string // the name of the first
@@ -30,15 +30,36 @@ func newTarFS(l tarLimits) *tarFS {
 	return &tarFS{files: map[string]*tarEntry{".": {mode: fs.ModeDir | 0o755}}, limits: l}
 }
 
-// tarEntry is one file of the archive. Hard links share one entry.
+// tarEntry is one file of the archive. Hard links share one entry. It
+// is 48 bytes: an archive of a million small files keeps a million.
 type tarEntry struct {
-	mode  fs.FileMode
+	// text is the target of a symlink, raw, or the contents of a regular
+	// file when kept (why is kept).
+	text  string
 	size  int64 // of a regular file
-	mtime time.Time
-	link  string // target of a symlink, raw
-	data  []byte // contents of a regular file, if kept
-	why   error  // why data is nil (ErrNotKept …)
-	ord   int    // ordinal of the header holding the contents
+	mtime int64 // seconds since 1970
+	nsec  int32 // and nanoseconds
+	ord   int32 // ordinal of the header holding the contents
+	mode  fs.FileMode
+	why   keptState // of a regular file: whether text holds its contents, and why not
+}
+
+// keptState says whether the contents of a regular file are kept, and if
+// not, why.
+type keptState uint8
+
+const (
+	notReached keptState = iota // not under keptPrefixes, nor reached from them (yet)
+	kept
+	overLimit // over tarLimits.kept
+)
+
+// keptError is why the contents of e are not kept, for ReadFile.
+func (t *tarFS) keptError(e *tarEntry) error {
+	if e.why == overLimit {
+		return fmt.Errorf("%w: over the %d MiB kept for a tar root", ErrNotKept, t.limits.kept>>20)
+	}
+	return errNotReached
 }
 
 // link records each entry in its parent directory. An entry whose parent was
@@ -80,8 +101,8 @@ func (t *tarFS) reachable(f *FS) map[int]*tarEntry {
 				seen[p] = true
 				stack = append(stack, p)
 			}
-		case e.mode.IsRegular() && e.data == nil && e.size <= MaxFileSize:
-			need[e.ord] = e
+		case e.mode.IsRegular() && e.why != kept && e.size <= MaxFileSize:
+			need[int(e.ord)] = e
 		}
 	}
 	for _, p := range keptPrefixes {
@@ -127,7 +148,7 @@ func (t *tarFS) readlink(name string) (string, error) {
 	case e.mode&fs.ModeSymlink == 0:
 		return "", syscall.EINVAL
 	}
-	return e.link, nil
+	return e.text, nil
 }
 
 func (t *tarFS) lmode(name string) (fs.FileMode, error) {
@@ -146,12 +167,10 @@ func (t *tarFS) readFile(name string) ([]byte, error) {
 		return nil, fs.ErrNotExist
 	case e.size > MaxFileSize:
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, e.size, MaxFileSize)
-	case e.data == nil && e.why != nil:
-		return nil, e.why
-	case e.data == nil:
-		return nil, ErrNotKept
+	case e.why != kept:
+		return nil, t.keptError(e)
 	}
-	return bytes.Clone(e.data), nil
+	return []byte(e.text), nil
 }
 
 func (t *tarFS) readDir(name string) ([]fs.DirEntry, error) {
@@ -176,7 +195,7 @@ type tarInfo struct {
 
 func (i tarInfo) Name() string       { return i.name }
 func (i tarInfo) Mode() fs.FileMode  { return i.e.mode }
-func (i tarInfo) ModTime() time.Time { return i.e.mtime }
+func (i tarInfo) ModTime() time.Time { return time.Unix(i.e.mtime, int64(i.e.nsec)) }
 func (i tarInfo) IsDir() bool        { return i.e.mode.IsDir() }
 func (i tarInfo) Sys() any           { return nil }
 
@@ -185,7 +204,7 @@ func (i tarInfo) Size() int64 {
 	case i.e.mode.IsRegular():
 		return i.e.size
 	case i.e.mode&fs.ModeSymlink != 0:
-		return int64(len(i.e.link))
+		return int64(len(i.e.text))
 	}
 	return 0
 }

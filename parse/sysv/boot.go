@@ -211,10 +211,14 @@ func (b *builder) scanScript(ent fs.DirEntry) (*Script, *graph.Finding, parse.Er
 			return nil, nil, nil
 		}
 	}
+	// Read first: what the open file says of itself (its mode) is what
+	// Stat then gives, without a system call of its own (a million
+	// scripts, a million fewer).
+	data, rerr := b.fsys.ReadFile(p)
 	if fi, err := b.fsys.Stat(p); err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o100 == 0 {
 		return nil, nil, nil
 	}
-	s, errs := b.readScript(p)
+	s, errs := b.parseScript(p, data, rerr)
 	return s, nil, errs
 }
 
@@ -225,8 +229,14 @@ func (b *builder) scanScript(ent fs.DirEntry) (*Script, *graph.Finding, parse.Er
 // a header (scan_script_defaults; insserv(8) says otherwise, the code and
 // the binary agree with each other).
 func (b *builder) readScript(p string) (*Script, parse.ErrorList) {
-	var errs parse.ErrorList
 	data, err := b.fsys.ReadFile(p)
+	return b.parseScript(p, data, err)
+}
+
+// parseScript is readScript of the script at p that ReadFile read as
+// data, or not (err).
+func (b *builder) parseScript(p string, data []byte, err error) (*Script, parse.ErrorList) {
+	var errs parse.ErrorList
 	if err != nil {
 		// Still a script: sysv-rc runs it. Ordered by its number, and the
 		// read error is the one thing said about it.
@@ -373,11 +383,11 @@ func (b *builder) addServices(stop bool) {
 			}
 		}
 		if h := s.Header; h != nil {
-			req, should := h.Field("Required-Start").Values, h.Field("Should-Start").Values
+			req, should := "Required-Start", "Should-Start"
 			if stop {
-				req, should = h.Field("Required-Stop").Values, h.Field("Should-Stop").Values
+				req, should = "Required-Stop", "Should-Stop"
 			}
-			if slices.Contains(req, "$all") || slices.Contains(should, "$all") {
+			if h.has(req, "$all") || h.has(should, "$all") {
 				b.hasAll[i] = true
 			}
 		}
@@ -388,7 +398,7 @@ func (b *builder) addServices(stop bool) {
 // or the file when it has none (it provides its file name).
 func providesPos(s *Script) graph.Pos {
 	if s.Header != nil {
-		if p := s.Header.Field("Provides").Pos; p.Line != 0 {
+		if _, p, ok := s.Header.raw("Provides"); ok {
 			return p
 		}
 	}

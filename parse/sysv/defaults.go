@@ -217,8 +217,8 @@ func defaultLinks(scripts map[string]*Script, names []string, facs map[string]*F
 		}
 		if h != nil {
 			n.interactive = h.XInteractive
-			n.all = slices.Contains(h.Field("Required-Start").Values, "$all") || slices.Contains(h.Field("Should-Start").Values, "$all")
-			n.first = slices.Contains(h.Field("Required-Stop").Values, "$all") || slices.Contains(h.Field("Should-Stop").Values, "$all")
+			n.all = h.has("Required-Start", "$all") || h.has("Should-Start", "$all")
+			n.first = h.has("Required-Stop", "$all") || h.has("Should-Stop", "$all")
 		}
 	}
 	if fac := facs["<interactive>"]; fac != nil {

@@ -25,27 +25,65 @@ type Field struct {
 
 // Header is an LSB "### BEGIN INIT INFO" block.
 type Header struct {
-	Pos graph.Pos // the BEGIN line
-	// Fields are the list keywords the block has (Provides,
-	// Required-Start, Required-Stop, Should-Start, Should-Stop,
-	// X-Start-Before, X-Stop-After, Default-Start, Default-Stop), in the
-	// order of their lines; Field returns one. Only those it has: a
-	// million headers of two keywords each are 200 MB, not 500.
-	Fields           []Field
+	Pos              graph.Pos // the BEGIN line
 	XInteractive     bool
 	ShortDescription string
 	Description      string
+	// fields are the list keywords the block has (listKeys), in the
+	// order of their lines, each with its value as the line has it, a
+	// part of the block: Field splits it into names when asked. A
+	// million headers of two keywords each keep 48 bytes of fields
+	// each, not 200 (a Field and a slice of names a keyword).
+	fields []rawField
 }
+
+// rawField is a list keyword of a block: its value unsplit and its line.
+type rawField struct {
+	value string
+	line  int32
+	key   uint8 // index in listKeys
+}
+
+// listKeys are the keywords whose values are lists of names, as LSB 20.3
+// spells them.
+var listKeys = [...]string{"Provides", "Required-Start", "Required-Stop", "Should-Start", "Should-Stop", "X-Start-Before", "X-Stop-After", "Default-Start", "Default-Stop"}
 
 // Field returns the field of the keyword key ("Provides"), the zero
 // Field when the block does not have it.
 func (h *Header) Field(key string) Field {
-	for _, f := range h.Fields {
-		if f.Key == key {
-			return f
+	v, pos, ok := h.raw(key)
+	if !ok {
+		return Field{}
+	}
+	return Field{Key: key, Values: splitNames(v), Pos: pos}
+}
+
+// raw returns the value of the keyword key as its line has it, unsplit,
+// and the line; false when the block does not have it.
+func (h *Header) raw(key string) (string, graph.Pos, bool) {
+	for _, f := range h.fields {
+		if listKeys[f.key] == key {
+			return f.value, graph.Pos{File: h.Pos.File, Line: int(f.line)}, true
 		}
 	}
-	return Field{}
+	return "", graph.Pos{}, false
+}
+
+// has reports whether the keyword key lists name, without splitting the
+// list into a slice.
+func (h *Header) has(key, name string) bool {
+	v, _, _ := h.raw(key)
+	for v != "" {
+		i := strings.IndexFunc(v, isNameSep)
+		if i < 0 {
+			return v == name
+		}
+		if v[:i] == name {
+			return true
+		}
+		v = v[i+1:]
+	}
+	return false
 }
 
 // Chkconfig is Red Hat's "# chkconfig: 2345 55 25" line: the runlevels
@@ -84,7 +122,7 @@ func parseLSB(data []byte, path string) (*Script, parse.ErrorList) {
 	s := &Script{Name: baseName(path), Path: path}
 	var errs parse.ErrorList
 	var h *Header
-	var fields [9]Field // h's list fields so far (listKeys), fields[:nf]
+	var fields [len(listKeys)]rawField // h's list fields so far, fields[:nf]
 	nf := 0
 	var last *string         // the free-text field a continuation line extends
 	seen := map[string]int{} // keyword -> its line
@@ -128,7 +166,8 @@ func parseLSB(data []byte, path string) (*Script, parse.ErrorList) {
 			text = string(trimCR(line))
 		}
 		if strings.HasPrefix(strings.TrimLeft(text, " \t"), endInitInfo) {
-			h.Fields = slices.Clone(fields[:nf])
+			h.fields = slices.Clone(fields[:nf])
+			h.compact()
 			s.Header, h = h, nil
 			continue
 		}
@@ -197,8 +236,8 @@ func parseLSB(data []byte, path string) (*Script, parse.ErrorList) {
 		case "X-Interactive":
 			h.XInteractive = value == "true"
 		default:
-			if nf < len(fields) { // each keyword once (seen)
-				fields[nf] = Field{Key: canon, Values: splitNames(value), Pos: pos}
+			if k := slices.Index(listKeys[:], canon); k >= 0 && nf < len(fields) { // each keyword once (seen)
+				fields[nf] = rawField{value: value, line: int32(n), key: uint8(k)}
 				nf++
 			}
 		}
@@ -207,6 +246,35 @@ func parseLSB(data []byte, path string) (*Script, parse.ErrorList) {
 		errs.Errorf(h.Pos, "", "%q without %q: the block is ignored", beginInitInfo, endInitInfo)
 	}
 	return s, errs
+}
+
+// compact copies what h keeps of its block, the values of its keywords
+// and its descriptions, into one string of their own, so that the block
+// is not kept for them: 16 bytes for a header of two short keywords, not
+// the 64 of its block (a million of them), a few hundred for a real
+// script's, not a few thousand.
+func (h *Header) compact() {
+	n := len(h.ShortDescription) + len(h.Description)
+	for _, f := range h.fields {
+		n += len(f.value)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, f := range h.fields {
+		b.WriteString(f.value)
+	}
+	b.WriteString(h.ShortDescription)
+	b.WriteString(h.Description)
+	kept := b.String()
+	cut := func(v string) string {
+		v, kept = kept[:len(v)], kept[len(v):]
+		return v
+	}
+	for i := range h.fields {
+		h.fields[i].value = cut(h.fields[i].value)
+	}
+	h.ShortDescription = cut(h.ShortDescription)
+	h.Description = cut(h.Description)
 }
 
 // headerBlock returns data, which follows a BEGIN INIT INFO line, up to
@@ -255,9 +323,9 @@ var lsbKeys = map[string]string{
 }
 
 // splitNames splits a list of names at blanks, "," and ";" as insserv does.
-func splitNames(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == ',' || r == ';' })
-}
+func splitNames(s string) []string { return strings.FieldsFunc(s, isNameSep) }
+
+func isNameSep(r rune) bool { return r == ' ' || r == '\t' || r == ',' || r == ';' }
 
 // chkconfigLine reads "# chkconfig: 2345 55 25".
 func chkconfigLine(line string, pos graph.Pos, errs *parse.ErrorList) (*Chkconfig, bool) {
@@ -304,7 +372,7 @@ func (s *Script) String() string {
 		return b.String()
 	}
 	fmt.Fprintf(&b, "header (line %d)\n", h.Pos.Line)
-	for _, k := range []string{"Provides", "Required-Start", "Required-Stop", "Should-Start", "Should-Stop", "X-Start-Before", "X-Stop-After", "Default-Start", "Default-Stop"} {
+	for _, k := range listKeys {
 		if f := h.Field(k); f.Pos.Line != 0 {
 			fmt.Fprintf(&b, "  %s: %q (line %d)\n", k, f.Values, f.Pos.Line)
 		}
