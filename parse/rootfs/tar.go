@@ -60,16 +60,25 @@ var ErrPartial = errors.New("the rest of the archive is not read")
 // of them were not kept, a second pass reads just those.
 //
 // An archive whose members are all under one top-level directory that is
-// not one of a root's own (`tar czf image.tgz rootdir`) is indexed again
-// from inside that directory: the root is what the directory held (FS.Inside).
+// not one of a root's own (`tar czf image.tgz rootdir`) is read from
+// inside that directory: the root is what the directory held (FS.Inside).
+// When the first member is that directory, as tar writes it, the first
+// pass reads from inside it at once, and reads again from the top only if
+// a member outside it follows; otherwise the archive is indexed again
+// once the index shows one top-level directory.
 func openTar(path string) (*FS, error) { return openTarLimits(path, defaultTarLimits) }
 
 func openTarLimits(path string, l tarLimits) (*FS, error) {
-	f, t, err := indexTar(path, "", l)
+	f, t, err := indexTar(path, guessTop, l)
+	if errors.Is(err, errOutsideTop) {
+		f, t, err = indexTar(path, "", l)
+	}
 	if err != nil {
 		return nil, err
 	}
-	if top := t.singleTop(); top != "" {
+	if t.strip != "" {
+		f.inside = strings.TrimSuffix(t.strip, "/")
+	} else if top := t.singleTop(); top != "" {
 		if f, t, err = indexTar(path, top+"/", l); err != nil {
 			return nil, err
 		}
@@ -91,11 +100,22 @@ func openTarLimits(path string, l tarLimits) (*FS, error) {
 	return f, nil
 }
 
+// guessTop, as indexTar's strip, is the top-level directory the first
+// member names, if it is a directory and not one of a root's own.
+const guessTop = "?"
+
+// errOutsideTop is the error of an index whose top-level directory was
+// guessed (guessTop) when a member outside it follows.
+var errOutsideTop = errors.New("a member outside the first member's directory")
+
 // indexTar reads the headers of the archive at path into a new tar root
 // of limits l, with strip cut from the front of every member's name.
 func indexTar(path, strip string, l tarLimits) (*FS, *tarFS, error) {
 	t := newTarFS(l)
-	t.strip = strip
+	t.strip, t.guess = strip, strip == guessTop
+	if t.guess {
+		t.strip = ""
+	}
 	f := &FS{path: path, b: t}
 	rc, err := openArchive(path)
 	if err != nil {
@@ -251,7 +271,15 @@ func (t *tarFS) index(f *FS, tr *tar.Reader) error {
 		if e == nil {
 			continue
 		}
+		if t.guess && ord == 0 {
+			if top := cleanRel(hdr.Name); e.mode.IsDir() && !strings.Contains(top, "/") && top != "." && !rootDirs[top] {
+				t.strip = top + "/"
+			}
+		}
 		name := t.stripped(hdr.Name)
+		if t.guess && t.strip != "" && (name == "" || name == "." && !e.mode.IsDir()) {
+			return errOutsideTop
+		}
 		if name == "" {
 			continue
 		}

@@ -196,6 +196,11 @@ func TestTarTopDirectory(t *testing.T) {
 		{"two top directories", []member{{name: "a/etc/x", typ: tar.TypeReg, data: "x"}, {name: "b/etc/x", typ: tar.TypeReg, data: "x"}}},
 		{"a file at the top", []member{{name: "rootdir/etc/x", typ: tar.TypeReg, data: "x"}, {name: "README", typ: tar.TypeReg, data: "x"}}},
 		{"one top file", []member{{name: "rootdir", typ: tar.TypeReg, data: "x"}}},
+		// The first member is a directory: the first pass reads from
+		// inside it, until a member outside it comes.
+		{"a file at the top after the directory", []member{{name: "rootdir/", typ: tar.TypeDir}, {name: "rootdir/etc/x", typ: tar.TypeReg, data: "x"}, {name: "README", typ: tar.TypeReg, data: "x"}}},
+		{"a root's directory after the directory", []member{{name: "rootdir/", typ: tar.TypeDir}, {name: "etc/init.d/a", typ: tar.TypeReg, data: "x"}}},
+		{"the directory replaced by a file", []member{{name: "rootdir/", typ: tar.TypeDir}, {name: "rootdir/etc/x", typ: tar.TypeReg, data: "x"}, {name: "rootdir", typ: tar.TypeReg, data: "x"}}},
 	} {
 		f, err := openBytes(t, "image.tar", tarBytes(t, tc.ms))
 		if err != nil {
@@ -203,6 +208,11 @@ func TestTarTopDirectory(t *testing.T) {
 		}
 		if got := f.Inside(); got != "" {
 			t.Errorf("%s: Inside() = %q, want the archive read as it is", tc.name, got)
+		}
+		// What the archive holds is read as it is.
+		last := tc.ms[len(tc.ms)-1]
+		if _, err := f.Resolve(last.name); err != nil {
+			t.Errorf("%s: %v", tc.name, err)
 		}
 	}
 }

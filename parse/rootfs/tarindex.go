@@ -19,6 +19,7 @@ type tarFS struct {
 	kept   int64  // bytes of contents held
 	size   int64  // bytes of index (tarLimits.index)
 	strip  string // "dir/": the top-level directory the root is read from, cut from every name
+	guess  bool   // strip is the first member's directory, guessed (guessTop)
 	buf    []byte // what keep reads a file into, while indexing
 
 	odd      int    // members left out: no file system holds them (holdable)
