@@ -184,7 +184,16 @@ func read(g *globals, root string, gl goal) (*loaded, error) {
 		}
 	}
 	l.findings = append(l.findings, defaultErrs...)
-	l.findings = append(l.findings, rootProblems(fsys)...)
+	for _, p := range fsys.Problems() {
+		f := rootProblem(fsys, p)
+		l.findings = append(l.findings, f)
+		if f.Severity == graph.Error { // an archive read in part: said as an empty boot is
+			l.boot.Notes = append(l.boot.Notes, p.Error())
+			if g.verb != "check" {
+				g.note(root, p.Error())
+			}
+		}
+	}
 	sayEmpty(g, root, l, d, detected)
 	return l, nil
 }
@@ -285,19 +294,15 @@ func sayEmpty(g *globals, root string, l *loaded, d parse.Detection, detected bo
 	}
 }
 
-// rootProblems are the findings of what reading the root left out: an
-// archive read in part is an error (what the rest holds is missing),
+// rootProblem is the finding of a problem of the root (rootfs.FS.Problems):
+// an archive read in part is an error (what the rest holds is missing),
 // members no file system holds a warning.
-func rootProblems(fsys *rootfs.FS) []graph.Finding {
-	var fs []graph.Finding
-	for _, p := range fsys.Problems() {
-		sev := graph.Warning
-		if errors.Is(p, rootfs.ErrPartial) {
-			sev = graph.Error
-		}
-		fs = append(fs, graph.Finding{Kind: graph.KindParseError, Severity: sev, Message: fsys.Path() + ": " + p.Error()})
+func rootProblem(fsys *rootfs.FS, p error) graph.Finding {
+	sev := graph.Warning
+	if errors.Is(p, rootfs.ErrPartial) {
+		sev = graph.Error
 	}
-	return fs
+	return graph.Finding{Kind: graph.KindParseError, Severity: sev, Message: fsys.Path() + ": " + p.Error()}
 }
 
 // pickInit returns the init system to read as PID 1 and whether the

@@ -44,6 +44,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"mktar":     mktar,
 			"oddtar":    oddtar,
+			"halve":     halve,
 			"jsonlines": jsonLines,
 		},
 	})
@@ -250,6 +251,17 @@ func oddtar(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(tw.WriteHeader(&tar.Header{Name: "../../etc/rc2.d/S01abs", Linkname: "../init.d/abs", Typeflag: tar.TypeSymlink}))
 	ts.Check(tw.Close())
 	ts.Check(out.Close())
+}
+
+// halve cuts a file to its first half: an archive that ends early.
+func halve(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: halve FILE")
+	}
+	p := ts.MkAbs(args[0])
+	fi, err := os.Stat(p)
+	ts.Check(err)
+	ts.Check(os.Truncate(p, fi.Size()/2))
 }
 
 // TestNoGraphviz keeps go-graphviz out of initorder: its package init

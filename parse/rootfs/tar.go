@@ -121,7 +121,7 @@ func indexTar(path, strip string, l tarLimits) (*FS, *tarFS, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	err = t.index(f, tar.NewReader(rc))
+	err = t.index(f, tar.NewReader(rc), rc)
 	rc.Close()
 	if err != nil {
 		return nil, nil, err
@@ -245,14 +245,27 @@ func tarHeader(b []byte) bool {
 // A member no file system could hold (a name of pathMax bytes or more, or
 // with a component longer than nameMax; a symlink target of pathMax bytes
 // or more) is left out and counted.
-func (t *tarFS) index(f *FS, tr *tar.Reader) error {
+//
+// After the end of the archive, up to a MiB more of rest (the reader tr
+// reads) is read, so that a gzip stream cut short there (its checksum,
+// which tar does not read) is said too.
+func (t *tarFS) index(f *FS, tr *tar.Reader, rest io.Reader) error {
 	for ord := 0; ; ord++ {
 		hdr, err := tr.Next()
 		if err == io.EOF {
+			if _, err := io.Copy(io.Discard, io.LimitReader(rest, 1<<20)); err != nil && ord > 0 {
+				t.stop = &tarStop{ord: ord, err: err, end: true}
+			}
 			return nil
 		}
 		if err != nil {
-			return err
+			// Not an archive, or one that ends or is damaged after the
+			// members read: the root is what they hold.
+			if ord == 0 {
+				return err
+			}
+			t.stop = &tarStop{ord: ord, err: err}
+			return nil
 		}
 		cost := entryCost + int64(len(hdr.Name)) + int64(len(hdr.Linkname))
 		if ord >= t.limits.headers || t.size+cost > t.limits.index {
@@ -296,7 +309,10 @@ func (t *tarFS) index(f *FS, tr *tar.Reader) error {
 		t.files[name] = e
 		if e.mode.IsRegular() && int(e.ord) == ord && hasKeptPrefix(name) {
 			if err := t.keep(e, tr); err != nil {
-				return fmt.Errorf("%s: %w", name, err)
+				// Its contents end early: neither it nor what follows is read.
+				delete(t.files, name)
+				t.stop = &tarStop{ord: ord, name: hdr.Name, err: err}
+				return nil
 			}
 		}
 	}
@@ -334,10 +350,13 @@ func holdable(hdr *tar.Header) bool {
 	return true
 }
 
-// tarStop is where indexing stopped, at a limit.
+// tarStop is where indexing stopped: at a limit, or where the archive
+// ends early or is damaged (err).
 type tarStop struct {
 	ord  int
-	name string
+	name string // the member's name, "" when its header could not be read
+	err  error
+	end  bool // err came after the archive's end (a gzip stream's end)
 }
 
 // problems are what indexing left out, as Problems reports them.
@@ -347,7 +366,17 @@ func (t *tarFS) problems() []error {
 		ps = append(ps, fmt.Errorf("%d members left out: a name of %d bytes or more or with a component of more than %d, or a symlink target of %d bytes or more, which no file system holds (the first: %s)",
 			t.odd, pathMax, nameMax, pathMax, shortName(t.firstOdd)))
 	}
-	if st := t.stop; st != nil {
+	if st := t.stop; st != nil && st.err != nil {
+		at := ""
+		if st.name != "" {
+			at = " (" + shortName(st.name) + ")"
+		}
+		where := fmt.Sprintf("reading stopped at member %d%s", st.ord+1, at)
+		if st.end {
+			where = fmt.Sprintf("after its %d members", st.ord)
+		}
+		ps = append(ps, fmt.Errorf("%s: the archive ends early or is damaged (%v): %w", where, st.err, ErrPartial))
+	} else if st != nil {
 		why := fmt.Sprintf("where the index would pass %d MiB (names, link targets and %d bytes an entry)", t.limits.index>>20, entryCost)
 		if st.ord >= t.limits.headers {
 			why = fmt.Sprintf("past %d headers", t.limits.headers)
