@@ -698,7 +698,10 @@ func shareWithNobody(t *testing.T, p string) {
 // out for a script (renameat2 RENAME_EXCHANGE, as fast as it can): the
 // FIFO is never opened, as inotify, watching its inode, tells (O_PATH
 // opens are not events). Opening the file found by lstat opened a device
-// or FIFO swapped in between: 22 opens in 150 runs.
+// or FIFO swapped in between: 22 opens in 150 runs. The directory is
+// writable by anyone, as it must be for another user to swap in it (in a
+// directory only its owner and root can change, files are opened
+// directly: TestPrivateDirectory).
 func hostileSwapTest(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -708,6 +711,9 @@ func hostileSwapTest(t *testing.T) {
 	w.write("etc/init.d/swap", lsb("swap"))
 	w.link("etc/rc2.d/S02swap", "../init.d/swap")
 	initd := filepath.Join(root, "etc/init.d")
+	if err := os.Chmod(initd, 0o777); err != nil {
+		t.Fatal(err)
+	}
 	fifo := filepath.Join(initd, ".fifo") // a name insserv passes over
 	if err := unix.Mkfifo(fifo, 0o755); err != nil {
 		t.Fatal(err)

@@ -26,9 +26,10 @@ import (
 // descriptors, so that a name in one costs one system call; past the
 // budget the directory used least recently is closed to make room.
 type dirFS struct {
-	root     dirHandle
-	rootInfo fs.FileInfo
-	maxDirs  int
+	root        dirHandle
+	rootInfo    fs.FileInfo
+	rootPrivate bool // root.private()
+	maxDirs     int
 
 	// open is held for reading by every access and for writing by close,
 	// so that no descriptor is used after it is closed (its number could
@@ -54,7 +55,7 @@ func openDirFS(path string) (*dirFS, error) {
 		return nil, err
 	}
 	return &dirFS{
-		root: h, rootInfo: fi, maxDirs: dirBudget,
+		root: h, rootInfo: fi, rootPrivate: h.private(), maxDirs: dirBudget,
 		stats: map[string]lstatResult{},
 		links: map[string]readlinkResult{},
 		dirs:  map[string]*keptDir{},
@@ -93,8 +94,15 @@ func split(name string) (string, string) {
 // component from the nearest directory kept open when it is not kept yet,
 // and the function that releases it.
 func (d *dirFS) handle(dir string) (dirHandle, func(), error) {
+	h, _, release, err := d.handlePrivate(dir)
+	return h, release, err
+}
+
+// handlePrivate is handle, and says whether the directory opened is
+// private (dirHandle.private).
+func (d *dirFS) handlePrivate(dir string) (dirHandle, bool, func(), error) {
 	if dir == "." || dir == "" {
-		return d.root, func() {}, nil
+		return d.root, d.rootPrivate, func() {}, nil
 	}
 	d.mu.Lock()
 	k, ok := d.dirs[dir]
@@ -104,20 +112,20 @@ func (d *dirFS) handle(dir string) (dirHandle, func(), error) {
 	}
 	d.mu.Unlock()
 	if ok {
-		return k.h, func() { d.unref(k) }, nil
+		return k.h, k.private, func() { d.unref(k) }, nil
 	}
 	pdir, base := split(dir)
 	p, release, err := d.handle(pdir)
 	if err != nil {
-		return p, nil, err
+		return p, false, nil, err
 	}
 	h, err := p.openDir(base)
 	release()
 	if err != nil {
-		return h, nil, onTheWay(dir, err)
+		return h, false, nil, onTheWay(dir, err)
 	}
-	h, release = d.keep(dir, h)
-	return h, release, nil
+	h, private, release := d.keep(dir, h)
+	return h, private, release, nil
 }
 
 // DirError is an error opening a directory on the way to a name, other than
@@ -149,19 +157,21 @@ func onTheWay(dir string, err error) error {
 // and by no one is closed to make room: a walk down directories deeper
 // than the budget keeps the ones it is in, and each level costs one open,
 // not a walk from the root. When nothing can be kept, h is closed on
-// release.
-func (d *dirFS) keep(dir string, h dirHandle) (dirHandle, func()) {
+// release. It says too whether the handle is private (dirHandle.private):
+// one fstat a directory opened.
+func (d *dirFS) keep(dir string, h dirHandle) (dirHandle, bool, func()) {
+	private := h.private()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	closeIt := func() { h.close() }
 	if d.dirs == nil {
-		return h, closeIt
+		return h, private, closeIt
 	}
 	if k, ok := d.dirs[dir]; ok {
 		h.close()
 		k.refs++
 		d.lru.moveToFront(k)
-		return k.h, func() { d.unref(k) }
+		return k.h, k.private, func() { d.unref(k) }
 	}
 	room := false
 	if len(d.dirs) < d.maxDirs {
@@ -176,16 +186,16 @@ func (d *dirFS) keep(dir string, h dirHandle) (dirHandle, func()) {
 		// in the budget passes to dir.
 		old := d.lru.oldestIdle()
 		if old == nil || d.maxDirs == 0 {
-			return h, closeIt
+			return h, private, closeIt
 		}
 		d.lru.remove(old)
 		delete(d.dirs, old.name)
 		old.h.close()
 	}
-	k := &keptDir{name: dir, h: h, refs: 1}
+	k := &keptDir{name: dir, h: h, private: private, refs: 1}
 	d.dirs[dir] = k
 	d.lru.pushFront(k)
-	return h, func() { d.unref(k) }
+	return h, private, func() { d.unref(k) }
 }
 
 func (d *dirFS) unref(k *keptDir) {
@@ -199,6 +209,7 @@ func (d *dirFS) unref(k *keptDir) {
 type keptDir struct {
 	name       string
 	h          dirHandle
+	private    bool // h.private()
 	refs       int
 	prev, next *keptDir
 }
@@ -360,18 +371,26 @@ func (d *dirFS) readlink(name string) (string, error) {
 }
 
 // readFile reads the regular file name; what the open file says of
-// itself (size, permissions) is remembered as its lstat.
+// itself (size, permissions) is remembered as its lstat. A file known to
+// be regular (an lstat, or a listing, said so) in a private directory is
+// opened directly (dirHandle.readFile).
 func (d *dirFS) readFile(name string) ([]byte, error) {
 	if !d.enter() {
 		return nil, fs.ErrClosed
 	}
 	defer d.open.RUnlock()
 	dir, base := split(name)
-	h, release, err := d.handle(dir)
+	h, private, release, err := d.handlePrivate(dir)
 	if err != nil {
 		return nil, err
 	}
-	data, fi, err := h.readFile(base)
+	if private {
+		d.mu.Lock()
+		c, ok := d.stats[name]
+		d.mu.Unlock()
+		private = ok && c.err == nil && c.st.mode.IsRegular()
+	}
+	data, fi, err := h.readFile(base, private)
 	release()
 	if err != nil {
 		return nil, err
@@ -407,7 +426,7 @@ func (d *dirFS) readDir(name string) ([]fs.DirEntry, error) {
 	if name == "." {
 		h.close()
 	} else {
-		_, release := d.keep(name, h)
+		_, _, release := d.keep(name, h)
 		release()
 	}
 	if err != nil {

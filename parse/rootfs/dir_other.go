@@ -57,7 +57,11 @@ func (h dirHandle) readlink(base string) (string, error) {
 // readFile reads the regular file base of h. It opens without blocking,
 // so that a FIFO swapped in after resolve's lstat cannot hang the read,
 // and checks the opened file again: type, and size before reading.
-func (h dirHandle) readFile(base string) ([]byte, fs.FileInfo, error) {
+// private is false: elsewhere than on Linux a file is always opened
+// without blocking and checked after.
+func (h dirHandle) private() bool { return false }
+
+func (h dirHandle) readFile(base string, _ bool) ([]byte, fs.FileInfo, error) {
 	if err := checkBase(base); err != nil {
 		return nil, nil, err
 	}

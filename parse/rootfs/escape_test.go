@@ -117,7 +117,8 @@ func TestNoEscape(t *testing.T) {
 //     ".."): unix.Openat, unix.Fstatat and unix.Readlinkat, which are given
 //     O_NOFOLLOW or AT_SYMLINK_NOFOLLOW (checked below);
 //   - on an open descriptor, which names no file: unix.Close, unix.Fstat,
-//     unix.Fstatfs, unix.Read, unix.Getdents, and unix.Getrlimit;
+//     unix.Fstatfs, unix.Read, unix.Getdents, unix.Getrlimit, and
+//     unix.Geteuid (which names no file);
 //   - on the magic link of an open descriptor: unix.Open of
 //     "/proc/self/fd" in openProcFds, and unix.Openat in reopen of the
 //     number of the descriptor, strconv.Itoa(pfd), in that directory,
@@ -129,7 +130,7 @@ func TestHostAccessOnlyThroughRoot(t *testing.T) {
 	allowed := map[string]string{"os.Stat": "Open", "os.OpenRoot": "openRootDir", "unix.Open": "openRootDir", "os.Open": "openArchive"}
 	inDir := map[string]string{"unix.Openat": "O_NOFOLLOW", "unix.Fstatat": "AT_SYMLINK_NOFOLLOW", "unix.Readlinkat": ""}
 	image := map[string]string{"os.Stat": "hostStat", "os.OpenRoot": "openDirBlobs", "os.Open": "openArchiveBlobs"}
-	onFd := map[string]bool{"unix.Close": true, "unix.Fstat": true, "unix.Fstatfs": true, "unix.Read": true, "unix.Getdents": true, "unix.Getrlimit": true}
+	onFd := map[string]bool{"unix.Close": true, "unix.Fstat": true, "unix.Fstatfs": true, "unix.Read": true, "unix.Getdents": true, "unix.Getrlimit": true, "unix.Geteuid": true}
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
