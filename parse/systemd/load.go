@@ -379,22 +379,10 @@ func (us *Units) prefetch() {
 	paths = append(paths, us.dropInFiles()...)
 	sort.Strings(paths)
 	paths = slices.Compact(paths)
-	pfs := make([]*parsedFile, len(paths))
-	parse.Parallel(len(paths), func(i int) {
-		if t, err := us.fsys.Type(paths[i]); err == nil && t.IsRegular() {
-			pfs[i] = us.readParsed(paths[i])
-		}
-	})
-	for i, p := range paths {
-		if pfs[i] != nil {
-			us.files[p] = pfs[i]
-			us.errs = append(us.errs, pfs[i].errs...)
-		}
-	}
 	// The links of the .wants/ (.requires/, .upholds/) directories: listed,
-	// and resolved on every core, so that loadDeps finds them in the
-	// root's caches (multi-user.target.wants holds most units of a big
-	// root).
+	// and resolved on every core with the files read, so that loadDeps
+	// finds them in the root's caches (multi-user.target.wants holds most
+	// units of a big root).
 	var links []string
 	for _, suffix := range dirSuffixes[1:] {
 		bases := make([]string, 0, len(us.suffixed[suffix]))
@@ -413,7 +401,20 @@ func (us *Units) prefetch() {
 			}
 		}
 	}
-	parse.Parallel(len(links), func(i int) { us.fsys.Resolve(links[i]) })
+	pfs := make([]*parsedFile, len(paths))
+	parse.Parallel(len(paths)+len(links), func(i int) {
+		if i >= len(paths) {
+			us.fsys.Resolve(links[i-len(paths)])
+		} else if t, err := us.fsys.Type(paths[i]); err == nil && t.IsRegular() {
+			pfs[i] = us.readParsed(paths[i])
+		}
+	})
+	for i, p := range paths {
+		if pfs[i] != nil {
+			us.files[p] = pfs[i]
+			us.errs = append(us.errs, pfs[i].errs...)
+		}
+	}
 }
 
 // dropInFiles lists the NAME.d/ directories of the search path and

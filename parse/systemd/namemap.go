@@ -322,13 +322,12 @@ func (us *Units) nullOrEmpty(p string) (bool, error) {
 	if r == "dev/null" {
 		return true, nil
 	}
-	t, err := us.fsys.Type(r)
-	if err != nil || !t.IsRegular() {
-		return t&fs.ModeCharDevice != 0, err
-	}
-	fi, err := us.fsys.Lstat(r) // the size: known once the file was read
+	fi, err := us.fsys.Lstat(r) // the size too: known once the file was read
 	if err != nil {
 		return false, err
+	}
+	if !fi.Mode().IsRegular() {
+		return fi.Mode()&fs.ModeCharDevice != 0, nil
 	}
 	return fi.Size() == 0, nil
 }
