@@ -191,41 +191,11 @@ func mktar(ts *testscript.TestScript, neg bool, args []string) {
 		w = gz
 	}
 	tw := tar.NewWriter(w)
-	ts.Check(filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == dir {
-			return err
+	ts.Check(tarTree(tw, dir, dir, func(rel string) string {
+		if rel == "." {
+			return ""
 		}
-		rel, _ := filepath.Rel(dir, p)
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		link := ""
-		if d.Type()&fs.ModeSymlink != 0 {
-			if link, err = os.Readlink(p); err != nil {
-				return err
-			}
-		}
-		hdr, err := tar.FileInfoHeader(fi, link)
-		if err != nil {
-			return err
-		}
-		hdr.Name = top + "/" + filepath.ToSlash(rel)
-		if d.IsDir() {
-			hdr.Name += "/"
-		}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return err
-		}
-		if fi.Mode().IsRegular() {
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			_, err = tw.Write(data)
-			return err
-		}
-		return nil
+		return top + "/" + rel
 	}))
 	ts.Check(tw.Close())
 	if gz != nil {
@@ -251,6 +221,52 @@ func oddtar(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(tw.WriteHeader(&tar.Header{Name: "../../etc/rc2.d/S01abs", Linkname: "../init.d/abs", Typeflag: tar.TypeSymlink}))
 	ts.Check(tw.Close())
 	ts.Check(out.Close())
+}
+
+// tarTree writes the tree under start to tw, each entry named by what
+// name makes of its path from base (slashed; a directory's gets a "/"),
+// and left out when that is "".
+func tarTree(tw *tar.Writer, base, start string, name func(rel string) string) error {
+	return filepath.WalkDir(start, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(base, p)
+		n := name(filepath.ToSlash(rel))
+		if n == "" {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		link := ""
+		if d.Type()&fs.ModeSymlink != 0 {
+			if link, err = os.Readlink(p); err != nil {
+				return err
+			}
+		}
+		hdr, err := tar.FileInfoHeader(fi, link)
+		if err != nil {
+			return err
+		}
+		hdr.Name = n
+		if d.IsDir() {
+			hdr.Name += "/"
+		}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		if fi.Mode().IsRegular() {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			_, err = tw.Write(data)
+			return err
+		}
+		return nil
+	})
 }
 
 // halve cuts a file to its first half: an archive that ends early.
