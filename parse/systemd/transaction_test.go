@@ -37,6 +37,46 @@ func TestSystemdTransaction(t *testing.T) {
 	t.Run("go-systemd", func(t *testing.T) { testParseUnitFileGoSystemd(t, root) })
 }
 
+// TestSystemdTransactionMore is TestSystemdTransaction on the packages of
+// SystemdPackages and 342 more (oracle.MorePackages), as issue 15 measured
+// (561 units agreed, 9 units and 44 orders were missing then); then with
+// the SysV scripts of DebianPackages too, converted by the real
+// systemd-sysv-generator where no unit of their name exists.
+func TestSystemdTransactionMore(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fetches Debian packages and runs systemd --test; not in -short")
+	}
+	pkgs := append(slices.Clone(oracle.SystemdPackages), oracle.MorePackages...)
+	t.Run("units", func(t *testing.T) {
+		root := oracle.BuildUnitRoot(t, oracle.Fetch(t, oracle.CacheDir(t), pkgs), t.TempDir())
+		for _, target := range []string{"multi-user.target", "graphical.target"} {
+			t.Run(target, func(t *testing.T) { compareTransaction(t, root, target, 2000, "") })
+		}
+	})
+	t.Run("with-scripts", func(t *testing.T) {
+		if _, err := os.Stat(oracle.SysvGeneratorBinary); err != nil {
+			t.Skipf("no %s", oracle.SysvGeneratorBinary)
+		}
+		seen := map[string]bool{}
+		all := slices.DeleteFunc(append(append(slices.Clone(pkgs), oracle.DebianPackages...), "insserv"), func(p string) bool {
+			dup := seen[p]
+			seen[p] = true
+			return dup
+		})
+		debs := oracle.Fetch(t, oracle.CacheDir(t), all)
+		root := oracle.BuildUnitRoot(t, debs, t.TempDir())
+		sysvRoot := oracle.BuildRoot(t, debs, t.TempDir())
+		oracle.RunInsserv(t, oracle.Find(debs, "insserv"), sysvRoot)
+		oracle.MergeSysV(t, sysvRoot, root)
+		res := runGenerator(t, root)
+		scripts, _ := os.ReadDir(filepath.Join(root, "etc", "init.d"))
+		t.Logf("%d entries in etc/init.d, %d left to native units", len(scripts), len(res.Native))
+		for _, target := range []string{"multi-user.target", "graphical.target"} {
+			t.Run(target, func(t *testing.T) { compareTransaction(t, root, target, 2000, res.Dir) })
+		}
+	})
+}
+
 // TestSystemdHostRoot compares initorder with systemd --test on this
 // machine's own root, the README's "initorder ls": the default target,
 // the host's units (generators off on both sides: initorder runs none).
