@@ -3,6 +3,7 @@ package rootfs
 import (
 	"errors"
 	"io/fs"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,10 +27,10 @@ import (
 // descriptors, so that a name in one costs one system call; past the
 // budget the directory used least recently is closed to make room.
 type dirFS struct {
-	root        dirHandle
-	rootInfo    fs.FileInfo
-	rootPrivate bool // root.private()
-	maxDirs     int
+	root     dirHandle
+	rootInfo fs.FileInfo
+	rootGen  uint32 // rootGen if root.private(), else 0
+	maxDirs  int
 
 	// open is held for reading by every access and for writing by close,
 	// so that no descriptor is used after it is closed (its number could
@@ -42,7 +43,11 @@ type dirFS struct {
 	links map[string]readlinkResult
 	dirs  map[string]*keptDir // directories kept open, by name
 	lru   dirList             // the same, the one used last first
+	gen   uint32              // the last keptDir.gen given
 }
+
+// rootGen is the generation of the root's own handle (keptDir.gen).
+const rootGen = 1
 
 func openDirFS(path string) (*dirFS, error) {
 	h, err := openRootDir(path)
@@ -54,8 +59,12 @@ func openDirFS(path string) (*dirFS, error) {
 		h.close()
 		return nil, err
 	}
+	var gen uint32
+	if h.private() {
+		gen = rootGen
+	}
 	return &dirFS{
-		root: h, rootInfo: fi, rootPrivate: h.private(), maxDirs: dirBudget,
+		root: h, rootInfo: fi, rootGen: gen, gen: rootGen, maxDirs: dirBudget,
 		stats: map[string]lstatResult{},
 		links: map[string]readlinkResult{},
 		dirs:  map[string]*keptDir{},
@@ -67,7 +76,8 @@ func openDirFS(path string) (*dirFS, error) {
 type lstatResult struct {
 	st      fileStat
 	err     error
-	partial bool // st holds the type of the entry only, from a listing
+	partial bool   // st holds the type of the entry only, from a listing
+	via     uint32 // the keptDir.gen of the handle it was made through, or 0
 }
 
 type readlinkResult struct {
@@ -98,11 +108,11 @@ func (d *dirFS) handle(dir string) (dirHandle, func(), error) {
 	return h, release, err
 }
 
-// handlePrivate is handle, and says whether the directory opened is
-// private (dirHandle.private).
-func (d *dirFS) handlePrivate(dir string) (dirHandle, bool, func(), error) {
+// handlePrivate is handle, and returns the keptDir.gen of the handle
+// when it is kept open and private (dirHandle.private), else 0.
+func (d *dirFS) handlePrivate(dir string) (dirHandle, uint32, func(), error) {
 	if dir == "." || dir == "" {
-		return d.root, d.rootPrivate, func() {}, nil
+		return d.root, d.rootGen, func() {}, nil
 	}
 	d.mu.Lock()
 	k, ok := d.dirs[dir]
@@ -112,20 +122,20 @@ func (d *dirFS) handlePrivate(dir string) (dirHandle, bool, func(), error) {
 	}
 	d.mu.Unlock()
 	if ok {
-		return k.h, k.private, func() { d.unref(k) }, nil
+		return k.h, k.gen, func() { d.unref(k) }, nil
 	}
 	pdir, base := split(dir)
 	p, release, err := d.handle(pdir)
 	if err != nil {
-		return p, false, nil, err
+		return p, 0, nil, err
 	}
 	h, err := p.openDir(base)
 	release()
 	if err != nil {
-		return h, false, nil, onTheWay(dir, err)
+		return h, 0, nil, onTheWay(dir, err)
 	}
-	h, private, release := d.keep(dir, h)
-	return h, private, release, nil
+	h, gen, release := d.keep(dir, h)
+	return h, gen, release, nil
 }
 
 // DirError is an error opening a directory on the way to a name, other than
@@ -157,21 +167,22 @@ func onTheWay(dir string, err error) error {
 // and by no one is closed to make room: a walk down directories deeper
 // than the budget keeps the ones it is in, and each level costs one open,
 // not a walk from the root. When nothing can be kept, h is closed on
-// release. It says too whether the handle is private (dirHandle.private):
-// one fstat a directory opened.
-func (d *dirFS) keep(dir string, h dirHandle) (dirHandle, bool, func()) {
+// release. It returns too the keptDir.gen of the handle returned, 0 when
+// it is not kept or not private (dirHandle.private): one fstat a
+// directory opened.
+func (d *dirFS) keep(dir string, h dirHandle) (dirHandle, uint32, func()) {
 	private := h.private()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	closeIt := func() { h.close() }
 	if d.dirs == nil {
-		return h, private, closeIt
+		return h, 0, closeIt
 	}
 	if k, ok := d.dirs[dir]; ok {
 		h.close()
 		k.refs++
 		d.lru.moveToFront(k)
-		return k.h, k.private, func() { d.unref(k) }
+		return k.h, k.gen, func() { d.unref(k) }
 	}
 	room := false
 	if len(d.dirs) < d.maxDirs {
@@ -186,16 +197,20 @@ func (d *dirFS) keep(dir string, h dirHandle) (dirHandle, bool, func()) {
 		// in the budget passes to dir.
 		old := d.lru.oldestIdle()
 		if old == nil || d.maxDirs == 0 {
-			return h, private, closeIt
+			return h, 0, closeIt
 		}
 		d.lru.remove(old)
 		delete(d.dirs, old.name)
 		old.h.close()
 	}
-	k := &keptDir{name: dir, h: h, private: private, refs: 1}
+	k := &keptDir{name: dir, h: h, refs: 1}
+	if private && d.gen < math.MaxUint32 {
+		d.gen++
+		k.gen = d.gen
+	}
 	d.dirs[dir] = k
 	d.lru.pushFront(k)
-	return h, private, func() { d.unref(k) }
+	return h, k.gen, func() { d.unref(k) }
 }
 
 func (d *dirFS) unref(k *keptDir) {
@@ -207,9 +222,15 @@ func (d *dirFS) unref(k *keptDir) {
 // keptDir is a directory kept open; refs counts the accesses using it,
 // which it is not closed under.
 type keptDir struct {
-	name       string
-	h          dirHandle
-	private    bool // h.private()
+	name string
+	h    dirHandle
+	// gen is, when h is private (dirHandle.private), a number no other
+	// handle of the root has had, else 0. What an lstat or a listing made
+	// through h says is remembered with it (lstatResult.via): readFile
+	// trusts it only when reading through h itself, not through another
+	// directory of the same name (the directory closed past the budget and
+	// opened again, after someone renamed another in its place).
+	gen        uint32
 	refs       int
 	prev, next *keptDir
 }
@@ -317,14 +338,14 @@ func (d *dirFS) doLstat(name string) (fs.FileInfo, error) {
 		}
 		return &statInfo{name: base, fileStat: c.st}, nil
 	}
-	h, release, err := d.handle(dir)
+	h, gen, release, err := d.handlePrivate(dir)
 	var fi fs.FileInfo
 	if err == nil {
 		fi, err = h.lstat(base)
 		release()
 	}
 	if cacheable(err) {
-		r := lstatResult{err: err}
+		r := lstatResult{err: err, via: gen}
 		if err == nil {
 			r.st = statOf(fi)
 		}
@@ -373,29 +394,31 @@ func (d *dirFS) readlink(name string) (string, error) {
 // readFile reads the regular file name; what the open file says of
 // itself (size, permissions) is remembered as its lstat. A file known to
 // be regular (an lstat, or a listing, said so) in a private directory is
-// opened directly (dirHandle.readFile).
+// opened directly (dirHandle.readFile), when the lstat or listing was made
+// through the handle the file is read in (lstatResult.via).
 func (d *dirFS) readFile(name string) ([]byte, error) {
 	if !d.enter() {
 		return nil, fs.ErrClosed
 	}
 	defer d.open.RUnlock()
 	dir, base := split(name)
-	h, private, release, err := d.handlePrivate(dir)
+	h, gen, release, err := d.handlePrivate(dir)
 	if err != nil {
 		return nil, err
 	}
-	if private {
+	direct := false
+	if gen != 0 {
 		d.mu.Lock()
 		c, ok := d.stats[name]
 		d.mu.Unlock()
-		private = ok && c.err == nil && c.st.mode.IsRegular()
+		direct = ok && c.err == nil && c.via == gen && c.st.mode.IsRegular()
 	}
-	data, fi, err := h.readFile(base, private)
+	data, fi, err := h.readFile(base, direct)
 	release()
 	if err != nil {
 		return nil, err
 	}
-	d.remember(name, lstatResult{st: statOf(fi)})
+	d.remember(name, lstatResult{st: statOf(fi), via: gen})
 	return data, nil
 }
 
@@ -408,8 +431,10 @@ func (d *dirFS) readDir(name string) ([]fs.DirEntry, error) {
 	defer d.open.RUnlock()
 	var h dirHandle
 	var err error
+	var gen uint32 // of the handle listed (keptDir.gen)
 	if name == "." {
-		h, err = d.root.openDir(".")
+		h, err = d.root.openDir(".") // the root itself
+		gen = d.rootGen
 	} else {
 		pdir, base := split(name)
 		var p dirHandle
@@ -426,8 +451,11 @@ func (d *dirFS) readDir(name string) ([]fs.DirEntry, error) {
 	if name == "." {
 		h.close()
 	} else {
-		_, _, release := d.keep(name, h)
+		kh, kgen, release := d.keep(name, h)
 		release()
+		if kh == h { // else another handle of name was kept already: h is closed
+			gen = kgen
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -440,7 +468,7 @@ func (d *dirFS) readDir(name string) ([]fs.DirEntry, error) {
 	for k, e := range list {
 		full := join(name, e.name)
 		if old, ok := d.stats[full]; !ok || old.partial || old.err != nil { // a listing does not replace a whole lstat
-			d.stats[full] = lstatResult{st: fileStat{mode: e.typ}, partial: true}
+			d.stats[full] = lstatResult{st: fileStat{mode: e.typ}, partial: true, via: gen}
 		}
 		es[k] = dirEntry{d: d, path: full, e: e}
 		ents[k] = &es[k]

@@ -2,6 +2,7 @@ package rootfs
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -112,11 +113,12 @@ func TestPrivateDirectory(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer d.close()
-			h, private, release, err := d.handlePrivate("d")
+			h, gen, release, err := d.handlePrivate("d")
 			if err != nil {
 				t.Fatal(err)
 			}
 			release()
+			private := gen != 0
 			if private != tc.private || h.private() != tc.private {
 				t.Errorf("private = %v, want %v", private, tc.private)
 			}
@@ -153,10 +155,111 @@ func TestPrivateDirectory(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer d.close()
-		if _, private, release, err := d.handlePrivate("d"); err != nil || private {
-			t.Errorf("a directory of nobody's: private = %v, %v; want false", private, err)
+		if _, gen, release, err := d.handlePrivate("d"); err != nil || gen != 0 {
+			t.Errorf("a directory of nobody's: gen = %v, %v; want 0 (not private)", gen, err)
 		} else {
 			release()
 		}
 	}
+}
+
+// TestPrivateDirectoryReplaced: the lstat that lets readFile open a file
+// directly must have been made through the very directory it opens the
+// file in. A directory of a root can be renamed away and another put in
+// its place by whoever owns its parent (a hostile root's author), and
+// both may be private (owned by root: a tree root extracted for them,
+// with a FIFO or device node at rest in one). Two ways the lstat and the
+// read went to different directories of one name:
+//   - the directory was closed (the open-directory budget) after the
+//     lstat and opened again for the read: the other directory;
+//   - a listing was made through a new handle of a directory kept open
+//     already, which it replaced: the entries of one, read in the other.
+//
+// Either way the FIFO there must not be opened.
+func TestPrivateDirectoryReplaced(t *testing.T) {
+	mk := func(t *testing.T, root string) {
+		for _, d := range []string{"etc/init.d", "spare", "other"} {
+			if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	t.Run("reopened after eviction", func(t *testing.T) {
+		root := t.TempDir()
+		mk(t, root)
+		// etc/init.d: f regular; spare: f a FIFO.
+		if err := os.WriteFile(filepath.Join(root, "etc/init.d/f"), []byte("unit"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fifo := filepath.Join(root, "spare/f")
+		if err := unix.Mkfifo(fifo, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		opens := oracle.WatchOpens(t, fifo)
+		d, err := openDirFS(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.close()
+		d.maxDirs = 1
+		if m, err := d.lmode("etc/init.d/f"); err != nil || !m.IsRegular() {
+			t.Fatalf("lmode(etc/init.d/f) = %v, %v", m, err)
+		}
+		if _, err := d.lmode("other/x"); !errors.Is(err, fs.ErrNotExist) { // closes etc/init.d
+			t.Fatalf("lmode(other/x) error = %v", err)
+		}
+		if err := os.Rename(filepath.Join(root, "etc/init.d"), filepath.Join(root, "etc/old")); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(filepath.Join(root, "spare"), filepath.Join(root, "etc/init.d")); err != nil {
+			t.Fatal(err)
+		}
+		_, err = d.readFile("etc/init.d/f")
+		if n := opens(); n != 0 {
+			t.Errorf("readFile opened the FIFO of the directory put in place (%d opens)", n)
+		}
+		if !errors.Is(err, ErrNotRegular) {
+			t.Errorf("readFile error = %v, want ErrNotRegular", err)
+		}
+	})
+	t.Run("listed through another handle", func(t *testing.T) {
+		root := t.TempDir()
+		mk(t, root)
+		// etc/init.d: f a FIFO; spare: f regular.
+		fifo := filepath.Join(root, "etc/init.d/f")
+		if err := unix.Mkfifo(fifo, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, "spare/f"), []byte("unit"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		opens := oracle.WatchOpens(t, fifo)
+		d, err := openDirFS(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.close()
+		_, release, err := d.handle("etc/init.d") // kept open
+		if err != nil {
+			t.Fatal(err)
+		}
+		release()
+		if err := os.Rename(filepath.Join(root, "etc/init.d"), filepath.Join(root, "etc/old")); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(filepath.Join(root, "spare"), filepath.Join(root, "etc/init.d")); err != nil {
+			t.Fatal(err)
+		}
+		ents, err := d.readDir("etc/init.d")
+		if err != nil || len(ents) != 1 || !ents[0].Type().IsRegular() {
+			t.Fatalf("readDir(etc/init.d) = %v, %v; want f, regular", ents, err)
+		}
+		_, err = d.readFile("etc/init.d/f")
+		if n := opens(); n != 0 {
+			t.Errorf("readFile opened the FIFO of the directory kept open (%d opens)", n)
+		}
+		if !errors.Is(err, ErrNotRegular) {
+			t.Errorf("readFile error = %v, want ErrNotRegular", err)
+		}
+	})
 }
