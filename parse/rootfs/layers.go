@@ -93,6 +93,7 @@ func applyLayers(path string, layers []layerSource) (*FS, error) {
 		if err != nil {
 			return nil, fmt.Errorf("layer %d of %d: %w", i+1, len(layers), err)
 		}
+		f.problems = t.problems() // fill may have found the layer cut short (changed since its digest was checked)
 	}
 	t.buf = nil
 	return f, nil

@@ -95,6 +95,7 @@ func openTarLimits(path string, l tarLimits) (*FS, error) {
 		if err := t.fill(tar.NewReader(rc), need, 0); err != nil {
 			return nil, err
 		}
+		f.problems = t.problems() // fill may have found the archive cut short
 	}
 	t.buf = nil
 	return f, nil
@@ -507,7 +508,14 @@ func (t *tarFS) fill(tr *tar.Reader, need map[int]*tarEntry, first int) error {
 		delete(need, ord)
 		if hdr.Size == e.size { // else the archive changed under us: leave it unkept
 			if err := t.keep(e, tr); err != nil {
-				return fmt.Errorf("%s: %w", hdr.Name, err)
+				// Its contents end early (the first pass, which skipped
+				// them, stopped at the next header, or the archive changed
+				// since): it is not read, nor what follows.
+				e.why = cutShort
+				if t.stop == nil {
+					t.stop = &tarStop{ord: ord, name: hdr.Name, err: err}
+				}
+				return nil
 			}
 		}
 	}

@@ -311,6 +311,32 @@ func TestTarEndsEarly(t *testing.T) {
 	}
 }
 
+// TestTarEndsEarlyReached: an archive cut short in the contents of a file
+// outside the kept directories, which a symlink of one reaches (read in
+// the second pass), is read as far as it goes too, not a fatal error.
+func TestTarEndsEarlyReached(t *testing.T) {
+	whole := tarBytes(t, []member{
+		{name: "etc/init.d/a", typ: tar.TypeReg, data: "#!/bin/sh\n"},
+		{name: "etc/systemd/system/x.service", typ: tar.TypeSymlink, link: "/opt/x.service"},
+		{name: "opt/x.service", typ: tar.TypeReg, data: strings.Repeat("b", 2000)},
+	})
+	// a's header and contents, the link's header, x.service's header and
+	// one block of its contents.
+	f, err := openBytes(t, "image", whole[:5*512])
+	if err != nil {
+		t.Fatalf("Open: %v, want the archive read in part", err)
+	}
+	if ps := f.Problems(); len(ps) != 1 || !errors.Is(ps[0], ErrPartial) {
+		t.Errorf("Problems() = %v, want one ErrPartial", ps)
+	}
+	if got, err := f.ReadFile("etc/init.d/a"); err != nil || string(got) != "#!/bin/sh\n" {
+		t.Errorf("ReadFile(etc/init.d/a) = %q, %v: want what was read before the end", got, err)
+	}
+	if got, err := f.ReadFile("etc/systemd/system/x.service"); !errors.Is(err, ErrNotKept) {
+		t.Errorf("ReadFile(etc/systemd/system/x.service) = %q, %v; want ErrNotKept: the archive ends in it", got, err)
+	}
+}
+
 func TestOpenErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name string

@@ -53,12 +53,16 @@ const (
 	notReached keptState = iota // not under keptPrefixes, nor reached from them (yet)
 	kept
 	overLimit // over tarLimits.kept
+	cutShort  // the archive ends in its contents
 )
 
 // keptError is why the contents of e are not kept, for ReadFile.
 func (t *tarFS) keptError(e *tarEntry) error {
-	if e.why == overLimit {
+	switch e.why {
+	case overLimit:
 		return fmt.Errorf("%w: over the %d MiB kept for a tar root", ErrNotKept, t.limits.kept>>20)
+	case cutShort:
+		return fmt.Errorf("%w: the archive ends in its contents", ErrNotKept)
 	}
 	return errNotReached
 }
