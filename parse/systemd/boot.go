@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/initorder/initorder/graph"
+	"github.com/initorder/initorder/parse"
 	"github.com/initorder/initorder/parse/rootfs"
 )
 
@@ -77,6 +78,26 @@ type builder struct {
 	deps    [][]dep            // per service: its dependencies, explicit and implicit
 	scratch []dep              // expand's buffer
 	long    map[graph.Pos]bool // the lines tooLong spoke of
+	pre     map[*Unit]*preDeps // the dependencies precompute found
+
+	// peek is set on the builders of precompute, which run on every
+	// core: they load no unit (loadUnit), say gaveUp when they would
+	// have, and keep what tooLong would say in longs.
+	peek   bool
+	gaveUp bool
+	longs  []Option
+}
+
+// loadUnit is Units.LoadUnit; while precompute runs, only a unit that is
+// loaded already, or known not to exist, and ok false for any other.
+func (b *builder) loadUnit(name string) (u *Unit, ok bool) {
+	if !b.peek {
+		return b.boot.Units.LoadUnit(name), true
+	}
+	if u, ok = b.boot.Units.loaded(name); !ok {
+		b.gaveUp = true
+	}
+	return u, ok
 }
 
 // tooLong says that systemd ignores a dependency on a name of
@@ -85,6 +106,10 @@ type builder struct {
 // ignoring: Invalid argument". Once a line: a template's instances share
 // their lines.
 func (b *builder) tooLong(o Option) {
+	if b.peek {
+		b.longs = append(b.longs, o)
+		return
+	}
 	if b.long[o.Pos] {
 		return
 	}
@@ -164,6 +189,7 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 		}
 		b.boot.Findings = append(b.boot.Findings, f)
 	}
+	b.precompute()
 	for len(b.queue) > 0 {
 		name := b.queue[0]
 		b.queue = b.queue[1:]
@@ -301,6 +327,22 @@ func runlevelTarget(runlevel string) string {
 func (b *builder) expand(name string) {
 	i := b.index[name]
 	u := b.boot.Units.LoadUnit(name)
+	if pre, ok := b.pre[u]; ok {
+		for _, o := range pre.long {
+			b.tooLong(o)
+		}
+		b.deps[i] = pre.deps
+	} else {
+		b.deps[i] = b.depsOf(u)
+	}
+	b.pullAll(b.deps[i])
+}
+
+// depsOf returns the dependencies of a loaded unit, explicit and
+// implicit: what expand records. While precompute runs (b.peek), it
+// changes nothing outside b, and says in b.gaveUp when it needed a unit
+// that is not loaded yet.
+func (b *builder) depsOf(u *Unit) []dep {
 	ds := b.scratch[:0] // made here, kept at its size below
 	has := u.unitKeys()
 	for _, k := range unitKinds {
@@ -344,8 +386,49 @@ func (b *builder) expand(name string) {
 	ds = mergeDeps(ds)
 	ds = b.implicit(u, ds)
 	b.scratch = ds
-	b.deps[i] = slices.Clone(ds)
-	b.pullAll(ds)
+	return slices.Clone(ds)
+}
+
+// preDeps are the dependencies of a unit precompute found: what depsOf
+// returns, and the lines tooLong is to speak of, in order.
+type preDeps struct {
+	deps []dep
+	long []Option
+}
+
+// precompute finds, on every core, the dependencies of the units
+// readUnits loaded with a fragment, before the transaction pulls them in
+// one by one (specifiers, settings, the implicit dependencies are most of
+// the time of expand on a big root). A unit whose dependencies need a
+// unit that is not loaded yet (a mount of RequiresMountsFor=) is left to
+// expand, which loads it as before: each result is what expand would
+// find, the transaction is built in the same order.
+func (b *builder) precompute() {
+	us := b.boot.Units
+	var units []*Unit
+	for _, n := range us.Names {
+		if u := us.ByName[n]; u != nil && u.Name == n && u.Path != "" && !u.Masked && u.LoadError == nil {
+			units = append(units, u)
+		}
+	}
+	const chunk = 256
+	pre := make([]*preDeps, len(units))
+	parse.Parallel((len(units)+chunk-1)/chunk, func(c int) {
+		w := &builder{fsys: b.fsys, opt: b.opt, boot: b.boot, peek: true}
+		for k := c * chunk; k < min(len(units), (c+1)*chunk); k++ {
+			w.gaveUp, w.longs = false, nil
+			ds := w.depsOf(units[k])
+			if !w.gaveUp {
+				pre[k] = &preDeps{deps: ds, long: w.longs}
+			}
+		}
+	})
+	b.pre = make(map[*Unit]*preDeps, len(units))
+	for k, p := range pre {
+		if p != nil {
+			b.pre[units[k]] = p
+		}
+	}
 }
 
 // mergeDeps keeps the first of the dependencies of one kind on one name,

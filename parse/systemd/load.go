@@ -195,6 +195,20 @@ func (us *Units) LoadUnit(name string) *Unit {
 	return u
 }
 
+// loaded returns what LoadUnit(name) returns when that changes nothing:
+// a unit loaded already, or nil for a name known to have none; ok is
+// false for a name LoadUnit has not looked at yet. It only reads, so that
+// it can run on every core while nothing loads.
+func (us *Units) loaded(name string) (u *Unit, ok bool) {
+	if u, ok := us.ByName[name]; ok {
+		return u, true
+	}
+	if unitNameKind(name) == 0 || us.absent[name] {
+		return nil, true
+	}
+	return nil, false
+}
+
 // maxInstances bounds the instances of templates a root loads, all
 // templates together. systemd has no such bound: a template that pulls in
 // two instances of itself with longer names (t@.service with

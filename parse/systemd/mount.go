@@ -39,8 +39,10 @@ func (b *builder) requiresMountsFor(p string, pos graph.Pos, via string, ds []de
 	via = strings.TrimSuffix(via, "=")
 	for prefix := p; ; prefix = path.Dir(prefix) {
 		if name, ok := unitNameFromPath(prefix, ".mount"); ok {
-			u := b.boot.Units.LoadUnit(name)
+			u, known := b.loadUnit(name)
 			switch {
+			case !known:
+				return ds // precompute leaves the unit to expand
 			case u != nil && !u.Masked && u.Path != "":
 				ds = append(ds, dep{kind: graph.Requires, name: name, pos: pos, via: via + " " + p},
 					dep{kind: graph.SystemdAfter, name: name, pos: pos, via: via + " " + p})
