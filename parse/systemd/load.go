@@ -70,6 +70,7 @@ func readUnits(fsys *rootfs.FS, gen *genOutput) (*Units, parse.ErrorList, error)
 			us.unloaded = append(us.unloaded, n)
 		}
 	}
+	us.links = nil // what prefetch found: a later LoadUnit looks again
 	us.Default = us.defaultTarget()
 	us.sortNames()
 	return us, us.Errors(), nil
@@ -416,9 +417,10 @@ func (us *Units) prefetch() {
 		}
 	}
 	pfs := make([]*parsedFile, len(paths))
+	infos := make([]linkInfo, len(links))
 	parse.Parallel(len(paths)+len(links), func(i int) {
 		if i >= len(paths) {
-			us.fsys.Resolve(links[i-len(paths)])
+			infos[i-len(paths)] = us.linkInfoOf(links[i-len(paths)])
 		} else if t, err := us.fsys.Type(paths[i]); err == nil && t.IsRegular() {
 			pfs[i] = us.readParsed(paths[i])
 		}
@@ -429,6 +431,30 @@ func (us *Units) prefetch() {
 			us.errs = append(us.errs, pfs[i].errs...)
 		}
 	}
+	us.links = make(map[string]linkInfo, len(links))
+	for i, l := range links {
+		us.links[l] = infos[i]
+	}
+}
+
+// linkInfo is what loadDeps asks of an entry of a .wants/ (.requires/,
+// .upholds/) directory.
+type linkInfo struct {
+	null      bool // nullOrEmpty: a link to /dev/null or an empty file
+	mode      fs.FileMode
+	modeErr   error
+	target    string
+	targetErr error
+}
+
+// linkInfoOf looks at the entry f of a dependency directory. It changes
+// nothing in us, so that prefetch can run it on every core.
+func (us *Units) linkInfoOf(f string) linkInfo {
+	var li linkInfo
+	li.null, _ = us.nullOrEmpty(f)
+	li.mode, li.modeErr = us.fsys.Type(f)
+	li.target, li.targetErr = us.fsys.Readlink(f)
+	return li
 }
 
 // dropInFiles lists the NAME.d/ directories of the search path and
@@ -618,10 +644,14 @@ func (us *Units) loadDeps(u *Unit, suffix, kind string) []Option {
 	var deps []Option
 	for _, f := range us.listDir(us.dropInDirs(u, suffix), "") {
 		entry := path.Base(f)
-		if null, _ := us.nullOrEmpty(f); null {
+		li, ok := us.links[f]
+		if !ok {
+			li = us.linkInfoOf(f)
+		}
+		if li.null {
 			continue
 		}
-		t, err := us.fsys.Type(f)
+		t, err := li.mode, li.modeErr
 		if err != nil {
 			us.unitError(u, &parse.Error{Pos: wholeFile(f), Err: fmt.Errorf("%s dropin unreadable, ignoring: %v", kind, parse.UnwrapPath(err)), Warning: true})
 			continue
@@ -634,7 +664,7 @@ func (us *Units) loadDeps(u *Unit, suffix, kind string) []Option {
 			us.unitError(u, &parse.Error{Pos: wholeFile(f), Err: fmt.Errorf("%s dependency dropin is not a valid unit name, ignoring", kind), Warning: true})
 			continue
 		}
-		target, err := us.fsys.Readlink(f)
+		target, err := li.target, li.targetErr
 		if err != nil {
 			continue
 		}

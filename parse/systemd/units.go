@@ -86,6 +86,7 @@ type Units struct {
 	capped    map[string]*capped
 	unsorted  bool                     // names were appended to Names since it was sorted
 	listings  map[string][]fs.DirEntry // drop-in and dependency directories read so far
+	links     map[string]linkInfo      // the entries of dependency directories prefetch looked at, while readUnits loads
 	errs      parse.ErrorList
 	unloaded  []string // the aliases readUnits could not load (danglingAliases)
 
