@@ -84,6 +84,7 @@ type builder struct {
 	stoppers     map[int][]starter    // unconditional stop and restart commands
 	condStarters map[int][]starter    // start commands under a condition
 	unknown      []starter            // commands that name no job
+	varStarters  []starter            // start and restart commands of a job named at run time ("start $j")
 	stopNodes    map[int][]int        // the hidden services of a job's stops
 	stopClauses  []clause             // what each of them waits for
 	hidden       map[int]bool         // hidden services the builder added
@@ -241,6 +242,9 @@ func (b *builder) addJobs() {
 		}
 		if !s.Triggered && !j.Rejected && len(b.condStarters[k]) > 0 {
 			s.Note += "; " + b.condNote(k)
+		}
+		if !s.Triggered && !j.Rejected && len(b.varStarters) > 0 {
+			s.Note += "; " + b.varNote()
 		}
 		if d := dialectNote(j); d != "" {
 			s.Note = strings.TrimPrefix(s.Note+"; "+d, "; ")

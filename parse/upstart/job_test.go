@@ -325,7 +325,18 @@ func TestScanCommands(t *testing.T) {
 		{"function g() {\n start a\n}\nstart b", "start a?@2 start b@4"},
 		{"case $1 in\n start) start a ;;\nesac\nstart b", "start a?@2 start b@4"},
 		{"while sleep 1; do start a; done; start b", "start a?@1 start b@1"},
-		{"for x in 1 2; do\n  start a\ndone\nstart b", "start a?@2 start b@4"},
+		{"for x in 1 2; do\n  start a\ndone\nstart b", "start a@2 start b@4"},
+		{"for j in a b; do start $j; done", "start a@1 start b@1"},
+		{"for j in a b\ndo\n  initctl start ${j}-x N=$j\ndone", "start a-x N=a@3 start b-x N=b@3"},
+		{"for j in $(ls); do start $j; done", "start $j?@1"},
+		{"for j in a*; do start $j; done", "start $j?@1"},
+		{"for j; do start $j; done", "start $j?@1"},
+		{"for j in a b; do start $jx; done", "start $jx@1"},
+		{"if x; then for j in a; do start $j; done; fi", "start a?@1"},
+		{"for j in a b; do if x; then start $j; fi; done", "start a?@1 start b?@1"},
+		{"for j in a b; do x || start $j; start c; done", "start a?@1 start b?@1 start c@1"},
+		{"for i in 1 2; do for j in a b; do start $j$i; done; done", "start a1@1 start b1@1 start a2@1 start b2@1"},
+		{"while x; do for j in a; do start $j; done; done", "start a?@1"},
 		{"a || (start x); start y", "start x?@1 start y@1"},
 		{"x=$(start a)", "start a@1"},
 		{"x=$()\nstart b", "start b@2"},
@@ -350,6 +361,26 @@ func TestScanCommands(t *testing.T) {
 		if g := strings.Join(got, " "); g != tc.want {
 			t.Errorf("scanCommands(%q) = %q, want %q", tc.in, g, tc.want)
 		}
+	}
+}
+
+// TestScanCommandsBounded: for loops multiply a command by their words,
+// up to maxForEach for one command and maxForEachText for a text; past
+// that, commands are kept as written.
+func TestScanCommandsBounded(t *testing.T) {
+	nested := "for i in 1 2 3 4 5 6 7 8 9; do for j in 1 2 3 4 5 6 7 8 9; do for k in 1 2 3 4; do start $i$j$k; done; done; done\n"
+	if n := len(scanCommands([]byte(nested), 1, "f")); n != maxForEach {
+		t.Errorf("9*9*4 words: %d commands, want %d", n, maxForEach)
+	}
+	cs := scanCommands([]byte(strings.Repeat(nested, 40)), 1, "f")
+	if want := maxForEachText + 40 - maxForEachText/maxForEach; len(cs) != want {
+		t.Errorf("40 such loops: %d commands, want %d", len(cs), want)
+	}
+	if first := cs[0]; first.Name != "111" {
+		t.Errorf("first: %s, want start 111", first)
+	}
+	if last := cs[len(cs)-1]; last.Name != "$i$j$k" {
+		t.Errorf("past the bound: %s, want start $i$j$k", last)
 	}
 }
 

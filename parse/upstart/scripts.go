@@ -1,6 +1,7 @@
 package upstart
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -49,7 +50,8 @@ type starter struct {
 // during the boot, the jobs each job's scripts start and stop, and the
 // starts that run only under a condition (which start nothing here, and
 // are told in the note of a job nothing else starts). A command that
-// names no job of the root (upstart: "Unknown job") is kept in unknown.
+// names no job of the root (upstart: "Unknown job") is kept in unknown,
+// a start of a job named at run time ("start $j") in varStarters.
 func (b *builder) readScripts() {
 	for i, j := range b.up.Jobs {
 		if j.Rejected {
@@ -61,7 +63,10 @@ func (b *builder) readScripts() {
 			}
 			name := expandVars(c.Name, j.Env)
 			if strings.Contains(name, "$") {
-				continue // a job named by a variable: not known here
+				if c.Verb != "stop" {
+					b.varStarters = append(b.varStarters, starter{i, c}) // a job named at run time
+				}
+				continue
 			}
 			k, ok := b.jobIndex[name]
 			switch {
@@ -155,6 +160,22 @@ func (b *builder) condNote(k int) string {
 	}
 	sort.Strings(who)
 	return strings.Join(who, "; ")
+}
+
+// varNote says which scripts start a job whose name the shell makes at
+// run time ("start $j"), for the note of a job nothing else starts: any
+// of them may start it. The first three, by job and line.
+func (b *builder) varNote() string {
+	const most = 3
+	var who []string
+	for _, s := range b.varStarters[:min(most, len(b.varStarters))] {
+		who = append(who, b.up.Jobs[s.job].Name+" runs \""+s.cmd.String()+"\" ("+s.cmd.Pos.String()+")")
+	}
+	more := ""
+	if n := len(b.varStarters); n > most {
+		more = fmt.Sprintf(" and %d more", n-most)
+	}
+	return "it may be the job a script names at run time: " + strings.Join(who, "; ") + more
 }
 
 // condStarts reports the jobs that nothing starts but a command under

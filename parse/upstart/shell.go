@@ -2,6 +2,7 @@ package upstart
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 
 	"github.com/initorder/initorder/graph"
@@ -11,7 +12,8 @@ import (
 // of exec lines and script blocks: "initctl emit", "start", "stop",
 // "restart" (also through initctl, service and invoke-rc.d) and
 // "telinit". It is a small reader of shell words, not a shell: nothing
-// is executed, nothing is expanded.
+// is executed, and nothing is expanded but the variable of a for loop
+// over words written out ("for j in a b; do start $j; done").
 
 // Command is one command of upstart's tools found in a job's shell text.
 type Command struct {
@@ -54,7 +56,13 @@ func (c Command) Emit() Emit { return Emit{Event: c.Name, Args: c.Args, Pos: c.P
 type shFrame struct {
 	kind     string // "{", "(", "`", "if", "case", "loop"
 	cond     bool   // commands inside run only under a condition
+	outer    bool   // the commands around the frame ran only under a condition
 	listCond bool   // the and-or list around the frame was conditional when it opened
+	// A for loop over words written out ("for j in a b c"): its body runs
+	// once a word, with $j (${j}) each of them in turn.
+	forHeader bool // the loop's first command, its header, is still being read
+	forVar    string
+	forWords  []string
 }
 
 // maxShFrames bounds the nesting the reader follows; deeper text is
@@ -72,6 +80,7 @@ type shReader struct {
 	started  bool // the command being read has a first word
 	funcNext bool // a function header was read: its body is conditional
 	funcName bool // "function" was read: the next word is the function's name
+	expanded int  // the commands forEach gave so far
 }
 
 func (r *shReader) cond() bool {
@@ -85,7 +94,8 @@ func (r *shReader) push(kind string, cond bool) {
 	if len(r.frames) >= maxShFrames {
 		return
 	}
-	r.frames = append(r.frames, shFrame{kind: kind, cond: cond || r.cond(), listCond: r.listCond})
+	outer := r.cond()
+	r.frames = append(r.frames, shFrame{kind: kind, cond: cond || outer, outer: outer, listCond: r.listCond})
 	r.listCond, r.funcNext = false, false
 }
 
@@ -119,6 +129,9 @@ func (r *shReader) word(w shWord) {
 			r.push("case", true)
 		case "while", "until", "for", "select":
 			r.push("loop", true)
+			if w.s == "for" && len(r.frames) > 0 {
+				r.frames[len(r.frames)-1].forHeader = true
+			}
 		case "fi":
 			r.pop("if")
 			return
@@ -148,11 +161,137 @@ func (r *shReader) word(w shWord) {
 // endCmd ends the simple command being read and records it if it is one
 // of upstart's.
 func (r *shReader) endCmd() {
-	if c, ok := upstartCommand(r.cmd, r.file); ok {
+	if n := len(r.frames); n > 0 && r.frames[n-1].forHeader {
+		r.forHeader(&r.frames[n-1])
+	} else if c, ok := upstartCommand(r.cmd, r.file); ok {
 		c.Cond = r.cmdCond
-		r.out = append(r.out, c)
+		r.out = append(r.out, r.forEach(c)...)
 	}
 	r.cmd, r.started, r.cmdCond = r.cmd[:0], false, false
+}
+
+// maxForEach bounds the commands one command of for loops' bodies
+// becomes, all loops around it together, and maxForEachText those of
+// one shell text: past it, a command is kept as written ("start $j"), so
+// that what a text gives stays in proportion to its size.
+const (
+	maxForEach     = 256
+	maxForEachText = 4096
+)
+
+// forHeader reads the header of a for loop, "for NAME in WORD...": when
+// the words are written out (no expansion, no pattern) and there is one
+// at least, the body surely runs, once a word, as surely as the text
+// around the loop. Any other header ("for j in $(ls)", "for j in a*",
+// "for j" over the arguments) leaves the body conditional, its $NAME
+// unknown.
+func (r *shReader) forHeader(f *shFrame) {
+	f.forHeader = false
+	ws := r.cmd
+	for len(ws) > 0 && shPrefix[ws[0].s] { // "then for ...", "do for ..."
+		ws = ws[1:]
+	}
+	if len(ws) < 4 || ws[0].s != "for" || !isName(ws[1].s) || ws[2].s != "in" {
+		return
+	}
+	var words []string
+	for _, w := range ws[3:] {
+		if w.s == "" || strings.ContainsAny(w.s, "$`*?[") {
+			return
+		}
+		words = append(words, w.s)
+	}
+	f.forVar, f.forWords, f.cond = ws[1].s, words, f.outer
+}
+
+// forEach returns c once for each word of each for loop around it whose
+// NAME it uses ($NAME or ${NAME}), in the order the shell runs them, NAME
+// replaced by the word; c alone when it uses none.
+func (r *shReader) forEach(c Command) []Command {
+	if r.expanded >= maxForEachText {
+		return []Command{c}
+	}
+	words := map[string][]string{} // the loops' words, by NAME: the innermost loop of a NAME
+	var names []string
+	for k := len(r.frames) - 1; k >= 0; k-- {
+		f := r.frames[k]
+		if f.forVar != "" && words[f.forVar] == nil && usesVar(c, f.forVar) {
+			words[f.forVar] = f.forWords
+			names = append(names, f.forVar)
+		}
+	}
+	if len(names) == 0 {
+		return []Command{c}
+	}
+	slices.Reverse(names) // outermost first, as the loops run
+	var out []Command
+	val := map[string]string{}
+	var each func(i int)
+	each = func(i int) {
+		if i == len(names) {
+			e := c
+			e.Name, e.Args = substVars(c.Name, val), make([]string, len(c.Args))
+			for k, a := range c.Args {
+				e.Args[k] = substVars(a, val)
+			}
+			out = append(out, e)
+			return
+		}
+		for _, w := range words[names[i]] {
+			if len(out) >= maxForEach {
+				return
+			}
+			val[names[i]] = w
+			each(i + 1)
+		}
+	}
+	each(0)
+	r.expanded += len(out)
+	return out
+}
+
+// usesVar reports whether the name or an argument of c holds $name or
+// ${name}.
+func usesVar(c Command, name string) bool {
+	val := map[string]string{name: ""}
+	return substVars(c.Name, val) != c.Name || slices.ContainsFunc(c.Args, func(a string) bool { return substVars(a, val) != a })
+}
+
+// substVars replaces in s each $NAME (NAME as long as the shell reads it)
+// and ${NAME} whose NAME val has by its value.
+func substVars(s string, val map[string]string) string {
+	if !strings.Contains(s, "$") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '$' || i+1 >= len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		name, end := "", i+1
+		if s[i+1] == '{' {
+			if k := strings.IndexByte(s[i+2:], '}'); k >= 0 {
+				name, end = s[i+2:i+2+k], i+3+k
+			}
+		} else {
+			for end < len(s) && isNameByte(s[end]) {
+				end++
+			}
+			name = s[i+1 : end]
+		}
+		if v, ok := val[name]; ok && name != "" {
+			b.WriteString(v)
+			i = end - 1
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func isNameByte(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 // endList ends an and-or list (at ";", "&", a newline): what follows
