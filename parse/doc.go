@@ -11,7 +11,8 @@
 //   - parse/upstart: upstart job files and events, and the rc jobs that
 //     run the SysV scripts (it imports parse/sysv for them);
 //   - parse/systemd: units, the boot transaction, and the generators
-//     that matter to it (fstab, systemd-sysv-generator).
+//     that matter to it (fstab, cryptsetup, integritysetup, veritysetup,
+//     rc-local, system-update, getty, debug, systemd-sysv-generator).
 //
 // The root itself is read through parse/rootfs, the one place that
 // touches the disk.

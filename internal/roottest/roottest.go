@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/initorder/initorder/internal/golden"
 	"github.com/rogpeppe/go-internal/txtar"
 )
 
@@ -38,7 +39,7 @@ func Write(t testing.TB, dir string, ar *txtar.Archive) {
 			t.Fatal(err)
 		}
 	}
-	for _, line := range strings.Split(string(section(ar, "symlinks")), "\n") {
+	for _, line := range strings.Split(string(golden.Section(ar, "symlinks")), "\n") {
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
@@ -63,7 +64,7 @@ func WriteSysV(t testing.TB, dir string, ar *txtar.Archive) {
 	t.Helper()
 	Write(t, dir, ar)
 	noexec := map[string]bool{}
-	for _, n := range strings.Fields(string(section(ar, "noexec"))) {
+	for _, n := range strings.Fields(string(golden.Section(ar, "noexec"))) {
 		noexec[n] = true
 	}
 	for _, f := range ar.Files {
@@ -74,13 +75,4 @@ func WriteSysV(t testing.TB, dir string, ar *txtar.Archive) {
 			}
 		}
 	}
-}
-
-func section(ar *txtar.Archive, name string) []byte {
-	for _, f := range ar.Files {
-		if f.Name == name {
-			return f.Data
-		}
-	}
-	return nil
 }
