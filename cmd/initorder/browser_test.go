@@ -310,18 +310,23 @@ func TestMapBrowser(t *testing.T) {
 		t.Errorf("after searching db.serv, db.service is not in view: %+v in %+v", p.box(fmt.Sprintf("#n%d", db)), p.box("#map"))
 	}
 
-	// A click on app.service highlights what it waits for (web, db) and
-	// what waits for it (test.target), and fades the rest (a, b, c).
+	// A click on app.service highlights what it waits for (web, db); what
+	// wants it without waiting for it (test.target: app.service has
+	// DefaultDependencies=no, so the target gets no After= on it) is its
+	// neighbour, not "down"; the rest fades (a, b, c).
 	app := p.index("app.service")
 	p.click(fmt.Sprintf("#n%d", app))
 	if got := p.text("#info h2"); got != "app.service" {
 		t.Errorf("after a click on app.service, the panel shows %q", got)
 	}
-	for name, want := range map[string]string{"web.service": "up", "db.service": "up", "test.target": "down"} {
+	for name, want := range map[string]string{"web.service": "up", "db.service": "up"} {
 		c := p.classes(fmt.Sprintf("#n%d", p.index(name)))
 		if !slices.Contains(c, want) || !slices.Contains(c, "near") {
 			t.Errorf("after a click on app.service, %s has classes %q, want %s and near", name, c, want)
 		}
+	}
+	if c := p.classes(fmt.Sprintf("#n%d", p.index("test.target"))); slices.Contains(c, "down") || !slices.Contains(c, "near") {
+		t.Errorf("after a click on app.service, test.target has classes %q, want near and not down (it does not wait for app.service)", c)
 	}
 	for _, name := range []string{"a.service", "c.service"} {
 		if c := p.classes(fmt.Sprintf("#n%d", p.index(name))); slices.Contains(c, "on") {
@@ -435,6 +440,29 @@ func TestMapDebian(t *testing.T) {
 	}
 	if got := p.text("#info .waits"); !strings.Contains(got, "ssh.service After=network.target (usr/lib/systemd/system/ssh.service:4)") {
 		t.Errorf("the panel of ssh.service lists %q", got)
+	}
+	// All the way, what it waits for is what starts before it, as why
+	// says, and nothing else: not a unit only wanted or required.
+	up := eval[[]string](p, `Array.from(document.querySelectorAll("#map-svg g.node.up")).map(n => JSON.parse(document.getElementById("initorder-data").textContent).services[+n.id.slice(1)].name)`)
+	before := 0
+	for _, name := range eval[[]string](p, `JSON.parse(document.getElementById("initorder-data").textContent).services.map(s => s.name)`) {
+		if name == "ssh.service" {
+			continue
+		}
+		out, err := initorderExit(t, "why", "--root", root, "--init", "systemd", "--", name, "ssh.service")
+		if err != nil && strings.Contains(string(out), "not found in any unit directory") {
+			continue // a missing unit, drawn where one is ordered after it: it does not start
+		}
+		ordered := strings.HasPrefix(string(out), name+" starts before ssh.service")
+		if ordered {
+			before++
+		}
+		if ordered != slices.Contains(up, name) {
+			t.Errorf("ssh.service selected: %s marked up %v, but initorder why says:\n%s", name, !ordered, out)
+		}
+	}
+	if before < 50 {
+		t.Errorf("initorder why finds %d services before ssh.service: want over 50", before)
 	}
 	p.screenshot("boot-map")
 

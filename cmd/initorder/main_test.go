@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -54,15 +55,27 @@ func TestScripts(t *testing.T) {
 // writes on standard output; an error fails the test, with its stderr.
 func initorder(t testing.TB, args ...string) []byte {
 	t.Helper()
+	out, err := initorderExit(t, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// initorderExit is initorder for a command that may end in an error (a
+// why that finds no order exits 1): its stdout, and the error with
+// stderr.
+func initorderExit(t testing.TB, args ...string) ([]byte, error) {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	cmd := newRoot()
 	cmd.SetArgs(args)
 	cmd.SetOut(&stdout)
 	cmd.SetErr(&stderr)
 	if err := cmd.Execute(); err != nil {
-		t.Fatalf("initorder %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+		return stdout.Bytes(), fmt.Errorf("initorder %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
 	}
-	return stdout.Bytes()
+	return stdout.Bytes(), nil
 }
 
 // renderBin builds cmd/initorder-render into a temporary directory and

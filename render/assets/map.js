@@ -216,9 +216,12 @@
     mark(document.querySelector('.rail[data-service="' + i + '"]'), cls);
   }
 
-  // chain walks the edges from i (next: out for what i waits for, into
+  // chain walks the orders from i (next: out for what i waits for, into
   // for what waits for i), all the way or one step; it returns the
-  // services reached, nearest first, and the edges walked.
+  // services reached, nearest first, and the edges walked. Only an order
+  // that holds for sure is walked, as why walks them: a Wants= or
+  // Requires= without After= pulls a unit in, but it may start at the
+  // same time or later; one branch of an upstart "or" may not be the one.
   function chain(i, next, far) {
     var seen = {}, order = [], edges = [], queue = [i], head = 0;
     seen[i] = true;
@@ -226,7 +229,7 @@
       var u = queue[head++];
       next[u].forEach(function (k) {
         var e = E[k];
-        if (!e.c) return;
+        if (!e.o || e.alt) return;
         var v = next === out ? e.h : e.t;
         edges.push(k);
         if (!seen[v]) { seen[v] = true; order.push(v); if (far) queue.push(v); }
