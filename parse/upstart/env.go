@@ -45,7 +45,7 @@ func expandVars(s string, env map[string]string) string {
 			b.WriteByte(s[i])
 			continue
 		}
-		j, name := i+1, ""
+		start, j, name := i, i+1, ""
 		if s[j] == '{' {
 			end := strings.IndexByte(s[j:], '}')
 			if end < 0 {
@@ -55,18 +55,23 @@ func expandVars(s string, env map[string]string) string {
 			name, i = s[j+1:j+end], j+end
 		} else {
 			k := j
-			for k < len(s) && (s[k] == '_' || s[k] >= 'A' && s[k] <= 'Z' || s[k] >= 'a' && s[k] <= 'z' || s[k] >= '0' && s[k] <= '9') {
+			for k < len(s) && isNameByte(s[k]) {
 				k++
 			}
 			name, i = s[j:k], k-1
 		}
-		if v, ok := env[name]; ok {
+		if v, ok := env[name]; ok && name != "" {
 			b.WriteString(v)
 		} else {
-			b.WriteString("$" + name)
+			b.WriteString(s[start : i+1])
 		}
 	}
 	return b.String()
+}
+
+// isNameByte reports whether c may be in a shell variable's name.
+func isNameByte(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 // matchEnv reports whether the arguments of an event match (upstart

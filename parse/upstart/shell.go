@@ -230,9 +230,9 @@ func (r *shReader) forEach(c Command) []Command {
 	each = func(i int) {
 		if i == len(names) {
 			e := c
-			e.Name, e.Args = substVars(c.Name, val), make([]string, len(c.Args))
+			e.Name, e.Args = expandVars(c.Name, val), make([]string, len(c.Args))
 			for k, a := range c.Args {
-				e.Args[k] = substVars(a, val)
+				e.Args[k] = expandVars(a, val)
 			}
 			out = append(out, e)
 			return
@@ -254,44 +254,7 @@ func (r *shReader) forEach(c Command) []Command {
 // ${name}.
 func usesVar(c Command, name string) bool {
 	val := map[string]string{name: ""}
-	return substVars(c.Name, val) != c.Name || slices.ContainsFunc(c.Args, func(a string) bool { return substVars(a, val) != a })
-}
-
-// substVars replaces in s each $NAME (NAME as long as the shell reads it)
-// and ${NAME} whose NAME val has by its value.
-func substVars(s string, val map[string]string) string {
-	if !strings.Contains(s, "$") {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '$' || i+1 >= len(s) {
-			b.WriteByte(s[i])
-			continue
-		}
-		name, end := "", i+1
-		if s[i+1] == '{' {
-			if k := strings.IndexByte(s[i+2:], '}'); k >= 0 {
-				name, end = s[i+2:i+2+k], i+3+k
-			}
-		} else {
-			for end < len(s) && isNameByte(s[end]) {
-				end++
-			}
-			name = s[i+1 : end]
-		}
-		if v, ok := val[name]; ok && name != "" {
-			b.WriteString(v)
-			i = end - 1
-			continue
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
-func isNameByte(c byte) bool {
-	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+	return expandVars(c.Name, val) != c.Name || slices.ContainsFunc(c.Args, func(a string) bool { return expandVars(a, val) != a })
 }
 
 // endList ends an and-or list (at ";", "&", a newline): what follows
