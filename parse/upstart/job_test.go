@@ -376,6 +376,12 @@ func TestScanCommandsBounded(t *testing.T) {
 	if want := maxForEachText + 40 - maxForEachText/maxForEach; len(cs) != want {
 		t.Errorf("40 such loops: %d commands, want %d", len(cs), want)
 	}
+	// Past maxShFrames no frame opens: a for loop there is read as the
+	// innermost open frame, an if, whose commands stay conditional.
+	deep := strings.Repeat("if x; then ", maxShFrames) + "for j in a; do start $j; done"
+	if got := scanCommands([]byte(deep), 1, "f"); len(got) != 1 || !got[0].Cond || got[0].Name != "$j" {
+		t.Errorf("a for loop past %d frames: %+v, want start $j, conditional", maxShFrames, got)
+	}
 	if first := cs[0]; first.Name != "111" {
 		t.Errorf("first: %s, want start 111", first)
 	}

@@ -128,9 +128,10 @@ func (r *shReader) word(w shWord) {
 		case "case":
 			r.push("case", true)
 		case "while", "until", "for", "select":
+			n := len(r.frames)
 			r.push("loop", true)
-			if w.s == "for" && len(r.frames) > 0 {
-				r.frames[len(r.frames)-1].forHeader = true
+			if w.s == "for" && len(r.frames) > n { // not past maxShFrames
+				r.frames[n].forHeader = true
 			}
 		case "fi":
 			r.pop("if")
