@@ -195,6 +195,7 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 		b.queue = b.queue[1:]
 		b.expand(name)
 	}
+	b.pre = nil // b.deps holds what was used; addEdges drops that too
 	b.boot.Findings = append(b.boot.Findings, units.cappedFindings()...)
 	b.boot.Findings = append(b.boot.Findings, b.sysvNotConverted()...) // reads b.deps, which addEdges drops
 	b.addEdges()
