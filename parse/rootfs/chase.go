@@ -31,11 +31,8 @@ func (f *FS) resolve(name string, followLast bool) (string, error) {
 	}
 	// The long way, once for each name: the root is read as a snapshot,
 	// and a .wants/ link is resolved for its target, then for its type.
-	key := resolveKey{name, followLast}
-	f.mu.Lock()
-	c, ok := f.resolved[key]
-	f.mu.Unlock()
-	if ok {
+	resolved := &f.resolved[b2i(followLast)]
+	if c, ok := resolved.get(name); ok {
 		return c.path, c.err
 	}
 	r, ok := "", false
@@ -47,19 +44,18 @@ func (f *FS) resolve(name string, followLast bool) (string, error) {
 		r, err = f.chase(name, followLast)
 	}
 	if cacheable(err) {
-		f.mu.Lock()
-		if f.resolved == nil {
-			f.resolved = map[resolveKey]resolution{}
-		}
-		f.resolved[key] = resolution{r, err}
-		f.mu.Unlock()
+		resolved.put(name, resolution{r, err})
 	}
 	return r, err
 }
 
-type resolveKey struct {
-	name       string
-	followLast bool
+// b2i is 1 for true, 0 for false: FS keeps the names resolve and
+// followLink looked at in two maps, by a flag.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 type resolution struct {
@@ -243,11 +239,6 @@ type link struct {
 	cut  bool // found under maxNesting: a walk begun elsewhere may find more
 }
 
-type linkKey struct {
-	name string
-	more bool // more components follow (walk)
-}
-
 // maxNesting bounds how many links one resolution follows inside each
 // other's targets (a link whose target goes through a link whose target
 // goes through a link ...). It only bounds the stack: more than maxHops
@@ -264,10 +255,8 @@ type nesting map[string]bool
 // name that goes through it costs one step there. in holds the links whose
 // targets the walk is inside of: meeting one of them again is a loop.
 func (f *FS) followLink(name string, more bool, in nesting) link {
-	key := linkKey{name, more}
-	f.mu.Lock()
-	l, ok := f.links[key]
-	f.mu.Unlock()
+	links := &f.links[b2i(more)]
+	l, ok := links.get(name)
 	switch {
 	case ok:
 		return l
@@ -307,12 +296,7 @@ func (f *FS) followLink(name string, more bool, in nesting) link {
 	// before the cut are a loop already.
 	if (!l.cut || maxNesting-len(in) > maxHops+1) && cacheable(l.err) {
 		l.cut = false
-		f.mu.Lock()
-		if f.links == nil {
-			f.links = map[linkKey]link{}
-		}
-		f.links[key] = l
-		f.mu.Unlock()
+		links.put(name, l)
 	}
 	return l
 }
@@ -407,16 +391,8 @@ func parent(p string) string {
 // isClean reports whether the directory dir resolves to itself: resolveClean
 // found each of its components to be a directory, not a symlink.
 func (f *FS) isClean(dir string) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.clean[dir]
+	_, ok := f.clean.get(dir)
+	return ok
 }
 
-func (f *FS) markClean(dir string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.clean == nil {
-		f.clean = map[string]bool{}
-	}
-	f.clean[dir] = true
-}
+func (f *FS) markClean(dir string) { f.clean.put(dir, struct{}{}) }

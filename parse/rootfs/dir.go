@@ -36,14 +36,15 @@ type dirFS struct {
 	// so that no descriptor is used after it is closed (its number could
 	// be another file's by then).
 	open   sync.RWMutex
-	closed bool
+	closed atomic.Bool // set under open: a name remembered is found without it
 
-	mu    sync.Mutex
-	stats map[string]lstatResult
-	links map[string]readlinkResult
-	dirs  map[string]*keptDir // directories kept open, by name
-	lru   dirList             // the same, the one used last first
-	gen   uint32              // the last keptDir.gen given
+	stats shardedMap[lstatResult]
+	links shardedMap[readlinkResult]
+
+	mu   sync.Mutex
+	dirs map[string]*keptDir // directories kept open, by name
+	lru  dirList             // the same, the one used last first
+	gen  uint32              // the last keptDir.gen given
 }
 
 // rootGen is the generation of the root's own handle (keptDir.gen).
@@ -65,9 +66,7 @@ func openDirFS(path string) (*dirFS, error) {
 	}
 	return &dirFS{
 		root: h, rootInfo: fi, rootGen: gen, gen: rootGen, maxDirs: dirBudget,
-		stats: map[string]lstatResult{},
-		links: map[string]readlinkResult{},
-		dirs:  map[string]*keptDir{},
+		dirs: map[string]*keptDir{},
 	}, nil
 }
 
@@ -288,16 +287,16 @@ var keptDirs atomic.Int64
 // read): all that resolve needs, which a listing gives without a system
 // call an entry.
 func (d *dirFS) lmode(name string) (fs.FileMode, error) {
+	if d.closed.Load() {
+		return 0, fs.ErrClosed
+	}
+	if c, ok := d.stats.get(name); ok {
+		return c.st.mode, c.err
+	}
 	if !d.enter() {
 		return 0, fs.ErrClosed
 	}
 	defer d.open.RUnlock()
-	d.mu.Lock()
-	c, ok := d.stats[name]
-	d.mu.Unlock()
-	if ok {
-		return c.st.mode, c.err
-	}
 	fi, err := d.doLstat(name)
 	if err != nil {
 		return 0, err
@@ -317,7 +316,7 @@ func (d *dirFS) lstat(name string) (fs.FileInfo, error) {
 // caller unlocks d.open for reading when done.
 func (d *dirFS) enter() bool {
 	d.open.RLock()
-	if d.closed {
+	if d.closed.Load() {
 		d.open.RUnlock()
 		return false
 	}
@@ -329,9 +328,7 @@ func (d *dirFS) doLstat(name string) (fs.FileInfo, error) {
 		return d.rootInfo, nil
 	}
 	dir, base := split(name)
-	d.mu.Lock()
-	c, ok := d.stats[name]
-	d.mu.Unlock()
+	c, ok := d.stats.get(name)
 	if ok && !c.partial {
 		if c.err != nil {
 			return nil, c.err
@@ -355,27 +352,24 @@ func (d *dirFS) doLstat(name string) (fs.FileInfo, error) {
 }
 
 func (d *dirFS) remember(name string, r lstatResult) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if old, ok := d.stats[name]; ok && r.partial && !old.partial && old.err == nil {
-		return // a listing does not replace a whole lstat
-	}
-	d.stats[name] = r
+	d.stats.update(name, func(old lstatResult, ok bool) (lstatResult, bool) {
+		return r, !ok || !r.partial || old.partial || old.err != nil // a listing does not replace a whole lstat
+	})
 }
 
 // readlink reads the symlink name, once: a unit's .wants/ link is read
 // to resolve it and again for its target.
 func (d *dirFS) readlink(name string) (string, error) {
+	if d.closed.Load() {
+		return "", fs.ErrClosed
+	}
+	if c, ok := d.links.get(name); ok {
+		return c.target, c.err
+	}
 	if !d.enter() {
 		return "", fs.ErrClosed
 	}
 	defer d.open.RUnlock()
-	d.mu.Lock()
-	c, ok := d.links[name]
-	d.mu.Unlock()
-	if ok {
-		return c.target, c.err
-	}
 	dir, base := split(name)
 	h, release, err := d.handle(dir)
 	if err != nil {
@@ -384,9 +378,7 @@ func (d *dirFS) readlink(name string) (string, error) {
 	target, err := h.readlink(base)
 	release()
 	if cacheable(err) {
-		d.mu.Lock()
-		d.links[name] = readlinkResult{target, err}
-		d.mu.Unlock()
+		d.links.put(name, readlinkResult{target, err})
 	}
 	return target, err
 }
@@ -408,9 +400,7 @@ func (d *dirFS) readFile(name string) ([]byte, error) {
 	}
 	direct := false
 	if gen != 0 {
-		d.mu.Lock()
-		c, ok := d.stats[name]
-		d.mu.Unlock()
+		c, ok := d.stats.get(name)
 		direct = ok && c.err == nil && c.via == gen && c.st.mode.IsRegular()
 	}
 	data, fi, err := h.readFile(base, direct)
@@ -460,30 +450,25 @@ func (d *dirFS) readDir(name string) ([]fs.DirEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The entries are made in one array, not one allocation each, and
-	// remembered under one lock.
+	// The entries are made in one array, not one allocation each.
 	ents := make([]fs.DirEntry, len(list))
 	es := make([]dirEntry, len(list))
-	d.mu.Lock()
 	for k, e := range list {
 		full := join(name, e.name)
-		if old, ok := d.stats[full]; !ok || old.partial || old.err != nil { // a listing does not replace a whole lstat
-			d.stats[full] = lstatResult{st: fileStat{mode: e.typ}, partial: true, via: gen}
-		}
+		d.remember(full, lstatResult{st: fileStat{mode: e.typ}, partial: true, via: gen})
 		es[k] = dirEntry{d: d, path: full, e: e}
 		ents[k] = &es[k]
 	}
-	d.mu.Unlock()
 	return ents, nil
 }
 
 func (d *dirFS) close() error {
 	d.open.Lock()
 	defer d.open.Unlock()
-	if d.closed {
+	if d.closed.Load() {
 		return fs.ErrClosed
 	}
-	d.closed = true
+	d.closed.Store(true)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, k := range d.dirs {

@@ -312,7 +312,9 @@ func (a *applier) dropBelow(p string) {
 // forget drops what resolve remembers: applying a layer may change where
 // a name leads.
 func (f *FS) forget() {
-	f.mu.Lock()
-	f.clean, f.resolved, f.links = nil, nil, nil
-	f.mu.Unlock()
+	f.clean.clear()
+	for i := range 2 {
+		f.resolved[i].clear()
+		f.links[i].clear()
+	}
 }

@@ -25,7 +25,6 @@ import (
 	"path"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -62,10 +61,9 @@ type FS struct {
 	image  *Image // the container image the root was read from, if any
 	inside string // the archive's one top-level directory the root is read from
 
-	mu       sync.Mutex
-	clean    map[string]bool           // directories that resolve to themselves (resolveClean)
-	resolved map[resolveKey]resolution // the names resolve took the long way for
-	links    map[linkKey]link          // where each symlink met on the long way leads (followLink)
+	clean    shardedMap[struct{}]      // directories that resolve to themselves (resolveClean)
+	resolved [2]shardedMap[resolution] // the names resolve took the long way for, by followLast
+	links    [2]shardedMap[link]       // where each symlink met on the long way leads (followLink), by more
 
 	problems []error // what reading the root left out (Problems)
 }
