@@ -65,11 +65,13 @@ func readUnits(fsys *rootfs.FS, gen *genOutput) (*Units, parse.ErrorList, error)
 	sort.Strings(ids)
 	us.prefetch()
 	us.buildAliases()
+	us.prepare(ids)
 	for _, n := range ids {
 		if us.LoadUnit(n) == nil && us.ids[n].alias != "" {
 			us.unloaded = append(us.unloaded, n)
 		}
 	}
+	us.prepared = nil // each was loaded, or another name of it was first
 	us.links = nil // what prefetch found: a later LoadUnit looks again
 	us.Default = us.defaultTarget()
 	us.sortNames()
@@ -138,10 +140,50 @@ func (us *Units) LoadUnit(name string) *Unit {
 	if u, ok := us.ByName[name]; ok {
 		return u
 	}
-	kind := unitNameKind(name)
-	if kind == 0 || us.absent[name] {
+	if unitNameKind(name) == 0 || us.absent[name] {
 		return nil
 	}
+	p, ok := us.prepared[name]
+	if ok {
+		delete(us.prepared, name)
+	} else if p, ok = us.newUnit(name); !ok {
+		return p.u // an alias of a unit loaded already, or nil
+	}
+	u := p.u
+	if p.forget {
+		delete(us.files, u.Path)
+	}
+	if u.Path == "" && u.LoadError == nil && !us.hasOwnDirs(u) {
+		us.absent[name] = true
+		return nil
+	}
+	us.ByName[u.Name] = u
+	for _, a := range u.Aliases {
+		if _, taken := us.ByName[a]; !taken {
+			us.ByName[a] = u
+		}
+	}
+	us.Names = append(us.Names, u.Name)
+	us.unsorted = true
+	return u
+}
+
+// preparedUnit is a unit newUnit made, not in ByName yet; forget: it has
+// its own copy of its fragment's options (loadDropIns), so the parsed
+// file is let go.
+type preparedUnit struct {
+	u      *Unit
+	forget bool
+}
+
+// newUnit makes the unit name leads to, with its fragment, drop-ins and
+// dependency links, for LoadUnit to add. It reports false, with the unit
+// to return, when there is nothing to add: name is another name of a
+// unit loaded already (which it adds the name to), or an instance past
+// maxInstances (nil). While prepare runs (us.peek), it changes nothing
+// in us and reports false when it would have to (us.gaveUp).
+func (us *Units) newUnit(name string) (preparedUnit, bool) {
+	kind := unitNameKind(name)
 	frag, names := us.findFragment(name)
 	id := name
 	if frag != "" {
@@ -151,15 +193,25 @@ func (us *Units) LoadUnit(name string) *Unit {
 		}
 	}
 	if u, ok := us.ByName[id]; ok {
+		if us.peek {
+			us.gaveUp = true
+			return preparedUnit{}, false
+		}
 		us.ByName[name] = u
 		if name != id && !slices.Contains(u.Aliases, name) {
 			u.Aliases = append(u.Aliases, name)
 			sort.Strings(u.Aliases)
 		}
-		return u
+		return preparedUnit{u: u}, false
 	}
-	if frag != "" && unitNameKind(id) == nameInstance && !us.countInstance(name, id, frag) {
-		return nil
+	if frag != "" && unitNameKind(id) == nameInstance {
+		if us.peek {
+			us.gaveUp = true
+			return preparedUnit{}, false
+		}
+		if !us.countInstance(name, id, frag) {
+			return preparedUnit{}, false
+		}
 	}
 	u := &Unit{Name: id, Type: unitTypeOf(id)}
 	if unitNameKind(id) == nameInstance {
@@ -177,23 +229,49 @@ func (us *Units) LoadUnit(name string) *Unit {
 	if frag != "" {
 		us.loadFragment(u, frag)
 	}
-	us.loadDropIns(u)
+	forget := us.loadDropIns(u)
 	u.Wants = us.loadDeps(u, ".wants", "Wants")
 	u.Requires = us.loadDeps(u, ".requires", "Requires")
 	u.Upholds = us.loadDeps(u, ".upholds", "Upholds")
-	if u.Path == "" && u.LoadError == nil && !us.hasOwnDirs(u) {
-		us.absent[name] = true
-		return nil
-	}
-	us.ByName[id] = u
-	for _, a := range u.Aliases {
-		if _, taken := us.ByName[a]; !taken {
-			us.ByName[a] = u
+	return preparedUnit{u: u, forget: forget}, true
+}
+
+// prepare makes, on every core, the units of the names readUnits is
+// about to load one by one that are the name of their own fragment
+// (most of a root's: not aliases, not instances), as newUnit makes them
+// (reading the drop-ins and links that apply to each is most of the time
+// of loading a big root). LoadUnit adds them, in its own order, as
+// before: a unit newUnit could not make without changing something
+// shared (a file or directory prefetch did not read, a diagnostic) is
+// left to LoadUnit, which makes it as before.
+func (us *Units) prepare(names []string) {
+	var todo []string
+	for _, n := range names {
+		if unitNameKind(n) == nameInstance {
+			continue
+		}
+		if f, ok := us.idsGet(n); ok && path.Base(f) == n {
+			todo = append(todo, n)
 		}
 	}
-	us.Names = append(us.Names, id)
-	us.unsorted = true
-	return u
+	const chunk = 128
+	done := make([]preparedUnit, len(todo))
+	parse.Parallel((len(todo)+chunk-1)/chunk, func(c int) {
+		w := *us // a view: it reads what us holds, and changes nothing
+		w.peek, w.errs = true, nil
+		for k := c * chunk; k < min(len(todo), (c+1)*chunk); k++ {
+			w.gaveUp = false
+			if p, ok := w.newUnit(todo[k]); ok && !w.gaveUp {
+				done[k] = p
+			}
+		}
+	})
+	us.prepared = make(map[string]preparedUnit, len(todo))
+	for k, p := range done {
+		if p.u != nil {
+			us.prepared[todo[k]] = p
+		}
+	}
 }
 
 // loaded returns what LoadUnit(name) returns when that changes nothing:
@@ -311,6 +389,9 @@ func (us *Units) loadFragment(u *Unit, frag string) {
 	}
 	u.realPath, _ = us.fsys.Resolve(frag)
 	pf := us.parse(frag)
+	if us.gaveUp {
+		return // prepare: not read yet
+	}
 	u.Errors = append(u.Errors, pf.errs...)
 	switch {
 	case pf.err != nil:
@@ -327,6 +408,10 @@ func (us *Units) loadFragment(u *Unit, frag string) {
 
 // unitError records a diagnostic about the unit.
 func (us *Units) unitError(u *Unit, e *parse.Error) {
+	if us.peek {
+		us.gaveUp = true
+		return
+	}
 	u.Errors = append(u.Errors, e)
 	us.errs = append(us.errs, e)
 }
@@ -335,6 +420,10 @@ func (us *Units) unitError(u *Unit, e *parse.Error) {
 func (us *Units) parse(p string) *parsedFile {
 	if pf, ok := us.files[p]; ok {
 		return pf
+	}
+	if us.peek {
+		us.gaveUp = true
+		return &parsedFile{}
 	}
 	pf := us.readParsed(p)
 	us.files[p] = pf
@@ -473,8 +562,9 @@ func (us *Units) dropInFiles() []string {
 
 // loadDropIns applies the unit's NAME.d/*.conf files (unit_load_dropin):
 // all of them, sorted by file name, a file hiding those of the same name
-// in directories that come after its own.
-func (us *Units) loadDropIns(u *Unit) {
+// in directories that come after its own. It reports whether the parsed
+// fragment can be let go (the unit has its own copy of the options).
+func (us *Units) loadDropIns(u *Unit) (forget bool) {
 	files := us.listDir(us.dropInDirs(u, ".d"), ".conf")
 	n := len(u.Options)
 	for _, f := range files {
@@ -487,9 +577,7 @@ func (us *Units) loadDropIns(u *Unit) {
 		// The unit has its own copy: forget the fragment's, unless a
 		// template's instances share it (another name of this unit
 		// loads this *Unit). 100,000 units hold 80 MB less.
-		if u.Path != "" && u.Template == "" && !strings.Contains(u.Name, "@") {
-			delete(us.files, u.Path)
-		}
+		forget = u.Path != "" && u.Template == "" && !strings.Contains(u.Name, "@")
 	}
 	for _, f := range files {
 		u.DropIns = append(u.DropIns, f)
@@ -499,6 +587,7 @@ func (us *Units) loadDropIns(u *Unit) {
 			u.Options = append(u.Options, pf.uf.Options...)
 		}
 	}
+	return forget
 }
 
 // dropInDirs returns the directories NAME+suffix that apply to the unit,
@@ -573,7 +662,9 @@ func (us *Units) dirNames(name string) []string {
 			l = append(l, us.dirNames(p)...)
 		}
 	}
-	us.dirNameCache[name] = l
+	if !us.peek { // while prepare runs, the caches are read only
+		us.dirNameCache[name] = l
+	}
 	return l
 }
 
@@ -591,7 +682,9 @@ func (us *Units) realDir(dir, name, suffix string) string {
 			r = res
 		}
 	}
-	us.realDirs[key] = r
+	if !us.peek {
+		us.realDirs[key] = r
+	}
 	return r
 }
 
@@ -626,6 +719,10 @@ func (us *Units) listDir(dirs []string, suffix string) []string {
 // in %s, ignoring"), and it is a warning here.
 func (us *Units) listing(dir string) []fs.DirEntry {
 	ents, ok := us.listings[dir]
+	if !ok && us.peek {
+		us.gaveUp = true
+		return nil
+	}
 	if !ok {
 		var err error
 		ents, err = us.fsys.ReadDir(dir)

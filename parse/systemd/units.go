@@ -90,6 +90,13 @@ type Units struct {
 	errs      parse.ErrorList
 	unloaded  []string // the aliases readUnits could not load (danglingAliases)
 
+	// prepared are the units prepare made on every core, by name, until
+	// readUnits loads them. While it runs, each core has a copy of Units
+	// with peek set, which only reads: gaveUp says it needed to change
+	// something.
+	prepared     map[string]preparedUnit
+	peek, gaveUp bool
+
 	// With the SysV bridge (addSysV): the units systemd-sysv-generator
 	// made, by name, and why it made none of some scripts.
 	sysv        map[string]*sysvUnit
