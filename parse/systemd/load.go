@@ -25,6 +25,9 @@ type parsedFile struct {
 	uf   *UnitFile
 	errs parse.ErrorList
 	err  *parse.Error // it could not be read
+
+	null    bool // what nullOrEmpty says of it, once
+	nullErr error
 }
 
 // readUnits reads the unit search path of a root and loads every unit
@@ -370,7 +373,7 @@ func (us *Units) hasOwnDirs(u *Unit) bool {
 
 // loadFragment reads the unit's fragment: a mask, or its options.
 func (us *Units) loadFragment(u *Unit, frag string) {
-	null, err := us.nullOrEmpty(frag)
+	null, err := us.nullOrEmptyFile(frag)
 	if errors.Is(err, fs.ErrNotExist) {
 		// A dangling linked unit file: systemd cannot open it, the unit
 		// is not found.
@@ -406,6 +409,15 @@ func (us *Units) loadFragment(u *Unit, frag string) {
 	}
 }
 
+// nullOrEmptyFile is nullOrEmpty, with what reading the file p said when
+// it was read: prefetch asked on every core.
+func (us *Units) nullOrEmptyFile(p string) (bool, error) {
+	if pf, ok := us.files[p]; ok {
+		return pf.null, pf.nullErr
+	}
+	return us.nullOrEmpty(p)
+}
+
 // unitError records a diagnostic about the unit.
 func (us *Units) unitError(u *Unit, e *parse.Error) {
 	if us.peek {
@@ -436,7 +448,8 @@ func (us *Units) parse(p string) *parsedFile {
 func (us *Units) readParsed(p string) *parsedFile {
 	pf := &parsedFile{}
 	data, err := us.fsys.ReadFile(p)
-	if null, nerr := us.nullOrEmpty(p); nerr == nil && null {
+	pf.null, pf.nullErr = us.nullOrEmpty(p)
+	if pf.nullErr == nil && pf.null {
 		// After the read, which tells a regular file's size: /dev/null, or
 		// an empty file.
 		pf.uf = &UnitFile{Path: p}

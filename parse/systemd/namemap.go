@@ -170,7 +170,7 @@ func (us *Units) buildAliases() {
 		if !ok {
 			continue
 		}
-		if null, err := us.nullOrEmpty(file); null || err != nil {
+		if null, err := us.nullOrEmptyFile(file); null || err != nil {
 			continue
 		}
 		dst := path.Base(file)
