@@ -540,17 +540,29 @@ func (b *builder) addEdges() {
 			if to == i {
 				continue
 			}
-			v, ok := via[[2]string{d.name, d.via}]
-			if !ok {
-				v = viaText(*d)
-				via[[2]string{d.name, d.via}] = v
+			v := ""
+			if d.via != "" {
+				if v, ok = via[[2]string{d.name, d.via}]; !ok {
+					v = viaText(*d)
+					via[[2]string{d.name, d.via}] = v
+				}
 			}
 			g.AddEdge(graph.Edge{From: i, To: to, Kind: d.kind, Pos: d.pos, Via: v})
 		}
 	}
 	ordered := b.orderPairs()
+	defaults := make([]int8, len(g.Services)) // hasDefaults, once each: 1 yes, -1 no
+	hasDefaults := func(i int) bool {
+		if defaults[i] == 0 {
+			defaults[i] = -1
+			if b.hasDefaults(i) {
+				defaults[i] = 1
+			}
+		}
+		return defaults[i] > 0
+	}
 	for i := range b.deps {
-		if !g.Services[i].Target || len(b.deps[i]) == 0 || !b.hasDefaults(i) {
+		if !g.Services[i].Target || len(b.deps[i]) == 0 || !hasDefaults(i) {
 			continue
 		}
 		u := b.boot.Units.LoadUnit(g.Services[i].Name)
@@ -562,7 +574,7 @@ func (b *builder) addEdges() {
 				continue
 			}
 			to, ok := d.to, d.to >= 0
-			if !ok || to == i || !b.hasDefaults(to) || ordered[[2]int{to, i}] {
+			if !ok || to == i || !hasDefaults(to) || ordered[[2]int{to, i}] {
 				continue
 			}
 			g.AddEdge(graph.Edge{From: i, To: to, Kind: graph.SystemdAfter, Pos: d.pos, Via: d.name + " (a target is after what it pulls in)"})

@@ -67,7 +67,7 @@ func readUnits(fsys *rootfs.FS, gen *genOutput) (*Units, parse.ErrorList, error)
 	}
 	sort.Strings(ids)
 	us.prefetch()
-	us.buildAliases()
+	us.buildAliases(ids)
 	us.prepare(ids)
 	for _, n := range ids {
 		if us.LoadUnit(n) == nil && us.ids[n].alias != "" {

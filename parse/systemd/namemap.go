@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"path"
 	"slices"
-	"sort"
 	"strings"
 	"syscall"
 
@@ -156,15 +155,11 @@ func (us *Units) buildNameMap() error {
 }
 
 // buildAliases makes the reverse of the name map: unit name -> every
-// name that leads to it. A mask has no other names. It runs after
+// name that leads to it, in the order of srcs (the names of the map,
+// sorted). A mask has no other names. It runs after
 // prefetch, which read the files, so that telling an empty one costs no
 // system call.
-func (us *Units) buildAliases() {
-	srcs := make([]string, 0, len(us.ids))
-	for n := range us.ids {
-		srcs = append(srcs, n)
-	}
-	sort.Strings(srcs)
+func (us *Units) buildAliases(srcs []string) {
 	for _, src := range srcs {
 		file, ok := us.idsGet(src)
 		if !ok {
