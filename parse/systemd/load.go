@@ -75,7 +75,7 @@ func readUnits(fsys *rootfs.FS, gen *genOutput) (*Units, parse.ErrorList, error)
 		}
 	}
 	us.prepared = nil // each was loaded, or another name of it was first
-	us.links = nil // what prefetch found: a later LoadUnit looks again
+	us.links = nil    // what prefetch found: a later LoadUnit looks again
 	us.Default = us.defaultTarget()
 	us.sortNames()
 	return us, us.Errors(), nil
