@@ -113,8 +113,12 @@ func (us *Units) buildNameMap() error {
 		us.errs = append(us.errs, &parse.Error{Pos: graph.Pos{File: dirs[0]},
 			Err: fmt.Errorf("unit directory %s could not be read: %s: the units there are missing from the boot", strings.Join(dirs, ", "), msg)})
 	}
-	for _, d := range us.dirs {
-		ents, err := us.fsys.ReadDir(d)
+	listed := us.listSearchPath()
+	for k, d := range us.dirs {
+		ents, err := listed[k].ents, listed[k].err
+		for dir, sub := range listed[k].subdirs {
+			us.listings[dir] = sub
+		}
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 				continue
@@ -152,6 +156,52 @@ func (us *Units) buildNameMap() error {
 		}
 	}
 	return nil
+}
+
+// listing is a search directory listed by listSearchPath, with the
+// listings of its dependency and drop-in directories, by path.
+type listing struct {
+	ents    []fs.DirEntry
+	err     error
+	subdirs map[string][]fs.DirEntry
+}
+
+// listSearchPath lists the search directories, each with the directories
+// in it whose names end in one of dirSuffixes, on every core: a big
+// root's /etc/systemd/system/multi-user.target.wants/ has as many entries
+// as its /lib/systemd/system, and is listed beside it. A subdirectory
+// that is a symlink, or could not be listed, is left to Units.listing,
+// which says why.
+func (us *Units) listSearchPath() []listing {
+	listed := make([]listing, len(us.dirs))
+	parse.Parallel(len(us.dirs), func(k int) {
+		l := &listed[k]
+		l.ents, l.err = us.fsys.ReadDir(us.dirs[k])
+		for _, e := range l.ents {
+			if !e.IsDir() || !hasDirSuffix(e.Name()) {
+				continue
+			}
+			dir := us.dirs[k] + "/" + e.Name()
+			if sub, err := us.fsys.ReadDir(dir); err == nil {
+				if l.subdirs == nil {
+					l.subdirs = map[string][]fs.DirEntry{}
+				}
+				l.subdirs[dir] = sub
+			}
+		}
+	})
+	return listed
+}
+
+// hasDirSuffix reports whether name ends in one of dirSuffixes, after
+// a unit name.
+func hasDirSuffix(name string) bool {
+	for _, suffix := range dirSuffixes {
+		if base, ok := strings.CutSuffix(name, suffix); ok && base != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // buildAliases makes the reverse of the name map: unit name -> every
