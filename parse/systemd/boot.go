@@ -262,11 +262,15 @@ func (b *builder) pull(name string) int {
 		s.Note = b.opt.PresetNote
 	}
 	if u != nil && s.Started() {
-		if note := firstBootNote(u, b.opt.FirstBoot); note != "" {
-			s.Note = strings.TrimPrefix(s.Note+"; "+note, "; ")
+		note, ok := "", false
+		if pre := b.pre[u]; pre != nil {
+			note, ok = pre.note, true
 		}
-		if c, ok := skippedBy(b.fsys, u); ok {
-			s.Note = strings.TrimPrefix(s.Note+"; "+skipNote(c), "; ")
+		if !ok {
+			note = b.startNote(u)
+		}
+		if note != "" {
+			s.Note = strings.TrimPrefix(s.Note+"; "+note, "; ")
 		}
 	}
 	i := g.Add(s)
@@ -277,6 +281,16 @@ func (b *builder) pull(name string) int {
 	b.index[asked] = i
 	b.deps = append(b.deps, nil)
 	return i
+}
+
+// startNote says what the root settles of whether the unit runs when its
+// start job does: ConditionFirstBoot=, and a condition that fails.
+func (b *builder) startNote(u *Unit) string {
+	note := firstBootNote(u, b.opt.FirstBoot)
+	if c, ok := skippedBy(b.fsys, u); ok {
+		note = strings.TrimPrefix(note+"; "+skipNote(c), "; ")
+	}
+	return note
 }
 
 // targetName is the unit --target names: a name without a unit type is a
@@ -391,10 +405,12 @@ func (b *builder) depsOf(u *Unit) []dep {
 }
 
 // preDeps are the dependencies of a unit precompute found: what depsOf
-// returns, and the lines tooLong is to speak of, in order.
+// returns, and the lines tooLong is to speak of, in order; and what
+// startNote says of it, for pull.
 type preDeps struct {
 	deps []dep
 	long []Option
+	note string // startNote
 }
 
 // precompute finds, on every core, the dependencies of the units
@@ -420,7 +436,7 @@ func (b *builder) precompute() {
 			w.gaveUp, w.longs = false, nil
 			ds := w.depsOf(units[k])
 			if !w.gaveUp {
-				pre[k] = &preDeps{deps: ds, long: w.longs}
+				pre[k] = &preDeps{deps: ds, long: w.longs, note: w.startNote(units[k])}
 			}
 		}
 	})
