@@ -113,7 +113,9 @@ type builder struct {
 	sv       *Boot
 	errs     parse.ErrorList
 	names    []string          // script names, sorted
-	provider map[string]int    // provided name -> service
+	provider map[string]int    // provided name -> service, for the names that are not the service's own (providerOf)
+	ownName  []bool            // by service: its script provides its own name
+	provides []string          // addServices' buffer
 	hasAll   map[int]bool      // services that need $all
 	allPhase map[int]int       // phase -> the phase of its runlevel's scripts that need $all
 	linked   map[string]string // link path -> script name, for links outside etc/init.d
@@ -336,6 +338,21 @@ func (b *builder) readFacilities() {
 	}
 }
 
+// providerOf returns the service whose script provides name, if any.
+// The scripts that provide their own name (most: a root of a million
+// scripts kept a map of a million names twice) are found by it in the
+// graph.
+func (b *builder) providerOf(name string) (int, bool) {
+	if i, ok := b.provider[name]; ok {
+		return i, true
+	}
+	i, ok := b.sv.Graph.Lookup(name)
+	if ok && i < len(b.ownName) && b.ownName[i] && b.sv.Graph.Services[i].Name == name {
+		return i, true
+	}
+	return 0, false
+}
+
 // addServices adds one service per script, not yet started, and records
 // what each provides and which scripts need $all to start (or stop). A
 // name provided twice stays with the script whose name sorts first
@@ -343,19 +360,22 @@ func (b *builder) readFacilities() {
 func (b *builder) addServices(stop bool) {
 	g := b.sv.Graph
 	g.Grow(len(b.names))
-	b.provider = make(map[string]int, len(b.names))
+	b.provider = map[string]int{}
+	b.ownName = make([]bool, len(b.names))
 	b.hasAll = map[int]bool{}
 	for _, name := range b.names {
 		s := b.sv.Scripts[name]
 		src := graph.Pos{File: s.Path}
-		provides := []string{name}
+		b.provides = b.provides[:0] // one slice for all: a million scripts make no garbage here
 		if h := s.Header; h != nil {
 			if s.Override == "" {
 				src = h.Pos
 			}
-			if p := h.Field("Provides").Values; len(p) > 0 {
-				provides = p
-			}
+			b.provides = h.appendNames(b.provides, "Provides")
+		}
+		provides := b.provides
+		if len(provides) == 0 {
+			provides = []string{name}
 		}
 		svc := graph.Service{Name: name, Init: "sysv", Source: src, Phase: graph.NotStarted, Alone: b.interactive(s, provides)}
 		if s.Override != "" {
@@ -367,7 +387,7 @@ func (b *builder) addServices(stop bool) {
 				b.errs.Warnf(providesPos(s), "Provides", "%s provides system facility %s: insserv skips it", name, p)
 				continue
 			}
-			if j, dup := b.provider[p]; dup && j != i {
+			if j, dup := b.providerOf(p); dup && j != i {
 				other := g.Services[j].Name
 				b.sv.Findings = append(b.sv.Findings, graph.Finding{
 					Kind: graph.KindDuplicateProvides, Severity: graph.Error,
@@ -377,10 +397,12 @@ func (b *builder) addServices(stop bool) {
 				})
 				continue
 			}
-			b.provider[p] = i
-			if p != name {
-				g.Alias(i, p)
+			if p == name {
+				b.ownName[i] = true
+				continue
 			}
+			b.provider[p] = i
+			g.Alias(i, p)
 		}
 		if h := s.Header; h != nil {
 			req, should := "Required-Start", "Should-Start"

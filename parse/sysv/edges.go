@@ -97,7 +97,7 @@ func (b *builder) addEdges(stop bool) {
 // (insserv only warns about those) and the facility loops it met (path:
 // the facilities being expanded).
 func (b *builder) resolve(name string, required bool, path []string, add func(to int, required bool)) (unknown []string, loops [][]string) {
-	if i, ok := b.provider[name]; ok {
+	if i, ok := b.providerOf(name); ok {
 		add(i, required)
 		return nil, nil
 	}

@@ -71,6 +71,25 @@ func (h *Header) raw(key string) (string, graph.Pos, bool) {
 
 // has reports whether the keyword key lists name, without splitting the
 // list into a slice.
+// appendNames appends to dst the names of the keyword key, as
+// Field(key).Values has them, in no slice of their own: addServices asks
+// a million headers, and the garbage of a slice each made the collector
+// run again and again with the heap at its limit.
+func (h *Header) appendNames(dst []string, key string) []string {
+	v, _, _ := h.raw(key)
+	for v != "" {
+		i := strings.IndexFunc(v, isNameSep)
+		if i < 0 {
+			return append(dst, v)
+		}
+		if i > 0 {
+			dst = append(dst, v[:i])
+		}
+		v = v[i+1:]
+	}
+	return dst
+}
+
 func (h *Header) has(key, name string) bool {
 	v, _, _ := h.raw(key)
 	for v != "" {
