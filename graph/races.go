@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -24,49 +25,77 @@ import (
 func Races(g *Graph) []Finding {
 	r := NewReach(g)
 	groups := alternativeGroups(g)
-	var fs []Finding
-	seen := map[[2]int]bool{}
-	for _, e := range g.Edges {
-		if e.Any == 0 && !e.Kind.Depends() || e.Soft && e.Any != 0 {
-			continue // an order alone, or one that only places a service (Soft)
-		}
-		a, b := &g.Services[e.From], &g.Services[e.To]
-		if e.From == e.To || !a.Started() || !b.Started() || a.Hidden || b.Hidden || a.Target || a.Phase != b.Phase || seen[[2]int{e.From, e.To}] {
+	type race struct {
+		edge int // its index in g.Edges: races are told in edge order
+		f    Finding
+	}
+	var found []race
+	// The first edge of each pair of services is the one looked at: the
+	// edges of each service in order, and seen[to] is from+1 once the
+	// pair is.
+	seen := make([]int, len(g.Services))
+	for from := range g.Services {
+		a := &g.Services[from]
+		if !a.Started() || a.Hidden || a.Target {
 			continue
 		}
-		seen[[2]int{e.From, e.To}] = true
-		if r.Ordered(e.To, e.From) || r.Ordered(e.From, e.To) || throughSocket(g, r, e.From, e.To) {
-			continue
-		}
-		if e.Any != 0 && onlyFirst(g, r, groups[[2]int{e.From, e.Any}], e) {
-			continue
-		}
-		why := "nothing orders them"
-		if e.Any != 0 {
-			why = "it is one of several alternatives, so nothing orders them"
-			if gr := groups[[2]int{e.From, e.Any}]; gr != nil && gr.oneMatch && len(gr.edges) > 1 {
-				// One event several jobs emit: no "or" was written.
-				var to []int
-				for _, f := range gr.edges {
-					to = append(to, f.To)
-				}
-				why = fmt.Sprintf("%s has %d emitters (%s) and the first will do, so nothing orders them", Short(e.Via), len(to), strings.Join(sortedNames(g, to), ", "))
+		for _, k := range g.Out(from) {
+			e := g.Edges[k]
+			if e.Any == 0 && !e.Kind.Depends() || e.Soft && e.Any != 0 {
+				continue // an order alone, or one that only places a service (Soft)
+			}
+			b := &g.Services[e.To]
+			if e.From == e.To || !b.Started() || b.Hidden || a.Phase != b.Phase || seen[e.To] == from+1 {
+				continue
+			}
+			seen[e.To] = from + 1
+			if f, ok := race1(g, r, groups, e); ok {
+				found = append(found, race{k, f})
 			}
 		}
-		// The one that may start too early: the service meant to wait
-		// (for "start on starting J", J, which the job is meant to run
-		// before).
-		first := Short(a.Name)
-		if _, then, ok := e.Ordering(); ok {
-			first = Short(g.Services[then].Name)
-		}
-		fs = append(fs, Finding{
-			Kind: KindRace, Severity: Warning, Services: []string{a.Name, b.Name},
-			Message: fmt.Sprintf("%s %s %s, but %s: %s may start first", Short(a.Name), e.Kind, edgeTarget(g, e), why, first),
-			Sources: []Pos{e.Pos},
-		})
+	}
+	slices.SortFunc(found, func(x, y race) int { return x.edge - y.edge })
+	fs := make([]Finding, len(found))
+	for i, x := range found {
+		fs[i] = x.f
 	}
 	return fs
+}
+
+// race1 is the race finding of the edge e, the first of its pair of
+// services, if nothing orders them.
+func race1(g *Graph, r *Reach, groups map[[2]int]*altGroup, e Edge) (Finding, bool) {
+	a, b := &g.Services[e.From], &g.Services[e.To]
+	if r.Ordered(e.To, e.From) || r.Ordered(e.From, e.To) || throughSocket(g, r, e.From, e.To) {
+		return Finding{}, false
+	}
+	if e.Any != 0 && onlyFirst(g, r, groups[[2]int{e.From, e.Any}], e) {
+		return Finding{}, false
+	}
+	why := "nothing orders them"
+	if e.Any != 0 {
+		why = "it is one of several alternatives, so nothing orders them"
+		if gr := groups[[2]int{e.From, e.Any}]; gr != nil && gr.oneMatch && len(gr.edges) > 1 {
+			// One event several jobs emit: no "or" was written.
+			var to []int
+			for _, f := range gr.edges {
+				to = append(to, f.To)
+			}
+			why = fmt.Sprintf("%s has %d emitters (%s) and the first will do, so nothing orders them", Short(e.Via), len(to), strings.Join(sortedNames(g, to), ", "))
+		}
+	}
+	// The one that may start too early: the service meant to wait
+	// (for "start on starting J", J, which the job is meant to run
+	// before).
+	first := Short(a.Name)
+	if _, then, ok := e.Ordering(); ok {
+		first = Short(g.Services[then].Name)
+	}
+	return Finding{
+		Kind: KindRace, Severity: Warning, Services: []string{a.Name, b.Name},
+		Message: fmt.Sprintf("%s %s %s, but %s: %s may start first", Short(a.Name), e.Kind, edgeTarget(g, e), why, first),
+		Sources: []Pos{e.Pos},
+	}, true
 }
 
 // altGroup is a group of alternatives of one service: where its edges
