@@ -20,8 +20,9 @@
 // rc-local, getty, system-update, debug, ...) confined in a root of their
 // own inside a private mount namespace, and RunSystemdTestWith boots a
 // root with their output on the search path, with the installed systemd
-// 252 or with Debian trixie's 257 (Systemd257), extracted from its
-// packages and never installed.
+// 252, with 254 from Debian 12's backports (Systemd254) or with Debian
+// trixie's 257 (Systemd257), extracted from their packages and never
+// installed.
 //
 // The kernel is asked too: WatchOpens says whether a file was opened
 // (inotify), for the tests that a swapped-in device is not.

@@ -331,11 +331,11 @@ func containsAll(have, want []string) bool {
 }
 
 // TestRequiresMissingVersions: a unit that Requires= a unit that does not
-// exist starts with systemd 252 and not with 257 (issue 15), and what it
-// Wants= is pulled in by neither (compareBootWith compares the
-// transactions). The same Debian 12 unit root with such a unit is booted
-// by both, initorder reading the version from the root's
-// libsystemd-shared-NNN.so.
+// exist starts with systemd 252 and not with 254 or 257 (issue 15: the
+// rule changed in 254), and what it Wants= is pulled in by none
+// (compareBootWith compares the transactions). The same Debian 12 unit
+// root with such a unit is booted by each, initorder reading the version
+// from the root's libsystemd-shared-NNN.so.
 func TestRequiresMissingVersions(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fetches Debian packages and runs systemd --test; not in -short")
@@ -344,10 +344,13 @@ func TestRequiresMissingVersions(t *testing.T) {
 	for _, tc := range []struct {
 		version int
 		starts  bool
-	}{{252, true}, {257, false}} {
+	}{{252, true}, {254, false}, {257, false}} {
 		t.Run(fmt.Sprint(tc.version), func(t *testing.T) {
 			var release *oracle.SystemdRelease
-			if tc.version == 257 {
+			switch tc.version {
+			case 254:
+				release = oracle.Systemd254(t)
+			case 257:
 				release = oracle.Systemd257(t)
 			}
 			root := oracle.BuildUnitRoot(t, debs, t.TempDir())

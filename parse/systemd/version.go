@@ -19,8 +19,9 @@ const defaultVersion = 252
 // requiresMissingFails is the first systemd version whose transaction
 // fails the start job of a unit that Requires= (or BindsTo=) a unit that
 // is not found or masked (upstream PR 27852): systemd 252 still starts it
-// ("Cannot add dependency job, ignoring"), 257 does not (both checked by
-// TestRequiresMissingVersions).
+// ("Cannot add dependency job, ignoring"), 254 (Debian 12's backports)
+// and 257 do not (TestRequiresMissingVersions runs all three; 253 is not
+// in Debian, the cut between 252 and 254 rests on the PR).
 const requiresMissingFails = 254
 
 // libDirs are where a root's libsystemd-shared-NNN.so may be: Debian and
