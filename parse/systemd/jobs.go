@@ -123,17 +123,22 @@ func (b *builder) matters() []bool {
 // the transaction fails.
 func (b *builder) resolveConflicts() {
 	g := b.boot.Graph
-	matters := b.matters()
-	needs := map[[2]int]bool{}
 	conflicts := map[[2]int]bool{}
 	for _, e := range g.Edges {
-		if e.Kind.Needs() {
-			needs[[2]int{e.From, e.To}] = true
-		}
 		if e.Kind == graph.Conflicts {
 			conflicts[[2]int{e.From, e.To}] = true
 		}
 	}
+	if len(conflicts) == 0 {
+		return
+	}
+	needs := map[[2]int]bool{} // of the pairs that conflict
+	for _, e := range g.Edges {
+		if e.Kind.Needs() && conflicts[[2]int{e.From, e.To}] {
+			needs[[2]int{e.From, e.To}] = true
+		}
+	}
+	matters := b.matters()
 	for _, e := range g.Edges {
 		if e.Kind != graph.Conflicts {
 			continue
