@@ -483,9 +483,11 @@ func (us *Units) readParsed(p string) *parsedFile {
 
 // prefetch parses, on every core, the regular files of the search path
 // that name a unit: the fragments LoadUnit is about to read one by one
-// (reading and lexing are most of the time of a big root), and resolves
-// the links of their dependency directories. What it leaves out is read
-// when asked for, as before.
+// (reading and lexing are most of the time of a big root), and the
+// drop-ins of the NAME.d/ directories, each directory listed and its
+// files read in one go (while the root keeps it open: dirBudget); and it
+// resolves the links of their dependency directories. What it leaves out
+// is read when asked for, as before.
 func (us *Units) prefetch() {
 	var paths []string
 	for _, id := range us.ids {
@@ -493,9 +495,9 @@ func (us *Units) prefetch() {
 			paths = append(paths, id.file)
 		}
 	}
-	paths = append(paths, us.dropInFiles()...)
 	sort.Strings(paths)
 	paths = slices.Compact(paths)
+	dropDirs := us.dropInDirsAll()
 	// The links of the .wants/ (.requires/, .upholds/) directories: listed,
 	// and resolved on every core with the files read, so that loadDeps
 	// finds them in the root's caches (multi-user.target.wants holds most
@@ -519,24 +521,79 @@ func (us *Units) prefetch() {
 		}
 	}
 	pfs := make([]*parsedFile, len(paths))
+	drops := make([]dropInDir, len(dropDirs))
 	infos := make([]linkInfo, len(links))
-	parse.Parallel(len(paths)+len(links), func(i int) {
-		if i >= len(paths) {
-			infos[i-len(paths)] = us.linkInfoOf(links[i-len(paths)])
-		} else if t, err := us.fsys.Type(paths[i]); err == nil && t.IsRegular() {
-			pfs[i] = us.readParsed(paths[i])
+	parse.Parallel(len(paths)+len(dropDirs)+len(links), func(i int) {
+		switch {
+		case i < len(paths):
+			pfs[i] = us.readRegular(paths[i])
+		case i < len(paths)+len(dropDirs):
+			drops[i-len(paths)] = us.readDropInDir(dropDirs[i-len(paths)])
+		default:
+			infos[i-len(paths)-len(dropDirs)] = us.linkInfoOf(links[i-len(paths)-len(dropDirs)])
 		}
 	})
 	for i, p := range paths {
-		if pfs[i] != nil {
-			us.files[p] = pfs[i]
-			us.errs = append(us.errs, pfs[i].errs...)
+		us.keepParsed(p, pfs[i])
+	}
+	for k, dir := range dropDirs {
+		if _, ok := us.listings[dir]; !ok {
+			us.keepListing(dir, drops[k].ents, drops[k].err)
+		}
+		for f, pf := range drops[k].files {
+			us.keepParsed(drops[k].paths[f], pf)
 		}
 	}
 	us.links = make(map[string]linkInfo, len(links))
 	for i, l := range links {
 		us.links[l] = infos[i]
 	}
+}
+
+// readRegular is readParsed of p when p is a regular file, else nil.
+func (us *Units) readRegular(p string) *parsedFile {
+	if t, err := us.fsys.Type(p); err != nil || !t.IsRegular() {
+		return nil
+	}
+	return us.readParsed(p)
+}
+
+// keepParsed keeps what prefetch read of the file p, if anything.
+func (us *Units) keepParsed(p string, pf *parsedFile) {
+	if pf != nil {
+		us.files[p] = pf
+		us.errs = append(us.errs, pf.errs...)
+	}
+}
+
+// dropInDir is a NAME.d/ directory prefetch read: its entries, and its
+// .conf files (paths) as read (files).
+type dropInDir struct {
+	ents  []fs.DirEntry
+	err   error
+	paths []string
+	files []*parsedFile
+}
+
+// readDropInDir lists the drop-in directory dir, unless readUnits did,
+// and reads its .conf files, as loadDropIns takes them (listDir). It
+// changes nothing in us, so that prefetch can run it on every core.
+func (us *Units) readDropInDir(dir string) dropInDir {
+	var d dropInDir
+	ents, ok := us.listings[dir]
+	if !ok {
+		ents, d.err = us.fsys.ReadDir(dir)
+		d.ents = ents
+	}
+	for _, e := range ents {
+		if n := e.Name(); !hiddenOrBackup(n) && strings.HasSuffix(n, ".conf") {
+			if pf := us.readRegular(dir + "/" + n); pf != nil {
+				d.paths = append(d.paths, dir+"/"+n)
+				d.files = append(d.files, pf)
+			}
+		}
+	}
+	return d
 }
 
 // linkInfo is what loadDeps asks of an entry of a .wants/ (.requires/,
@@ -559,18 +616,19 @@ func (us *Units) linkInfoOf(f string) linkInfo {
 	return li
 }
 
-// dropInFiles lists the NAME.d/ directories of the search path and
-// returns the .conf files in them, as loadDropIns names them.
-func (us *Units) dropInFiles() []string {
-	var files []string
-	for base, dirs := range us.suffixed[".d"] {
-		for _, d := range dirs {
+// dropInDirsAll returns the NAME.d/ directories of the search path, as
+// loadDropIns resolves them, sorted.
+func (us *Units) dropInDirsAll() []string {
+	var dirs []string
+	for base, ds := range us.suffixed[".d"] {
+		for _, d := range ds {
 			if r := us.realDir(d, base, ".d"); r != "" {
-				files = append(files, us.listDir([]string{r}, ".conf")...)
+				dirs = append(dirs, r)
 			}
 		}
 	}
-	return files
+	sort.Strings(dirs)
+	return slices.Compact(dirs)
 }
 
 // loadDropIns applies the unit's NAME.d/*.conf files (unit_load_dropin):
@@ -739,12 +797,18 @@ func (us *Units) listing(dir string) []fs.DirEntry {
 	if !ok {
 		var err error
 		ents, err = us.fsys.ReadDir(dir)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			us.errs.Warnf(wholeFile(dir), "", "%v, ignoring the directory", parse.UnwrapPath(err))
-		}
-		us.listings[dir] = ents
+		us.keepListing(dir, ents, err)
 	}
 	return ents
+}
+
+// keepListing keeps the listing of dir, and says why it is empty when it
+// could not be read.
+func (us *Units) keepListing(dir string, ents []fs.DirEntry, err error) {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		us.errs.Warnf(wholeFile(dir), "", "%v, ignoring the directory", parse.UnwrapPath(err))
+	}
+	us.listings[dir] = ents
 }
 
 // loadDeps reads the unit's NAME.wants/ (.requires/, .upholds/) links

@@ -159,26 +159,27 @@ func (us *Units) buildNameMap() error {
 }
 
 // listing is a search directory listed by listSearchPath, with the
-// listings of its dependency and drop-in directories, by path.
+// listings of its dependency directories, by path.
 type listing struct {
 	ents    []fs.DirEntry
 	err     error
 	subdirs map[string][]fs.DirEntry
 }
 
-// listSearchPath lists the search directories, each with the directories
-// in it whose names end in one of dirSuffixes, on every core: a big
+// listSearchPath lists the search directories, each with its dependency
+// directories (NAME.wants/, .requires/, .upholds/), on every core: a big
 // root's /etc/systemd/system/multi-user.target.wants/ has as many entries
 // as its /lib/systemd/system, and is listed beside it. A subdirectory
 // that is a symlink, or could not be listed, is left to Units.listing,
-// which says why.
+// which says why; prefetch lists the NAME.d/ directories as it reads
+// them.
 func (us *Units) listSearchPath() []listing {
 	listed := make([]listing, len(us.dirs))
 	parse.Parallel(len(us.dirs), func(k int) {
 		l := &listed[k]
 		l.ents, l.err = us.fsys.ReadDir(us.dirs[k])
 		for _, e := range l.ents {
-			if !e.IsDir() || !hasDirSuffix(e.Name()) {
+			if !e.IsDir() || !hasDepSuffix(e.Name()) {
 				continue
 			}
 			dir := us.dirs[k] + "/" + e.Name()
@@ -193,10 +194,10 @@ func (us *Units) listSearchPath() []listing {
 	return listed
 }
 
-// hasDirSuffix reports whether name ends in one of dirSuffixes, after
-// a unit name.
-func hasDirSuffix(name string) bool {
-	for _, suffix := range dirSuffixes {
+// hasDepSuffix reports whether name ends in one of the suffixes of the
+// dependency directories (.wants, .requires, .upholds), after a unit name.
+func hasDepSuffix(name string) bool {
+	for _, suffix := range dirSuffixes[1:] {
 		if base, ok := strings.CutSuffix(name, suffix); ok && base != "" {
 			return true
 		}
