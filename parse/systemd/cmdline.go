@@ -17,17 +17,18 @@ var cmdlinePos = graph.Pos{File: "kernel command line"}
 
 // kernelArgs is what the words of a kernel command line ask of systemd.
 type kernelArgs struct {
-	unit       string   // systemd.unit=, or the target of a runlevel word ("" if none)
-	masks      []string // systemd.mask=, mangled unit names
-	wants      []string // systemd.wants=, mangled unit names
-	debugShell string   // systemd.debug_shell: the tty ("" off)
-	fstab      bool     // fstab= (default yes)
-	swap       bool     // systemd.swap= (default yes)
-	volatile   string   // systemd.volatile=
-	luks       bool     // luks= (default yes)
-	crypttab   bool     // luks.crypttab= (default yes)
-	gettyAuto  bool     // systemd.getty_auto= (default yes)
-	consoles   []string // console=NAME: the kernel's active consoles, in order
+	unit        string      // systemd.unit=, or the target of a runlevel word ("" if none)
+	masks       []string    // systemd.mask=, mangled unit names
+	wants       []string    // systemd.wants=, mangled unit names
+	debugShell  string      // systemd.debug_shell: the tty ("" off)
+	fstab       bool        // fstab= (default yes)
+	swap        bool        // systemd.swap= (default yes)
+	volatile    string      // systemd.volatile=
+	luks        bool        // luks= (default yes)
+	crypttab    bool        // luks.crypttab= (default yes)
+	luksVolumes luksVolumes // luks.uuid=, luks.name=, luks.options=, luks.key=
+	gettyAuto   bool        // systemd.getty_auto= (default yes)
+	consoles    []string    // console=NAME: the kernel's active consoles, in order
 }
 
 // parseKernelArgs reads words.
@@ -83,6 +84,7 @@ func parseKernelArgs(words []string) *kernelArgs {
 			k.luks = boolean(value, hasValue, k.luks)
 		case key == "luks.crypttab":
 			k.crypttab = boolean(value, hasValue, k.crypttab)
+		case k.luksVolumes.word(key, value, hasValue):
 		case cmdlineKeyEqual(key, "systemd.getty_auto"):
 			k.gettyAuto = boolean(value, hasValue, k.gettyAuto)
 		case key == "console" && hasValue:

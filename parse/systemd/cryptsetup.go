@@ -2,7 +2,9 @@ package systemd
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/initorder/initorder/graph"
@@ -14,8 +16,8 @@ import (
 // etc/veritytab: one service per line that unlocks the device
 // /dev/mapper/NAME, which the device's unit requires, hooked into
 // cryptsetup.target (remote-cryptsetup.target with _netdev) and its
-// siblings. Kernel luks.* options other than luks= and luks.crypttab=
-// are not read.
+// siblings; and the volumes the kernel command line names (luks.uuid=,
+// luks.name=, luks.options=, luks.key=; rd.luks.* is the initrd's).
 
 // tabLine is a line of a crypttab-like file: its fields.
 type tabLine struct {
@@ -49,23 +51,184 @@ func readTab(g *genContext, file string) []tabLine {
 // cryptsetupGenerator is add_crypttab_devices and create_disk
 // (cryptsetup-generator.c:286-560, 789-860).
 func cryptsetupGenerator(g *genContext) {
-	if !g.args.luks || !g.args.crypttab {
+	if !g.args.luks {
 		return
 	}
-	for _, l := range readTab(g, "etc/crypttab") {
-		if len(l.fields) < 2 || len(l.fields) > 4 {
-			g.out.errs.Warnf(l.pos, "", "crypttab: want 2 to 4 fields (name, device, key file, options), ignoring the line")
-			continue
-		}
-		for len(l.fields) < 4 {
-			l.fields = append(l.fields, "")
-		}
-		name, device, keyspec, options := l.fields[0], l.fields[1], l.fields[2], l.fields[3]
-		keyFile, keyDev := splitLocationSpec(keyspec)
-		if !createCryptDisk(g, name, device, keyFile, keyDev, options, l.pos) {
-			return // the generator stops at the first line it refuses
+	luks := g.args.luksVolumes
+	if g.args.crypttab {
+		for _, l := range readTab(g, "etc/crypttab") {
+			if len(l.fields) < 2 || len(l.fields) > 4 {
+				g.out.errs.Warnf(l.pos, "", "crypttab: want 2 to 4 fields (name, device, key file, options), ignoring the line")
+				continue
+			}
+			for len(l.fields) < 4 {
+				l.fields = append(l.fields, "")
+			}
+			name, device, keyspec, options := l.fields[0], l.fields[1], l.fields[2], l.fields[3]
+			v := luks.byUUID[crypttabUUID(name, device)]
+			if luks.allowList && v == nil {
+				continue // "Not creating device ... because it was not specified on the kernel command line"
+			}
+			keyFile, keyDev := splitLocationSpec(keyspec)
+			if !createCryptDisk(g, name, device, keyFile, keyDev, options, "", l.pos) {
+				return // the generator stops at the first line it refuses
+			}
+			if v != nil {
+				v.create = false
+			}
 		}
 	}
+	// add_proc_cmdline_devices: what crypttab did not have.
+	for _, v := range luks.list {
+		if !v.create {
+			continue
+		}
+		name := cmp.Or(v.name, "luks-"+v.uuid)
+		keyFile := cmp.Or(v.keyFile, luks.keyFile)
+		options := cmp.Or(v.options, luks.options)
+		if !createCryptDisk(g, name, "UUID="+v.uuid, keyFile, v.keyDev, options, "/proc/cmdline", cmdlinePos) {
+			return
+		}
+	}
+}
+
+// crypttabUUID is the UUID by which luks.* words name the volume of a
+// crypttab line: its device's UUID=, or /dev/disk/by-uuid/ name, or what
+// follows "luks-" in its name; "" for none.
+func crypttabUUID(name, device string) string {
+	if u, ok := strings.CutPrefix(device, "UUID="); ok {
+		return u
+	}
+	if u, ok := strings.CutPrefix(path.Clean(device), "/dev/disk/by-uuid/"); ok && strings.HasPrefix(device, "/") {
+		return u
+	}
+	u, _ := strings.CutPrefix(name, "luks-")
+	if u == name {
+		return ""
+	}
+	return u
+}
+
+// luksVolumes are the volumes the kernel command line names (arg_disks
+// of cryptsetup-generator.c, :35-50 and parse_proc_cmdline_item), in the
+// order of their first word.
+type luksVolumes struct {
+	list      []*luksVolume
+	byUUID    map[string]*luksVolume
+	allowList bool   // luks.uuid= or luks.name= was given: crypttab's other lines are skipped
+	options   string // luks.options= without a UUID: for the command line's volumes
+	keyFile   string // luks.key= without a UUID: likewise
+}
+
+// luksVolume is a volume of the kernel command line (crypto_device).
+type luksVolume struct {
+	uuid, name, options, keyFile, keyDev string
+	create                               bool // unlock it even if crypttab does not have it
+}
+
+// volume returns the volume of uuid, made the first time.
+func (l *luksVolumes) volume(uuid string) *luksVolume {
+	if v := l.byUUID[uuid]; v != nil {
+		return v
+	}
+	if l.byUUID == nil {
+		l.byUUID = map[string]*luksVolume{}
+	}
+	v := &luksVolume{uuid: uuid}
+	l.byUUID[uuid] = v
+	l.list = append(l.list, v)
+	return v
+}
+
+// word reads a luks.* word of the kernel command line (key, value) as
+// parse_proc_cmdline_item does, and reports whether it was one.
+func (l *luksVolumes) word(key, value string, hasValue bool) bool {
+	switch key {
+	case "luks.uuid", "luks.options", "luks.key", "luks.name":
+	default:
+		return false
+	}
+	if !hasValue || value == "" {
+		return true // proc_cmdline_value_missing
+	}
+	switch key {
+	case "luks.uuid":
+		u := value
+		if s, ok := strings.CutPrefix(value, "luks-"); ok {
+			u = s
+		}
+		l.volume(u).create = true
+		l.allowList = true
+	case "luks.options":
+		if u, rest, ok := uuidAssignment(value); ok {
+			l.volume(u).options = rest
+		} else {
+			l.options = value
+		}
+	case "luks.key":
+		n := strings.IndexFunc(value, func(r rune) bool {
+			return !(r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+		})
+		if n < 0 || value[n] != '=' {
+			l.keyFile = value
+			return true
+		}
+		if !id128Valid(value[:n]) {
+			return true // "UUID is invalid, ignoring"
+		}
+		v := l.volume(value[:n])
+		v.keyFile, v.keyDev = splitLocationSpec(value[n+1:])
+	case "luks.name":
+		if u, rest, ok := uuidAssignment(value); ok {
+			v := l.volume(u)
+			v.create, v.name = true, rest
+			l.allowList = true
+		}
+	}
+	return true
+}
+
+// uuidAssignment reads UUID=VALUE as sscanf "%m[0-9a-fA-F-]=%ms" does:
+// a run of hex digits and dashes, "=", and a word.
+func uuidAssignment(s string) (uuid, value string, ok bool) {
+	n := strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'f' || r >= 'A' && r <= 'F')
+	})
+	if n <= 0 || s[n] != '=' {
+		return "", "", false
+	}
+	value, _, _ = strings.Cut(s[n+1:], " ")
+	if value == "" {
+		return "", "", false
+	}
+	return s[:n], value, true
+}
+
+// id128Valid is id128_is_valid: 32 hex digits, or 36 characters with
+// dashes where a UUID has them.
+func id128Valid(s string) bool {
+	hex := func(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+	switch len(s) {
+	case 32:
+		for i := range len(s) {
+			if !hex(s[i]) {
+				return false
+			}
+		}
+		return true
+	case 36:
+		for i := range len(s) {
+			if i == 8 || i == 13 || i == 18 || i == 23 {
+				if s[i] != '-' {
+					return false
+				}
+			} else if !hex(s[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // splitLocationSpec is split_locationspec (:53-98): KEYFILE:DEVICE when
@@ -84,7 +247,7 @@ func splitLocationSpec(spec string) (file, device string) {
 
 // createCryptDisk writes systemd-cryptsetup@NAME.service; false when the
 // generator refuses the line (and stops).
-func createCryptDisk(g *genContext, name, device, keyFile, keyDev, options string, pos graph.Pos) bool {
+func createCryptDisk(g *genContext, name, device, keyFile, keyDev, options, source string, pos graph.Pos) bool {
 	noauto := optYesNo(options, "noauto", "auto")
 	nofail := optYesNo(options, "nofail", "fail")
 	swap := optTest(options, "swap")
@@ -109,7 +272,7 @@ func createCryptDisk(g *genContext, name, device, keyFile, keyDev, options strin
 		g.out.errs.Errorf(pos, "", "crypttab: no unit name can be made of %s or %s: systemd-cryptsetup-generator stops here", name, device)
 		return false
 	}
-	su := setupUnit{kind: "crypt", title: "Cryptography Setup", tab: "crypttab", netdev: netdev, inInitrd: inInitrd, nofail: nofail, noauto: noauto}
+	su := setupUnit{kind: "crypt", title: "Cryptography Setup", tab: "crypttab", source: source, netdev: netdev, inInitrd: inInitrd, nofail: nofail, noauto: noauto}
 	var b strings.Builder
 	su.head(&b)
 	if keyDev != "" {
@@ -155,6 +318,7 @@ func createCryptDisk(g *genContext, name, device, keyFile, keyDev, options strin
 // KINDsetup.target (remote-KINDsetup.target with _netdev).
 type setupUnit struct {
 	kind, title, tab                 string // "crypt", "Cryptography Setup", "crypttab"
+	source                           string // its SourcePath=: "/etc/" + tab when ""
 	netdev, inInitrd, nofail, noauto bool   // its options _netdev, x-initrd.attach, nofail, noauto
 }
 
@@ -169,7 +333,7 @@ func (s setupUnit) target() string {
 // head writes the [Unit] lines that come first.
 func (s setupUnit) head(b *strings.Builder) {
 	fmt.Fprintf(b, "[Unit]\nDescription=%s for %%I\nDocumentation=man:%s(5) man:systemd-%ssetup-generator(8) man:systemd-%ssetup@.service(8)\n", s.title, s.tab, s.kind, s.kind)
-	fmt.Fprintf(b, "SourcePath=/etc/%s\nDefaultDependencies=no\nIgnoreOnIsolate=true\nAfter=%ssetup-pre.target systemd-udevd-kernel.socket\n", s.tab, s.kind)
+	fmt.Fprintf(b, "SourcePath=%s\nDefaultDependencies=no\nIgnoreOnIsolate=true\nAfter=%ssetup-pre.target systemd-udevd-kernel.socket\n", cmp.Or(s.source, "/etc/"+s.tab), s.kind)
 	b.WriteString("Before=blockdev@dev-mapper-%i.target\nWants=blockdev@dev-mapper-%i.target\n")
 	if s.netdev {
 		b.WriteString("After=remote-fs-pre.target\n")

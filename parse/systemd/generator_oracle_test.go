@@ -181,7 +181,7 @@ func TestGeneratorsOracle(t *testing.T) {
 				pos := ours.origin[p]
 				name := "systemd-fstab-generator"
 				switch {
-				case pos.File == "etc/crypttab" || strings.Contains(p, "cryptsetup"):
+				case pos.File == "etc/crypttab" || strings.Contains(p, "cryptsetup") || strings.Contains(p, "keydev-"):
 					name = "systemd-cryptsetup-generator"
 				case pos.File == "etc/integritytab" || pos.File == "etc/veritytab":
 					name = "systemd-integrity/veritysetup-generator"

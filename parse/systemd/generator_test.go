@@ -1,6 +1,7 @@
 package systemd
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -380,5 +381,42 @@ lib/systemd/system/multi-user.target.wants/d.service -> ../d.service
 	}
 	if len(oneWay) != 1 || oneWay[0].Severity != graph.Info || !strings.Contains(oneWay[0].Message, "drops the start job of d.service") || started(b, "d.service") {
 		t.Errorf("c Conflicts=d: %v, want d.service dropped, always", oneWay)
+	}
+}
+
+func TestLuksWords(t *testing.T) {
+	k := parseKernelArgs(parse.SplitKernelCmdline("luks.uuid=luks-1234-abcd luks.name=aaaa=data luks.name=zz=bad luks.options=discard " +
+		"luks.options=1234-abcd=noauto luks.key=/k luks.key=0123456789abcdef0123456789abcdef=/k2:LABEL=X luks.key=123=/nope " +
+		"luks.uuid rd.luks.uuid=7777"))
+	l := k.luksVolumes
+	if !l.allowList || l.options != "discard" || l.keyFile != "/k" {
+		t.Errorf("allow list %v, default options %q, key %q", l.allowList, l.options, l.keyFile)
+	}
+	var got []string
+	for _, v := range l.list {
+		got = append(got, fmt.Sprintf("%s name=%q opts=%q key=%q dev=%q create=%v", v.uuid, v.name, v.options, v.keyFile, v.keyDev, v.create))
+	}
+	want := []string{
+		`1234-abcd name="" opts="noauto" key="" dev="" create=true`,
+		`aaaa name="data" opts="" key="" dev="" create=true`,
+		`0123456789abcdef0123456789abcdef name="" opts="" key="/k2" dev="/dev/disk/by-label/X" create=false`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("volumes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, c := range []struct {
+		s  string
+		ok bool
+	}{{"0123456789abcdef0123456789abcdef", true}, {"01234567-89ab-cdef-0123-456789abcdef", true}, {"0123456789abcdef0123456789abcdeg", false}, {"01234567-89ab-cdef-0123_456789abcdef", false}, {"1234", false}} {
+		if id128Valid(c.s) != c.ok {
+			t.Errorf("id128Valid(%q) = %v", c.s, !c.ok)
+		}
+	}
+	for _, c := range []struct{ name, device, uuid string }{
+		{"data", "UUID=12-ab", "12-ab"}, {"data", "/dev/disk/by-uuid/12-ab", "12-ab"}, {"luks-12-ab", "/dev/sda", "12-ab"}, {"data", "/dev/sda", ""},
+	} {
+		if got := crypttabUUID(c.name, c.device); got != c.uuid {
+			t.Errorf("crypttabUUID(%q, %q) = %q, want %q", c.name, c.device, got, c.uuid)
+		}
 	}
 }
