@@ -391,8 +391,8 @@ func parent(p string) string {
 // isClean reports whether the directory dir resolves to itself: resolveClean
 // found each of its components to be a directory, not a symlink.
 func (f *FS) isClean(dir string) bool {
-	_, ok := f.clean.get(dir)
+	_, ok := f.clean.Load(dir)
 	return ok
 }
 
-func (f *FS) markClean(dir string) { f.clean.put(dir, struct{}{}) }
+func (f *FS) markClean(dir string) { f.clean.Store(dir, struct{}{}) }

@@ -312,7 +312,7 @@ func (a *applier) dropBelow(p string) {
 // forget drops what resolve remembers: applying a layer may change where
 // a name leads.
 func (f *FS) forget() {
-	f.clean.clear()
+	f.clean.Clear()
 	for i := range 2 {
 		f.resolved[i].clear()
 		f.links[i].clear()

@@ -25,6 +25,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -61,7 +62,7 @@ type FS struct {
 	image  *Image // the container image the root was read from, if any
 	inside string // the archive's one top-level directory the root is read from
 
-	clean    shardedMap[struct{}]      // directories that resolve to themselves (resolveClean)
+	clean    sync.Map                  // directories that resolve to themselves (resolveClean): few, written once, read for every name
 	resolved [2]shardedMap[resolution] // the names resolve took the long way for, by followLast
 	links    [2]shardedMap[link]       // where each symlink met on the long way leads (followLink), by more
 
