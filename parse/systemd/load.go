@@ -448,7 +448,11 @@ func (us *Units) parse(p string) *parsedFile {
 func (us *Units) readParsed(p string) *parsedFile {
 	pf := &parsedFile{}
 	data, err := us.fsys.ReadFile(p)
-	pf.null, pf.nullErr = us.nullOrEmpty(p)
+	if err == nil {
+		pf.null = len(data) == 0 // a regular file, read whole: what nullOrEmpty would say
+	} else {
+		pf.null, pf.nullErr = us.nullOrEmpty(p)
+	}
 	if pf.nullErr == nil && pf.null {
 		// After the read, which tells a regular file's size: /dev/null, or
 		// an empty file.
