@@ -89,8 +89,12 @@ type unitParser struct {
 	errs    parse.ErrorList
 	warned  int
 	section string
-	inside  bool               // a section header was read ("[]" names the section "")
-	deps    map[[2]string]bool // the [Unit] dependencies assigned so far, name and value (repeated)
+	inside  bool // a section header was read ("[]" names the section "")
+	// The [Unit] dependencies assigned so far, name and value (repeated):
+	// the first few in few, the rest in deps.
+	few  [8][2]string
+	nfew int
+	deps map[[2]string]bool
 }
 
 // readLine returns the next line as read_line(f, LONG_LINE_MAX) does; ok is
@@ -268,7 +272,20 @@ func (p *unitParser) repeated(o Option) bool {
 	}
 	k := [2]string{o.Name, o.Value}
 	if p.deps == nil {
-		p.deps = map[[2]string]bool{}
+		// A unit file has a few (no map for each of 10,000 files); a
+		// hostile one has a million.
+		if slices.Contains(p.few[:p.nfew], k) {
+			return true
+		}
+		if p.nfew < len(p.few) {
+			p.few[p.nfew] = k
+			p.nfew++
+			return false
+		}
+		p.deps = make(map[[2]string]bool, 2*len(p.few))
+		for _, d := range p.few {
+			p.deps[d] = true
+		}
 	}
 	if p.deps[k] {
 		return true

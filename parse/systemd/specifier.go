@@ -226,7 +226,7 @@ func (u *Unit) ExpandValues(section, name string) ([]Option, parse.ErrorList) {
 				errs.Warnf(o.Pos, o.Name, "failed to resolve specifiers in %q, ignoring: %v", w, err)
 				continue
 			}
-			if r.template && validUnitName(v, nameTemplate) {
+			if r.template && strings.IndexByte(v, '@') >= 0 && validUnitName(v, nameTemplate) {
 				v = u.resolveTemplate(v)
 			}
 			if seen != nil {
