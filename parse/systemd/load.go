@@ -42,10 +42,9 @@ type parsedFile struct {
 // the root holds for the emulated generators (where each comes from).
 func readUnits(fsys *rootfs.FS, gen *genOutput) (*Units, parse.ErrorList, error) {
 	us := &Units{
-		gen:     gen,
-		ByName:  map[string]*Unit{},
-		fsys:    fsys,
-		entries: map[string]map[string]bool{},
+		gen:    gen,
+		ByName: map[string]*Unit{},
+		fsys:   fsys,
 
 		suffixed: map[string]map[string][]string{},
 		realDirs: map[[3]string]string{},

@@ -44,10 +44,11 @@ type unitID struct {
 	alias string // unit name
 }
 
-// linkOf returns the search-path file that gives name, for messages.
+// linkOf returns the search-path file that gives name, for messages: the
+// first search directory's entry of that name (its listing told its type).
 func (us *Units) linkOf(name string) string {
 	for _, d := range us.dirs {
-		if us.entries[d][name] {
+		if _, err := us.fsys.Type(d + "/" + name); err == nil {
 			return d + "/" + name
 		}
 	}
@@ -125,12 +126,9 @@ func (us *Units) buildNameMap() error {
 			}
 			return fmt.Errorf("reading %s: %w", d, parse.UnwrapPath(err))
 		}
-		set := map[string]bool{}
-		us.entries[d] = set
 		for _, e := range ents {
 			name, mode := e.Name(), e.Type()
 			if mode&(fs.ModeDir|fs.ModeSymlink) != 0 || mode.IsRegular() {
-				set[name] = true
 				us.addSuffixed(d, name)
 			}
 			if mode.IsDir() || !validUnitName(name, nameAny) {

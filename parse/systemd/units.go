@@ -71,7 +71,6 @@ type Units struct {
 	fsys     *rootfs.FS
 	dirs     []string                       // the search path, deduplicated
 	expanded []string                       // the search path and its resolved directories, for alias checks
-	entries  map[string]map[string]bool     // search directory -> names of its entries that may be drop-in directories
 	suffixed map[string]map[string][]string // ".wants" -> NAME -> the search directories with an entry NAME.wants
 	ids      map[string]unitID              // unit_file_build_name_map: name -> file or alias
 	names    map[string][]string            // unit name -> the names that lead to it
