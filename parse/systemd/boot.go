@@ -216,6 +216,9 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 
 // pull adds the unit name to the transaction if it is not there yet.
 func (b *builder) pull(name string) int {
+	if i, ok := b.index[name]; ok {
+		return i
+	}
 	if i, ok := b.lookup(name); ok {
 		b.index[name] = i // an alias: found in one look next time
 		return i
