@@ -67,14 +67,23 @@ var unitKinds = []struct {
 	{"Before", graph.SystemdBefore, false},
 }
 
-var pullKinds = map[graph.Kind]bool{graph.Wants: true, graph.Requires: true, graph.BindsTo: true, graph.Upholds: true}
+// pulls reports whether a dependency of kind k pulls its unit into the
+// transaction.
+func pulls(k graph.Kind) bool {
+	switch k {
+	case graph.Wants, graph.Requires, graph.BindsTo, graph.Upholds:
+		return true
+	}
+	return false
+}
 
 type builder struct {
 	fsys    *rootfs.FS // the root, for the conditions it settles
 	opt     Options
 	boot    *Boot
-	index   map[string]int // unit name -> service
-	queue   []string
+	index   map[string]int     // unit name -> service
+	units   []*Unit            // per service: its unit, when it has one (pull)
+	queue   []int              // services to expand
 	deps    [][]dep            // per service: its dependencies, explicit and implicit
 	scratch []dep              // expand's buffer
 	long    map[graph.Pos]bool // the lines tooLong spoke of
@@ -130,6 +139,19 @@ type dep struct {
 	pos  graph.Pos
 	via  string // "DefaultDependencies=yes", "socket", ... for implicit ones
 	to   int    // the unit of the transaction it names, set by addEdges (-1: none)
+	// u is the unit name loads, when depsOf found it loaded already: once
+	// u is in the transaction (u.tx), the dependency needs no look-up by
+	// name.
+	u *Unit
+}
+
+// inTx returns the service of the dependency's unit when depsOf knew the
+// unit and it is in the transaction: what lookup(d.name) returns then.
+func (d *dep) inTx() (int, bool) {
+	if d.u != nil && d.u.tx > 0 {
+		return d.u.tx - 1, true
+	}
+	return 0, false
 }
 
 // Read reads the unit search path of the root and builds the boot
@@ -191,9 +213,9 @@ func Read(fsys *rootfs.FS, opt Options) (*Boot, error) {
 	}
 	b.precompute()
 	for len(b.queue) > 0 {
-		name := b.queue[0]
+		i := b.queue[0]
 		b.queue = b.queue[1:]
-		b.expand(name)
+		b.expand(i)
 	}
 	b.pre = nil // b.deps holds what was used; addEdges drops that too
 	b.boot.Findings = append(b.boot.Findings, units.cappedFindings()...)
@@ -231,6 +253,7 @@ func (b *builder) pull(name string) int {
 	g := b.boot.Graph
 	s := graph.Service{Name: name, Init: "systemd", Phase: 0, Pulled: true}
 	var aliases []string
+	expand := false
 	if u != nil && u.Path == "" && !u.Masked && !implicitUnit(name) {
 		u = nil // only drop-ins or links name it: not found
 	}
@@ -255,7 +278,7 @@ func (b *builder) pull(name string) int {
 			s.Init = "sysv" // a unit systemd-sysv-generator made of a script
 		}
 		aliases = slices.Sorted(slices.Values(u.Aliases))
-		b.queue = append(b.queue, name)
+		expand = true
 		if name == "-.mount" {
 			s.Note = "is mounted before the manager starts: it needs no start job"
 		}
@@ -280,9 +303,16 @@ func (b *builder) pull(name string) int {
 	for _, a := range aliases {
 		g.Alias(i, a)
 	}
+	if expand {
+		b.queue = append(b.queue, i)
+	}
 	b.index[name] = i
 	b.index[asked] = i
 	b.deps = append(b.deps, nil)
+	b.units = append(b.units, u)
+	if u != nil {
+		u.tx = i + 1
+	}
 	return i
 }
 
@@ -342,9 +372,8 @@ func runlevelTarget(runlevel string) string {
 
 // expand records the dependencies of a loaded unit and pulls in what
 // they name.
-func (b *builder) expand(name string) {
-	i := b.index[name]
-	u := b.boot.Units.LoadUnit(name)
+func (b *builder) expand(i int) {
+	u := b.units[i]
 	if pre, ok := b.pre[u]; ok {
 		for _, o := range pre.long {
 			b.tooLong(o)
@@ -403,6 +432,9 @@ func (b *builder) depsOf(u *Unit) []dep {
 	}
 	ds = mergeDeps(ds)
 	ds = b.implicit(u, ds)
+	for k := range ds {
+		ds[k].u, _ = b.boot.Units.loaded(ds[k].name) // only reads: on every core in precompute
+	}
 	b.scratch = ds
 	return slices.Clone(ds)
 }
@@ -493,9 +525,12 @@ func (b *builder) pullAll(ds []dep) {
 			break
 		}
 	}
-	for _, d := range ds {
-		if pullKinds[d.kind] && (!failed || d.kind == graph.Requires || d.kind == graph.BindsTo) {
-			b.pull(d.name)
+	for k := range ds {
+		d := &ds[k]
+		if pulls(d.kind) && (!failed || d.kind == graph.Requires || d.kind == graph.BindsTo) {
+			if _, ok := d.inTx(); !ok {
+				b.pull(d.name)
+			}
 		}
 	}
 }
@@ -533,7 +568,10 @@ func (b *builder) addEdges() {
 	for i := range b.deps {
 		for k := range b.deps[i] {
 			d := &b.deps[i][k]
-			to, ok := b.lookup(d.name)
+			to, ok := d.inTx()
+			if !ok {
+				to, ok = b.lookup(d.name)
+			}
 			d.to = to
 			if !ok {
 				d.to = -1
@@ -589,7 +627,7 @@ func (b *builder) addEdges() {
 			continue
 		}
 		for _, d := range b.deps[i] {
-			if !pullKinds[d.kind] && d.kind != graph.Requisite {
+			if !pulls(d.kind) && d.kind != graph.Requisite {
 				continue
 			}
 			to, ok := d.to, d.to >= 0

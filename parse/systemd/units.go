@@ -56,6 +56,7 @@ type Unit struct {
 	Errors parse.ErrorList
 
 	realPath string // the fragment with every symlink resolved, for %y
+	tx       int    // its service in the boot transaction plus one, 0 before it is pulled in (builder.pull)
 }
 
 // Units is what a root's unit search path holds.
