@@ -262,8 +262,8 @@ func readFull(fd int, data []byte) (int, error) {
 }
 
 // direntBufs are list's buffers, used again: one made for each listing
-// was 8 pages the kernel had to map, and a root with a NAME.d/ for each
-// of 1,400 units spent 30 us a listing on it, against 6 us.
+// was 32 KB of garbage, 46 MB for a root with a NAME.d/ for each of 1,429
+// units.
 var direntBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // list reads the entries of the directory h from where its offset is
