@@ -330,7 +330,7 @@ func (b *builder) startNote(u *Unit) string {
 // target ("multi-user" is multi-user.target), as systemctl isolate and
 // set-default read it (unit_name_mangle_with_suffix with ".target").
 func targetName(name string) string {
-	if i := strings.LastIndexByte(name, '.'); name == "" || i >= 0 && unitTypes[name[i+1:]] {
+	if i := strings.LastIndexByte(name, '.'); name == "" || i >= 0 && isUnitType(name[i+1:]) {
 		return name
 	}
 	return name + ".target"

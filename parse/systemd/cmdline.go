@@ -169,7 +169,7 @@ func mangleUnitName(name, suffix string) (string, bool) {
 		}
 	}
 	s := b.String()
-	if e := strings.LastIndexByte(s, '.'); e < 0 || !unitTypes[s[e+1:]] {
+	if e := strings.LastIndexByte(s, '.'); e < 0 || !isUnitType(s[e+1:]) {
 		s += suffix
 	}
 	if unitNameKind(s) == 0 {

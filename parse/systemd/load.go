@@ -728,7 +728,7 @@ func (us *Units) dirNames(name string) []string {
 		return l
 	}
 	l := []string{name}
-	if !unitTypes[name] {
+	if !isUnitType(name) {
 		if unitNameKind(name) == nameInstance {
 			l = append(l, us.dirNames(unitTemplate(name))...)
 		}

@@ -12,10 +12,15 @@ import (
 // unitNameMax is UNIT_NAME_MAX: a valid name is shorter.
 const unitNameMax = 256
 
-// unitTypes are the unit types of systemd 252 (unit_type_table).
-var unitTypes = map[string]bool{
-	"service": true, "mount": true, "swap": true, "socket": true, "target": true, "device": true,
-	"automount": true, "timer": true, "path": true, "slice": true, "scope": true,
+// isUnitType reports whether t is a unit type of systemd 252
+// (unit_type_table): a switch, not a map, as unitNameKind asks it of
+// every name, many times a unit.
+func isUnitType(t string) bool {
+	switch t {
+	case "service", "mount", "swap", "socket", "target", "device", "automount", "timer", "path", "slice", "scope":
+		return true
+	}
+	return false
 }
 
 // nameKind is what unit_name_is_valid accepts, as a set of bits.
@@ -41,7 +46,7 @@ func unitNameKind(n string) nameKind {
 		return 0
 	}
 	e := strings.LastIndexByte(n, '.')
-	if e <= 0 || !unitTypes[n[e+1:]] {
+	if e <= 0 || !isUnitType(n[e+1:]) {
 		return 0
 	}
 	at := -1
@@ -69,7 +74,7 @@ func unitNameKind(n string) nameKind {
 // (unit_name_mangle_with_suffix adds ".service" to a name that does not
 // end in a unit type). It is the boot graph's Complete.
 func completeName(name string) (string, bool) {
-	if i := strings.LastIndexByte(name, '.'); i >= 0 && unitTypes[name[i+1:]] {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 && isUnitType(name[i+1:]) {
 		return "", false
 	}
 	return name + ".service", true
