@@ -47,6 +47,21 @@ const maxUnitFileWarnings = 10
 // unitWhitespace is systemd's WHITESPACE.
 const unitWhitespace = " \t\n\r"
 
+// isUnitSpace reports whether c is one of unitWhitespace.
+func isUnitSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// trimUnitSpace is strings.Trim(s, unitWhitespace), without the set
+// strings.Trim makes of its cutset at each call (three calls a line).
+func trimUnitSpace(s string) string {
+	for len(s) > 0 && isUnitSpace(s[0]) {
+		s = s[1:]
+	}
+	for len(s) > 0 && isUnitSpace(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
 const utf8BOM = "\xef\xbb\xbf"
 
 // parseUnitFile reads data as systemd reads a unit file or drop-in: lines
@@ -151,7 +166,11 @@ func (p *unitParser) run() {
 			p.fatal(p.line, "", fmt.Errorf("line too long: %d bytes or more, systemd reads at most %d", longLineMax, longLineMax-1))
 			return
 		}
-		if l := bytes.TrimLeft(buf, unitWhitespace); len(l) > 0 && (l[0] == '#' || l[0] == ';') {
+		c := buf
+		for len(c) > 0 && isUnitSpace(c[0]) {
+			c = c[1:]
+		}
+		if len(c) > 0 && (c[0] == '#' || c[0] == ';') {
 			continue
 		}
 		l := buf
@@ -211,7 +230,7 @@ func (p *unitParser) run() {
 // parseLine reads one logical line (parse_line); false means systemd
 // stops reading the file.
 func (p *unitParser) parseLine(text string, line int) bool {
-	l := strings.Trim(text, unitWhitespace)
+	l := trimUnitSpace(text)
 	if l == "" {
 		return true
 	}
@@ -249,8 +268,8 @@ func (p *unitParser) parseLine(text string, line int) bool {
 	default:
 		o := Option{
 			Section: p.section,
-			Name:    strings.Trim(l[:e], unitWhitespace),
-			Value:   strings.Trim(l[e+1:], unitWhitespace),
+			Name:    trimUnitSpace(l[:e]),
+			Value:   trimUnitSpace(l[e+1:]),
 			Pos:     graph.Pos{File: p.f.Path, Line: line},
 		}
 		if p.repeated(o) {
