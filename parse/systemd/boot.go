@@ -598,7 +598,11 @@ func (b *builder) addEdges() {
 				continue
 			}
 			v := ""
-			if d.via != "" {
+			switch d.via {
+			case "":
+			case ".wants/", ".requires/", ".upholds/":
+				v = viaText(*d) // a link names its unit once: nothing to share
+			default:
 				if v, ok = via[[2]string{d.name, d.via}]; !ok {
 					v = viaText(*d)
 					via[[2]string{d.name, d.via}] = v
