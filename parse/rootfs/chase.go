@@ -26,7 +26,7 @@ import (
 // own, and each symlink of the root costs at most pathMax/2 steps once,
 // whatever the number of names resolved through it.
 func (f *FS) resolve(name string, followLast bool) (string, error) {
-	if r, ok := f.resolveClean(name, followLast); ok {
+	if r, _, ok := f.resolveClean(name, followLast); ok {
 		return r, nil
 	}
 	// The long way, once for each name: the root is read as a snapshot,
@@ -92,7 +92,7 @@ func (f *FS) followClean(name string) (string, bool) {
 		if name, err = joinLexically(dir, target); err != nil || len(name) >= pathMax {
 			return "", false
 		}
-		if r, ok := f.resolveClean(name, true); ok {
+		if r, _, ok := f.resolveClean(name, true); ok {
 			return r, true
 		}
 	}
@@ -305,10 +305,11 @@ func (f *FS) followLink(name string, more bool, in nesting) link {
 // ("etc/init.d/foo") whose components exist and are not symlinks (but
 // the last one, when followLast is false): the name resolves to itself,
 // found by one cached lstat of each prefix of name, and nothing is
-// allocated. Any other case reports false, and resolve takes the long way.
-func (f *FS) resolveClean(name string, followLast bool) (string, bool) {
+// allocated; the mode is the last component's, as lmode has it. Any
+// other case reports false, and resolve takes the long way.
+func (f *FS) resolveClean(name string, followLast bool) (string, fs.FileMode, bool) {
 	if name == "" || name[0] == '/' || name[len(name)-1] == '/' || name == devNull || len(name) >= pathMax {
-		return "", false
+		return "", 0, false
 	}
 	// A name in a directory found clean before: only its last component
 	// is left to look at.
@@ -316,9 +317,9 @@ func (f *FS) resolveClean(name string, followLast bool) (string, bool) {
 	if dir != "." && base != "." && base != ".." && f.isClean(dir) {
 		mode, err := f.b.lmode(name)
 		if err != nil || mode&fs.ModeSymlink != 0 && followLast {
-			return "", false
+			return "", 0, false
 		}
-		return name, true
+		return name, mode, true
 	}
 	start := 0
 	for start <= len(name) {
@@ -331,31 +332,31 @@ func (f *FS) resolveClean(name string, followLast bool) (string, bool) {
 		}
 		c := name[start:end]
 		if c == "" || c == "." || c == ".." {
-			return "", false
+			return "", 0, false
 		}
 		mode, err := f.b.lmode(name[:end])
 		switch {
 		case err != nil:
-			return "", false
+			return "", 0, false
 		case mode&fs.ModeSymlink != 0:
 			if last && dir != "." {
 				f.markClean(dir) // every component before the link is a directory
 			}
 			if !last || followLast {
-				return "", false
+				return "", 0, false
 			}
 		case !last && !mode.IsDir():
-			return "", false
+			return "", 0, false
 		}
 		if last {
 			if dir != "." {
 				f.markClean(dir)
 			}
-			return name, true
+			return name, mode, true
 		}
 		start = end + 1
 	}
-	return "", false
+	return "", 0, false
 }
 
 // components splits p into its path components, dropping empty ones and ".",

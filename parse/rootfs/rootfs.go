@@ -264,6 +264,9 @@ func (f *FS) Stat(name string) (fs.FileInfo, error) {
 // component but the last is resolved. For an entry a listing has named it
 // costs no system call, where Lstat also reads size and permissions.
 func (f *FS) Type(name string) (fs.FileMode, error) {
+	if _, mode, ok := f.resolveClean(name, false); ok {
+		return mode.Type(), nil // the look-up that resolved it
+	}
 	r, err := f.resolve(name, false)
 	if err != nil {
 		return 0, pathError("lstat", name, err)
@@ -278,13 +281,15 @@ func (f *FS) Type(name string) (fs.FileMode, error) {
 // Readlink returns the raw target of the symlink name, after resolving its
 // parent directories. The target is not cleaned or re-anchored.
 func (f *FS) Readlink(name string) (string, error) {
-	r, err := f.resolve(name, false)
-	if err != nil {
-		return "", pathError("readlink", name, err)
-	}
-	mode, err := f.lmode(r)
-	if err != nil {
-		return "", pathError("readlink", name, err)
+	r, mode, ok := f.resolveClean(name, false)
+	if !ok {
+		var err error
+		if r, err = f.resolve(name, false); err != nil {
+			return "", pathError("readlink", name, err)
+		}
+		if mode, err = f.lmode(r); err != nil {
+			return "", pathError("readlink", name, err)
+		}
 	}
 	if mode&fs.ModeSymlink == 0 {
 		return "", pathError("readlink", name, syscall.EINVAL)
