@@ -39,11 +39,12 @@ func Main() int {
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
 		debug.SetMemoryLimit(memoryLimit)
 		// Below the limit, the heap may grow to four times what is
-		// live before a collection (GOGC=300), eleven times while it
-		// is small (paceGC), unless GOGC says otherwise: a check of
-		// 10,000 units spent a third of its CPU collecting a heap of
-		// 60 MB at GOGC=100 (README "Performance"); the limit still
-		// holds the peak.
+		// live before a collection (GOGC=300), more while it is small:
+		// no collection before 256 MB, eleven times what is live after
+		// (paceGC), unless GOGC says otherwise. A check of 10,000 units
+		// spent a third of its CPU collecting a heap of 60 MB at
+		// GOGC=100 (README "Performance"); the limit still holds the
+		// peak.
 		if _, set := os.LookupEnv("GOGC"); !set {
 			paceGC()
 		}
