@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -450,7 +451,10 @@ func (d *dirFS) readDir(name string) ([]fs.DirEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The entries are made in one array, not one allocation each.
+	// The entries are made in one array, not one allocation each, in name
+	// order (FS.ReadDir's), sorted here by their names, not through
+	// fs.DirEntry: a third of listing 10,000 entries went to that sort.
+	slices.SortFunc(list, func(a, b dirent) int { return strings.Compare(a.name, b.name) })
 	ents := make([]fs.DirEntry, len(list))
 	es := make([]dirEntry, len(list))
 	for k, e := range list {
