@@ -55,6 +55,7 @@ func cryptsetupGenerator(g *genContext) {
 		return
 	}
 	luks := g.args.luksVolumes
+	inTab := map[*luksVolume]bool{} // named by a crypttab line: not made again
 	if g.args.crypttab {
 		for _, l := range readTab(g, "etc/crypttab") {
 			if len(l.fields) < 2 || len(l.fields) > 4 {
@@ -74,13 +75,13 @@ func cryptsetupGenerator(g *genContext) {
 				return // the generator stops at the first line it refuses
 			}
 			if v != nil {
-				v.create = false
+				inTab[v] = true
 			}
 		}
 	}
 	// add_proc_cmdline_devices: what crypttab did not have.
 	for _, v := range luks.list {
-		if !v.create {
+		if !v.create || inTab[v] {
 			continue
 		}
 		name := cmp.Or(v.name, "luks-"+v.uuid)
@@ -102,11 +103,10 @@ func crypttabUUID(name, device string) string {
 	if u, ok := strings.CutPrefix(path.Clean(device), "/dev/disk/by-uuid/"); ok && strings.HasPrefix(device, "/") {
 		return u
 	}
-	u, _ := strings.CutPrefix(name, "luks-")
-	if u == name {
-		return ""
+	if u, ok := strings.CutPrefix(name, "luks-"); ok {
+		return u
 	}
-	return u
+	return ""
 }
 
 // luksVolumes are the volumes the kernel command line names (arg_disks
@@ -123,7 +123,7 @@ type luksVolumes struct {
 // luksVolume is a volume of the kernel command line (crypto_device).
 type luksVolume struct {
 	uuid, name, options, keyFile, keyDev string
-	create                               bool // unlock it even if crypttab does not have it
+	create                               bool // unlock it even if crypttab does not have it (luks.uuid=, luks.name=)
 }
 
 // volume returns the volume of uuid, made the first time.
