@@ -156,9 +156,9 @@ func (us *Units) buildNameMap() error {
 	return nil
 }
 
-// listing is a search directory listed by listSearchPath, with the
+// searchDir is a search directory listed by listSearchPath, with the
 // listings of its dependency directories, by path.
-type listing struct {
+type searchDir struct {
 	ents    []fs.DirEntry
 	err     error
 	subdirs map[string][]fs.DirEntry
@@ -171,8 +171,8 @@ type listing struct {
 // that is a symlink, or could not be listed, is left to Units.listing,
 // which says why; prefetch lists the NAME.d/ directories as it reads
 // them.
-func (us *Units) listSearchPath() []listing {
-	listed := make([]listing, len(us.dirs))
+func (us *Units) listSearchPath() []searchDir {
+	listed := make([]searchDir, len(us.dirs))
 	parse.Parallel(len(us.dirs), func(k int) {
 		l := &listed[k]
 		l.ents, l.err = us.fsys.ReadDir(us.dirs[k])
